@@ -1,0 +1,175 @@
+import { join } from "node:path";
+import { Clock, parseDuration } from "./clock";
+import { createCloudHsmService } from "./cloudhsm/service";
+import type { LocalAccountConfig } from "./config";
+import { AwsServiceError } from "./errors";
+import { EventBus } from "./events";
+import { Faults } from "./faults";
+import { registerCloudHsmCli } from "./hsm/cli";
+import { SoftHsm } from "./hsm/softhsm";
+import { createKmsService } from "./kms/service";
+import type { Service } from "./protocol";
+import { Quotas } from "./quotas";
+import { HttpFront } from "./server";
+import { Store } from "./store";
+
+/** Everything a service implementation may use. */
+export type AccountContext = {
+  config: LocalAccountConfig;
+  store: Store;
+  clock: Clock;
+  faults: Faults;
+  bus: EventBus;
+  quotas: Quotas;
+  hsm: SoftHsm;
+  front: HttpFront;
+};
+
+const TICK_MS = 200;
+
+/**
+ * The local account: KMS, CloudHSM v2 (and later Step Functions, EventBridge, Secrets Manager) on one loopback port,
+ * state in `dataDir`, key material in SoftHSM2. Start it in-process or with `npm start`.
+ */
+export class LocalAccount {
+  readonly ctx: AccountContext;
+  private readonly services = new Map<string, Service>();
+  private timer?: NodeJS.Timeout;
+  private port?: number;
+
+  constructor(readonly config: LocalAccountConfig) {
+    const store = new Store(join(config.dataDir, "state.sqlite"));
+    const clock = new Clock(store);
+    const front = new HttpFront((target, body) => this.dispatch(target, body));
+    this.ctx = {
+      config,
+      store,
+      clock,
+      faults: new Faults(store),
+      bus: new EventBus(store, clock, { accountId: config.accountId, region: config.region }),
+      quotas: new Quotas(),
+      hsm: new SoftHsm(config.dataDir, config.softhsmLibrary),
+      front,
+    };
+  }
+
+  get endpoint(): string {
+    if (this.port === undefined) throw new Error("The local account is not started");
+    return `http://${this.config.host}:${this.port}`;
+  }
+
+  /** Registers a service; later issues add Step Functions, EventBridge and Secrets Manager this way. */
+  addService(service: Service): void {
+    this.services.set(service.target, service);
+  }
+
+  async start(): Promise<string> {
+    this.ctx.hsm.open();
+    this.addService(createKmsService(this.ctx));
+    this.addService(createCloudHsmService(this.ctx));
+    registerCloudHsmCli(this.ctx);
+    this.registerControl();
+    for (const service of this.services.values()) this.inTx(() => service.recover?.());
+    this.tick();
+    this.port = await this.ctx.front.listen(this.config.port, this.config.host);
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.ctx.front.close();
+    this.ctx.hsm.close();
+    this.ctx.store.close();
+  }
+
+  /** Settles every transition that is due on the simulated clock. */
+  tick(): void {
+    const now = this.ctx.clock.now();
+    for (const service of this.services.values()) {
+      if (service.tick) this.inTx(() => service.tick?.(now));
+    }
+  }
+
+  private inTx<T>(fn: () => T): T {
+    try {
+      const result = this.ctx.store.tx(fn);
+      this.ctx.bus.flush();
+      return result;
+    } catch (error: unknown) {
+      this.ctx.bus.discard();
+      throw error;
+    }
+  }
+
+  private dispatch(target: string, body: string): { status: number; payload: unknown; jsonVersion: string } {
+    const [prefix = "", operation = ""] = target.split(".");
+    const service = this.services.get(prefix);
+    const jsonVersion = service?.jsonVersion ?? "1.1";
+    try {
+      const op = service?.operations[operation];
+      if (!service || !op) throw new AwsServiceError("UnknownOperationException", `Unknown operation ${target}`);
+      let input: unknown;
+      try {
+        input = body.trim() === "" ? {} : JSON.parse(body);
+      } catch {
+        throw new AwsServiceError("SerializationException", "Request body is not valid JSON");
+      }
+      if (input === null || typeof input !== "object" || Array.isArray(input)) {
+        throw new AwsServiceError("SerializationException", "Request body must be a JSON object");
+      }
+      this.tick();
+      this.admit(service, operation);
+      return { status: 200, payload: this.inTx(() => op(input)) ?? {}, jsonVersion };
+    } catch (error: unknown) {
+      if (error instanceof AwsServiceError) {
+        return { status: error.status, payload: { __type: error.code, message: error.message }, jsonVersion };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 500, payload: { __type: "InternalFailure", message }, jsonVersion };
+    }
+  }
+
+  /** Quotas and injected throttling/internal errors; consumed faults stay consumed even though the call fails. */
+  private admit(service: Service, operation: string): void {
+    const key = `${service.name}:${operation}`;
+    const fault = this.inTx(
+      () =>
+        this.ctx.faults.take("throttle", (f) => f.operation === key) ??
+        this.ctx.faults.take("internal-error", (f) => f.operation === key),
+    );
+    if (fault?.kind === "throttle") throw new AwsServiceError("ThrottlingException", "Rate exceeded");
+    if (fault?.kind === "internal-error") {
+      throw new AwsServiceError(service.internalError.code, "An internal error occurred (injected)", service.internalError.status);
+    }
+  }
+
+  private registerControl(): void {
+    const { front, clock, faults, bus, config } = this.ctx;
+    front.route("GET", "/_local/health", () => ({
+      ok: true,
+      endpoint: this.endpoint,
+      region: config.region,
+      accountId: config.accountId,
+      now: new Date(clock.now()).toISOString(),
+    }));
+    front.route("GET", "/_local/clock", () => ({ now: new Date(clock.now()).toISOString() }));
+    front.route("POST", "/_local/clock/advance", (body) => {
+      const by = (body as { by?: unknown }).by;
+      if (typeof by !== "string") throw new Error("Body must be {\"by\": \"<duration>\"}, e.g. {\"by\": \"31d\"}");
+      clock.advance(parseDuration(by));
+      this.tick();
+      return { now: new Date(clock.now()).toISOString() };
+    });
+    front.route("GET", "/_local/faults", () => ({ faults: faults.list() }));
+    front.route("POST", "/_local/faults", (body) => faults.arm(body));
+    front.route("DELETE", "/_local/faults", () => {
+      faults.clear();
+      return {};
+    });
+    front.route("GET", "/_local/events", (_body, query) => ({
+      events: bus.after(Number(query.get("after") ?? 0), Number(query.get("limit") ?? 1000)),
+    }));
+  }
+}

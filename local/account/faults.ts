@@ -1,0 +1,71 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Store } from "./store";
+
+/** A fault armed through the control endpoint; it fires on the next `count` matching calls, then disarms. */
+export const FaultSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("throttle"),
+    operation: z.string().min(1).describe("e.g. kms:DescribeCustomKeyStores"),
+    count: z.number().int().min(1).default(1),
+  }),
+  z.object({
+    kind: z.literal("internal-error"),
+    operation: z.string().min(1),
+    count: z.number().int().min(1).default(1),
+  }),
+  z.object({
+    kind: z.literal("connect-error"),
+    connectionErrorCode: z.enum([
+      "INVALID_CREDENTIALS",
+      "CLUSTER_NOT_FOUND",
+      "NETWORK_ERRORS",
+      "INTERNAL_ERROR",
+      "INSUFFICIENT_CLOUDHSM_HSMS",
+      "USER_LOCKED_OUT",
+      "USER_NOT_FOUND",
+      "USER_LOGGED_IN",
+      "SUBNET_NOT_FOUND",
+      "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
+    ]),
+    customKeyStoreId: z.string().optional(),
+    count: z.number().int().min(1).default(1),
+  }),
+  z.object({
+    kind: z.literal("cli-error"),
+    command: z.string().optional().describe("command prefix such as 'key delete'; any command when absent"),
+    message: z.string().default("Internal error"),
+    count: z.number().int().min(1).default(1),
+  }),
+]);
+export type FaultInput = z.input<typeof FaultSchema>;
+export type Fault = z.infer<typeof FaultSchema> & { id: string };
+
+export class Faults {
+  constructor(private readonly store: Store) {}
+
+  arm(input: unknown): Fault {
+    const fault = { ...FaultSchema.parse(input), id: randomUUID() };
+    this.store.tx(() => this.store.put("fault", fault.id, fault));
+    return fault;
+  }
+
+  list(): Fault[] {
+    return this.store.list<Fault>("fault");
+  }
+
+  clear(): void {
+    this.store.tx(() => {
+      for (const f of this.list()) this.store.delete("fault", f.id);
+    });
+  }
+
+  /** Consumes one shot of the first armed fault that matches, inside the caller's transaction. */
+  take<K extends Fault["kind"]>(kind: K, matches: (f: Extract<Fault, { kind: K }>) => boolean) {
+    const fault = this.list().find((f): f is Extract<Fault, { kind: K }> => f.kind === kind && matches(f as never));
+    if (!fault) return undefined;
+    if (fault.count <= 1) this.store.delete("fault", fault.id);
+    else this.store.put("fault", fault.id, { ...fault, count: fault.count - 1 });
+    return fault;
+  }
+}

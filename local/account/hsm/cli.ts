@@ -1,0 +1,3 @@
+import type { AccountContext } from "../account";
+
+export function registerCloudHsmCli(_ctx: AccountContext): void {}

@@ -1,0 +1,259 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as graphene from "graphene-pk11";
+
+type Secrets = { soPin: string; userPin: string; backupKey: string };
+
+export type TokenKey = { label: string; id: string };
+
+const GCM_TAG_BITS = 128;
+
+/**
+ * The cluster key material: one SoftHSM2 token per cluster, reached over PKCS#11.
+ * Backing keys are AES-256 token objects, sensitive (their value can never be read) and usable only for
+ * encrypt/decrypt inside the token, or for wrapping under the account's backup key (as CloudHSM backups do).
+ */
+export class SoftHsm {
+  private module?: graphene.Module;
+  private readonly sessions = new Map<string, graphene.Session>();
+  private readonly secrets: Secrets;
+  private readonly dir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly libraryPath: string,
+  ) {
+    this.dir = join(dataDir, "softhsm");
+    mkdirSync(join(this.dir, "tokens"), { recursive: true });
+    const secretsFile = join(this.dir, "pins.json");
+    if (!existsSync(secretsFile)) {
+      const fresh: Secrets = {
+        soPin: randomBytes(16).toString("hex"),
+        userPin: randomBytes(16).toString("hex"),
+        backupKey: randomBytes(32).toString("hex"),
+      };
+      writeFileSync(secretsFile, JSON.stringify(fresh), { mode: 0o600 });
+    }
+    chmodSync(secretsFile, 0o600);
+    this.secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as Secrets;
+    writeFileSync(
+      join(this.dir, "softhsm2.conf"),
+      `directories.tokendir = ${join(this.dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+    );
+  }
+
+  open(): void {
+    if (!existsSync(this.libraryPath)) {
+      throw new Error(
+        `SoftHSM2 not found at ${this.libraryPath}. Install it with: apt-get install -y softhsm2 (or set SOFTHSM2_LIBRARY)`,
+      );
+    }
+    // SoftHSM reads its configuration when the library initialises; each local account has its own token directory.
+    process.env.SOFTHSM2_CONF = join(this.dir, "softhsm2.conf");
+    this.module = graphene.Module.load(this.libraryPath, "SoftHSM2");
+    this.module.initialize();
+  }
+
+  close(): void {
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+    this.module?.finalize();
+    this.module = undefined;
+  }
+
+  /** Creates the token for a cluster if it does not exist yet (idempotent). */
+  ensureToken(token: string): void {
+    if (this.findSlot(token)) return;
+    const slots = this.mod().getSlots(true);
+    let free: graphene.Slot | undefined;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots.items(i);
+      if (!slot.getToken().flags || !(slot.getToken().flags & graphene.TokenFlag.TOKEN_INITIALIZED)) free = slot;
+    }
+    if (!free) throw new Error("SoftHSM2 has no free slot");
+    // graphene's Slot.initToken mis-reads the return value of C_InitToken; call the binding directly.
+    (free as unknown as { lib: graphene.Module["lib"] }).lib.C_InitToken(free.handle, this.secrets.soPin, token);
+    const slot = this.findSlot(token);
+    if (!slot) throw new Error(`SoftHSM2 token ${token} did not appear after initialisation`);
+    const so = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+    so.login(this.secrets.soPin, graphene.UserType.SO);
+    so.initPin(this.secrets.userPin);
+    so.logout();
+    so.close();
+    const session = this.session(token);
+    session.create({
+      class: graphene.ObjectClass.SECRET_KEY,
+      keyType: graphene.KeyType.AES,
+      token: true,
+      private: true,
+      label: "local-account-backup-key",
+      id: Buffer.from("backup"),
+      value: Buffer.from(this.secrets.backupKey, "hex"),
+      wrap: true,
+      unwrap: true,
+      encrypt: false,
+      decrypt: false,
+      sensitive: true,
+      extractable: false,
+    });
+  }
+
+  hasToken(token: string): boolean {
+    return this.findSlot(token) !== undefined;
+  }
+
+  /** Generates a 256-bit AES backing key inside the token. Idempotent on `id`. */
+  generateKey(token: string, key: TokenKey): void {
+    const session = this.session(token);
+    if (this.find(session, key.id)) return;
+    session.generateKey(graphene.KeyGenMechanism.AES, {
+      class: graphene.ObjectClass.SECRET_KEY,
+      keyType: graphene.KeyType.AES,
+      valueLen: 32,
+      token: true,
+      private: true,
+      label: key.label,
+      id: Buffer.from(key.id, "utf8"),
+      encrypt: true,
+      decrypt: true,
+      sensitive: true,
+      // Extractable only so backups can wrap it under the backup key; its value can never be read (sensitive).
+      extractable: true,
+      wrap: false,
+      unwrap: false,
+    });
+  }
+
+  listKeys(token: string): TokenKey[] {
+    const session = this.session(token);
+    const found = session.find({ class: graphene.ObjectClass.SECRET_KEY });
+    const keys: TokenKey[] = [];
+    for (let i = 0; i < found.length; i++) {
+      const obj = found.items(i).toType<graphene.SecretKey>();
+      const id = obj.id.toString("utf8");
+      if (id === "backup") continue;
+      keys.push({ label: obj.label, id });
+    }
+    return keys;
+  }
+
+  hasKey(token: string, id: string): boolean {
+    return this.find(this.session(token), id) !== undefined;
+  }
+
+  /** Destroys the key object; returns false when there was none. */
+  deleteKey(token: string, id: string): boolean {
+    const obj = this.find(this.session(token), id);
+    if (!obj) return false;
+    obj.destroy();
+    return true;
+  }
+
+  /** Destroys every backing key in the token (the cluster was deleted). */
+  wipe(token: string): void {
+    for (const key of this.listKeys(token)) this.deleteKey(token, key.id);
+  }
+
+  /** AES-256-GCM inside the token. Returns iv (12) | ciphertext | tag (16). */
+  encrypt(token: string, id: string, plaintext: Buffer, aad: Buffer): Buffer {
+    const session = this.session(token);
+    const key = this.mustFind(session, id);
+    const iv = randomBytes(12);
+    const cipher = session.createCipher({ name: "AES_GCM", params: new graphene.AesGcm240Params(iv, aad, GCM_TAG_BITS) }, key);
+    return Buffer.concat([iv, cipher.update(plaintext), cipher.final()]);
+  }
+
+  /** Throws when the tag does not verify (wrong key, wrong context, tampered ciphertext). */
+  decrypt(token: string, id: string, blob: Buffer, aad: Buffer): Buffer {
+    const session = this.session(token);
+    const key = this.mustFind(session, id);
+    const decipher = session.createDecipher(
+      { name: "AES_GCM", params: new graphene.AesGcm240Params(blob.subarray(0, 12), aad, GCM_TAG_BITS) },
+      key,
+    );
+    return Buffer.concat([decipher.update(blob.subarray(12)), decipher.final()]);
+  }
+
+  /** Every backing key wrapped under the backup key (AES key wrap with padding): what a backup holds. */
+  exportKeys(token: string): (TokenKey & { wrapped: string })[] {
+    const session = this.session(token);
+    const backupKey = this.mustFind(session, "backup");
+    return this.listKeys(token).map((key) => ({
+      ...key,
+      wrapped: session
+        .wrapKey({ name: "AES_KEY_WRAP_PAD", params: null }, backupKey, this.mustFind(session, key.id))
+        .toString("base64"),
+    }));
+  }
+
+  /** Unwraps backed-up keys into a (restored) cluster's token. Idempotent on id. */
+  importKeys(token: string, keys: (TokenKey & { wrapped: string })[]): void {
+    const session = this.session(token);
+    const backupKey = this.mustFind(session, "backup");
+    for (const key of keys) {
+      if (this.find(session, key.id)) continue;
+      session.unwrapKey({ name: "AES_KEY_WRAP_PAD", params: null }, backupKey, Buffer.from(key.wrapped, "base64"), {
+        class: graphene.ObjectClass.SECRET_KEY,
+        keyType: graphene.KeyType.AES,
+        token: true,
+        private: true,
+        label: key.label,
+        id: Buffer.from(key.id, "utf8"),
+        encrypt: true,
+        decrypt: true,
+        sensitive: true,
+        extractable: true,
+      });
+    }
+  }
+
+  private mod(): graphene.Module {
+    if (!this.module) throw new Error("SoftHSM2 is not open");
+    return this.module;
+  }
+
+  private findSlot(token: string): graphene.Slot | undefined {
+    const slots = this.mod().getSlots(true);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots.items(i);
+      const info = slot.getToken();
+      if (info.flags & graphene.TokenFlag.TOKEN_INITIALIZED && info.label === token) return slot;
+    }
+    return undefined;
+  }
+
+  private session(token: string): graphene.Session {
+    const open = this.sessions.get(token);
+    if (open) return open;
+    const slot = this.findSlot(token);
+    if (!slot) throw new Error(`No SoftHSM2 token for ${token}`);
+    const session = slot.open(graphene.SessionFlag.SERIAL_SESSION | graphene.SessionFlag.RW_SESSION);
+    try {
+      session.login(this.secrets.userPin, graphene.UserType.USER);
+    } catch (error: unknown) {
+      // Another session of this application already logged the token in.
+      if (!String(error).includes("CKR_USER_ALREADY_LOGGED_IN")) throw error;
+    }
+    this.sessions.set(token, session);
+    return session;
+  }
+
+  private find(session: graphene.Session, id: string): graphene.SecretKey | undefined {
+    const found = session.find({ class: graphene.ObjectClass.SECRET_KEY, id: Buffer.from(id, "utf8") });
+    return found.length > 0 ? found.items(0).toType<graphene.SecretKey>() : undefined;
+  }
+
+  private mustFind(session: graphene.Session, id: string): graphene.SecretKey {
+    const key = this.find(session, id);
+    if (!key) throw new KeyMaterialNotFoundError(id);
+    return key;
+  }
+}
+
+export class KeyMaterialNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`Key material ${id} is not in the cluster`);
+    this.name = "KeyMaterialNotFoundError";
+  }
+}

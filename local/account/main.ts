@@ -1,0 +1,22 @@
+import { LocalAccount } from "./account";
+import { configFromEnv } from "./config";
+
+/** `npm start`: runs the local account until interrupted and prints where it listens. */
+async function main(): Promise<void> {
+  const config = configFromEnv();
+  const account = new LocalAccount(config);
+  const endpoint = await account.start();
+  console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
+  console.log(`Data directory: ${config.dataDir}`);
+  console.log(`Try: aws --endpoint-url ${endpoint} kms describe-custom-key-stores`);
+  const stop = () => {
+    account.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import type { z } from "zod";
+import { AwsServiceError } from "./errors";
+
+/**
+ * Validates a request body against an operation's schema. Failures read like AWS's:
+ * `1 validation error detected: Value '3' at 'pendingWindowInDays' failed to satisfy constraint: ...`.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const parts = issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    const member = path ? path.charAt(0).toLowerCase() + path.slice(1) : "request";
+    const value = issue.path.reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[String(k)] : undefined),
+      input,
+    );
+    const shown = value === undefined ? "null" : typeof value === "string" ? value : JSON.stringify(value);
+    if (issue.code === "invalid_type" && value !== undefined) {
+      throw new AwsServiceError("SerializationException", `${path}: ${issue.message}`);
+    }
+    return `Value '${shown}' at '${member}' failed to satisfy constraint: ${constraint(issue)}`;
+  });
+  throw new AwsServiceError(
+    "ValidationException",
+    `${parts.length} validation error${parts.length === 1 ? "" : "s"} detected: ${parts.join("; ")}`,
+  );
+}
+
+function constraint(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return "Member must not be null";
+    case "too_small":
+      return issue.origin === "string"
+        ? `Member must have length greater than or equal to ${issue.minimum}`
+        : `Member must have value greater than or equal to ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "string"
+        ? `Member must have length less than or equal to ${issue.maximum}`
+        : `Member must have value less than or equal to ${issue.maximum}`;
+    case "invalid_format":
+      return `Member must satisfy regular expression pattern: ${"pattern" in issue ? String(issue.pattern) : issue.format}`;
+    case "invalid_value":
+      return `Member must satisfy enum value set: [${issue.values.map(String).join(", ")}]`;
+    default:
+      return issue.message;
+  }
+}
+
+/** An AWS JSON-protocol service: operations by name, each given the parsed body. All run synchronously in one transaction. */
+export interface Service {
+  /** The X-Amz-Target prefix, e.g. `TrentService`. */
+  readonly target: string;
+  /** `kms`, `cloudhsm`, ... used in fault rules and quotas (`kms:CreateKey`). */
+  readonly name: string;
+  readonly jsonVersion: "1.0" | "1.1";
+  /** Exception name and status for injected internal errors. */
+  readonly internalError: { code: string; status: number };
+  readonly operations: Record<string, (input: unknown) => unknown>;
+  /** Settles every transition due at `now` (connects, HSM creation, key deletion...). */
+  tick?(now: number): void;
+  /** Finishes or undoes work a crash interrupted. Runs once at start, before the port opens. */
+  recover?(): void;
+}

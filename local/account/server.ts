@@ -1,0 +1,86 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { AwsServiceError } from "./errors";
+
+export type ControlHandler = (body: unknown, query: URLSearchParams) => unknown;
+export type AwsHandler = (target: string, body: string) => { status: number; payload: unknown; jsonVersion: string };
+
+/** One loopback port: AWS JSON protocols routed by X-Amz-Target, and the local control API under /_local/. */
+export class HttpFront {
+  private server?: Server;
+  private readonly control = new Map<string, ControlHandler>();
+
+  constructor(private readonly aws: AwsHandler) {}
+
+  route(method: "GET" | "POST" | "DELETE", path: string, handler: ControlHandler): void {
+    this.control.set(`${method} ${path}`, handler);
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => send(res, 500, { message: String(error) }, "application/json"));
+    });
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        const address = server.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://local");
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string") {
+      const out = this.aws(target, body);
+      send(res, out.status, out.payload, `application/x-amz-json-${out.jsonVersion}`);
+      return;
+    }
+    const handler = this.control.get(`${req.method} ${url.pathname}`);
+    if (!handler) {
+      send(res, 404, { message: `No route ${req.method} ${url.pathname}` }, "application/json");
+      return;
+    }
+    try {
+      const parsed = body.trim() === "" ? {} : JSON.parse(body);
+      send(res, 200, handler(parsed, url.searchParams) ?? {}, "application/json");
+    } catch (error: unknown) {
+      const status = error instanceof AwsServiceError ? error.status : 400;
+      const name = error instanceof Error ? error.name : "Error";
+      send(res, status, { error: name, message: error instanceof Error ? error.message : String(error) }, "application/json");
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, payload: unknown, contentType: string): void {
+  const text = JSON.stringify(payload);
+  const headers: Record<string, string | number> = {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(text),
+    "x-amzn-requestid": randomUUID(),
+  };
+  if (status >= 400 && payload && typeof payload === "object" && "__type" in payload) {
+    headers["x-amzn-errortype"] = String((payload as { __type: string }).__type);
+  }
+  res.writeHead(status, headers);
+  res.end(text);
+}

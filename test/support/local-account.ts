@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
+import { KMSClient } from "@aws-sdk/client-kms";
+
+export const ROOT = resolve(__dirname, "../..");
+export const CLI = join(ROOT, "local/bin/cloudhsm-cli");
+
+/** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */
+export const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
+
+/**
+ * A local account in its own process, on a free port, with its own data directory: what `npm start` runs.
+ * Tests drive it only through the wire protocols and the control API, as users do.
+ */
+export class LocalAccountProcess {
+  endpoint = "";
+  private child?: ChildProcess;
+  private output = "";
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<LocalAccountProcess> {
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "local-account-"));
+    const account = new LocalAccountProcess(dataDir, options.env ?? {});
+    await account.boot();
+    return account;
+  }
+
+  get region(): string {
+    return this.env.LOCAL_ACCOUNT_REGION ?? "us-east-1";
+  }
+
+  kms(): KMSClient {
+    return new KMSClient({ endpoint: this.endpoint, region: this.region, credentials: CREDENTIALS, maxAttempts: 1 });
+  }
+
+  cloudhsm(): CloudHSMV2Client {
+    return new CloudHSMV2Client({ endpoint: this.endpoint, region: this.region, credentials: CREDENTIALS, maxAttempts: 1 });
+  }
+
+  async control<T = Record<string, unknown>>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.endpoint}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  advance(by: string): Promise<{ now: string }> {
+    return this.control("POST", "/_local/clock/advance", { by });
+  }
+
+  async now(): Promise<Date> {
+    return new Date((await this.control<{ now: string }>("GET", "/_local/clock")).now);
+  }
+
+  arm(fault: Record<string, unknown>): Promise<unknown> {
+    return this.control("POST", "/_local/faults", fault);
+  }
+
+  async events(after = 0): Promise<{ seq: number; event: Record<string, unknown> & { detail: Record<string, unknown> } }[]> {
+    return (await this.control<{ events: never[] }>("GET", `/_local/events?after=${after}&limit=100000`)).events;
+  }
+
+  /** Runs the shipped CloudHSM CLI command in single-command mode, as a user would. */
+  cli(args: string[], login?: { role: string; username: string; password: string }) {
+    const env: Record<string, string> = { ...process.env, LOCAL_ACCOUNT_ENDPOINT: this.endpoint } as Record<string, string>;
+    delete env.CLOUDHSM_ROLE;
+    delete env.CLOUDHSM_PIN;
+    if (login) {
+      env.CLOUDHSM_ROLE = login.role;
+      env.CLOUDHSM_PIN = `${login.username}:${login.password}`;
+    }
+    const run = spawnSync(CLI, args, { env, encoding: "utf8" });
+    let json: { error_code: number; data: unknown } | undefined;
+    try {
+      json = JSON.parse(run.stdout);
+    } catch {
+      json = undefined;
+    }
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, json };
+  }
+
+  /** Stops gracefully (SIGTERM) and starts again on the same data directory. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.boot();
+  }
+
+  /** `kill -9`: no chance to flush anything, then start again on the same data directory. */
+  async crashAndRestart(): Promise<void> {
+    const child = this.child;
+    if (child) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    await this.boot();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  private boot(): Promise<void> {
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", "local/account/main.ts"], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    this.endpoint = "";
+    const from = this.output.length;
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`local account did not start:\n${this.output}`)), 30000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(this.output.slice(from));
+        if (match?.[1]) {
+          this.endpoint = match[1];
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", (c: Buffer) => {
+        this.output += c.toString();
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        if (!this.endpoint) reject(new Error(`local account exited (${code}):\n${this.output}`));
+      });
+    });
+  }
+}
