@@ -47,7 +47,7 @@ export class LocalAccount {
       clock,
       faults: new Faults(store),
       bus: new EventBus(store, clock, { accountId: config.accountId, region: config.region }),
-      quotas: new Quotas(),
+      quotas: new Quotas(config.quotas === "on"),
       hsm: new SoftHsm(config.dataDir, config.softhsmLibrary),
       front,
     };
@@ -108,8 +108,6 @@ export class LocalAccount {
     const service = this.services.get(prefix);
     const jsonVersion = service?.jsonVersion ?? "1.1";
     try {
-      const op = service?.operations[operation];
-      if (!service || !op) throw new AwsServiceError("UnknownOperationException", `Unknown operation ${target}`);
       let input: unknown;
       try {
         input = body.trim() === "" ? {} : JSON.parse(body);
@@ -119,6 +117,8 @@ export class LocalAccount {
       if (input === null || typeof input !== "object" || Array.isArray(input)) {
         throw new AwsServiceError("SerializationException", "Request body must be a JSON object");
       }
+      const op = service?.operations[operation];
+      if (!service || !op) throw new AwsServiceError("UnknownOperationException", `Unknown operation ${target}`);
       this.tick();
       this.admit(service, operation);
       return { status: 200, payload: this.inTx(() => op(input)) ?? {}, jsonVersion };
@@ -141,7 +141,11 @@ export class LocalAccount {
     );
     if (fault?.kind === "throttle") throw new AwsServiceError("ThrottlingException", "Rate exceeded");
     if (fault?.kind === "internal-error") {
-      throw new AwsServiceError(service.internalError.code, "An internal error occurred (injected)", service.internalError.status);
+      throw new AwsServiceError(
+        service.internalError.code,
+        "An internal error occurred (injected)",
+        service.internalError.status,
+      );
     }
   }
 
@@ -157,7 +161,7 @@ export class LocalAccount {
     front.route("GET", "/_local/clock", () => ({ now: new Date(clock.now()).toISOString() }));
     front.route("POST", "/_local/clock/advance", (body) => {
       const by = (body as { by?: unknown }).by;
-      if (typeof by !== "string") throw new Error("Body must be {\"by\": \"<duration>\"}, e.g. {\"by\": \"31d\"}");
+      if (typeof by !== "string") throw new Error('Body must be {"by": "<duration>"}, e.g. {"by": "31d"}');
       clock.advance(parseDuration(by));
       this.tick();
       return { now: new Date(clock.now()).toISOString() };

@@ -23,7 +23,14 @@ export function hashPassword(password: string): { salt: string; passwordHash: st
 }
 
 export function newUser(username: string, role: UserRole, password: string): ClusterUser {
-  return { username: username.toLowerCase(), role, ...hashPassword(password), failedLogins: 0, locked: false, sessions: 0 };
+  return {
+    username: username.toLowerCase(),
+    role,
+    ...hashPassword(password),
+    failedLogins: 0,
+    locked: false,
+    sessions: 0,
+  };
 }
 
 export function findUser(users: ClusterUser[], username: string): ClusterUser | undefined {

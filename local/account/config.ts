@@ -15,6 +15,8 @@ export const LocalAccountConfigSchema = z.object({
     .regex(/^\d{12}$/, "account id must be 12 digits")
     .default("111122223333"),
   softhsmLibrary: z.string().default("/usr/lib/softhsm/libsofthsm2.so"),
+  /** AWS's request quotas as ThrottlingException; `off` only for benchmarks that measure the account's own capacity. */
+  quotas: z.enum(["on", "off"]).default("on"),
 });
 export type LocalAccountConfig = z.infer<typeof LocalAccountConfigSchema>;
 
@@ -27,6 +29,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalAccoun
     region: env.LOCAL_ACCOUNT_REGION,
     accountId: env.LOCAL_ACCOUNT_ID,
     softhsmLibrary: env.SOFTHSM2_LIBRARY,
+    quotas: env.LOCAL_ACCOUNT_QUOTAS,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -37,6 +40,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalAccoun
       region: "LOCAL_ACCOUNT_REGION",
       accountId: "LOCAL_ACCOUNT_ID",
       softhsmLibrary: "SOFTHSM2_LIBRARY",
+      quotas: "LOCAL_ACCOUNT_QUOTAS",
     };
     const field = String(issue?.path[0] ?? "");
     throw new Error(`Invalid ${names[field] ?? field}: ${issue?.message}`);

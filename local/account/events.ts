@@ -94,7 +94,8 @@ export class EventBus {
       eventCategory: "Management",
     };
     return this.put({
-      "detail-type": eventType === "AwsServiceEvent" ? "AWS Service Event via CloudTrail" : "AWS API Call via CloudTrail",
+      "detail-type":
+        eventType === "AwsServiceEvent" ? "AWS Service Event via CloudTrail" : "AWS API Call via CloudTrail",
       source: call.service === "kms" ? "aws.kms" : "aws.cloudhsm",
       resources: [],
       detail,

@@ -57,7 +57,12 @@ export class HttpFront {
     } catch (error: unknown) {
       const status = error instanceof AwsServiceError ? error.status : 400;
       const name = error instanceof Error ? error.name : "Error";
-      send(res, status, { error: name, message: error instanceof Error ? error.message : String(error) }, "application/json");
+      send(
+        res,
+        status,
+        { error: name, message: error instanceof Error ? error.message : String(error) },
+        "application/json",
+      );
     }
   }
 }

@@ -28,7 +28,9 @@ export class Store {
     `);
     this.stmts = {
       get: this.db.prepare("SELECT doc FROM docs WHERE kind = ? AND id = ?"),
-      put: this.db.prepare("INSERT INTO docs (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc"),
+      put: this.db.prepare(
+        "INSERT INTO docs (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+      ),
       del: this.db.prepare("DELETE FROM docs WHERE kind = ? AND id = ?"),
       list: this.db.prepare("SELECT doc FROM docs WHERE kind = ? ORDER BY rowid"),
       metaGet: this.db.prepare("SELECT value FROM meta WHERE key = ?"),

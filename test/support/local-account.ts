@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -42,10 +41,19 @@ export class LocalAccountProcess {
   }
 
   cloudhsm(): CloudHSMV2Client {
-    return new CloudHSMV2Client({ endpoint: this.endpoint, region: this.region, credentials: CREDENTIALS, maxAttempts: 1 });
+    return new CloudHSMV2Client({
+      endpoint: this.endpoint,
+      region: this.region,
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+    });
   }
 
-  async control<T = Record<string, unknown>>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+  async control<T = Record<string, unknown>>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     const res = await fetch(`${this.endpoint}${path}`, {
       method,
       headers: { "content-type": "application/json" },
@@ -68,13 +76,18 @@ export class LocalAccountProcess {
     return this.control("POST", "/_local/faults", fault);
   }
 
-  async events(after = 0): Promise<{ seq: number; event: Record<string, unknown> & { detail: Record<string, unknown> } }[]> {
+  async events(
+    after = 0,
+  ): Promise<{ seq: number; event: Record<string, unknown> & { detail: Record<string, unknown> } }[]> {
     return (await this.control<{ events: never[] }>("GET", `/_local/events?after=${after}&limit=100000`)).events;
   }
 
   /** Runs the shipped CloudHSM CLI command in single-command mode, as a user would. */
   cli(args: string[], login?: { role: string; username: string; password: string }) {
-    const env: Record<string, string> = { ...process.env, LOCAL_ACCOUNT_ENDPOINT: this.endpoint } as Record<string, string>;
+    const env: Record<string, string> = { ...process.env, LOCAL_ACCOUNT_ENDPOINT: this.endpoint } as Record<
+      string,
+      string
+    >;
     delete env.CLOUDHSM_ROLE;
     delete env.CLOUDHSM_PIN;
     if (login) {
@@ -121,11 +134,15 @@ export class LocalAccountProcess {
   }
 
   private boot(): Promise<void> {
-    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", "local/account/main.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--disable-warning=ExperimentalWarning", "--import", "tsx", "local/account/main.ts"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     this.child = child;
     this.endpoint = "";
     const from = this.output.length;

@@ -160,7 +160,10 @@ export class SoftHsm {
     const session = this.session(token);
     const key = this.mustFind(session, id);
     const iv = randomBytes(12);
-    const cipher = session.createCipher({ name: "AES_GCM", params: new graphene.AesGcm240Params(iv, aad, GCM_TAG_BITS) }, key);
+    const cipher = session.createCipher(
+      { name: "AES_GCM", params: new graphene.AesGcm240Params(iv, aad, GCM_TAG_BITS) },
+      key,
+    );
     return Buffer.concat([iv, cipher.update(plaintext), cipher.final()]);
   }
 
