@@ -1,3 +1,36 @@
+import { z } from "zod";
 import type { AccountContext } from "../account";
+import { runCliCommand } from "../cloudhsm/cli-commands";
+import { settleCloudHsm } from "../cloudhsm/lifecycle";
 
-export function registerCloudHsmCli(_ctx: AccountContext): void {}
+const CliRequestSchema = z.object({
+  clusterId: z.string().min(1).optional(),
+  role: z.string().optional(),
+  pin: z.string().optional(),
+  argv: z.array(z.string()),
+});
+
+/**
+ * `POST /_local/cloudhsm-cli {clusterId?, role?, pin?, argv}` → `{"error_code": 0|1, "data": …}`: what
+ * local/bin/cloudhsm-cli sends for one command in single-command mode. The command runs in one transaction after
+ * settling due CloudHSM transitions; key material is reached only through ctx.hsm.
+ */
+export function registerCloudHsmCli(ctx: AccountContext): void {
+  ctx.front.route("POST", "/_local/cloudhsm-cli", (body) => {
+    const parsed = CliRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new Error('Body must be {"clusterId"?: string, "role"?: string, "pin"?: string, "argv": string[]}');
+    }
+    try {
+      const result = ctx.store.tx(() => {
+        settleCloudHsm(ctx, ctx.clock.now());
+        return runCliCommand(ctx, parsed.data);
+      });
+      ctx.bus.flush();
+      return result;
+    } catch (error: unknown) {
+      ctx.bus.discard();
+      throw error;
+    }
+  });
+}

@@ -1,9 +1,27 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as graphene from "graphene-pk11";
 
 type Secrets = { soPin: string; userPin: string; backupKey: string };
+
+/**
+ * SoftHSM2 finds its configuration through SOFTHSM2_CONF, read when the library initialises. Under jest, process.env
+ * is a copy that native code never sees, and process.loadEnvFile only sets a variable that is not set yet. So the
+ * variable names one file per process, set once, and each open rewrites that file for its own token directory.
+ */
+const PROCESS_CONF = join(tmpdir(), `keystore-autopilot-softhsm2-${process.pid}.conf`);
+let openIn: string | undefined;
+
+function pointSoftHsmConfAt(config: string): void {
+  writeFileSync(PROCESS_CONF, config);
+  if (process.env.SOFTHSM2_CONF === PROCESS_CONF) return;
+  process.env.SOFTHSM2_CONF = PROCESS_CONF;
+  const envFile = `${PROCESS_CONF}.env`;
+  writeFileSync(envFile, `SOFTHSM2_CONF=${PROCESS_CONF}\n`);
+  process.loadEnvFile(envFile);
+}
 
 export type TokenKey = { label: string; id: string };
 
@@ -49,10 +67,13 @@ export class SoftHsm {
         `SoftHSM2 not found at ${this.libraryPath}. Install it with: apt-get install -y softhsm2 (or set SOFTHSM2_LIBRARY)`,
       );
     }
-    // SoftHSM reads its configuration when the library initialises; each local account has its own token directory.
-    process.env.SOFTHSM2_CONF = join(this.dir, "softhsm2.conf");
+    if (openIn && openIn !== this.dir) {
+      throw new Error(`SoftHSM2 is already open in this process for ${openIn}; one local account per process`);
+    }
+    pointSoftHsmConfAt(readFileSync(join(this.dir, "softhsm2.conf"), "utf8"));
     this.module = graphene.Module.load(this.libraryPath, "SoftHSM2");
     this.module.initialize();
+    openIn = this.dir;
   }
 
   close(): void {
@@ -60,6 +81,7 @@ export class SoftHsm {
     this.sessions.clear();
     this.module?.finalize();
     this.module = undefined;
+    openIn = undefined;
   }
 
   /** Creates the token for a cluster if it does not exist yet (idempotent). */
@@ -164,7 +186,8 @@ export class SoftHsm {
       { name: "AES_GCM", params: new graphene.AesGcm240Params(iv, aad, GCM_TAG_BITS) },
       key,
     );
-    return Buffer.concat([iv, cipher.update(plaintext), cipher.final()]);
+    // Single-part C_Encrypt with room for the tag: graphene's multi-part final() buffer is too small for GCM output.
+    return Buffer.concat([iv, cipher.once(plaintext, Buffer.alloc(plaintext.length + GCM_TAG_BITS / 8))]);
   }
 
   /** Throws when the tag does not verify (wrong key, wrong context, tampered ciphertext). */
@@ -175,7 +198,10 @@ export class SoftHsm {
       { name: "AES_GCM", params: new graphene.AesGcm240Params(blob.subarray(0, 12), aad, GCM_TAG_BITS) },
       key,
     );
-    return Buffer.concat([decipher.update(blob.subarray(12)), decipher.final()]);
+    // Single-part C_Decrypt, which always ends the operation: graphene's multi-part final() has a 32-byte buffer, so
+    // longer plaintexts failed with CKR_BUFFER_TOO_SMALL and left the session's operation active.
+    const body = blob.subarray(12);
+    return Buffer.from(decipher.once(body, Buffer.alloc(Math.max(body.length, 1))));
   }
 
   /** Every backing key wrapped under the backup key (AES key wrap with padding): what a backup holds. */

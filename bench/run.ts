@@ -1,0 +1,34 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { localAccountBench } from "./local-account.bench";
+
+/** A benchmark returns named figures; the runner stamps the machine and writes bench/results/<name>.json. */
+export type Figures = Record<string, number | string>;
+type Bench = { name: string; run: () => Promise<Figures> };
+
+const BENCHES: Bench[] = [{ name: "local-account", run: localAccountBench }];
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const dir = join(__dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  const machine = {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  for (const bench of BENCHES.filter((b) => !only || b.name === only)) {
+    console.log(`bench ${bench.name}...`);
+    const figures = await bench.run();
+    const result = { bench: bench.name, date: new Date().toISOString(), machine, figures };
+    writeFileSync(join(dir, `${bench.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    console.table(figures);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import type { AccountContext } from "../account";
+import { newBackupId } from "../ids";
+import type { BackupRecord, ClusterRecord } from "../model";
+import { DAY, TIMING } from "../timing";
+import { BACKUP, backupView, camel, saveBackup } from "./records";
+
+/** The owner of every backing key in a cluster token: KMS creates them as kmsuser (DOMAIN.md §3.1). */
+export const KEY_OWNER = "kmsuser";
+
+/**
+ * Takes a backup of an active cluster (DOMAIN.md §6): its users, certificates and key material as they are now.
+ * Key material is wrapped under the account's backup key, so material deleted later survives in the backup.
+ */
+export function takeBackup(ctx: AccountContext, cluster: ClusterRecord, now: number): BackupRecord {
+  const backupId = newBackupId();
+  return saveBackup(ctx, {
+    BackupId: backupId,
+    BackupArn: `arn:aws:cloudhsm:${ctx.config.region}:${ctx.config.accountId}:backup/${backupId}`,
+    ClusterId: cluster.ClusterId,
+    BackupState: "READY",
+    CreateTimestamp: now,
+    NeverExpires: false,
+    HsmType: cluster.HsmType,
+    Mode: cluster.Mode,
+    TagList: [],
+    lineage: cluster.lineage,
+    ...(cluster.trustAnchor ? { trustAnchor: cluster.trustAnchor } : {}),
+    ...(cluster.Certificates.ClusterCertificate ? { clusterCertificate: cluster.Certificates.ClusterCertificate } : {}),
+    // A restored cluster starts with nobody logged in.
+    users: cluster.users.map(({ kmsSession: _kms, ...user }) => ({ ...user, sessions: 0 })),
+    keys: ctx.hsm.exportKeys(cluster.tokenLabel).map((key) => ({ ...key, owner: KEY_OWNER })),
+  });
+}
+
+/** When the cluster's newest backup was taken, if it has one. */
+export function lastBackupAt(backups: BackupRecord[], clusterId: string): number | undefined {
+  let last: number | undefined;
+  for (const backup of backups) {
+    if (backup.ClusterId === clusterId && (last === undefined || backup.CreateTimestamp > last)) {
+      last = backup.CreateTimestamp;
+    }
+  }
+  return last;
+}
+
+/** Whether the 24-hour backup of an active cluster is due. */
+export function dailyBackupDue(backups: BackupRecord[], clusterId: string, now: number): boolean {
+  const last = lastBackupAt(backups, clusterId);
+  return last === undefined || now - last >= TIMING.backupInterval;
+}
+
+/** Moves a backup to PENDING_DELETION: it can be restored for 7 days, then it is purged. */
+export function markPendingDeletion(backup: BackupRecord, now: number): BackupRecord {
+  backup.BackupState = "PENDING_DELETION";
+  backup.DeleteTimestamp = now + TIMING.backupPendingDeletion;
+  return backup;
+}
+
+/**
+ * The retention policy: READY backups older than the cluster's BackupRetentionPolicy are deleted by the service
+ * (an AwsServiceEvent `DeleteBackup`), except backups marked NeverExpires and each cluster's newest backup.
+ */
+export function applyRetention(
+  ctx: AccountContext,
+  now: number,
+  backups: BackupRecord[],
+  clusters: Map<string, ClusterRecord>,
+): void {
+  for (const backup of backups) {
+    if (backup.BackupState !== "READY" || backup.NeverExpires) continue;
+    const cluster = clusters.get(backup.ClusterId);
+    if (!cluster) continue;
+    const days = Number(cluster.BackupRetentionPolicy.Value);
+    if (now - backup.CreateTimestamp < days * DAY) continue;
+    const newest = backups
+      .filter((b) => b.ClusterId === backup.ClusterId && b.BackupState === "READY")
+      .reduce((a, b) => (b.CreateTimestamp > a.CreateTimestamp ? b : a));
+    if (newest.BackupId === backup.BackupId) continue;
+    saveBackup(ctx, markPendingDeletion(backup, now));
+    ctx.bus.cloudTrail({
+      service: "cloudhsm",
+      eventName: "DeleteBackup",
+      eventType: "AwsServiceEvent",
+      requestParameters: { backupId: backup.BackupId },
+      responseElements: { backup: camel(backupView(backup)) as Record<string, unknown> },
+      resources: [backup.BackupArn],
+    });
+  }
+}
+
+/** Purges PENDING_DELETION backups whose 7 days are over; they can no longer be restored. */
+export function purgeDeletedBackups(ctx: AccountContext, now: number, backups: BackupRecord[]): void {
+  for (const backup of backups) {
+    if (backup.BackupState !== "PENDING_DELETION" || (backup.DeleteTimestamp ?? Infinity) > now) continue;
+    ctx.store.delete(BACKUP, backup.BackupId);
+    ctx.bus.cloudTrail({
+      service: "cloudhsm",
+      eventName: "BackupDeletedPermanently",
+      eventType: "AwsServiceEvent",
+      requestParameters: { backupId: backup.BackupId },
+      responseElements: { backup: camel({ ...backupView(backup), BackupState: "DELETED" }) as Record<string, unknown> },
+      resources: [backup.BackupArn],
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import type { AccountContext } from "../account";
+import { newUser } from "../cluster-users";
+import type { BackupRecord, ClusterRecord } from "../model";
+import { applyRetention, dailyBackupDue, purgeDeletedBackups, takeBackup } from "./backups";
+import { generateClusterCsr } from "./certificates";
+import { activeHsms, BACKUP, CLUSTER, deriveActivatedState, isActivated, saveCluster } from "./records";
+
+/** The documented default password of the admin before `cluster activate` sets one (DOMAIN.md §6). */
+export const DEFAULT_ADMIN_PASSWORD = "password";
+
+/** The users of a freshly initialized cluster: the unactivated admin and the internal appliance user. */
+export function initialUsers() {
+  return [
+    newUser("admin", "unactivated-admin", DEFAULT_ADMIN_PASSWORD),
+    newUser("app_user", "appliance", randomBytes(16).toString("hex")),
+  ];
+}
+
+/**
+ * Settles every CloudHSM transition due at `now` on the simulated clock, in the caller's transaction: clusters and
+ * HSMs finishing creation, initialization and deletion, automatic backups, backup retention and purge.
+ * Idempotent, so the service tick and the CloudHSM CLI route may both call it.
+ */
+export function settleCloudHsm(ctx: AccountContext, now: number): void {
+  const backups = ctx.store.list<BackupRecord>(BACKUP);
+  const clusters = ctx.store.list<ClusterRecord>(CLUSTER);
+  for (const cluster of clusters) {
+    if (cluster.State === "DELETED") continue;
+    if (settleCluster(ctx, cluster, now, backups)) saveCluster(ctx, cluster);
+  }
+  if (backups.length === 0) return;
+  applyRetention(ctx, now, backups, new Map(clusters.map((c) => [c.ClusterId, c])));
+  purgeDeletedBackups(ctx, now, backups);
+}
+
+function settleCluster(ctx: AccountContext, cluster: ClusterRecord, now: number, backups: BackupRecord[]): boolean {
+  let changed = false;
+  let backupNow = false;
+  const due = cluster.dueAt !== undefined && cluster.dueAt <= now;
+
+  if (cluster.State === "CREATE_IN_PROGRESS" && due) {
+    // A cluster made from a backup has the backup's activated admin, so it is ACTIVE straight away.
+    cluster.State = cluster.users.some((u) => u.role === "admin") ? "ACTIVE" : "UNINITIALIZED";
+    delete cluster.StateMessage;
+    delete cluster.dueAt;
+    changed = true;
+  }
+
+  const kept = [];
+  for (const hsm of cluster.Hsms) {
+    if (hsm.dueAt === undefined || hsm.dueAt > now) {
+      kept.push(hsm);
+      continue;
+    }
+    changed = true;
+    if (hsm.State === "DELETE_IN_PROGRESS") {
+      // Removed; an active cluster takes a backup when an HSM is removed.
+      backupNow ||= isActivated(cluster);
+      continue;
+    }
+    if (hsm.State === "CREATE_IN_PROGRESS") {
+      hsm.State = "ACTIVE";
+      hsm.StateMessage = "HSM created.";
+      backupNow ||= isActivated(cluster);
+    }
+    delete hsm.dueAt;
+    kept.push(hsm);
+  }
+  cluster.Hsms = kept;
+
+  if (cluster.State === "UNINITIALIZED" && !cluster.csrPublicKeyPem && activeHsms(cluster).length > 0) {
+    const { csrPem, publicKeyPem } = generateClusterCsr(cluster.ClusterId, cluster.HsmType);
+    cluster.Certificates.ClusterCsr = csrPem;
+    cluster.csrPublicKeyPem = publicKeyPem;
+    changed = true;
+  }
+
+  if (cluster.State === "INITIALIZE_IN_PROGRESS" && due) {
+    cluster.State = "INITIALIZED";
+    delete cluster.StateMessage;
+    delete cluster.dueAt;
+    cluster.users = initialUsers();
+    changed = true;
+  }
+
+  if (cluster.State === "DELETE_IN_PROGRESS" && due) {
+    if (ctx.hsm.hasToken(cluster.tokenLabel)) ctx.hsm.wipe(cluster.tokenLabel);
+    cluster.State = "DELETED";
+    delete cluster.StateMessage;
+    delete cluster.dueAt;
+    cluster.deletedAt = now;
+    return true;
+  }
+
+  if (isActivated(cluster)) {
+    const before = cluster.State;
+    deriveActivatedState(cluster);
+    changed ||= before !== cluster.State;
+    if (activeHsms(cluster).length > 0 && (backupNow || dailyBackupDue(backups, cluster.ClusterId, now))) {
+      backups.push(takeBackup(ctx, cluster, now));
+    }
+  }
+  return changed;
+}

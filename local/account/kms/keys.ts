@@ -1,0 +1,311 @@
+import { randomBytes } from "node:crypto";
+import type { AccountContext } from "../account";
+import { validation } from "../errors";
+import { epochSeconds, newBackingKeyId, newKeyId } from "../ids";
+import type { ClusterRecord, KeyRecord } from "../model";
+import { parseInput } from "../protocol";
+import { KMS_RATES } from "../quotas";
+import { DAY, deletionSlack } from "../timing";
+import { findCluster, isReachable, requireTwoActiveAzs } from "./clusters";
+import {
+  clusterInvalidConfiguration,
+  customKeyStoreInvalidState,
+  customKeyStoreNotFound,
+  kmsInternal,
+  kmsInvalidState,
+  limitExceeded,
+  unsupportedOperation,
+} from "./exceptions";
+import { page } from "./paging";
+import { type DeletedKeyRecord, findKey, getKeyStore, KIND, keyArn, keyMetadata } from "./records";
+import type { DueTimes } from "./scheduler";
+import { CreateKeyInput, KeyRefInput, ListKeysInput, ScheduleKeyDeletionInput } from "./schemas";
+import { defined, humanDate, lowerCamel } from "./trail";
+
+/** Customer managed keys per account and Region (DOMAIN.md §7). */
+export const MAX_KEYS_PER_ACCOUNT = 100_000;
+const DEFAULT_PENDING_WINDOW_DAYS = 30;
+
+type Deps = { ctx: AccountContext; due: DueTimes };
+
+const take = (ctx: AccountContext, op: string) => ctx.quotas.take(`kms:${op}`, KMS_RATES[op]);
+
+/** Keys per cluster (DOMAIN.md §6): 3,300 on hsm1.medium, 16,666 on hsm2m.medium. */
+function clusterKeyCapacity(cluster: ClusterRecord): number {
+  return cluster.HsmType === "hsm1.medium" ? 3300 : 16_666;
+}
+
+/**
+ * CreateKey (DOMAIN.md §1.8): symmetric encryption keys in the default key store, or with Origin=AWS_CLOUDHSM in a
+ * CONNECTED CloudHSM key store whose cluster has two active HSMs in different AZs.
+ */
+export function createKey({ ctx }: Deps, input: unknown) {
+  take(ctx, "CreateKey");
+  const req = parseInput(CreateKeyInput, input);
+  const spec = req.KeySpec ?? req.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+  if ((req.KeyUsage ?? "ENCRYPT_DECRYPT") !== "ENCRYPT_DECRYPT" || spec !== "SYMMETRIC_DEFAULT") {
+    throw unsupportedOperation(
+      "The local account supports symmetric encryption keys only (KeyUsage ENCRYPT_DECRYPT, KeySpec SYMMETRIC_DEFAULT).",
+    );
+  }
+  const origin = req.Origin ?? "AWS_KMS";
+  if (origin === "EXTERNAL" || origin === "EXTERNAL_KEY_STORE") {
+    throw unsupportedOperation(`The local account does not support keys with Origin ${origin}.`);
+  }
+  if (origin === "AWS_CLOUDHSM" && req.CustomKeyStoreId === undefined) {
+    throw validation("CustomKeyStoreId is required when Origin is AWS_CLOUDHSM.");
+  }
+  if (origin !== "AWS_CLOUDHSM" && req.CustomKeyStoreId !== undefined) {
+    throw validation("Origin must be AWS_CLOUDHSM when CustomKeyStoreId identifies an AWS CloudHSM key store.");
+  }
+  if (req.MultiRegion && req.CustomKeyStoreId !== undefined) {
+    throw unsupportedOperation("Custom key stores do not support multi-Region keys.");
+  }
+  const keys = ctx.store.list<KeyRecord>(KIND.key);
+  if (keys.length >= MAX_KEYS_PER_ACCOUNT) {
+    throw limitExceeded(`An account can have at most ${MAX_KEYS_PER_ACCOUNT} customer managed keys in each Region.`);
+  }
+
+  const keyId = newKeyId();
+  const key: KeyRecord = {
+    KeyId: keyId,
+    Arn: keyArn(ctx, keyId),
+    AWSAccountId: ctx.config.accountId,
+    CreationDate: ctx.clock.now(),
+    Description: req.Description ?? "",
+    KeyUsage: "ENCRYPT_DECRYPT",
+    KeySpec: "SYMMETRIC_DEFAULT",
+    Origin: origin,
+    KeyManager: "CUSTOMER",
+    enabled: true,
+    KeyState: "Enabled",
+  };
+  const requestParameters = lowerCamel({
+    keyUsage: req.KeyUsage ?? "ENCRYPT_DECRYPT",
+    keySpec: spec,
+    origin,
+    description: req.Description,
+    customKeyStoreId: req.CustomKeyStoreId,
+    multiRegion: req.MultiRegion ?? false,
+    bypassPolicyLockoutSafetyCheck: req.BypassPolicyLockoutSafetyCheck ?? false,
+  });
+
+  if (req.CustomKeyStoreId === undefined) {
+    key.material = randomBytes(32).toString("hex");
+    ctx.store.put(KIND.key, keyId, key);
+    trailCreateKey(ctx, key, requestParameters);
+    return { KeyMetadata: keyMetadata(ctx, key) };
+  }
+
+  const store = getKeyStore(ctx, req.CustomKeyStoreId);
+  if (!store) throw customKeyStoreNotFound();
+  if (store.ConnectionState !== "CONNECTED") throw customKeyStoreInvalidState();
+  const cluster = findCluster(ctx, store.CloudHsmClusterId);
+  if (!cluster) throw clusterInvalidConfiguration(`KMS cannot find cluster ${store.CloudHsmClusterId}.`);
+  requireTwoActiveAzs(cluster);
+  if (keys.filter((k) => k.CustomKeyStoreId === store.CustomKeyStoreId).length >= clusterKeyCapacity(cluster)) {
+    throw limitExceeded(`Cluster ${cluster.ClusterId} holds as many keys as its HSM type allows.`);
+  }
+  Object.assign(key, {
+    CustomKeyStoreId: store.CustomKeyStoreId,
+    CloudHsmClusterId: cluster.ClusterId,
+    backingKeyId: newBackingKeyId(),
+  });
+  ctx.store.put(KIND.key, keyId, key);
+  trailCreateKey(ctx, key, requestParameters);
+  // The token write comes last: if it fails the transaction rolls back, and if the process dies after it but before
+  // the commit, recovery finds a token object labelled with the ARN of a key that never existed and removes it.
+  try {
+    ctx.hsm.generateKey(cluster.tokenLabel, { label: key.Arn, id: key.backingKeyId as string });
+  } catch (error: unknown) {
+    throw kmsInternal(`KMS could not create the key material in cluster ${cluster.ClusterId}: ${message(error)}`);
+  }
+  return { KeyMetadata: keyMetadata(ctx, key) };
+}
+
+export function describeKey({ ctx }: Deps, input: unknown) {
+  take(ctx, "DescribeKey");
+  const req = parseInput(KeyRefInput, input);
+  return { KeyMetadata: keyMetadata(ctx, findKey(ctx, req.KeyId)) };
+}
+
+/** ListKeys: every key not yet deleted, pending deletion included. It does not say which store a key is in. */
+export function listKeys({ ctx }: Deps, input: unknown) {
+  take(ctx, "ListKeys");
+  const req = parseInput(ListKeysInput, input);
+  const keys = ctx.store.list<KeyRecord>(KIND.key);
+  const { items, nextMarker } = page(keys, (k) => [k.CreationDate, k.KeyId], req.Limit, req.Marker);
+  return defined({
+    Keys: items.map((k) => ({ KeyId: k.KeyId, KeyArn: k.Arn })),
+    NextMarker: nextMarker,
+    Truncated: nextMarker !== undefined,
+  });
+}
+
+/**
+ * EnableKey/DisableKey. On an Unavailable key (its store disconnected) the call succeeds and takes effect when the
+ * store reconnects (DOMAIN.md §4).
+ */
+export function setEnabled({ ctx }: Deps, input: unknown, enabled: boolean) {
+  const op = enabled ? "EnableKey" : "DisableKey";
+  take(ctx, op);
+  const req = parseInput(KeyRefInput, input);
+  const key = findKey(ctx, req.KeyId);
+  if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
+  ctx.store.put(KIND.key, key.KeyId, { ...key, enabled, KeyState: enabled ? "Enabled" : "Disabled" });
+  ctx.bus.cloudTrail({
+    service: "kms",
+    eventName: op,
+    requestParameters: { keyId: req.KeyId },
+    responseElements: null,
+    resources: [key.Arn],
+  });
+  return {};
+}
+
+/**
+ * ScheduleKeyDeletion (DOMAIN.md §4): 7–30 days, default 30. KMS deletes the key some time in the day after
+ * DeletionDate (`deletionSlack`). Allowed in any state but PendingDeletion, Unavailable included.
+ */
+export function scheduleKeyDeletion({ ctx, due }: Deps, input: unknown) {
+  take(ctx, "ScheduleKeyDeletion");
+  const req = parseInput(ScheduleKeyDeletionInput, input);
+  const key = findKey(ctx, req.KeyId);
+  if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
+  const days = req.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
+  const deletionDate = ctx.clock.now() + days * DAY;
+  const deleteAt = deletionDate + deletionSlack(key.KeyId);
+  ctx.store.put(KIND.key, key.KeyId, {
+    ...key,
+    KeyState: "PendingDeletion",
+    DeletionDate: deletionDate,
+    PendingDeletionWindowInDays: days,
+    deleteAt,
+  });
+  due.wake(deleteAt);
+  ctx.bus.cloudTrail({
+    service: "kms",
+    eventName: "ScheduleKeyDeletion",
+    requestParameters: defined({ keyId: req.KeyId, pendingWindowInDays: req.PendingWindowInDays }),
+    responseElements: {
+      keyId: key.Arn,
+      deletionDate: humanDate(deletionDate),
+      keyState: "PendingDeletion",
+      pendingWindowInDays: days,
+    },
+    additionalEventData: custom(ctx, key),
+    resources: [key.Arn],
+  });
+  return {
+    KeyId: key.Arn,
+    DeletionDate: epochSeconds(deletionDate),
+    KeyState: "PendingDeletion",
+    PendingWindowInDays: days,
+  };
+}
+
+/** CancelKeyDeletion (DOMAIN.md §4): only while PendingDeletion; the key comes back Disabled. */
+export function cancelKeyDeletion({ ctx }: Deps, input: unknown) {
+  take(ctx, "CancelKeyDeletion");
+  const req = parseInput(KeyRefInput, input);
+  const key = findKey(ctx, req.KeyId);
+  if (key.KeyState !== "PendingDeletion") throw kmsInvalidState(`${key.Arn} is not pending deletion.`);
+  const next: KeyRecord = { ...key, KeyState: "Disabled", enabled: false };
+  delete next.DeletionDate;
+  delete next.PendingDeletionWindowInDays;
+  delete next.deleteAt;
+  ctx.store.put(KIND.key, key.KeyId, next);
+  ctx.bus.cloudTrail({
+    service: "kms",
+    eventName: "CancelKeyDeletion",
+    requestParameters: { keyId: req.KeyId },
+    responseElements: { keyId: key.Arn },
+    resources: [key.Arn],
+  });
+  return { KeyId: key.Arn };
+}
+
+/**
+ * The end of the waiting period (DOMAIN.md §2.5, §4): KMS deletes the key, then makes a best-effort attempt to delete
+ * the backing key, which works only while the store is CONNECTED and the cluster has an active HSM. Otherwise the
+ * material stays in the cluster as an orphan and the DeleteKey event says FAILURE. Safe to repeat after a crash: a
+ * backing key already gone counts as deleted.
+ */
+export function deleteDueKey(ctx: AccountContext, key: KeyRecord): void {
+  const now = ctx.clock.now();
+  const tombstone: DeletedKeyRecord = { KeyId: key.KeyId, Arn: key.Arn, deletedAt: now };
+  let additionalEventData: Record<string, unknown> | undefined;
+  if (key.CustomKeyStoreId && key.backingKeyId) {
+    const store = getKeyStore(ctx, key.CustomKeyStoreId);
+    const clusterId = store?.CloudHsmClusterId ?? key.CloudHsmClusterId;
+    const cluster = clusterId ? findCluster(ctx, clusterId) : undefined;
+    let deletionStatus: "SUCCESS" | "FAILURE" = "FAILURE";
+    if (store?.ConnectionState === "CONNECTED" && isReachable(cluster)) {
+      try {
+        ctx.hsm.deleteKey(cluster.tokenLabel, key.backingKeyId);
+        deletionStatus = "SUCCESS";
+      } catch {
+        // Best effort, as in AWS: the material stays in the cluster and the event reports FAILURE.
+      }
+    }
+    Object.assign(tombstone, {
+      CustomKeyStoreId: key.CustomKeyStoreId,
+      CloudHsmClusterId: clusterId,
+      backingKeyId: key.backingKeyId,
+      backingKeysDeletionStatus: deletionStatus,
+    });
+    additionalEventData = {
+      customKeyStoreId: key.CustomKeyStoreId,
+      clusterId,
+      backingKeys: JSON.stringify([{ backingKeyId: key.backingKeyId }]),
+      backingKeysDeletionStatus: JSON.stringify([{ backingKeyId: key.backingKeyId, deletionStatus }]),
+    };
+  }
+  ctx.store.delete(KIND.key, key.KeyId);
+  ctx.store.put(KIND.deletedKey, key.KeyId, tombstone);
+  ctx.bus.cloudTrail({
+    service: "kms",
+    eventName: "DeleteKey",
+    eventType: "AwsServiceEvent",
+    requestParameters: null,
+    responseElements: { keyId: key.Arn },
+    ...(additionalEventData ? { additionalEventData } : {}),
+    resources: [key.Arn],
+  });
+  ctx.bus.put({
+    "detail-type": "KMS CMK Deletion",
+    source: "aws.kms",
+    resources: [key.Arn],
+    detail: { "key-id": key.KeyId },
+  });
+}
+
+/** CloudTrail's additionalEventData for keys in a CloudHSM key store. */
+function custom(ctx: AccountContext, key: KeyRecord): Record<string, unknown> | undefined {
+  if (!key.CustomKeyStoreId || !key.backingKeyId) return undefined;
+  return {
+    customKeyStoreId: key.CustomKeyStoreId,
+    clusterId: getKeyStore(ctx, key.CustomKeyStoreId)?.CloudHsmClusterId ?? key.CloudHsmClusterId,
+    backingKeys: JSON.stringify([{ backingKeyId: key.backingKeyId }]),
+  };
+}
+
+function trailCreateKey(ctx: AccountContext, key: KeyRecord, requestParameters: Record<string, unknown>): void {
+  const metadata = keyMetadata(ctx, key);
+  ctx.bus.cloudTrail({
+    service: "kms",
+    eventName: "CreateKey",
+    requestParameters,
+    responseElements: {
+      keyMetadata: lowerCamel({ ...metadata, CreationDate: humanDate(key.CreationDate) }),
+    },
+    ...(key.backingKeyId
+      ? { additionalEventData: { backingKey: JSON.stringify({ backingKeyId: key.backingKeyId }) } }
+      : {}),
+    resources: [key.Arn],
+  });
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
