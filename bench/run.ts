@@ -2,12 +2,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { localAccountBench } from "./local-account.bench";
+import { runtimeBench } from "./runtime.bench";
 
 /** A benchmark returns named figures; the runner stamps the machine and writes bench/results/<name>.json. */
 export type Figures = Record<string, number | string>;
 type Bench = { name: string; run: () => Promise<Figures> };
 
-const BENCHES: Bench[] = [{ name: "local-account", run: localAccountBench }];
+const BENCHES: Bench[] = [
+  { name: "local-account", run: localAccountBench },
+  { name: "runtime", run: runtimeBench },
+];
 
 async function main(): Promise<void> {
   const only = process.argv[2];

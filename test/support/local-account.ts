@@ -23,11 +23,15 @@ export class LocalAccountProcess {
   private constructor(
     readonly dataDir: string,
     private readonly env: Record<string, string>,
+    private readonly entry: string,
   ) {}
 
-  static async start(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<LocalAccountProcess> {
+  /** `entry` is the script to run: the account alone (default) or `local/start.ts`, the account plus the runtime. */
+  static async start(
+    options: { dataDir?: string; env?: Record<string, string>; entry?: string } = {},
+  ): Promise<LocalAccountProcess> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "local-account-"));
-    const account = new LocalAccountProcess(dataDir, options.env ?? {});
+    const account = new LocalAccountProcess(dataDir, options.env ?? {}, options.entry ?? "local/account/main.ts");
     await account.boot();
     return account;
   }
@@ -134,15 +138,11 @@ export class LocalAccountProcess {
   }
 
   private boot(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ["--disable-warning=ExperimentalWarning", "--import", "tsx", "local/account/main.ts"],
-      {
-        cwd: ROOT,
-        env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", this.entry], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     this.endpoint = "";
     const from = this.output.length;

@@ -35,6 +35,11 @@ const GCM_TAG_BITS = 128;
 export class SoftHsm {
   private module?: graphene.Module;
   private readonly sessions = new Map<string, graphene.Session>();
+  /**
+   * Object handles by backing key id, per session: a PKCS#11 find walks every object in the token, so each crypto
+   * call would cost O(keys). Handles stay valid while the session is open, and only this class destroys objects.
+   */
+  private readonly handles = new WeakMap<graphene.Session, Map<string, graphene.SecretKey>>();
   private readonly secrets: Secrets;
   private readonly dir: string;
 
@@ -166,9 +171,11 @@ export class SoftHsm {
 
   /** Destroys the key object; returns false when there was none. */
   deleteKey(token: string, id: string): boolean {
-    const obj = this.find(this.session(token), id);
+    const session = this.session(token);
+    const obj = this.find(session, id);
     if (!obj) return false;
     obj.destroy();
+    this.handles.get(session)?.delete(id);
     return true;
   }
 
@@ -269,8 +276,17 @@ export class SoftHsm {
   }
 
   private find(session: graphene.Session, id: string): graphene.SecretKey | undefined {
+    let cache = this.handles.get(session);
+    if (!cache) {
+      cache = new Map();
+      this.handles.set(session, cache);
+    }
+    const cached = cache.get(id);
+    if (cached) return cached;
     const found = session.find({ class: graphene.ObjectClass.SECRET_KEY, id: Buffer.from(id, "utf8") });
-    return found.length > 0 ? found.items(0).toType<graphene.SecretKey>() : undefined;
+    const key = found.length > 0 ? found.items(0).toType<graphene.SecretKey>() : undefined;
+    if (key) cache.set(id, key);
+    return key;
   }
 
   private mustFind(session: graphene.Session, id: string): graphene.SecretKey {

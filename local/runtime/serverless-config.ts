@@ -1,0 +1,353 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { type EventPattern, validateEventPattern } from "./event-patterns";
+
+/**
+ * The wiring of serverless.yml, resolved the way the framework resolves it (`osls print`: variables, params,
+ * `${file()}` includes) and then bound to the local account: function names and ARNs, each function's environment,
+ * EventBridge rules and schedules with their targets, and state machine definitions whose CloudFormation references
+ * (`Fn::GetAtt: [fnKey, Arn]`, `Ref`, `Fn::Sub`...) point at local ARNs. There is no second list of anything.
+ */
+export type FunctionConfig = {
+  key: string;
+  name: string;
+  arn: string;
+  /** `functions/describe-key-store.handler` as written in serverless.yml. */
+  handler: string;
+  /** Absolute path of the module without extension, and its export. */
+  modulePath: string;
+  exportName: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  runtime: string;
+  environment: Record<string, string>;
+  /** Retries of asynchronous invocations (EventBridge targets), as Lambda's `maximumRetryAttempts` (default 2). */
+  maximumRetryAttempts: number;
+};
+
+export type StateMachineConfig = {
+  key: string;
+  name: string;
+  arn: string;
+  type: "STANDARD" | "EXPRESS";
+  /** The ASL with every CloudFormation reference resolved to a local ARN. */
+  definition: Record<string, unknown>;
+};
+
+export type RuleTarget =
+  | { kind: "function"; key: string; arn: string }
+  | { kind: "stateMachine"; key: string; arn: string };
+
+export type InputTransformer = { inputPathsMap?: Record<string, string>; inputTemplate: string };
+
+export type RuleConfig = {
+  name: string;
+  arn: string;
+  eventPattern?: EventPattern;
+  /** `rate(5 minutes)` or `cron(0 12 * * ? *)`. */
+  scheduleExpression?: string;
+  enabled: boolean;
+  target: RuleTarget;
+  input?: unknown;
+  inputPath?: string;
+  inputTransformer?: InputTransformer;
+};
+
+export type RuntimeConfig = {
+  service: string;
+  stage: string;
+  region: string;
+  accountId: string;
+  /** The directory serverless.yml lives in; handler paths are relative to it. */
+  rootDir: string;
+  functions: Record<string, FunctionConfig>;
+  stateMachines: Record<string, StateMachineConfig>;
+  rules: RuleConfig[];
+};
+
+export type LoadOptions = {
+  rootDir: string;
+  /** Where the resolved configuration is cached (the local account's data directory). */
+  cacheDir: string;
+  stage?: string;
+  region: string;
+  accountId: string;
+};
+
+const run = promisify(execFile);
+
+/**
+ * Runs `osls print --format json` (offline: no credentials, telemetry off) unless the cache under `cacheDir` already
+ * holds the result for the same serverless.yml, statemachines/*.yml, stage and Region; then binds it locally.
+ */
+export async function loadServerlessConfig(options: LoadOptions): Promise<RuntimeConfig> {
+  const stage = options.stage ?? "dev";
+  const rootDir = resolve(options.rootDir);
+  const key = configHash(rootDir, stage, options.region);
+  const cacheFile = join(options.cacheDir, "runtime", `serverless-print.${key}.json`);
+  let printed: unknown;
+  if (existsSync(cacheFile)) {
+    printed = JSON.parse(readFileSync(cacheFile, "utf8"));
+  } else {
+    printed = await oslsPrint(rootDir, stage, options.region);
+    mkdirSync(join(options.cacheDir, "runtime"), { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(printed));
+  }
+  return bindConfig(printed, { rootDir, region: options.region, accountId: options.accountId, stage });
+}
+
+function configHash(rootDir: string, stage: string, region: string): string {
+  const hash = createHash("sha256").update(`${stage}\n${region}\n`);
+  hash.update(readFileSync(join(rootDir, "serverless.yml")));
+  const dir = join(rootDir, "statemachines");
+  if (existsSync(dir)) {
+    for (const file of readdirSync(dir).sort()) {
+      if (/\.ya?ml$|\.json$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
+    }
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+async function oslsPrint(rootDir: string, stage: string, region: string): Promise<unknown> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
+  for (const name of ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
+    delete env[name];
+  try {
+    const { stdout } = await run(
+      "npx",
+      ["--no-install", "osls", "print", "--format", "json", "--stage", stage, "--region", region],
+      { cwd: rootDir, env, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout.slice(stdout.indexOf("{")));
+  } catch (error: unknown) {
+    const detail = error instanceof Error ? ((error as { stderr?: string }).stderr ?? error.message) : String(error);
+    throw new Error(`osls print failed in ${rootDir}: ${detail.trim()}`);
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+const asRecord = (v: unknown): Raw => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Raw) : {});
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** CloudFormation logical ids as the framework and serverless-step-functions name them. */
+const normalizeName = (s: string) => upperFirst(s.replace(/-/g, "Dash").replace(/_/g, "Underscore"));
+export const functionLogicalId = (key: string) => `${normalizeName(key)}LambdaFunction`;
+export const stateMachineLogicalId = (key: string) => `${normalizeName(key)}StepFunctionsStateMachine`;
+
+/**
+ * Binds a printed (resolved) serverless configuration to a local account. Exported so that tests can run
+ * test-only definitions through exactly the same path as serverless.yml.
+ */
+export function bindConfig(
+  printed: unknown,
+  where: { rootDir: string; region: string; accountId: string; stage?: string },
+): RuntimeConfig {
+  const root = asRecord(printed);
+  const provider = asRecord(root.provider);
+  const service = String(root.service ?? "service");
+  const stage = String(provider.stage ?? where.stage ?? "dev");
+  const { region, accountId } = where;
+  const rootDir = resolve(where.rootDir);
+
+  const rawFunctions = asRecord(root.functions);
+  const rawMachines = asRecord(asRecord(root.stepFunctions).stateMachines);
+  const functionArn = (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`;
+  const fnNames = new Map(
+    Object.entries(rawFunctions).map(([key, fn]) => [key, String(asRecord(fn).name ?? `${service}-${stage}-${key}`)]),
+  );
+  const smNames = new Map(
+    Object.entries(rawMachines).map(([key, sm]) => [key, String(asRecord(sm).name ?? `${service}-${stage}-${key}`)]),
+  );
+  const smArn = (name: string) => `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
+
+  // CloudFormation references the local runtime can answer: functions and state machines by key or logical id.
+  const refs = new Map<string, { arn: string; name: string }>();
+  for (const [key, name] of fnNames) {
+    refs.set(key, { arn: functionArn(name), name });
+    refs.set(functionLogicalId(key), { arn: functionArn(name), name });
+  }
+  for (const [key, name] of smNames) {
+    const logicalId = String(asRecord(rawMachines[key]).id ?? stateMachineLogicalId(key));
+    refs.set(logicalId, { arn: smArn(name), name });
+  }
+  const cfn = (value: unknown, where: string) => resolveIntrinsics(value, { refs, region, accountId }, where);
+
+  const providerEnv = asRecord(provider.environment);
+  const functions: Record<string, FunctionConfig> = {};
+  for (const [key, rawFn] of Object.entries(rawFunctions)) {
+    const fn = asRecord(rawFn);
+    const handler = String(fn.handler ?? "");
+    const dot = handler.lastIndexOf(".");
+    if (dot <= 0) throw new Error(`functions.${key}.handler must look like path/to/file.export, got '${handler}'`);
+    const environment: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...providerEnv, ...asRecord(fn.environment) })) {
+      const resolved = cfn(value, `functions.${key}.environment.${name}`);
+      environment[name] = typeof resolved === "string" ? resolved : JSON.stringify(resolved);
+    }
+    const name = fnNames.get(key) as string;
+    functions[key] = {
+      key,
+      name,
+      arn: functionArn(name),
+      handler,
+      modulePath: join(rootDir, handler.slice(0, dot)),
+      exportName: handler.slice(dot + 1),
+      timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
+      memorySize: Number(fn.memorySize ?? provider.memorySize ?? 1024),
+      runtime: String(fn.runtime ?? provider.runtime ?? "nodejs22.x"),
+      environment,
+      maximumRetryAttempts: Number(fn.maximumRetryAttempts ?? 2),
+    };
+  }
+
+  const stateMachines: Record<string, StateMachineConfig> = {};
+  for (const [key, rawSm] of Object.entries(rawMachines)) {
+    const sm = asRecord(rawSm);
+    const name = smNames.get(key) as string;
+    const definition = cfn(sm.definition, `stepFunctions.stateMachines.${key}.definition`);
+    if (definition === null || typeof definition !== "object" || Array.isArray(definition)) {
+      throw new Error(`stepFunctions.stateMachines.${key}.definition must be an ASL object`);
+    }
+    stateMachines[key] = {
+      key,
+      name,
+      arn: smArn(name),
+      type: sm.type === "EXPRESS" ? "EXPRESS" : "STANDARD",
+      definition: definition as Record<string, unknown>,
+    };
+  }
+
+  const rules: RuleConfig[] = [];
+  const ruleArn = (name: string) => `arn:aws:events:${region}:${accountId}:rule/${name}`;
+  const addRules = (events: unknown, target: RuleTarget, owner: string, prefix: string) => {
+    const list = Array.isArray(events) ? events : [];
+    list.forEach((event, index) => {
+      const e = asRecord(event);
+      const at = `${owner}.events[${index}]`;
+      if ("eventBridge" in e) {
+        const eb = asRecord(e.eventBridge);
+        const bus = eb.eventBus ?? eb.eventBusName;
+        if (bus !== undefined && bus !== "default" && !String(bus).endsWith(":event-bus/default")) {
+          throw new Error(`${at}: the local account has only the default event bus, not '${String(bus)}'`);
+        }
+        const pattern = eb.pattern ?? eb.event;
+        const schedule = eb.schedule;
+        if (pattern !== undefined) validateEventPattern(pattern);
+        const name = String(eb.name ?? `${prefix}-rule-${index + 1}`);
+        rules.push({
+          name,
+          arn: ruleArn(name),
+          ...(pattern !== undefined ? { eventPattern: pattern as EventPattern } : {}),
+          ...(typeof schedule === "string" ? { scheduleExpression: schedule } : {}),
+          enabled: eb.enabled !== false,
+          target,
+          ...inputOptions(eb),
+        });
+      } else if ("schedule" in e) {
+        const raw = e.schedule;
+        const sched = typeof raw === "string" ? { rate: raw } : asRecord(raw);
+        const rates = Array.isArray(sched.rate) ? sched.rate.map(String) : [String(sched.rate ?? "")];
+        rates.forEach((rate, i) => {
+          const name = String(sched.name ?? `${prefix}-schedule-${index + 1}${rates.length > 1 ? `-${i + 1}` : ""}`);
+          rules.push({
+            name,
+            arn: ruleArn(name),
+            scheduleExpression: rate,
+            enabled: sched.enabled !== false,
+            target,
+            ...inputOptions(sched),
+          });
+        });
+      }
+    });
+  };
+  for (const [key, fn] of Object.entries(functions)) {
+    addRules(asRecord(rawFunctions[key]).events, { kind: "function", key, arn: fn.arn }, `functions.${key}`, fn.name);
+  }
+  for (const [key, sm] of Object.entries(stateMachines)) {
+    addRules(
+      asRecord(rawMachines[key]).events,
+      { kind: "stateMachine", key, arn: sm.arn },
+      `stepFunctions.stateMachines.${key}`,
+      sm.name,
+    );
+  }
+
+  return { service, stage, region, accountId, rootDir, functions, stateMachines, rules };
+}
+
+function inputOptions(e: Raw): Pick<RuleConfig, "input" | "inputPath" | "inputTransformer"> {
+  const transformer = asRecord(e.inputTransformer);
+  return {
+    ...(e.input !== undefined ? { input: e.input } : {}),
+    ...(typeof e.inputPath === "string" ? { inputPath: e.inputPath } : {}),
+    ...(typeof transformer.inputTemplate === "string"
+      ? {
+          inputTransformer: {
+            inputTemplate: transformer.inputTemplate,
+            ...(transformer.inputPathsMap
+              ? { inputPathsMap: transformer.inputPathsMap as Record<string, string> }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+type IntrinsicScope = { refs: Map<string, { arn: string; name: string }>; region: string; accountId: string };
+
+const PSEUDO: Record<string, (s: IntrinsicScope) => string> = {
+  "AWS::Region": (s) => s.region,
+  "AWS::AccountId": (s) => s.accountId,
+  "AWS::Partition": () => "aws",
+  "AWS::URLSuffix": () => "amazonaws.com",
+};
+
+/**
+ * Resolves the CloudFormation intrinsics serverless.yml uses for wiring (`Fn::GetAtt [x, Arn]`, `Ref`, `Fn::Sub`,
+ * `Fn::Join`) against the local functions and state machines; anything else fails fast naming where it is.
+ */
+export function resolveIntrinsics(value: unknown, scope: IntrinsicScope, where: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveIntrinsics(v, scope, `${where}[${i}]`));
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Raw;
+  const keys = Object.keys(obj);
+  if (keys.length === 1) {
+    const [fn] = keys as [string];
+    const arg = obj[fn];
+    if (fn === "Fn::GetAtt") {
+      const [id, attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split(".");
+      const ref = scope.refs.get(id ?? "");
+      if (ref && (attr === "Arn" || attr === "Name")) return attr === "Arn" ? ref.arn : ref.name;
+      throw new Error(`${where}: cannot resolve Fn::GetAtt ${JSON.stringify(arg)} locally`);
+    }
+    if (fn === "Ref") {
+      const name = String(arg);
+      const pseudo = PSEUDO[name];
+      if (pseudo) return pseudo(scope);
+      const ref = scope.refs.get(name);
+      if (ref) return ref.arn;
+      throw new Error(`${where}: cannot resolve Ref ${name} locally`);
+    }
+    if (fn === "Fn::Sub") {
+      const [template, vars] = Array.isArray(arg) ? [String(arg[0]), asRecord(arg[1])] : [String(arg), {}];
+      return template.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
+        if (name in vars) return String(resolveIntrinsics(vars[name], scope, where));
+        const [id, attr] = name.split(".");
+        const resolved = attr
+          ? resolveIntrinsics({ "Fn::GetAtt": [id, attr] }, scope, where)
+          : resolveIntrinsics({ Ref: name }, scope, where);
+        return String(resolved);
+      });
+    }
+    if (fn === "Fn::Join") {
+      const [sep, parts] = Array.isArray(arg) ? arg : ["", []];
+      return (resolveIntrinsics(parts, scope, where) as unknown[]).map(String).join(String(sep));
+    }
+    if (fn.startsWith("Fn::")) throw new Error(`${where}: ${fn} is not supported by the local runtime`);
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolveIntrinsics(v, scope, `${where}.${k}`)]));
+}

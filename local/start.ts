@@ -1,0 +1,48 @@
+import { resolve } from "node:path";
+import { LocalAccount } from "./account/account";
+import { configFromEnv } from "./account/config";
+import { LocalRuntime } from "./runtime/runtime";
+import { loadServerlessConfig } from "./runtime/serverless-config";
+
+/**
+ * `npm start`: the local account plus the local runtime deployed from serverless.yml (resolved by `osls print`).
+ * LOCAL_RUNTIME_STAGE picks the stage (default dev); LOCAL_RUNTIME_DUPLICATES and LOCAL_RUNTIME_REORDER=on turn on the
+ * at-least-once test mode. `local/account/main.ts` still runs the account alone.
+ */
+async function main(): Promise<void> {
+  const config = configFromEnv();
+  const duplicates = Number(process.env.LOCAL_RUNTIME_DUPLICATES ?? 0);
+  if (!Number.isInteger(duplicates) || duplicates < 0 || duplicates > 10) {
+    throw new Error("Invalid LOCAL_RUNTIME_DUPLICATES: use an integer from 0 to 10");
+  }
+  const account = new LocalAccount(config);
+  const endpoint = await account.start();
+  const wiring = await loadServerlessConfig({
+    rootDir: resolve(__dirname, ".."),
+    cacheDir: config.dataDir,
+    region: config.region,
+    accountId: config.accountId,
+    ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
+  });
+  const runtime = await LocalRuntime.deploy(account, wiring, {
+    delivery: { duplicates, reorder: process.env.LOCAL_RUNTIME_REORDER === "on" },
+  });
+  const counts = `${Object.keys(wiring.functions).length} functions, ${Object.keys(wiring.stateMachines).length} state machines, ${wiring.rules.length} rules`;
+  console.log(`Local runtime deployed ${wiring.service} (${wiring.stage}): ${counts}`);
+  console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
+  console.log(`Data directory: ${config.dataDir}`);
+  console.log(`Try: aws --endpoint-url ${endpoint} stepfunctions list-state-machines`);
+  const stop = () => {
+    runtime
+      .stop()
+      .then(() => account.stop())
+      .finally(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
