@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { kms } from "../src/adapters/aws-clients";
+import { kms } from "../src/adapters/clients/kms";
 import { describeKeyStore as describe, KeyStoreRefSchema } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";

@@ -1,12 +1,17 @@
 import { z } from "zod";
 
 /**
- * The product's configuration, read and validated once. Endpoints are not configured here: the AWS SDK reads
- * AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself, which is how the same code talks to the local account.
+ * The product's configuration, read and validated once when a function starts (STYLE.md §5). Endpoints are not
+ * configured here: the AWS SDK reads AWS_ENDPOINT_URL itself, which is how the same code talks to the local account.
+ * Settings only some functions need are optional here and checked where they are used (`required`).
  */
 const ConfigSchema = z.object({
   AWS_REGION: z.string().min(1, "AWS_REGION must be set"),
   POWERTOOLS_SERVICE_NAME: z.string().default("keystore-autopilot"),
+  /** Where alert events go (EventBridge bus name or ARN). */
+  ALERT_BUS_NAME: z.string().default("default"),
+  // --- connect-key-store (issue 5) ---
+  // --- deletion-follow-up (issue 4) ---
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -18,4 +23,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${String(issue?.path[0])}: ${issue?.message}`);
   }
   return parsed.data;
+}
+
+export const config = readConfig();
+
+/** A setting this function needs: fails fast, naming the variable, when serverless.yml did not set it. */
+export function required<K extends keyof Config>(key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null || value === "") throw new Error(`Missing configuration: ${String(key)}`);
+  return value as NonNullable<Config[K]>;
 }

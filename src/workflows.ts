@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { KeyStoreRefSchema } from "./key-stores";
+
+/**
+ * The workflows users can start by hand (`keystore-autopilot start <name>`), with the serverless.yml state machine
+ * key each runs and the schema its input must pass before anything starts.
+ */
+export const WORKFLOWS = {
+  "describe-key-store": { stateMachine: "describeKeyStore", input: KeyStoreRefSchema },
+  // --- connect-key-store (issue 5) ---
+  // --- deletion-follow-up (issue 4) ---
+} satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
+
+export type WorkflowName = keyof typeof WORKFLOWS;
+
+export const WorkflowNameSchema = z.enum(Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]]);
