@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createPublicKey, generateKeyPairSync, X509Certificate as NodeCertificate, sign, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { oid, pem, printable, rdn, seq, tlv, utf8 } from "../der";
 import { AwsServiceError } from "../errors";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -159,32 +160,4 @@ function checkIssued(child: Parsed, issuer: Parsed): void {
       `${child.label} was not signed by ${issuer.label} (issuer '${child.cert.issuer}', trust anchor subject '${issuer.cert.subject}')`,
     );
   }
-}
-
-function pem(label: string, der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
-function tlv(tag: number, body: Buffer): Buffer {
-  const bytes: number[] = [];
-  for (let n = body.length; n > 0; n >>>= 8) bytes.unshift(n & 0xff);
-  const length = body.length < 0x80 ? [body.length] : [0x80 | bytes.length, ...bytes];
-  return Buffer.concat([Buffer.from([tag, ...length]), body]);
-}
-
-const seq = (...parts: Buffer[]) => tlv(0x30, Buffer.concat(parts));
-const rdn = (type: string, value: Buffer) => tlv(0x31, seq(oid(type), value));
-const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, "utf8"));
-const printable = (text: string) => tlv(0x13, Buffer.from(text, "ascii"));
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split(".").map(Number);
-  const out = [40 * first + second];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = arc >>> 7; v > 0; v >>>= 7) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
 }

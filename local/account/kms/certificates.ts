@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
+import { bitString, bool, explicit, integer, octetString, oid, pem, seq, set, time, utf8 } from "../der";
 
 /**
  * Just enough X.509 to issue real, verifiable certificates synchronously (control routes are synchronous): an
@@ -68,9 +69,7 @@ function certificate(spec: {
     explicit(3, seq(basicConstraints)),
   );
   const signature = sign("sha256", tbs, spec.signer);
-  const der = seq(tbs, algorithm, bitString(signature));
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+  return pem("CERTIFICATE", seq(tbs, algorithm, bitString(signature)));
 }
 
 function name(commonName: string): Buffer {
@@ -84,44 +83,4 @@ function addYears(date: Date, years: number): Date {
   const out = new Date(date.getTime());
   out.setUTCFullYear(out.getUTCFullYear() + years);
   return out;
-}
-
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>>= 8) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
-}
-
-const seq = (...parts: Buffer[]) => tlv(0x30, Buffer.concat(parts));
-const set = (...parts: Buffer[]) => tlv(0x31, Buffer.concat(parts));
-const explicit = (n: number, body: Buffer) => tlv(0xa0 + n, body);
-const octetString = (body: Buffer) => tlv(0x04, body);
-const bitString = (body: Buffer) => tlv(0x03, Buffer.concat([Buffer.from([0]), body]));
-const bool = (value: boolean) => tlv(0x01, Buffer.from([value ? 0xff : 0]));
-const utf8 = (text: string) => tlv(0x0c, Buffer.from(text, "utf8"));
-
-function integer(value: Buffer): Buffer {
-  return tlv(0x02, (value[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split(".").map(Number);
-  const out = [40 * first + second];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = arc >>> 7; v > 0; v >>>= 7) chunk.unshift((v & 0x7f) | 0x80);
-    out.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-/** UTCTime through 2049, GeneralizedTime after (RFC 5280 §4.1.2.5). */
-function time(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
-  return date.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`)) : tlv(0x18, Buffer.from(`${iso}Z`));
 }
