@@ -5,6 +5,7 @@ set -euo pipefail
 missing=()
 [ -e "${SOFTHSM2_LIBRARY:-/usr/lib/softhsm/libsofthsm2.so}" ] || missing+=(softhsm2)
 [ -x /usr/bin/aws ] || missing+=(awscli)
+command -v tmux >/dev/null || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   echo "Installing ${missing[*]} from Debian's packages..."

@@ -1,0 +1,52 @@
+import { join, resolve } from "node:path";
+import { Clock } from "../../local/account/clock";
+import { Store } from "../../local/account/store";
+import { type InvokeResult, LambdaHost } from "../../local/runtime/lambda-host";
+import { loadServerlessConfig } from "../../local/runtime/serverless-config";
+import { UsageError } from "./errors";
+import type { LocalTarget } from "./target";
+
+/** The project root: serverless.yml and the handlers it names live there. */
+export const ROOT = resolve(__dirname, "../..");
+
+/** Where `npm start` keeps its data (LOCAL_ACCOUNT_DATA, else .local-account): the resolved serverless.yml is cached there. */
+export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.LOCAL_ACCOUNT_DATA ?? join(ROOT, ".local-account"));
+}
+
+/**
+ * Runs one handler of serverless.yml once on an event, the way the local runtime runs it: serverless.yml resolved by
+ * `osls print` (serverless-config.ts, cached), the function's own environment with the SDK pointed at the local
+ * account, a warm-instance worker with Lambda's context and timeout (lambda-host.ts). Logs go where the runtime's go:
+ * `<data dir>/logs/<function name>.log`.
+ */
+export async function invokeLocally(
+  target: LocalTarget,
+  request: { function: string; event: unknown; dataDir?: string },
+): Promise<{ functionName: string; logFile: string; result: InvokeResult }> {
+  const dataDir = request.dataDir ?? localDataDir();
+  const config = await loadServerlessConfig({
+    rootDir: ROOT,
+    cacheDir: dataDir,
+    stage: target.stage,
+    region: target.region,
+    accountId: target.accountId,
+  });
+  const store = new Store(":memory:");
+  const logDir = join(dataDir, "logs");
+  const host = new LambdaHost(config, { endpoint: target.endpoint, logDir, store, clock: new Clock(store) });
+  const fn = host.resolve(request.function);
+  if (!fn) {
+    await host.stop();
+    store.close();
+    const known = Object.keys(config.functions);
+    throw new UsageError(`Unknown function '${request.function}'. Functions in serverless.yml: ${known.join(", ")}`);
+  }
+  try {
+    const result = await host.invoke(fn, request.event);
+    return { functionName: fn.name, logFile: join(logDir, `${fn.name}.log`), result };
+  } finally {
+    await host.stop();
+    store.close();
+  }
+}
