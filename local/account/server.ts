@@ -21,6 +21,10 @@ export class HttpFront {
       this.handle(req, res).catch((error: unknown) => send(res, 500, { message: String(error) }, "application/json"));
     });
     const server = this.server;
+    // Clients (undici, the SDK) keep idle sockets ~4-5 s and may reuse one just as a 5 s server timeout closes it
+    // ("other side closed"); holding idle connections longer than any client does removes that race.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
