@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { connectBench } from "./connect.bench";
+import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
 import { runtimeBench } from "./runtime.bench";
 
@@ -11,6 +13,8 @@ type Bench = { name: string; run: () => Promise<Figures> };
 const BENCHES: Bench[] = [
   { name: "local-account", run: localAccountBench },
   { name: "runtime", run: runtimeBench },
+  { name: "connect", run: connectBench },
+  { name: "follow-up", run: () => followUpBench() },
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { LocalAccount } from "./account/account";
 import { configFromEnv } from "./account/config";
+import { LocalDynamoDb, printedResources } from "./runtime/dynamodb";
 import { LocalRuntime } from "./runtime/runtime";
 import { loadServerlessConfig } from "./runtime/serverless-config";
 
@@ -24,18 +25,25 @@ async function main(): Promise<void> {
     accountId: config.accountId,
     ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
   });
+  // The orphan register's DynamoDB (issue 4): its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
+  const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });
+  await dynamodb.createTables(printedResources(config.dataDir), config.region);
+  for (const fn of Object.values(wiring.functions)) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb.endpoint;
+  account.ctx.front.route("GET", "/_local/dynamodb", () => ({ endpoint: dynamodb.endpoint }));
   const runtime = await LocalRuntime.deploy(account, wiring, {
     delivery: { duplicates, reorder: process.env.LOCAL_RUNTIME_REORDER === "on" },
   });
   const counts = `${Object.keys(wiring.functions).length} functions, ${Object.keys(wiring.stateMachines).length} state machines, ${wiring.rules.length} rules`;
   console.log(`Local runtime deployed ${wiring.service} (${wiring.stage}): ${counts}`);
   console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
+  console.log(`DynamoDB (orphan register) on ${dynamodb.endpoint}`);
   console.log(`Data directory: ${config.dataDir}`);
   console.log(`Try: aws --endpoint-url ${endpoint} stepfunctions list-state-machines`);
   const stop = () => {
     runtime
       .stop()
       .then(() => account.stop())
+      .then(() => dynamodb.stop())
       .finally(() => process.exit(0));
   };
   process.on("SIGINT", stop);

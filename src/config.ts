@@ -11,7 +11,21 @@ const ConfigSchema = z.object({
   /** Where alert events go (EventBridge bus name or ARN). */
   ALERT_BUS_NAME: z.string().default("default"),
   // --- connect-key-store (issue 5) ---
+  /** The CloudHSM CLI binary; the Lambda layer puts it at /opt/cloudhsm/bin/cloudhsm-cli. */
+  CLOUDHSM_CLI_PATH: z.string().optional(),
+  /** Set by the local runtime for every function: the local account, which serves local/bin/cloudhsm-cli. */
+  LOCAL_ACCOUNT_ENDPOINT: z.string().optional(),
+  /** The connect-key-store state machine, for the starter function. */
+  CONNECT_STATE_MACHINE_ARN: z.string().optional(),
   // --- deletion-follow-up (issue 4) ---
+  /** This account's id: events from any other account are rejected. */
+  ACCOUNT_ID: z.string().optional(),
+  /** The deletion-follow-up state machine the event handler starts. */
+  FOLLOW_UP_STATE_MACHINE_ARN: z.string().optional(),
+  /** The orphan register (DynamoDB table). */
+  ORPHAN_TABLE_NAME: z.string().optional(),
+  /** Read only for SDK clients too old to read it themselves (client-cloudhsm-v2 3.332, the registry's newest). */
+  AWS_ENDPOINT_URL: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ConnectInputSchema } from "./connect/model";
+import { FollowUpInputSchema } from "./follow-up/events";
 import { KeyStoreRefSchema } from "./key-stores";
 
 /**
@@ -8,7 +10,9 @@ import { KeyStoreRefSchema } from "./key-stores";
 export const WORKFLOWS = {
   "describe-key-store": { stateMachine: "describeKeyStore", input: KeyStoreRefSchema },
   // --- connect-key-store (issue 5) ---
+  "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
   // --- deletion-follow-up (issue 4) ---
+  "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema },
 } satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

@@ -10,6 +10,7 @@ import { SoftHsm } from "./hsm/softhsm";
 import { createKmsService } from "./kms/service";
 import type { Service } from "./protocol";
 import { Quotas } from "./quotas";
+import { createSecretsManagerService } from "./secretsmanager/service";
 import { HttpFront } from "./server";
 import { Store } from "./store";
 
@@ -67,6 +68,7 @@ export class LocalAccount {
     this.ctx.hsm.open();
     this.addService(createKmsService(this.ctx));
     this.addService(createCloudHsmService(this.ctx));
+    this.addService(createSecretsManagerService(this.ctx));
     registerCloudHsmCli(this.ctx);
     this.registerControl();
     for (const service of this.services.values()) this.inTx(() => service.recover?.());

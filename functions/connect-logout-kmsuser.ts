@@ -1,0 +1,13 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { connectDeps } from "../src/connect/deps";
+import { LogoutStepSchema } from "../src/connect/step-inputs";
+import { logoutKmsuser } from "../src/connect/steps";
+import { logger } from "../src/observability";
+import { parseOrThrow } from "../src/validation";
+
+/** USER_LOGGED_IN: logs kmsuser out with a password this product set. */
+export const connectLogoutKmsuser = (event: unknown) =>
+  logoutKmsuser(connectDeps, parseOrThrow(LogoutStepSchema, event));
+
+export const handler = middy(connectLogoutKmsuser).use(injectLambdaContext(logger));

@@ -1,0 +1,17 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { kms } from "../src/adapters/clients/kms";
+import { sfn } from "../src/adapters/clients/sfn";
+import { required } from "../src/config";
+import { startFromEvent } from "../src/connect/starter";
+import { logger } from "../src/observability";
+
+/** EventBridge (CloudTrail Connect/Create calls, the rotation schedule) → one connect-key-store execution per store. */
+export const connectStart = (event: unknown) =>
+  startFromEvent({ sfn, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
+
+export const handler = middy(connectStart)
+  .use(injectLambdaContext(logger, { correlationIdPath: "id" }))
+  .before((request) => {
+    logger.info("connect-key-store trigger", { eventId: (request.event as { id?: string }).id });
+  });

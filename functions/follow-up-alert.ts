@@ -1,0 +1,22 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import { eventbridge } from "../src/adapters/clients/eventbridge";
+import { config } from "../src/config";
+import { alertFollowUp } from "../src/follow-up/follow-up";
+import { logger, metrics } from "../src/observability";
+
+/** Tells operators about an orphan or a failed follow-up: an event on our own source and a metric. */
+export const followUpAlert = async (event: unknown) => {
+  const alert = await alertFollowUp(eventbridge, config.ALERT_BUS_NAME, event);
+  metrics.addMetric(
+    alert.type === "OrphanedKeyMaterial" ? "OrphanedKeyMaterial" : "FollowUpFailed",
+    MetricUnit.Count,
+    1,
+  );
+  logger.warn("Deletion follow-up alert published", { type: alert.type, keyArn: alert.keyArn });
+  return { type: alert.type, severity: alert.severity };
+};
+
+export const handler = middy(followUpAlert).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,0 +1,14 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { kms } from "../src/adapters/clients/kms";
+import { required } from "../src/config";
+import { checkFollowUp } from "../src/follow-up/follow-up";
+import { logger } from "../src/observability";
+
+/** Deletion follow-up step 2: is the key gone, and its material? Registers orphans; lists backups. */
+export const followUpCheck = (event: unknown) =>
+  checkFollowUp({ kms, cloudhsm, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date() }, event);
+
+export const handler = middy(followUpCheck).use(injectLambdaContext(logger));

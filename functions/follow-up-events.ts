@@ -1,0 +1,42 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { kms } from "../src/adapters/clients/kms";
+import { sfn } from "../src/adapters/clients/sfn";
+import { required } from "../src/config";
+import { type EventOutcome, handleDeletionEvent } from "../src/follow-up/follow-up";
+import { logger } from "../src/observability";
+import { InvalidInputError } from "../src/validation";
+
+/**
+ * EventBridge target for ScheduleKeyDeletion, CancelKeyDeletion, DeleteKey and KMS CMK Deletion: starts, stops or
+ * informs the key's deletion follow-up. A bad event is rejected with one log line naming the field and starts
+ * nothing; it is not thrown, because Lambda's asynchronous retries could not make it valid.
+ */
+export const followUpEvents = async (
+  event: unknown,
+): Promise<EventOutcome | { outcome: "rejected"; field: string }> => {
+  const id = (event as { id?: unknown } | null)?.id;
+  if (typeof id === "string") logger.appendKeys({ correlation_id: id });
+  try {
+    const outcome = await handleDeletionEvent(
+      {
+        kms,
+        sfn,
+        db: dynamodb,
+        table: required("ORPHAN_TABLE_NAME"),
+        stateMachineArn: required("FOLLOW_UP_STATE_MACHINE_ARN"),
+        accountId: required("ACCOUNT_ID"),
+      },
+      event,
+    );
+    logger.info("Deletion event handled", { ...outcome });
+    return outcome;
+  } catch (error: unknown) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    logger.error(`Rejected deletion event: ${error.message}`, { field: error.field });
+    return { outcome: "rejected", field: error.field };
+  }
+};
+
+export const handler = middy(followUpEvents).use(injectLambdaContext(logger));

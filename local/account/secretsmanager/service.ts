@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { AccountContext } from "../account";
+import { AwsServiceError } from "../errors";
+import { base32, epochSeconds } from "../ids";
+import { parseInput, type Service } from "../protocol";
+import { type Sealed, Vault } from "./vault";
+
+/** Staging labels the product relies on (rotation: AWSPENDING → AWSCURRENT, the old current becomes AWSPREVIOUS). */
+const CURRENT = "AWSCURRENT";
+const PREVIOUS = "AWSPREVIOUS";
+const KIND = "secret";
+
+type SecretVersion = { versionId: string; stages: string[]; created: number; sealed: Sealed };
+type SecretRecord = {
+  arn: string;
+  name: string;
+  description?: string;
+  created: number;
+  lastChanged: number;
+  versions: SecretVersion[];
+};
+
+const Name = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9/_+=.@-]+$/);
+const Token = z.string().min(32).max(64);
+const SecretString = z.string().max(65536);
+const Stage = z.string().min(1).max(256);
+
+const CreateSecretInput = z.object({
+  Name,
+  ClientRequestToken: Token.optional(),
+  Description: z.string().max(2048).optional(),
+  SecretString: SecretString.optional(),
+  KmsKeyId: z.string().optional(),
+  Tags: z.array(z.object({ Key: z.string(), Value: z.string() })).optional(),
+});
+const SecretIdInput = z.object({ SecretId: z.string().min(1).max(2048) });
+const GetSecretValueInput = SecretIdInput.extend({
+  VersionId: Token.optional(),
+  VersionStage: Stage.optional(),
+});
+const PutSecretValueInput = SecretIdInput.extend({
+  ClientRequestToken: Token.optional(),
+  SecretString,
+  VersionStages: z.array(Stage).min(1).max(20).optional(),
+});
+const UpdateSecretVersionStageInput = SecretIdInput.extend({
+  VersionStage: Stage,
+  MoveToVersionId: Token.optional(),
+  RemoveFromVersionId: Token.optional(),
+});
+
+const notFound = (what = "Secrets Manager can't find the specified secret.") =>
+  new AwsServiceError("ResourceNotFoundException", what);
+const invalidParameter = (message: string) => new AwsServiceError("InvalidParameterException", message);
+
+/**
+ * Secrets Manager (`secretsmanager`, JSON 1.1): the subset the product uses — CreateSecret, GetSecretValue,
+ * PutSecretValue, DescribeSecret, UpdateSecretVersionStage — with AWS's version and staging-label semantics.
+ * Values are sealed with AES-256-GCM under a key file in the data directory, never stored in clear, never logged and
+ * never put in an error message or event.
+ */
+export function createSecretsManagerService(ctx: AccountContext): Service {
+  const vault = new Vault(ctx.config.dataDir);
+  const arnOf = (name: string) =>
+    `arn:aws:secretsmanager:${ctx.config.region}:${ctx.config.accountId}:secret:${name}-${base32(6)}`;
+  const find = (secretId: string): SecretRecord => {
+    const all = ctx.store.list<SecretRecord>(KIND);
+    const found = all.find((s) => s.name === secretId || s.arn === secretId);
+    if (!found) throw notFound();
+    return found;
+  };
+  const save = (secret: SecretRecord) => ctx.store.put(KIND, secret.name, secret);
+  const aad = (secret: SecretRecord, versionId: string) => `${secret.arn}#${versionId}`;
+
+  /** Moves `stage` to `target`; the version that held AWSCURRENT gets AWSPREVIOUS. Versions left without labels go. */
+  const moveStage = (secret: SecretRecord, stage: string, target: SecretVersion) => {
+    const holder = secret.versions.find((v) => v.stages.includes(stage));
+    if (holder === target) return;
+    if (holder) {
+      holder.stages = holder.stages.filter((s) => s !== stage);
+      if (stage === CURRENT) {
+        for (const v of secret.versions) v.stages = v.stages.filter((s) => s !== PREVIOUS);
+        holder.stages.push(PREVIOUS);
+      }
+    }
+    target.stages.push(stage);
+  };
+  const prune = (secret: SecretRecord) => {
+    secret.versions = secret.versions.filter((v) => v.stages.length > 0);
+  };
+
+  const addVersion = (secret: SecretRecord, value: string, token: string | undefined, stages: string[]) => {
+    const versionId = token ?? randomUUID();
+    const existing = secret.versions.find((v) => v.versionId === versionId);
+    if (existing) {
+      // A retry of the same request: same value, nothing changes. Anything else would rewrite a version.
+      if (vault.open(existing.sealed, aad(secret, versionId)) === value) return existing;
+      throw new AwsServiceError(
+        "ResourceExistsException",
+        "You can't modify an existing version, you can only create a new version.",
+      );
+    }
+    const version: SecretVersion = {
+      versionId,
+      stages: [],
+      created: ctx.clock.now(),
+      sealed: vault.seal(value, aad(secret, versionId)),
+    };
+    secret.versions.push(version);
+    for (const stage of stages) moveStage(secret, stage, version);
+    prune(secret);
+    secret.lastChanged = ctx.clock.now();
+    return version;
+  };
+
+  return {
+    target: "secretsmanager",
+    name: "secretsmanager",
+    jsonVersion: "1.1",
+    internalError: { code: "InternalServiceError", status: 500 },
+    operations: {
+      CreateSecret: (input) => {
+        const req = parseInput(CreateSecretInput, input);
+        if (ctx.store.get<SecretRecord>(KIND, req.Name)) {
+          throw new AwsServiceError(
+            "ResourceExistsException",
+            `The operation failed because the secret ${req.Name} already exists.`,
+          );
+        }
+        const now = ctx.clock.now();
+        const secret: SecretRecord = {
+          arn: arnOf(req.Name),
+          name: req.Name,
+          ...(req.Description !== undefined ? { description: req.Description } : {}),
+          created: now,
+          lastChanged: now,
+          versions: [],
+        };
+        const version =
+          req.SecretString !== undefined
+            ? addVersion(secret, req.SecretString, req.ClientRequestToken, [CURRENT])
+            : undefined;
+        save(secret);
+        return { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.versionId } : {}) };
+      },
+      GetSecretValue: (input) => {
+        const req = parseInput(GetSecretValueInput, input);
+        const secret = find(req.SecretId);
+        const stage = req.VersionStage ?? (req.VersionId ? undefined : CURRENT);
+        const version = secret.versions.find(
+          (v) => (!req.VersionId || v.versionId === req.VersionId) && (!stage || v.stages.includes(stage)),
+        );
+        if (!version) {
+          throw notFound(
+            req.VersionId
+              ? `Secrets Manager can't find the specified secret value for VersionId: ${req.VersionId}`
+              : `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+          );
+        }
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: version.versionId,
+          SecretString: vault.open(version.sealed, aad(secret, version.versionId)),
+          VersionStages: version.stages,
+          CreatedDate: epochSeconds(version.created),
+        };
+      },
+      PutSecretValue: (input) => {
+        const req = parseInput(PutSecretValueInput, input);
+        const secret = find(req.SecretId);
+        const version = addVersion(secret, req.SecretString, req.ClientRequestToken, req.VersionStages ?? [CURRENT]);
+        save(secret);
+        return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: version.stages };
+      },
+      UpdateSecretVersionStage: (input) => {
+        const req = parseInput(UpdateSecretVersionStageInput, input);
+        const secret = find(req.SecretId);
+        const holder = secret.versions.find((v) => v.stages.includes(req.VersionStage));
+        if (holder && holder.versionId !== req.MoveToVersionId && holder.versionId !== req.RemoveFromVersionId) {
+          throw invalidParameter(
+            `The staging label ${req.VersionStage} is currently attached to version ${holder.versionId}, so you must explicitly reference that version in RemoveFromVersionId.`,
+          );
+        }
+        if (req.MoveToVersionId) {
+          const target = secret.versions.find((v) => v.versionId === req.MoveToVersionId);
+          if (!target)
+            throw notFound(`Secrets Manager can't find the specified secret version: ${req.MoveToVersionId}`);
+          moveStage(secret, req.VersionStage, target);
+        } else if (holder) {
+          holder.stages = holder.stages.filter((s) => s !== req.VersionStage);
+        }
+        prune(secret);
+        secret.lastChanged = ctx.clock.now();
+        save(secret);
+        return { ARN: secret.arn, Name: secret.name };
+      },
+      DescribeSecret: (input) => {
+        const req = parseInput(SecretIdInput, input);
+        const secret = find(req.SecretId);
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          ...(secret.description !== undefined ? { Description: secret.description } : {}),
+          CreatedDate: epochSeconds(secret.created),
+          LastChangedDate: epochSeconds(secret.lastChanged),
+          VersionIdsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),
+        };
+      },
+    },
+  };
+}

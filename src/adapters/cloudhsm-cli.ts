@@ -1,0 +1,169 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+import {
+  type Hsm,
+  HsmClusterNotFoundError,
+  HsmCommandError,
+  type HsmCredential,
+  type HsmError,
+  HsmLoginFailedError,
+  type HsmRole,
+  HsmUnavailableError,
+  type HsmUser,
+  HsmUserExistsError,
+  HsmUserLockedOutError,
+  HsmUserLoggedInError,
+  HsmUserNotFoundError,
+} from "../ports/hsm";
+
+/**
+ * The CloudHSM CLI binary: CLOUDHSM_CLI_PATH (serverless.yml sets the layer's /opt/cloudhsm/bin/cloudhsm-cli). On the
+ * local account (the runtime sets LOCAL_ACCOUNT_ENDPOINT) the layer path does not exist, so the shipped
+ * local/bin/cloudhsm-cli with the same contract runs instead, unless another path was configured on purpose.
+ */
+export const DEFAULT_CLI_PATH = "/opt/cloudhsm/bin/cloudhsm-cli";
+export const LOCAL_CLI_PATH = resolve(__dirname, "../../local/bin/cloudhsm-cli");
+export function cliPathFor(configured: string | undefined, localAccountEndpoint: string | undefined): string {
+  if (configured && (configured !== DEFAULT_CLI_PATH || !localAccountEndpoint)) return configured;
+  return localAccountEndpoint ? LOCAL_CLI_PATH : DEFAULT_CLI_PATH;
+}
+/** What one single-command run printed and how it exited. */
+export type CliRun = { stdout: string; exitCode: number | null; spawnError?: string };
+
+/** Runs the CLI binary with argv and env; separated so unit tests can feed documented outputs. */
+export type CliRunner = (argv: string[], env: Record<string, string>) => Promise<CliRun>;
+
+export type CloudHsmCliOptions = {
+  /** /opt/cloudhsm/bin/cloudhsm-cli in the Lambda layer; local/bin/cloudhsm-cli on the local account. */
+  cliPath: string;
+  /** Passed through to the local account's CLI; the real CLI ignores it. */
+  localAccountEndpoint?: string;
+  timeoutMs?: number;
+};
+
+/** Spawns the CLI without a shell (no quoting of passwords), with only the variables it needs. */
+export function processRunner(options: CloudHsmCliOptions): CliRunner {
+  return (argv, env) =>
+    new Promise((resolve) => {
+      const childEnv: Record<string, string> = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        ...(options.localAccountEndpoint ? { LOCAL_ACCOUNT_ENDPOINT: options.localAccountEndpoint } : {}),
+        ...env,
+      };
+      execFile(
+        options.cliPath,
+        argv,
+        { env: childEnv, timeout: options.timeoutMs ?? 60_000, maxBuffer: 8 * 1024 * 1024 },
+        (error, stdout) => {
+          const code =
+            error && typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : null;
+          const spawnError =
+            error && typeof (error as { code?: unknown }).code === "string"
+              ? String((error as { code: string }).code)
+              : undefined;
+          resolve({
+            stdout: String(stdout ?? ""),
+            exitCode: error ? code : 0,
+            ...(spawnError ? { spawnError } : {}),
+            ...(error && (error as { killed?: boolean }).killed ? { spawnError: "TIMEOUT" } : {}),
+          });
+        },
+      );
+    });
+}
+
+type CliAnswer = { error_code: number; data: unknown };
+
+/**
+ * Parses the CLI's documented output `{"error_code":0|1,"data":…}` (DOMAIN.md §3.4) and maps failures to named
+ * errors. Any password passed to the command is cut out of messages before they can reach a log or an error.
+ */
+export function parseCliOutput(run: CliRun, secrets: string[] = []): unknown {
+  const redact = (text: string) => secrets.filter(Boolean).reduce((t, s) => t.split(s).join("***"), text);
+  if (run.spawnError) {
+    throw new HsmUnavailableError(redact(`The CloudHSM CLI did not run: ${run.spawnError}`));
+  }
+  let answer: CliAnswer;
+  try {
+    answer = JSON.parse(run.stdout) as CliAnswer;
+  } catch {
+    throw new HsmCommandError(`The CloudHSM CLI printed no JSON (exit ${String(run.exitCode)})`);
+  }
+  if (answer.error_code === 0) return answer.data;
+  const message = redact(typeof answer.data === "string" ? answer.data : JSON.stringify(answer.data));
+  throw classify(message);
+}
+
+/** CloudHSM CLI error strings are UNCONFIRMED (DOMAIN.md §9.2): match loosely, fall back to HsmCommandError. */
+export function classify(message: string): HsmError {
+  if (/locked out|is locked/i.test(message)) return new HsmUserLockedOutError(message);
+  if (/not logged in/i.test(message)) return new HsmLoginFailedError(message);
+  if (/logged in|open session/i.test(message)) return new HsmUserLoggedInError(message);
+  if (/login failed|incorrect password|invalid credentials|authentication/i.test(message)) {
+    return new HsmLoginFailedError(message);
+  }
+  if (/already exists/i.test(message)) return new HsmUserExistsError(message);
+  if (/there is no .*user|user .*(not found|does not exist)/i.test(message)) return new HsmUserNotFoundError(message);
+  if (/cluster .*not found|no cluster/i.test(message)) return new HsmClusterNotFoundError(message);
+  if (/no active hsm|cannot connect|cannot reach|unreachable|timed? ?out/i.test(message)) {
+    return new HsmUnavailableError(message);
+  }
+  return new HsmCommandError(message);
+}
+
+/** The one Hsm adapter: the CloudHSM CLI contract in single-command mode, in AWS (Lambda layer) and locally. */
+export class CloudHsmCli implements Hsm {
+  constructor(private readonly run: CliRunner) {}
+
+  private async command(clusterId: string, as: HsmCredential | undefined, argv: string[], secrets: string[]) {
+    const env: Record<string, string> = as
+      ? { CLOUDHSM_ROLE: as.role, CLOUDHSM_PIN: `${as.username}:${as.password}` }
+      : {};
+    const out = await this.run(["--cluster-id", clusterId, ...argv], env);
+    return parseCliOutput(out, [...secrets, ...(as ? [as.password] : [])]);
+  }
+
+  async listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]> {
+    const data = (await this.command(clusterId, as, ["user", "list"], [])) as {
+      users?: { username?: unknown; role?: unknown; locked?: unknown }[];
+    };
+    if (!Array.isArray(data?.users)) throw new HsmCommandError("user list returned no data.users");
+    return data.users.map((u) => ({
+      username: String(u.username),
+      role: String(u.role),
+      locked: u.locked === true || u.locked === "true",
+    }));
+  }
+
+  async changePassword(
+    clusterId: string,
+    as: HsmCredential,
+    user: { username: string; role: HsmRole },
+    password: string,
+  ): Promise<void> {
+    await this.command(
+      clusterId,
+      as,
+      ["user", "change-password", "--username", user.username, "--role", user.role, "--password", password],
+      [password],
+    );
+  }
+
+  async createUser(
+    clusterId: string,
+    as: HsmCredential,
+    user: { username: string; role: HsmRole },
+    password: string,
+  ): Promise<void> {
+    await this.command(
+      clusterId,
+      as,
+      ["user", "create", "--username", user.username, "--role", user.role, "--password", password],
+      [password],
+    );
+  }
+
+  async logout(clusterId: string, user: HsmCredential): Promise<void> {
+    await this.command(clusterId, user, ["logout"], []);
+  }
+}

@@ -1,0 +1,118 @@
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { SecretNotFoundError, type SecretsStore } from "../ports/secrets";
+
+/** Short: a rotated password must not be served stale for long, and every write is followed by a fresh read. */
+export const SECRET_CACHE_SECONDS = 30;
+
+const isNotFound = (error: unknown) =>
+  error instanceof Error &&
+  (error.name === "ResourceNotFoundException" ||
+    (error.cause as Error | undefined)?.name === "ResourceNotFoundException");
+
+/**
+ * Secrets Manager behind the SecretsStore port. Reads go through Powertools Parameters: AWSCURRENT through a cached
+ * provider, versions by id through a second provider that always fetches (its cache key is the name, so mixing
+ * stages in one provider would serve one stage's value for another).
+ */
+export class SecretsManagerStore implements SecretsStore {
+  private readonly cached: SecretsProvider;
+  private readonly fresh: SecretsProvider;
+
+  constructor(private readonly client: SecretsManagerClient) {
+    this.cached = new SecretsProvider({ awsSdkV3Client: client });
+    this.fresh = new SecretsProvider({ awsSdkV3Client: client });
+  }
+
+  async ensure(name: string, description: string): Promise<string> {
+    try {
+      return (await this.client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? name;
+    } catch (error: unknown) {
+      if (!isNotFound(error)) throw error;
+    }
+    try {
+      return (await this.client.send(new CreateSecretCommand({ Name: name, Description: description }))).ARN ?? name;
+    } catch (error: unknown) {
+      // Another step created it in between: the secret exists, which is all we need.
+      if ((error as Error).name !== "ResourceExistsException") throw error;
+      return (await this.client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? name;
+    }
+  }
+
+  async current(secretId: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
+    try {
+      const value = await this.cached.get(secretId, {
+        maxAge: SECRET_CACHE_SECONDS,
+        ...(options.fresh ? { forceFetch: true } : {}),
+      });
+      return typeof value === "string" ? value : undefined;
+    } catch (error: unknown) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async version(secretId: string, versionId: string): Promise<string | undefined> {
+    try {
+      const value = await this.fresh.get(secretId, { forceFetch: true, sdkOptions: { VersionId: versionId } });
+      return typeof value === "string" ? value : undefined;
+    } catch (error: unknown) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async stages(secretId: string): Promise<Record<string, string[]>> {
+    try {
+      const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      return out.VersionIdsToStages ?? {};
+    } catch (error: unknown) {
+      if (isNotFound(error)) throw new SecretNotFoundError(`Secret ${secretId} does not exist`, { cause: error });
+      throw error;
+    }
+  }
+
+  async put(secretId: string, versionId: string, value: string, stages: string[]): Promise<void> {
+    await this.client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: versionId,
+        SecretString: value,
+        VersionStages: stages,
+      }),
+    );
+  }
+
+  async promote(secretId: string, versionId: string): Promise<void> {
+    const stages = await this.stages(secretId);
+    const holder = (stage: string) => Object.entries(stages).find(([, s]) => s.includes(stage))?.[0];
+    const current = holder("AWSCURRENT");
+    if (current !== versionId) {
+      await this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: "AWSCURRENT",
+          MoveToVersionId: versionId,
+          ...(current ? { RemoveFromVersionId: current } : {}),
+        }),
+      );
+    }
+    if (stages[versionId]?.includes("AWSPENDING")) {
+      await this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: "AWSPENDING",
+          RemoveFromVersionId: versionId,
+        }),
+      );
+    }
+    // The next cached read must see the new current value.
+    await this.current(secretId, { fresh: true });
+  }
+}

@@ -1,0 +1,65 @@
+/** Named errors of the connect-key-store steps; each name is matched by a Catch in connect-key-store.asl.yml. */
+export class KeyStoreNotFoundError extends Error {
+  constructor(customKeyStoreId: string) {
+    super(`KMS has no custom key store ${customKeyStoreId} in this account and Region`);
+    this.name = "KeyStoreNotFoundError";
+  }
+}
+
+export class UnsupportedKeyStoreTypeError extends Error {
+  constructor(customKeyStoreId: string, type: string) {
+    super(
+      `Custom key store ${customKeyStoreId} is ${type}; connect-key-store rotates kmsuser passwords of AWS_CLOUDHSM key stores only`,
+    );
+    this.name = "UnsupportedKeyStoreTypeError";
+  }
+}
+
+export class AdminSecretNotFoundError extends Error {
+  constructor(secretId: string) {
+    super(
+      `The admin secret ${secretId} does not exist or has no AWSCURRENT value; create it with {"username":"admin","password":"..."} (or pass adminSecretId)`,
+    );
+    this.name = "AdminSecretNotFoundError";
+  }
+}
+
+/** The admin credential in the secret does not open the cluster: an operator must fix the secret. */
+export class AdminCredentialsRejectedError extends Error {
+  constructor(secretId: string, detail: string) {
+    super(`The cluster rejected the admin credential from ${secretId}: ${detail}`);
+    this.name = "AdminCredentialsRejectedError";
+  }
+}
+
+export class ConnectAlreadyRunningError extends Error {
+  constructor(customKeyStoreId: string, executionArn: string) {
+    super(`connect-key-store is already running for ${customKeyStoreId} (${executionArn}); this start does nothing`);
+    this.name = "ConnectAlreadyRunningError";
+  }
+}
+
+/** kmsuser holds an open session whose password we do not hold: only whoever opened it can end it. */
+export class KmsuserLoggedInElsewhereError extends Error {
+  constructor(clusterId: string) {
+    super(
+      `kmsuser is logged in to cluster ${clusterId} by a session this workflow cannot end; run 'logout' in that CloudHSM CLI session (or close it), then start connect-key-store again`,
+    );
+    this.name = "KmsuserLoggedInElsewhereError";
+  }
+}
+
+export class ClusterNotFoundError extends Error {
+  constructor(clusterId: string) {
+    super(`CloudHSM has no cluster ${clusterId}`);
+    this.name = "ClusterNotFoundError";
+  }
+}
+
+/** The rotation's pending version vanished between steps (someone edited the secret): restart the workflow. */
+export class PendingPasswordMissingError extends Error {
+  constructor(secretId: string, versionId: string) {
+    super(`Secret ${secretId} has no version ${versionId}; the rotation must start again`);
+    this.name = "PendingPasswordMissingError";
+  }
+}

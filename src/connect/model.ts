@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { KeyStoreRefSchema } from "../key-stores";
+
+/** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */
+export const SECRET_PREFIX = "keystore-autopilot/";
+export const kmsuserSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${customKeyStoreId}/kmsuser`;
+export const adminSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${customKeyStoreId}/admin`;
+
+/**
+ * A secret reference, never a value: a name or ARN under `keystore-autopilot/`, the only path the functions' IAM
+ * policies open.
+ */
+const SecretRefSchema = z
+  .string()
+  .max(2048)
+  .regex(
+    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
+    "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
+  );
+
+/** Input of connect-key-store: `keystore-autopilot start connect-key-store --input '{"customKeyStoreId":"cks-…"}'`. */
+export const ConnectInputSchema = KeyStoreRefSchema.extend({
+  /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
+  adminSecretId: SecretRefSchema.optional(),
+  /** rotate: disconnect if needed, new password, connect (manual, schedule). watch: follow a connect someone started. */
+  mode: z.enum(["rotate", "watch"]).default("rotate"),
+}).strict();
+export type ConnectInput = z.infer<typeof ConnectInputSchema>;
+
+/** What the kmsuser secret holds. After a connect, KMS has rotated the password away: the version says so. */
+export const KmsuserSecretSchema = z.union([
+  z.object({ username: z.string().default("kmsuser"), password: z.string().min(7).max(32) }),
+  z.object({ username: z.string().default("kmsuser"), state: z.literal("ROTATED_BY_KMS"), rotatedAt: z.string() }),
+]);
+
+export const AdminSecretSchema = z.object({
+  username: z.string().min(1).default("admin"),
+  password: z.string().min(1),
+});
+
+export const KMSUSER = { username: "kmsuser", role: "crypto-user" } as const;
+
+/** The key store as the steps pass it on: ids and references only. */
+export type PreparedStore = {
+  customKeyStoreId: string;
+  clusterId: string;
+  kmsuserSecretId: string;
+  adminSecretId: string;
+  mode: "rotate" | "watch";
+  /** The admin secret exists: remediation (which needs the admin) may act. */
+  canRemediate: boolean;
+};

@@ -1,0 +1,141 @@
+import { z } from "zod";
+
+/** The events the deletion follow-up reacts to (DOMAIN.md §4, §5.1), as EventBridge delivers them. */
+export const KMS_SOURCE = "aws.kms";
+export const CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail";
+export const CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail";
+export const CMK_DELETION = "KMS CMK Deletion";
+export const SCHEDULE_KEY_DELETION = "ScheduleKeyDeletion";
+export const CANCEL_KEY_DELETION = "CancelKeyDeletion";
+export const DELETE_KEY = "DeleteKey";
+
+export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-z-]+)$/;
+const CKS_ID = /^cks-[a-z0-9]{1,60}$/;
+const CLUSTER_ID = /^cluster-[a-z0-9]+$/;
+
+const keyArn = z.string().regex(KEY_ARN, "must be a KMS key ARN");
+
+const Envelope = z.object({
+  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
+  region: z.string().min(1, "must be a Region"),
+});
+
+/** CloudTrail's `additionalEventData` for keys in a CloudHSM key store; `backingKeys` is a JSON-encoded string. */
+const CustomStoreData = z
+  .object({
+    customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0").optional(),
+    clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
+    backingKeys: z.string().optional(),
+    backingKeysDeletionStatus: z.string().optional(),
+  })
+  .optional();
+
+export const ScheduleKeyDeletionEventSchema = Envelope.extend({
+  "detail-type": z.literal(CLOUDTRAIL_API_CALL),
+  detail: z.object({
+    eventName: z.literal(SCHEDULE_KEY_DELETION),
+    responseElements: z.object({ keyId: keyArn, deletionDate: z.union([z.string().min(1), z.number()]) }),
+    additionalEventData: CustomStoreData,
+  }),
+});
+
+export const CancelKeyDeletionEventSchema = Envelope.extend({
+  "detail-type": z.literal(CLOUDTRAIL_API_CALL),
+  detail: z.object({ eventName: z.literal(CANCEL_KEY_DELETION), responseElements: z.object({ keyId: keyArn }) }),
+});
+
+export const DeleteKeyEventSchema = Envelope.extend({
+  "detail-type": z.enum([CLOUDTRAIL_SERVICE_EVENT, CLOUDTRAIL_API_CALL]),
+  detail: z.object({
+    eventName: z.literal(DELETE_KEY),
+    responseElements: z.object({ keyId: keyArn }),
+    additionalEventData: CustomStoreData,
+  }),
+});
+
+export const CmkDeletionEventSchema = Envelope.extend({
+  "detail-type": z.literal(CMK_DELETION),
+  resources: z.array(keyArn).min(1, "must name the deleted key"),
+  detail: z.object({ "key-id": z.string().regex(KEY_ID, "must be a KMS key id") }),
+});
+
+/** Which schema applies, from the two fields every event has; anything else is rejected naming the field. */
+export const EventKindSchema = z.object({
+  "detail-type": z.enum([CLOUDTRAIL_API_CALL, CLOUDTRAIL_SERVICE_EVENT, CMK_DELETION]),
+  detail: z.object({ eventName: z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY]).optional() }),
+});
+
+export type ScheduleKeyDeletionEvent = z.infer<typeof ScheduleKeyDeletionEventSchema>;
+export type DeleteKeyEvent = z.infer<typeof DeleteKeyEventSchema>;
+
+/** What a follow-up execution starts from: built only from the record, so duplicates carry identical input. */
+export const FollowUpInputSchema = z.object({
+  keyArn,
+  customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0"),
+  clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
+  backingKeyId: z.string().min(1).optional(),
+  deletionDate: z.iso.datetime({ message: "must be an ISO 8601 date-time" }),
+});
+export type FollowUpInput = z.infer<typeof FollowUpInputSchema>;
+
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const HUMAN =
+  /^([A-Za-z]{3})[a-z]*\.? (\d{1,2}),? (\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?(?:\s*(?:UTC|GMT|Z))?$/i;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Parses CloudTrail's `deletionDate`, which KMS writes human-formatted (`Nov 2, 2021, 11:25:25 PM`, and also seen as
+ * `Apr 12, 2021 18:58:30 PM` with a 24-hour clock and a stray PM), in UTC; also ISO 8601 and epoch seconds.
+ * Returns undefined rather than guessing when the text fits none of these.
+ */
+export function parseDeletionDate(value: string | number): Date | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value > 0 ? new Date(value * 1000) : undefined;
+  const text = value.trim();
+  if (ISO.test(text)) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? undefined : new Date(ms);
+  }
+  const m = HUMAN.exec(text);
+  if (!m) return undefined;
+  const month = MONTHS.indexOf((m[1] as string).toLowerCase());
+  let hour = Number(m[4]);
+  const meridiem = m[7]?.toUpperCase();
+  if (hour <= 12 && meridiem === "PM" && hour !== 12) hour += 12;
+  if (hour === 12 && meridiem === "AM") hour = 0;
+  const [day, year, minute, second] = [Number(m[2]), Number(m[3]), Number(m[5]), Number(m[6] ?? 0)];
+  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(Date.UTC(year, month, day, hour, minute, second));
+  return date.getUTCDate() === day ? date : undefined;
+}
+
+/** The key id inside a key ARN. */
+export function keyIdOf(arn: string): string {
+  return KEY_ARN.exec(arn)?.[3] ?? arn;
+}
+
+/**
+ * One execution per (key, deletion date): `followup-<keyId>-<yyyymmddHHMMss>` (≤ 60 characters, only [a-z0-9-]),
+ * so a duplicate event, a retry or a replay names the same execution and a later schedule a new one.
+ */
+export function executionName(keyArn: string, deletionDate: Date): string {
+  const stamp = deletionDate.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `${executionPrefix(keyArn)}${stamp}`;
+}
+
+export function executionPrefix(keyArn: string): string {
+  return `followup-${keyIdOf(keyArn)}-`;
+}
+
+/** The backing key ids in CloudTrail's JSON-encoded `backingKeys`/`backingKeysDeletionStatus`; [] when unreadable. */
+export function parseBackingKeys(encoded: string | undefined): { backingKeyId: string; deletionStatus?: string }[] {
+  if (!encoded) return [];
+  try {
+    const parsed: unknown = JSON.parse(encoded);
+    const list = z.array(z.object({ backingKeyId: z.string().min(1), deletionStatus: z.string().optional() }));
+    const result = list.safeParse(Array.isArray(parsed) ? parsed : [parsed]);
+    return result.success ? result.data : [];
+  } catch {
+    return [];
+  }
+}

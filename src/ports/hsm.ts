@@ -1,0 +1,100 @@
+/**
+ * Port: users inside a CloudHSM cluster, as the CloudHSM CLI manages them (DOMAIN.md §2.3–2.4, §3.4). Passwords go in
+ * as arguments and never come back out, in results or in errors.
+ */
+export type HsmRole = "admin" | "crypto-user";
+
+/** Who runs a command: CLOUDHSM_ROLE and CLOUDHSM_PIN=<username>:<password> in single-command mode. */
+export type HsmCredential = { username: string; role: HsmRole; password: string };
+
+export type HsmUser = { username: string; role: string; locked: boolean };
+
+export interface Hsm {
+  /** `user list`: every user of the cluster, with its lock state. */
+  listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]>;
+  /** `user change-password` as admin: sets a user's password without knowing the old one; clears a lock-out. */
+  changePassword(
+    clusterId: string,
+    as: HsmCredential,
+    user: { username: string; role: HsmRole },
+    password: string,
+  ): Promise<void>;
+  /** `user create` as admin. */
+  createUser(
+    clusterId: string,
+    as: HsmCredential,
+    user: { username: string; role: HsmRole },
+    password: string,
+  ): Promise<void>;
+  /** `logout` as `user`: ends the sessions the user left open (single-command mode `login` keeps one). */
+  logout(clusterId: string, user: HsmCredential): Promise<void>;
+}
+
+/** Base of the errors the Hsm adapter raises; each subclass name is an ASL Retry/Catch contract. */
+export class HsmError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HsmError";
+  }
+}
+
+/** The login of the calling user failed (wrong password); the message says which user, never the password. */
+export class HsmLoginFailedError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmLoginFailedError";
+  }
+}
+
+/** The user is locked out after too many failed logins; an admin must reset its password. */
+export class HsmUserLockedOutError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmUserLockedOutError";
+  }
+}
+
+/** The user is logged in (by a CLI session, or by KMS while the store is connected), so it cannot be changed. */
+export class HsmUserLoggedInError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmUserLoggedInError";
+  }
+}
+
+export class HsmUserNotFoundError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmUserNotFoundError";
+  }
+}
+
+export class HsmUserExistsError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmUserExistsError";
+  }
+}
+
+/** The CLI cannot reach an ACTIVE HSM (none in the cluster, or the network): retry later or add an HSM. */
+export class HsmUnavailableError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmUnavailableError";
+  }
+}
+
+export class HsmClusterNotFoundError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmClusterNotFoundError";
+  }
+}
+
+/** Any other `error_code: 1` answer, or output that is not the documented JSON. */
+export class HsmCommandError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmCommandError";
+  }
+}

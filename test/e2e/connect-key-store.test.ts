@@ -1,0 +1,355 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConnectCustomKeyStoreCommand, DeleteCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { createStore, describeStore, patientKms, removeAllStores, seedCluster } from "../support/kms";
+import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
+
+const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-connectKeyStore";
+
+/** connect-key-store on the local account with serverless.yml deployed (issue 5), through the real SDK. */
+describe("connect-key-store workflow on the local account", () => {
+  let account: LocalAccountProcess;
+  let sfn: SFNClient;
+  let sm: SecretsManagerClient;
+  const passwords = new Set<string>();
+  let n = 0;
+
+  beforeAll(async () => {
+    account = await LocalAccountProcess.start({ entry: "local/start.ts" });
+    sfn = new SFNClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 5 });
+    sm = new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS });
+  });
+  afterEach(async () => {
+    await collectSecretValues();
+    await removeAllStores(account, patientKms(account));
+  });
+  afterAll(() => account.stop());
+
+  /** A disconnected store on a fresh cluster, with its admin secret (the password stays in Secrets Manager). */
+  async function newStore(options: { kmsuserPassword?: string; admin?: boolean } = {}) {
+    const cluster = await seedCluster(account, { kmsuserPassword: options.kmsuserPassword ?? "Kmsuser0Passw0rd" });
+    n += 1;
+    const id = await createStore(patientKms(account), cluster, `connect-${n}`);
+    if (cluster.adminPassword) passwords.add(cluster.adminPassword);
+    if (cluster.kmsuserPassword) passwords.add(cluster.kmsuserPassword);
+    // CreateCustomKeyStore's CloudTrail record starts a watch execution (it finds nothing to watch): let it end.
+    await settled(id);
+    if (options.admin === false) return { id, cluster };
+    await sm.send(
+      new CreateSecretCommand({
+        Name: `keystore-autopilot/${id}/admin`,
+        SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
+      }),
+    );
+    return { id, cluster };
+  }
+
+  async function settled(id: string) {
+    for (let i = 0; i < 200; i++) {
+      const all =
+        (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+      const mine = all.filter((e) => e.name?.startsWith(id));
+      if (mine.length > 0 && mine.every((e) => e.status !== "RUNNING")) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the watch execution for ${id} did not end`);
+  }
+
+  /** The watch execution the connect's CloudTrail event started (not the one CreateCustomKeyStore started). */
+  async function watchOf(id: string): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const all =
+        (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+      const watch = all.find((e) => e.name?.startsWith(`${id}-watch-`) && e.status === "RUNNING");
+      if (watch?.executionArn) return watch.executionArn;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no watch execution started for ${id}`);
+  }
+
+  async function run(input: Record<string, unknown>, name = `run-${++n}`) {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: MACHINE, name, input: JSON.stringify(input) }),
+    );
+    return finish(executionArn as string);
+  }
+
+  async function finish(executionArn: string) {
+    for (let i = 0; i < 400; i++) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== "RUNNING") return d;
+      await advanceWhenIdle(executionArn);
+    }
+    throw new Error(`execution ${executionArn} did not finish`);
+  }
+
+  /**
+   * Moves the simulated clock only while the execution waits (a Wait state, or a retry's backoff after a failed task):
+   * task timeouts run on the same clock, so advancing while a Lambda runs would time it out.
+   */
+  async function advanceWhenIdle(executionArn: string) {
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
+    const last = history.events?.[0]?.type ?? "";
+    if (last === "WaitStateEntered") await account.advance("5m");
+    else if (/Failed$|TimedOut$/.test(last)) await account.advance("30s");
+    await new Promise((r) => setTimeout(r, 40));
+  }
+
+  async function collectSecretValues() {
+    // Every version still held (AWSPENDING, AWSCURRENT, AWSPREVIOUS) of every kmsuser secret the tests made.
+    for (const secretId of secretIds) {
+      const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId })).catch(() => undefined);
+      for (const versionId of Object.keys(described?.VersionIdsToStages ?? {})) {
+        const value = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+        const parsed = JSON.parse(value.SecretString ?? "{}") as { password?: string };
+        if (parsed.password) passwords.add(parsed.password);
+      }
+    }
+  }
+  const secretIds = new Set<string>();
+  const kmsuserSecret = (id: string) => {
+    const name = `keystore-autopilot/${id}/kmsuser`;
+    secretIds.add(name);
+    return name;
+  };
+
+  async function currentKmsuserSecret(id: string) {
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: kmsuserSecret(id) }));
+    return JSON.parse(out.SecretString ?? "{}") as Record<string, unknown>;
+  }
+
+  it("returns CONNECTED and a secret marked rotated by KMS when a disconnected store is connected", async () => {
+    const { id } = await newStore();
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect(JSON.parse(done.output ?? "{}")).toMatchObject({ customKeyStoreId: id, connectionState: "CONNECTED" });
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+    expect(await currentKmsuserSecret(id)).toMatchObject({ state: "ROTATED_BY_KMS" });
+    expect(await currentKmsuserSecret(id)).not.toHaveProperty("password");
+  });
+
+  it("returns CONNECTED after disconnecting and rotating when the store is already connected", async () => {
+    const { id } = await newStore();
+    await run({ customKeyStoreId: id });
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+  });
+
+  it.each([
+    "INVALID_CREDENTIALS",
+    "USER_LOCKED_OUT",
+    "USER_LOGGED_IN",
+    "USER_NOT_FOUND",
+    "INSUFFICIENT_CLOUDHSM_HSMS",
+    "NETWORK_ERRORS",
+    "INTERNAL_ERROR",
+  ])("returns CONNECTED after remediation when the connect fails with %s", async (code) => {
+    const { id } = await newStore();
+    await account.arm({ kind: "connect-error", connectionErrorCode: code, customKeyStoreId: id });
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect(JSON.parse(done.output ?? "{}")).toMatchObject({ connectionState: "CONNECTED", attempts: 2 });
+  });
+
+  it.each([
+    ["CLUSTER_NOT_FOUND", "ClusterNotFound"],
+    ["SUBNET_NOT_FOUND", "SubnetNotFound"],
+    ["INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET", "InsufficientFreeAddressesInSubnet"],
+  ])(
+    "returns the named failure %s with the operator action and an alert when the connect fails with it",
+    async (code, error) => {
+      const { id } = await newStore();
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      await account.arm({ kind: "connect-error", connectionErrorCode: code, customKeyStoreId: id });
+
+      const done = await run({ customKeyStoreId: id });
+
+      expect(done).toMatchObject({ status: "FAILED", error });
+      expect(done.cause).toContain(code);
+      const alerts = (await account.events(after)).filter((e) => e.event.source === "keystore-autopilot");
+      expect(alerts.map((e) => e.event.detail)).toEqual([
+        expect.objectContaining({ type: "ConnectFailed", customKeyStoreId: id }),
+      ]);
+    },
+  );
+
+  it("returns ConnectAttemptsExhausted and stops when the connect keeps failing", async () => {
+    const { id } = await newStore();
+    await account.arm({
+      kind: "connect-error",
+      connectionErrorCode: "NETWORK_ERRORS",
+      customKeyStoreId: id,
+      count: 10,
+    });
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done).toMatchObject({ status: "FAILED", error: "ConnectAttemptsExhausted" });
+    await account.control("DELETE", "/_local/faults");
+  });
+
+  it("returns CONNECTED after logging kmsuser out when its CLI session was opened with the password the secret holds", async () => {
+    const { id, cluster } = await newStore();
+    // The store's kmsuser secret already holds the cluster's kmsuser password (as provisioning leaves it).
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: kmsuserSecret(id),
+        SecretString: JSON.stringify({ username: "kmsuser", password: cluster.kmsuserPassword }),
+      }),
+    );
+    const login = account.cli(
+      ["--cluster-id", cluster.clusterId, "login", "--username", "kmsuser", "--role", "crypto-user"],
+      { role: "crypto-user", username: "kmsuser", password: cluster.kmsuserPassword as string },
+    );
+    expect(login.json?.error_code).toBe(0);
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+  });
+
+  it("returns KmsuserLoggedInElsewhere when kmsuser holds a CLI session opened with a password the workflow does not know", async () => {
+    const { id, cluster } = await newStore();
+    const login = account.cli(
+      ["--cluster-id", cluster.clusterId, "login", "--username", "kmsuser", "--role", "crypto-user"],
+      {
+        role: "crypto-user",
+        username: "kmsuser",
+        password: cluster.kmsuserPassword as string,
+      },
+    );
+    expect(login.json?.error_code).toBe(0);
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done).toMatchObject({ status: "FAILED", error: "KmsuserLoggedInElsewhere" });
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("DISCONNECTED");
+  });
+
+  it("returns KeyStoreDeleted when the store is deleted while the workflow waits", async () => {
+    const { id } = await newStore();
+    await account.arm({ kind: "connect-error", connectionErrorCode: "NETWORK_ERRORS", customKeyStoreId: id });
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE,
+        name: `deleted-${id}`,
+        input: JSON.stringify({ customKeyStoreId: id }),
+      }),
+    );
+    const kms = patientKms(account);
+    // NETWORK_ERRORS remediation disconnects, then cools down for 5 minutes: delete the store during the cooldown.
+    for (let i = 0; i < 400; i++) {
+      const last = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));
+      if (last.events?.[0]?.stateEnteredEventDetails?.name === "Cooldown") break;
+      await advanceWhenIdle(executionArn as string);
+    }
+    await account.advance("1m");
+    await kms.send(new DeleteCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+
+    const done = await finish(executionArn as string);
+
+    expect(done).toMatchObject({ status: "FAILED", error: "KeyStoreDeleted" });
+  });
+
+  it("returns one watch execution that remediates to CONNECTED when someone else's connect fails and its event is delivered three times", async () => {
+    const { id } = await newStore();
+    await account.control("POST", "/_local/runtime/delivery", { duplicates: 2 });
+    await account.arm({ kind: "connect-error", connectionErrorCode: "INVALID_CREDENTIALS", customKeyStoreId: id });
+
+    await patientKms(account).send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    const done = await finish(await watchOf(id));
+    await account.control("POST", "/_local/runtime/delivery", { duplicates: 0 });
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+    const all =
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+    const forStore = all.filter((e) => e.name?.startsWith(id));
+    // The CreateCustomKeyStore watch (nothing to watch) and the one watch of the connect.
+    expect(forStore.filter((e) => e.status !== "SUCCEEDED")).toEqual([]);
+    expect(forStore.filter((e) => e.name?.includes("-watch-")).length).toBe(2);
+  });
+
+  it("returns AdminSecretMissing and leaves the store FAILED when a watched connect fails and no admin secret exists", async () => {
+    const { id } = await newStore({ admin: false });
+    await account.arm({ kind: "connect-error", connectionErrorCode: "NETWORK_ERRORS", customKeyStoreId: id });
+
+    await patientKms(account).send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    const done = await finish(await watchOf(id));
+
+    expect(done).toMatchObject({ status: "FAILED", error: "AdminSecretMissing" });
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("FAILED");
+  });
+
+  it("returns AlreadyRunning for a second start for the same store while the first runs", async () => {
+    const { id } = await newStore();
+    const first = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE,
+        name: `first-${id}`,
+        input: JSON.stringify({ customKeyStoreId: id }),
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+
+    const second = await run({ customKeyStoreId: id }, `second-${id}`);
+
+    expect(second).toMatchObject({ status: "FAILED", error: "AlreadyRunning" });
+    expect((await finish(first.executionArn as string)).status).toBe("SUCCEEDED");
+  });
+
+  it.each([
+    [{ customKeyStoreId: "cks-0000000000000000a" }, "KeyStoreNotFound"],
+    [{ customKeyStoreId: "not-a-store" }, "InvalidInput"],
+    [{ customKeyStoreId: "cks-0000000000000000a", adminPassword: "x" }, "InvalidInput"],
+  ])("returns %j → %s fast and creates no secret when the input is bad", async (input, error) => {
+    const done = await run(input);
+
+    expect(done).toMatchObject({ status: "FAILED", error });
+    await expect(
+      sm.send(new DescribeSecretCommand({ SecretId: "keystore-autopilot/cks-0000000000000000a/kmsuser" })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+
+  it("returns no password in any log line, execution history or event after the suite", async () => {
+    const logsDir = join(account.dataDir, "logs");
+    const logs = readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), "utf8"));
+    const executions =
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+    const histories: string[] = [];
+    for (const e of executions) {
+      const history = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }),
+      );
+      histories.push(JSON.stringify(history.events));
+    }
+    const events = JSON.stringify(await account.events());
+    const captured = [...logs, ...histories, events, account.log].join("\n");
+
+    expect(passwords.size).toBeGreaterThan(5);
+    expect(executions.length).toBeGreaterThan(5);
+    for (const password of passwords) expect(captured.includes(password)).toBe(false);
+  });
+});

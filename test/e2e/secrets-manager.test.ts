@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerStore } from "../../src/adapters/secrets-store";
+import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
+
+const V1 = "11111111-1111-4111-8111-111111111111";
+const V2 = "22222222-2222-4222-8222-222222222222";
+
+/** The local account's Secrets Manager subset, through the real SDK (issue 5). */
+describe("local Secrets Manager", () => {
+  let account: LocalAccountProcess;
+  let sm: SecretsManagerClient;
+
+  beforeAll(async () => {
+    account = await LocalAccountProcess.start();
+    sm = new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS });
+  });
+  afterAll(() => account.stop());
+
+  it("returns AWSCURRENT, AWSPENDING and AWSPREVIOUS with AWS's semantics when versions are written and promoted", async () => {
+    const created = await sm.send(
+      new CreateSecretCommand({ Name: "keystore-autopilot/t1/kmsuser", SecretString: "first", ClientRequestToken: V1 }),
+    );
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: created.ARN,
+        SecretString: "second",
+        ClientRequestToken: V2,
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+
+    const pending = await sm.send(
+      new GetSecretValueCommand({ SecretId: "keystore-autopilot/t1/kmsuser", VersionStage: "AWSPENDING" }),
+    );
+    const currentBefore = await sm.send(new GetSecretValueCommand({ SecretId: "keystore-autopilot/t1/kmsuser" }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: "keystore-autopilot/t1/kmsuser",
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: V2,
+        RemoveFromVersionId: V1,
+      }),
+    );
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: "keystore-autopilot/t1/kmsuser" }));
+
+    expect(created.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:111122223333:secret:keystore-autopilot\/t1\/kmsuser-\w{6}$/,
+    );
+    expect(pending).toMatchObject({ SecretString: "second", VersionId: V2, VersionStages: ["AWSPENDING"] });
+    expect(currentBefore).toMatchObject({ SecretString: "first", VersionId: V1 });
+    expect(described.VersionIdsToStages).toEqual({ [V1]: ["AWSPREVIOUS"], [V2]: ["AWSPENDING", "AWSCURRENT"] });
+  });
+
+  it("returns the same version for a retried PutSecretValue and ResourceExistsException when the value differs", async () => {
+    await sm.send(new CreateSecretCommand({ Name: "keystore-autopilot/t2/kmsuser" }));
+    const put = { SecretId: "keystore-autopilot/t2/kmsuser", ClientRequestToken: V1, SecretString: "same" };
+    const first = await sm.send(new PutSecretValueCommand(put));
+
+    const again = await sm.send(new PutSecretValueCommand(put));
+
+    expect(again.VersionId).toBe(first.VersionId);
+    await expect(sm.send(new PutSecretValueCommand({ ...put, SecretString: "other" }))).rejects.toMatchObject({
+      name: "ResourceExistsException",
+    });
+  });
+
+  it("returns ResourceNotFoundException for a missing secret or stage, and ResourceExistsException for a taken name", async () => {
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: "keystore-autopilot/none" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+    await expect(
+      sm.send(new GetSecretValueCommand({ SecretId: "keystore-autopilot/t2/kmsuser", VersionStage: "AWSPENDING" })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await expect(sm.send(new CreateSecretCommand({ Name: "keystore-autopilot/t2/kmsuser" }))).rejects.toMatchObject({
+      name: "ResourceExistsException",
+    });
+  });
+
+  it("returns values through the Powertools-backed store, fresh after a promotion", async () => {
+    const store = new SecretsManagerStore(sm);
+    const id = await store.ensure("keystore-autopilot/t3/kmsuser", "test");
+    await store.put(id, V1, "one", ["AWSCURRENT"]);
+    expect(await store.current(id)).toBe("one");
+    await store.put(id, V2, "two", ["AWSPENDING"]);
+
+    await store.promote(id, V2);
+
+    expect(await store.current(id)).toBe("two");
+    expect(await store.version(id, V1)).toBe("one");
+    expect(await store.stages(id)).toEqual({ [V1]: ["AWSPREVIOUS"], [V2]: ["AWSCURRENT"] });
+  });
+
+  it("returns no secret value in clear in the data directory, and a 0600 key file, when secrets are stored", async () => {
+    await sm.send(
+      new CreateSecretCommand({ Name: "keystore-autopilot/t4/admin", SecretString: "Visible0Marker0Value" }),
+    );
+    await account.stop();
+    await account.restart();
+
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+      );
+    const leaked = files(account.dataDir).filter((f) => readFileSync(f).includes("Visible0Marker0Value"));
+    const key = statSync(join(account.dataDir, "secretsmanager", "key"));
+
+    expect(leaked).toEqual([]);
+    expect(key.mode & 0o777).toBe(0o600);
+    sm = new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS });
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: "keystore-autopilot/t4/admin" }))).SecretString).toBe(
+      "Visible0Marker0Value",
+    );
+  });
+});

@@ -1,0 +1,242 @@
+import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { DescribeCustomKeyStoresCommand, KMSClient, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { generatePassword } from "../../src/connect/password";
+import {
+  addHsm,
+  type ConnectDeps,
+  logoutKmsuser,
+  prepareConnect,
+  setKmsuserPassword,
+  stagePassword,
+  tellKms,
+} from "../../src/connect/steps";
+import { type Hsm, HsmLoginFailedError } from "../../src/ports/hsm";
+import type { SecretsStore } from "../../src/ports/secrets";
+
+const kms = mockClient(KMSClient);
+/** CloudHSM v2 replies by command class (this SDK client's version predates aws-sdk-client-mock's types). */
+const cloudhsmReplies = new Map<unknown, unknown>();
+const cloudhsmCalls: { command: string; input: unknown }[] = [];
+const cloudhsm = {
+  send: async (command: { constructor: unknown; input: unknown }) => {
+    cloudhsmCalls.push({ command: (command.constructor as { name: string }).name, input: command.input });
+    return cloudhsmReplies.get(command.constructor);
+  },
+} as unknown as Pick<CloudHSMV2Client, "send">;
+const ID = "cks-1234567890abcdef0";
+const CLUSTER = "cluster-abcdefghijk";
+
+/** An in-memory secrets store with Secrets Manager's staging labels. */
+function memorySecrets(): SecretsStore & {
+  data: Map<string, { versions: Map<string, string>; stages: Map<string, string> }>;
+} {
+  const data = new Map<string, { versions: Map<string, string>; stages: Map<string, string> }>();
+  const get = (id: string) => {
+    const s = data.get(id);
+    if (!s) throw Object.assign(new Error("not found"), { name: "SecretNotFoundError" });
+    return s;
+  };
+  return {
+    data,
+    ensure: async (name) => {
+      if (!data.has(name)) data.set(name, { versions: new Map(), stages: new Map() });
+      return name;
+    },
+    current: async (id) => {
+      const s = data.get(id);
+      const v = s?.stages.get("AWSCURRENT");
+      return v ? s?.versions.get(v) : undefined;
+    },
+    version: async (id, versionId) => data.get(id)?.versions.get(versionId),
+    stages: async (id) => {
+      const out: Record<string, string[]> = {};
+      for (const [stage, v] of get(id).stages) out[v] = [...(out[v] ?? []), stage];
+      return out;
+    },
+    put: async (id, versionId, value, stages) => {
+      const s = get(id);
+      s.versions.set(versionId, value);
+      for (const stage of stages) s.stages.set(stage, versionId);
+    },
+    promote: async (id, versionId) => {
+      const s = get(id);
+      s.stages.set("AWSCURRENT", versionId);
+      if (s.stages.get("AWSPENDING") === versionId) s.stages.delete("AWSPENDING");
+    },
+  };
+}
+
+function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
+  const calls: string[] = [];
+  const passwords = new Map<string, string>();
+  const hsm: Hsm = {
+    listUsers: async () => users,
+    changePassword: async (_c, _a, user, password) => {
+      calls.push(`change-password ${user.username}`);
+      passwords.set(user.username, password);
+    },
+    createUser: async (_c, _a, user, password) => {
+      calls.push(`create ${user.username}`);
+      passwords.set(user.username, password);
+    },
+    logout: async (_c, user) => {
+      calls.push(`logout ${user.username}`);
+      if (passwords.get(user.username) !== user.password)
+        throw new HsmLoginFailedError("Login failed: incorrect password for kmsuser");
+    },
+  };
+  return { hsm, calls, passwords };
+}
+
+function deps(secrets: SecretsStore, hsm: Hsm): ConnectDeps {
+  return {
+    kms: new KMSClient({ region: "us-east-1" }),
+    cloudhsm,
+    sfn: new SFNClient({ region: "us-east-1" }),
+    secrets,
+    hsm,
+    events: new EventBridgeClient({ region: "us-east-1" }),
+    alertBusName: "default",
+    now: () => new Date("2026-01-01T00:00:00Z"),
+  };
+}
+
+const ADMIN = `keystore-autopilot/${ID}/admin`;
+const KMSUSER = `keystore-autopilot/${ID}/kmsuser`;
+const VERSION = "00000000-0000-4000-8000-000000000001";
+
+describe("connect-key-store steps", () => {
+  beforeEach(() => {
+    kms.reset();
+    cloudhsmReplies.clear();
+    cloudhsmCalls.length = 0;
+  });
+
+  it("returns 8–32 alphanumeric passwords from the crypto RNG when generating", () => {
+    for (const length of [8, 20, 32]) expect(generatePassword(length)).toMatch(new RegExp(`^[A-Za-z0-9]{${length}}$`));
+    expect(generatePassword()).not.toBe(generatePassword());
+    expect(() => generatePassword(7)).toThrow(RangeError);
+  });
+
+  it("returns UnsupportedKeyStoreTypeError and creates no secret when the store is an external key store", async () => {
+    const secrets = memorySecrets();
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [
+        { CustomKeyStoreId: ID, CustomKeyStoreType: "EXTERNAL_KEY_STORE", ConnectionState: "DISCONNECTED" },
+      ],
+    });
+
+    await expect(prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID })).rejects.toMatchObject({
+      name: "UnsupportedKeyStoreTypeError",
+    });
+    expect(secrets.data.size).toBe(0);
+  });
+
+  it("returns AdminSecretNotFoundError and creates no secret when the admin secret is missing", async () => {
+    const secrets = memorySecrets();
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
+    });
+
+    await expect(prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID })).rejects.toMatchObject({
+      name: "AdminSecretNotFoundError",
+    });
+    expect(secrets.data.size).toBe(0);
+  });
+
+  it("returns InvalidInputError naming the field when the input carries a password", async () => {
+    await expect(
+      prepareConnect(deps(memorySecrets(), fakeHsm([]).hsm), { customKeyStoreId: ID, adminPassword: "x" }),
+    ).rejects.toMatchObject({ name: "InvalidInputError" });
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  it("returns the same pending password when the staging step runs twice with one version id", async () => {
+    const secrets = memorySecrets();
+    await secrets.ensure(KMSUSER, "test");
+    const d = deps(secrets, fakeHsm([]).hsm);
+
+    await stagePassword(d, { kmsuserSecretId: KMSUSER, versionId: VERSION });
+    const first = await secrets.version(KMSUSER, VERSION);
+    await stagePassword(d, { kmsuserSecretId: KMSUSER, versionId: VERSION });
+
+    expect(await secrets.version(KMSUSER, VERSION)).toBe(first);
+    expect((await secrets.stages(KMSUSER))[VERSION]).toEqual(["AWSPENDING"]);
+  });
+
+  it("returns a converged rotation when kmsuser is missing: created with the pending password that KMS is told", async () => {
+    const secrets = memorySecrets();
+    await secrets.ensure(KMSUSER, "test");
+    await secrets.ensure(ADMIN, "test");
+    await secrets.put(
+      ADMIN,
+      "admin-version-0000000000000000000001",
+      '{"username":"admin","password":"AdminPassw0rd"}',
+      ["AWSCURRENT"],
+    );
+    const fake = fakeHsm([{ username: "admin", role: "admin", locked: false }]);
+    const d = deps(secrets, fake.hsm);
+    kms
+      .on(UpdateCustomKeyStoreCommand)
+      .rejectsOnce(Object.assign(new Error("x"), { name: "KMSInternalException" }))
+      .resolves({});
+    await stagePassword(d, { kmsuserSecretId: KMSUSER, versionId: VERSION });
+
+    const result = await setKmsuserPassword(d, {
+      clusterId: CLUSTER,
+      adminSecretId: ADMIN,
+      kmsuserSecretId: KMSUSER,
+      versionId: VERSION,
+    });
+    await expect(tellKms(d, { customKeyStoreId: ID, kmsuserSecretId: KMSUSER, versionId: VERSION })).rejects.toThrow();
+    await tellKms(d, { customKeyStoreId: ID, kmsuserSecretId: KMSUSER, versionId: VERSION });
+
+    expect(result).toEqual({ kmsuserCreated: true, kmsuserWasLocked: false });
+    const told = kms.commandCalls(UpdateCustomKeyStoreCommand).map((c) => c.args[0].input.KeyStorePassword);
+    expect(new Set(told).size).toBe(1);
+    expect(told[0]).toBe(fake.passwords.get("kmsuser"));
+    expect((await secrets.stages(KMSUSER))[VERSION]).toEqual(["AWSCURRENT"]);
+  });
+
+  it("returns KmsuserLoggedInElsewhereError after at most two logout attempts when no stored password opens kmsuser", async () => {
+    const secrets = memorySecrets();
+    await secrets.ensure(KMSUSER, "test");
+    await secrets.put(KMSUSER, VERSION, '{"username":"kmsuser","password":"Unknown0Passw0rd"}', ["AWSPENDING"]);
+    const fake = fakeHsm([]);
+    fake.passwords.set("kmsuser", "SomeoneElses0Pw");
+
+    await expect(
+      logoutKmsuser(deps(secrets, fake.hsm), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER }),
+    ).rejects.toMatchObject({
+      name: "KmsuserLoggedInElsewhereError",
+    });
+    expect(fake.calls.length).toBeLessThanOrEqual(2);
+  });
+
+  it("returns the new HSM in the Availability Zone that lacks one when the cluster has too few", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        {
+          ClusterId: CLUSTER,
+          State: "ACTIVE",
+          SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" },
+          Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE", ClusterId: CLUSTER }],
+        },
+      ],
+    });
+    cloudhsmReplies.set(CreateHsmCommand, {
+      Hsm: { HsmId: "hsm-bbbbbbbbbbb", State: "CREATE_IN_PROGRESS", ClusterId: CLUSTER },
+    });
+
+    const out = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER });
+
+    expect(out).toEqual({ hsmId: "hsm-bbbbbbbbbbb", availabilityZone: "us-east-1b", state: "CREATE_IN_PROGRESS" });
+    expect(cloudhsmCalls.find((c) => c.command === "CreateHsmCommand")?.input).toEqual({
+      ClusterId: CLUSTER,
+      AvailabilityZone: "us-east-1b",
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import {
+  type CliRun,
+  CloudHsmCli,
+  classify,
+  cliPathFor,
+  DEFAULT_CLI_PATH,
+  LOCAL_CLI_PATH,
+  parseCliOutput,
+} from "../../src/adapters/cloudhsm-cli";
+
+const admin = { username: "admin", role: "admin" as const, password: "AdminPassw0rd" };
+const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
+const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
+
+describe("CloudHSM CLI adapter", () => {
+  it("returns users with their lock state when `user list` prints the documented JSON", async () => {
+    const calls: { argv: string[]; env: Record<string, string> }[] = [];
+    const cli = new CloudHsmCli(async (argv, env) => {
+      calls.push({ argv, env });
+      return ok({
+        users: [
+          { username: "admin", role: "admin", locked: "false", mfa: [], quorum: [], "cluster-coverage": "full" },
+          { username: "kmsuser", role: "crypto-user", locked: "true", mfa: [], quorum: [], "cluster-coverage": "full" },
+        ],
+      });
+    });
+
+    const users = await cli.listUsers("cluster-abcdefghijk", admin);
+
+    expect(users).toEqual([
+      { username: "admin", role: "admin", locked: false },
+      { username: "kmsuser", role: "crypto-user", locked: true },
+    ]);
+    expect(calls[0]).toEqual({
+      argv: ["--cluster-id", "cluster-abcdefghijk", "user", "list"],
+      env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
+    });
+  });
+
+  it("returns the single-command argv for change-password and logout when they succeed", async () => {
+    const argvs: string[][] = [];
+    const cli = new CloudHsmCli(async (argv) => {
+      argvs.push(argv);
+      return ok(argv.includes("logout") ? "Logout successful" : { username: "kmsuser", role: "crypto-user" });
+    });
+
+    await cli.changePassword(
+      "cluster-abcdefghijk",
+      admin,
+      { username: "kmsuser", role: "crypto-user" },
+      "NewPassw0rd1",
+    );
+    await cli.logout("cluster-abcdefghijk", { username: "kmsuser", role: "crypto-user", password: "NewPassw0rd1" });
+
+    expect(argvs).toEqual([
+      [
+        "--cluster-id",
+        "cluster-abcdefghijk",
+        "user",
+        "change-password",
+        "--username",
+        "kmsuser",
+        "--role",
+        "crypto-user",
+        "--password",
+        "NewPassw0rd1",
+      ],
+      ["--cluster-id", "cluster-abcdefghijk", "logout"],
+    ]);
+  });
+
+  it.each([
+    ["Login failed: user kmsuser is locked out after 5 failed login attempts", "HsmUserLockedOutError"],
+    [
+      "Cannot change the password of kmsuser: the user is logged in (1 open session(s)); log it out first",
+      "HsmUserLoggedInError",
+    ],
+    ["Login failed: incorrect password for kmsuser (1 of 5 failed attempts before lock-out)", "HsmLoginFailedError"],
+    ["Not logged in: set CLOUDHSM_ROLE and CLOUDHSM_PIN=<username>:<password>", "HsmLoginFailedError"],
+    ["There is no crypto-user user named kmsuser", "HsmUserNotFoundError"],
+    ["User kmsuser already exists", "HsmUserExistsError"],
+    ["Cluster cluster-abcdefghijk has no ACTIVE HSM; the CloudHSM CLI cannot connect to it", "HsmUnavailableError"],
+    ["Cluster cluster-abcdefghijk not found", "HsmClusterNotFoundError"],
+    ["Specified user is inconsistent across the cluster", "HsmCommandError"],
+  ])("returns a named error when the CLI answers %j", (message, name) => {
+    expect(classify(message).name).toBe(name);
+  });
+
+  it("returns errors without the password when the CLI echoes it", () => {
+    expect(() => parseCliOutput(fail("bad value NewPassw0rd1 for --password"), ["NewPassw0rd1"])).toThrow(
+      "bad value *** for --password",
+    );
+  });
+
+  it("returns HsmCommandError when the CLI prints no JSON, and HsmUnavailableError when it cannot run", () => {
+    expect(() => parseCliOutput({ stdout: "Segmentation fault", exitCode: 139 })).toThrow(
+      expect.objectContaining({ name: "HsmCommandError" }),
+    );
+    expect(() => parseCliOutput({ stdout: "", exitCode: null, spawnError: "ENOENT" })).toThrow(
+      expect.objectContaining({ name: "HsmUnavailableError" }),
+    );
+  });
+
+  it("returns the layer path in AWS and the shipped CLI on the local account when choosing the binary", () => {
+    expect(cliPathFor(undefined, undefined)).toBe(DEFAULT_CLI_PATH);
+    expect(cliPathFor(DEFAULT_CLI_PATH, "http://127.0.0.1:4599")).toBe(LOCAL_CLI_PATH);
+    expect(cliPathFor("/custom/cli", "http://127.0.0.1:4599")).toBe("/custom/cli");
+  });
+});
