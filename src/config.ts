@@ -24,6 +24,13 @@ const ConfigSchema = z.object({
   FOLLOW_UP_STATE_MACHINE_ARN: z.string().optional(),
   /** The orphan register (DynamoDB table). */
   ORPHAN_TABLE_NAME: z.string().optional(),
+  // --- orphan-cleanup (issue 6) ---
+  /** The orphan-cleanup state machine, for the starter function. */
+  CLEANUP_STATE_MACHINE_ARN: z.string().optional(),
+  /** Whether a window waits for `keystore-autopilot approve` unless its input says otherwise (on in AWS). */
+  CLEANUP_APPROVAL: z.enum(["required", "skip"]).default("required"),
+  /** Hour (UTC) of the daily window that orphans registered by follow-ups wait for. */
+  CLEANUP_WINDOW_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
   /** Read only for SDK clients too old to read it themselves (client-cloudhsm-v2 3.332, the registry's newest). */
   AWS_ENDPOINT_URL: z.string().optional(),
 });

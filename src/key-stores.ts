@@ -34,3 +34,18 @@ export async function describeKeyStore(kms: KmsPort, ref: KeyStoreRef): Promise<
     ...(store.ConnectionErrorCode ? { connectionErrorCode: store.ConnectionErrorCode } : {}),
   };
 }
+
+/** The ids of every AWS CloudHSM key store of the account and Region, every page. */
+export async function cloudHsmKeyStoreIds(kms: KmsPort): Promise<string[]> {
+  const ids: string[] = [];
+  let marker: string | undefined;
+  do {
+    const out = await kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) }));
+    for (const s of out.CustomKeyStores ?? []) {
+      if ((s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM" && s.CustomKeyStoreId)
+        ids.push(s.CustomKeyStoreId);
+    }
+    marker = out.Truncated ? out.NextMarker : undefined;
+  } while (marker);
+  return ids;
+}

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
 
 /**
  * The orphan register: one DynamoDB table (serverless.yml `OrphanRegisterTable`, point-in-time recovery on), keyed by
@@ -7,14 +14,22 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
  * - `STATUS#<keyArn>`: what KMS reported about the key's deletion (the DeleteKey event's backingKeysDeletionStatus,
  *   the KMS CMK Deletion time), written by the event handler whenever those events arrive — before, during or after
  *   the follow-up's Wait — and read by the follow-up when it wakes.
- * - `ORPHAN#<keyArn>`: key material that may have outlived its KMS key, for the orphan-cleanup workflow.
+ * - `ORPHAN#<keyArn>`: key material that may have outlived its KMS key, for the orphan-cleanup workflow, which marks
+ *   it resolved (DELETED, or NOT_PRESENT when the cluster no longer had it) and keeps it as the audit record. The
+ *   sparse index `ByKeyStore` (customKeyStoreId) finds a store's orphans; only orphan items carry that attribute.
+ * - `SCAN#<snapshotId>#<n>`: the KMS keys of a key store as a cleanup scan saw them, in chunks, expiring after a week.
  * Every write is conditional: a status attribute is set only if absent, an orphan only by the follow-up that owns it.
  */
 export type DocumentPort = Pick<DynamoDBDocumentClient, "send">;
 
 export type BackingKeyDeletionStatus = "SUCCESS" | "FAILURE";
-/** `UNVERIFIED`: KMS never reported the outcome; the cleanup workflow checks as kmsuser in its maintenance window. */
-export type OrphanStatus = "FAILURE" | "STILL_PRESENT" | "UNVERIFIED";
+/**
+ * `UNVERIFIED`: KMS never reported the outcome; the cleanup workflow checks as kmsuser in its maintenance window.
+ * `DISCOVERED`: found by a cleanup sweep in the cluster without any follow-up having registered it.
+ */
+export type OrphanStatus = "FAILURE" | "STILL_PRESENT" | "UNVERIFIED" | "DISCOVERED";
+/** How a cleanup window resolved an orphan: its material deleted, or not in the cluster at all. */
+export type OrphanResolution = "DELETED" | "NOT_PRESENT";
 
 export type DeletionStatus = {
   keyArn: string;
@@ -31,9 +46,34 @@ export type Orphan = {
   clusterId?: string;
   status: OrphanStatus;
   foundAt: string;
-  /** The follow-up execution that registered it: the only writer allowed to write it again. */
+  /** The execution that registered it (a follow-up, or the cleanup that discovered it): the only one to rewrite it. */
   followUp: string;
+  resolution?: OrphanResolution;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  /** The CloudHSM key reference the cleanup deleted. */
+  hsmKeyReference?: string;
 };
+
+export const BY_KEY_STORE_INDEX = "ByKeyStore";
+
+/** What a cleanup relies on in an orphan record; anything else in the register stops it before any window opens. */
+const OrphanRecordSchema = z.object({
+  keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN"),
+  customKeyStoreId: z.string().min(1),
+  status: z.enum(["FAILURE", "STILL_PRESENT", "UNVERIFIED", "DISCOVERED"]),
+  backingKeyId: z.string().min(1).optional(),
+  foundAt: z.string().min(1),
+  followUp: z.string().min(1),
+});
+
+/** An orphan record that is not what the product writes (edited by hand, or corrupted): named, never guessed at. */
+export class OrphanRecordInvalidError extends Error {
+  constructor(pk: string, field: string, problem: string) {
+    super(`Orphan record ${pk} is malformed: ${field}: ${problem}; fix or delete it in the register`);
+    this.name = "OrphanRecordInvalidError";
+  }
+}
 
 const statusKey = (keyArn: string) => `STATUS#${keyArn}`;
 const orphanKey = (keyArn: string) => `ORPHAN#${keyArn}`;
@@ -119,4 +159,144 @@ export async function getOrphan(db: DocumentPort, table: string, keyArn: string)
   if (!out.Item) return undefined;
   const { pk: _pk, kind: _kind, ...orphan } = out.Item as Orphan & { pk: string; kind: string };
   return orphan as Orphan;
+}
+
+/** The unresolved orphans of a key store, every page (the index is eventually consistent: a window sees them later). */
+export async function listOpenOrphans(db: DocumentPort, table: string, customKeyStoreId: string): Promise<Orphan[]> {
+  const orphans: Orphan[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: BY_KEY_STORE_INDEX,
+        KeyConditionExpression: "customKeyStoreId = :id",
+        FilterExpression: "kind = :orphan AND attribute_not_exists(resolution)",
+        ExpressionAttributeValues: { ":id": customKeyStoreId, ":orphan": "orphan" },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { pk, kind: _kind, ...orphan } = item as Orphan & { pk: string; kind: string };
+      const checked = OrphanRecordSchema.safeParse(orphan);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new OrphanRecordInvalidError(
+          String(pk),
+          issue?.path.map(String).join(".") || "item",
+          issue?.message ?? "",
+        );
+      }
+      orphans.push(orphan as Orphan);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return orphans;
+}
+
+/**
+ * Marks an orphan resolved by a cleanup window. Conditional: an orphan resolved by another window stays as that
+ * window wrote it; the same window retrying rewrites its own result. Returns false when another window got there first.
+ */
+export async function resolveOrphan(
+  db: DocumentPort,
+  table: string,
+  keyArn: string,
+  outcome: { resolution: OrphanResolution; at: string; by: string; hsmKeyReference?: string },
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: orphanKey(keyArn) },
+        UpdateExpression:
+          "SET resolution = :r, resolvedAt = :at, resolvedBy = :by" +
+          (outcome.hsmKeyReference ? ", hsmKeyReference = :ref" : ""),
+        ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(resolution) OR resolvedBy = :by)",
+        ExpressionAttributeValues: {
+          ":r": outcome.resolution,
+          ":at": outcome.at,
+          ":by": outcome.by,
+          ...(outcome.hsmKeyReference ? { ":ref": outcome.hsmKeyReference } : {}),
+        },
+      }),
+    );
+    return true;
+  } catch (error: unknown) {
+    if ((error as Error).name === "ConditionalCheckFailedException") return false;
+    throw error;
+  }
+}
+
+/** Key ARNs per snapshot item: ~75 bytes each keeps an item far below DynamoDB's 400 KB. */
+export const SNAPSHOT_CHUNK = 2_000;
+const snapshotKey = (snapshotId: string, n: number) => `SCAN#${snapshotId}#${n}`;
+
+/** Writes a key store's KMS keys as a cleanup scan saw them; returns the number of chunks. Rewriting is idempotent. */
+export async function writeKeySnapshot(
+  db: DocumentPort,
+  table: string,
+  snapshotId: string,
+  keyArns: string[],
+  expiresAt: Date,
+): Promise<number> {
+  const sorted = [...keyArns].sort();
+  const chunks = Math.max(1, Math.ceil(sorted.length / SNAPSHOT_CHUNK));
+  for (let n = 0; n < chunks; n++) {
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          pk: snapshotKey(snapshotId, n),
+          kind: "scan",
+          keyArns: sorted.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK).join("\n"),
+          expiresAt: Math.floor(expiresAt.getTime() / 1000),
+        },
+      }),
+    );
+  }
+  return chunks;
+}
+
+/** Reads a snapshot back; a missing chunk is an error, never an empty set (an empty set would make live keys look orphaned). */
+export async function readKeySnapshot(
+  db: DocumentPort,
+  table: string,
+  snapshotId: string,
+  chunks: number,
+): Promise<Set<string>> {
+  const arns = new Set<string>();
+  for (let n = 0; n < chunks; n++) {
+    const out = await db.send(
+      new GetCommand({ TableName: table, Key: { pk: snapshotKey(snapshotId, n) }, ConsistentRead: true }),
+    );
+    const text = (out.Item as { keyArns?: unknown } | undefined)?.keyArns;
+    if (typeof text !== "string") throw new SnapshotMissingError(snapshotId, n);
+    for (const arn of text.split("\n")) if (arn) arns.add(arn);
+  }
+  return arns;
+}
+
+export class SnapshotMissingError extends Error {
+  constructor(snapshotId: string, chunk: number) {
+    super(`Key snapshot ${snapshotId} has no chunk ${chunk}: scan again before sweeping`);
+    this.name = "SnapshotMissingError";
+  }
+}
+
+/** Undoes this window's resolution when a deletion it reported did not hold (the key is still listed). */
+export async function reopenOrphan(db: DocumentPort, table: string, keyArn: string, by: string): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: orphanKey(keyArn) },
+        UpdateExpression: "REMOVE resolution, resolvedAt, resolvedBy, hsmKeyReference",
+        ConditionExpression: "resolvedBy = :by",
+        ExpressionAttributeValues: { ":by": by },
+      }),
+    );
+  } catch (error: unknown) {
+    if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CleanupInputSchema } from "./cleanup/model";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";
 import { KeyStoreRefSchema } from "./key-stores";
@@ -13,6 +14,8 @@ export const WORKFLOWS = {
   "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
   // --- deletion-follow-up (issue 4) ---
   "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema },
+  // --- orphan-cleanup (issue 6) ---
+  "orphan-cleanup": { stateMachine: "orphanCleanup", input: CleanupInputSchema },
 } satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

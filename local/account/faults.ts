@@ -36,6 +36,8 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     command: z.string().optional().describe("command prefix such as 'key delete'; any command when absent"),
     message: z.string().default("Internal error"),
     count: z.number().int().min(1).default(1),
+    /** Let this many matching commands succeed first: a failure in the middle of a batch. */
+    after: z.number().int().min(0).default(0),
   }),
 ]);
 export type FaultInput = z.input<typeof FaultSchema>;
@@ -64,6 +66,10 @@ export class Faults {
   take<K extends Fault["kind"]>(kind: K, matches: (f: Extract<Fault, { kind: K }>) => boolean) {
     const fault = this.list().find((f): f is Extract<Fault, { kind: K }> => f.kind === kind && matches(f as never));
     if (!fault) return undefined;
+    if ("after" in fault && fault.after > 0) {
+      this.store.put("fault", fault.id, { ...fault, after: fault.after - 1 });
+      return undefined;
+    }
     if (fault.count <= 1) this.store.delete("fault", fault.id);
     else this.store.put("fault", fault.id, { ...fault, count: fault.count - 1 });
     return fault;

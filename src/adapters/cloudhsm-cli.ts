@@ -6,6 +6,7 @@ import {
   HsmCommandError,
   type HsmCredential,
   type HsmError,
+  type HsmKey,
   HsmLoginFailedError,
   type HsmRole,
   HsmUnavailableError,
@@ -166,4 +167,39 @@ export class CloudHsmCli implements Hsm {
   async logout(clusterId: string, user: HsmCredential): Promise<void> {
     await this.command(clusterId, user, ["logout"], []);
   }
+
+  async listKeys(clusterId: string, as: HsmCredential): Promise<HsmKey[]> {
+    const keys: HsmKey[] = [];
+    let token: string | undefined;
+    // Bounded: a cluster holds at most a few tens of thousands of keys; a token that never ends is a CLI fault.
+    for (let page = 0; page < 1_000; page++) {
+      const argv = ["key", "list", "--verbose", "--max-items", String(LIST_PAGE_SIZE)];
+      if (token) argv.push("--starting-token", token);
+      const data = (await this.command(clusterId, as, argv, [])) as {
+        matched_keys?: { "key-reference"?: unknown; attributes?: { label?: unknown; id?: unknown } }[];
+        next_token?: unknown;
+      };
+      if (!Array.isArray(data?.matched_keys)) throw new HsmCommandError("key list returned no data.matched_keys");
+      for (const key of data.matched_keys) {
+        if (typeof key["key-reference"] !== "string")
+          throw new HsmCommandError("key list returned a key without key-reference");
+        keys.push({
+          reference: key["key-reference"].toLowerCase(),
+          ...(typeof key.attributes?.label === "string" ? { label: key.attributes.label } : {}),
+          ...(typeof key.attributes?.id === "string" ? { id: key.attributes.id.toLowerCase() } : {}),
+        });
+      }
+      if (typeof data.next_token !== "string" || data.next_token === "") return keys;
+      token = data.next_token;
+    }
+    throw new HsmCommandError("key list did not finish paging after 1,000 pages");
+  }
+
+  async deleteKey(clusterId: string, as: HsmCredential, keyReference: string): Promise<void> {
+    if (!/^0x[0-9a-f]+$/i.test(keyReference)) throw new HsmCommandError(`Not a key reference: ${keyReference}`);
+    await this.command(clusterId, as, ["key", "delete", "--filter", `key-reference=${keyReference}`], []);
+  }
 }
+
+/** Keys per `key list` page (the CLI's default is 10). */
+const LIST_PAGE_SIZE = 500;

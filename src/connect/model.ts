@@ -10,7 +10,7 @@ export const adminSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${
  * A secret reference, never a value: a name or ARN under `keystore-autopilot/`, the only path the functions' IAM
  * policies open.
  */
-const SecretRefSchema = z
+export const SecretRefSchema = z
   .string()
   .max(2048)
   .regex(

@@ -1,8 +1,7 @@
-import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { z } from "zod";
 import type { KmsPort } from "../key-stores";
-import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import { CUSTOM_KEY_STORE_ID, cloudHsmKeyStoreIds } from "../key-stores";
 import { InvalidInputError, parseOrThrow } from "../validation";
 import { runningFor } from "./steps";
 
@@ -44,7 +43,7 @@ export async function startFromEvent(deps: StarterDeps, event: unknown): Promise
   const parsed = parseOrThrow(StarterEventSchema, event);
   if (parsed["detail-type"] === SCHEDULE_DETAIL_TYPE) {
     const bucket = parsed.time.replace(/[^0-9]/g, "").slice(0, 10);
-    const ids = await cloudHsmStores(deps.kms);
+    const ids = await cloudHsmKeyStoreIds(deps.kms);
     const results: StartResult[] = [];
     for (const id of ids) results.push(await startOne(deps, id, "rotate", `rotate-${bucket}`));
     return results;
@@ -83,18 +82,4 @@ async function startOne(deps: StarterDeps, customKeyStoreId: string, mode: "rota
     if ((error as Error).name === "ExecutionAlreadyExists") return { customKeyStoreId, outcome: "duplicate" as const };
     throw error;
   }
-}
-
-async function cloudHsmStores(kms: KmsPort): Promise<string[]> {
-  const ids: string[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await kms.send(new DescribeCustomKeyStoresCommand({ Marker: marker }));
-    for (const s of out.CustomKeyStores ?? []) {
-      if ((s.CustomKeyStoreType ?? "AWS_CLOUDHSM") === "AWS_CLOUDHSM" && s.CustomKeyStoreId)
-        ids.push(s.CustomKeyStoreId);
-    }
-    marker = out.Truncated ? out.NextMarker : undefined;
-  } while (marker);
-  return ids;
 }

@@ -136,7 +136,8 @@ export async function stagePassword(deps: ConnectDeps, ref: SecretRef): Promise<
   return { versionId: ref.versionId };
 }
 
-async function pendingPassword(deps: ConnectDeps, ref: SecretRef): Promise<string> {
+/** The password staged under `versionId` (the one just set on kmsuser); never logged, never returned by a step. */
+export async function pendingPassword(deps: Pick<ConnectDeps, "secrets">, ref: SecretRef): Promise<string> {
   const raw = await deps.secrets.version(ref.kmsuserSecretId, ref.versionId);
   if (raw === undefined) throw new PendingPasswordMissingError(ref.kmsuserSecretId, ref.versionId);
   const parsed = parseSecret(KmsuserSecretSchema, raw, ref.kmsuserSecretId);

@@ -9,6 +9,9 @@ export type HsmCredential = { username: string; role: HsmRole; password: string 
 
 export type HsmUser = { username: string; role: string; locked: boolean };
 
+/** A key the caller owns, as `key list --verbose` shows it: KMS writes the KMS key ARN into `label` (DOMAIN.md §3.1). */
+export type HsmKey = { reference: string; label?: string; id?: string };
+
 export interface Hsm {
   /** `user list`: every user of the cluster, with its lock state. */
   listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]>;
@@ -28,6 +31,10 @@ export interface Hsm {
   ): Promise<void>;
   /** `logout` as `user`: ends the sessions the user left open (single-command mode `login` keeps one). */
   logout(clusterId: string, user: HsmCredential): Promise<void>;
+  /** `key list --verbose`, every page: the keys `as` owns (for kmsuser, the backing keys of the key store). */
+  listKeys(clusterId: string, as: HsmCredential): Promise<HsmKey[]>;
+  /** `key delete --filter key-reference=…` as the key's owner: exactly one key, by its unique reference. */
+  deleteKey(clusterId: string, as: HsmCredential, keyReference: string): Promise<void>;
 }
 
 /** Base of the errors the Hsm adapter raises; each subclass name is an ASL Retry/Catch contract. */

@@ -87,6 +87,10 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
       if (passwords.get(user.username) !== user.password)
         throw new HsmLoginFailedError("Login failed: incorrect password for kmsuser");
     },
+    listKeys: async () => [],
+    deleteKey: async () => {
+      throw new Error("connect never deletes keys");
+    },
   };
   return { hsm, calls, passwords };
 }

@@ -169,6 +169,11 @@ export class SoftHsm {
     return this.find(this.session(token), id) !== undefined;
   }
 
+  /** Rewrites a key's label (CKA_LABEL is modifiable, as on CloudHSM): models an operator relabelling material. */
+  setLabel(token: string, id: string, label: string): void {
+    this.mustFind(this.session(token), id).label = label;
+  }
+
   /** Destroys the key object; returns false when there was none. */
   deleteKey(token: string, id: string): boolean {
     const session = this.session(token);

@@ -40,14 +40,29 @@ const SeedClusterInput = z.object({
  *   hsms}`; pass `trustAnchor` and `kmsuserPassword` to CreateCustomKeyStore.
  * - `GET /_local/inspect/token-keys?clusterId=…` — `{"keys": [{"label", "id"}]}`: the backing keys in the cluster's
  *   token, what `key list` run as kmsuser shows, without a login.
+ * - `POST /_local/actions/set-key-label` — `{"clusterId", "id", "label"}`: rewrites a backing key's label, as someone
+ *   with kmsuser's login can (`key set-attribute`); the case KMS's docs warn of ("unless you have changed the label").
  */
 export function registerSeedRoutes(ctx: AccountContext): void {
   ctx.front.route("POST", "/_local/actions/seed-active-cluster", (body) => seedActiveCluster(ctx, body));
+  ctx.front.route("POST", "/_local/actions/set-key-label", (body) => setKeyLabel(ctx, body));
   ctx.front.route("GET", "/_local/inspect/token-keys", (_body, query) => {
     const cluster = getCluster(ctx, query.get("clusterId") ?? "");
     if (!cluster) throw new Error(`No cluster ${query.get("clusterId")}`);
     return { keys: ctx.hsm.hasToken(cluster.tokenLabel) ? ctx.hsm.listKeys(cluster.tokenLabel) : [] };
   });
+}
+
+const SetLabelInput = z.object({ clusterId: z.string(), id: z.string().min(1), label: z.string().min(1).max(127) });
+
+function setKeyLabel(ctx: AccountContext, body: unknown) {
+  const input = parse(SetLabelInput, body);
+  const cluster = getCluster(ctx, input.clusterId);
+  if (!cluster) throw new Error(`clusterId: no cluster ${input.clusterId}`);
+  if (!ctx.hsm.hasKey(cluster.tokenLabel, input.id))
+    throw new Error(`id: cluster ${input.clusterId} has no key ${input.id}`);
+  ctx.hsm.setLabel(cluster.tokenLabel, input.id, input.label);
+  return { clusterId: input.clusterId, id: input.id, label: input.label };
 }
 
 function seedActiveCluster(ctx: AccountContext, body: unknown) {

@@ -1,0 +1,24 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { prepareCleanup } from "../src/cleanup/steps";
+import { cleanupDeps } from "../src/cleanup/wiring";
+import { config, required } from "../src/config";
+import { logger } from "../src/observability";
+
+type PrepareEvent = { input: unknown; executionArn: string; stateMachineArn: string; windowOpened?: boolean };
+
+/** orphan-cleanup step 1: checks the input and the key store; one window per store, none beside a connect. */
+export const cleanupPrepare = (event: PrepareEvent) =>
+  prepareCleanup(
+    {
+      ...cleanupDeps(),
+      connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),
+      // On the local account nobody waits to approve: off by default there, on by default in AWS.
+      approvalByDefault: config.CLEANUP_APPROVAL === "required" && !config.LOCAL_ACCOUNT_ENDPOINT,
+    },
+    event.input,
+    { executionArn: event.executionArn, stateMachineArn: event.stateMachineArn },
+    { windowOpened: event.windowOpened === true },
+  );
+
+export const handler = middy(cleanupPrepare).use(injectLambdaContext(logger));

@@ -1,0 +1,20 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { z } from "zod";
+import { scanKeyStore } from "../src/cleanup/scan";
+import { cleanupDeps } from "../src/cleanup/wiring";
+import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
+import { logger } from "../src/observability";
+import { parseOrThrow } from "../src/validation";
+
+const ScanStepSchema = z.object({
+  customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
+  snapshotId: z.string().min(1).max(80),
+  dryRun: z.boolean(),
+  discover: z.boolean(),
+});
+
+/** orphan-cleanup step 2: the KMS side of the reconciliation, with no downtime. */
+export const cleanupScan = (event: unknown) => scanKeyStore(cleanupDeps(), parseOrThrow(ScanStepSchema, event));
+
+export const handler = middy(cleanupScan).use(injectLambdaContext(logger));

@@ -1,0 +1,27 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { kms } from "../src/adapters/clients/kms";
+import { sfn } from "../src/adapters/clients/sfn";
+import { startCleanups } from "../src/cleanup/starter";
+import { config, required } from "../src/config";
+import { logger } from "../src/observability";
+
+/** Starts cleanup windows: from the schedule, and from follow-ups' orphan alerts (booked into the next window). */
+export const cleanupStart = async (event: unknown) => {
+  const started = await startCleanups(
+    {
+      kms,
+      sfn,
+      db: dynamodb,
+      table: required("ORPHAN_TABLE_NAME"),
+      stateMachineArn: required("CLEANUP_STATE_MACHINE_ARN"),
+      windowHourUtc: config.CLEANUP_WINDOW_HOUR_UTC,
+    },
+    event,
+  );
+  logger.info("Cleanup windows", { started });
+  return started;
+};
+
+export const handler = middy(cleanupStart).use(injectLambdaContext(logger));

@@ -1,0 +1,40 @@
+/** Named errors of the orphan-cleanup steps; each name is matched by a Catch in orphan-cleanup.asl.yml. */
+export class CleanupAlreadyRunningError extends Error {
+  constructor(customKeyStoreId: string, executionArn: string) {
+    super(`Another orphan-cleanup (${executionArn}) is running for ${customKeyStoreId}; one window per key store`);
+    this.name = "CleanupAlreadyRunningError";
+  }
+}
+
+export class ConnectInProgressError extends Error {
+  constructor(customKeyStoreId: string, executionArn: string) {
+    super(
+      `connect-key-store (${executionArn}) is running for ${customKeyStoreId}; start the cleanup after it ends so the two do not fight over the connection`,
+    );
+    this.name = "ConnectInProgressError";
+  }
+}
+
+/** The approval was refused (`keystore-autopilot approve --deny` or an operator event). */
+export class ApprovalDeniedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "ApprovalDeniedError";
+  }
+}
+
+/** `approve` was asked for an execution that is not waiting for an approval. */
+export class NotAwaitingApprovalError extends Error {
+  constructor(executionArn: string, why: string) {
+    super(`${executionArn} is not waiting for an approval: ${why}`);
+    this.name = "NotAwaitingApprovalError";
+  }
+}
+
+/** A key the sweep deleted is still listed afterwards: reported, never retried blindly. */
+export class DeletionNotVerifiedError extends Error {
+  constructor(references: string[]) {
+    super(`The cluster still lists ${references.length} key(s) reported deleted: ${references.join(", ")}`);
+    this.name = "DeletionNotVerifiedError";
+  }
+}

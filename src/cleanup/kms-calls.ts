@@ -1,0 +1,107 @@
+import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import type { KmsPort } from "../key-stores";
+
+/** Counts the KMS calls a step makes and the throttles it met, for the report and the benchmark. */
+export type CallCounter = { calls: number; throttled: number };
+
+const isThrottle = (error: unknown) =>
+  (error as Error)?.name === "ThrottlingException" || (error as Error)?.name === "TooManyRequestsException";
+
+/**
+ * Calls KMS with backoff on throttling (full jitter, capped), at most `attempts` tries; other errors propagate at
+ * once. `onThrottle` lets a caller shrink its concurrency (adaptive backoff).
+ */
+export async function kmsCall<T>(
+  kms: KmsPort,
+  command: unknown,
+  counter: CallCounter,
+  sleep: (ms: number) => Promise<void>,
+  options: { attempts?: number; onThrottle?: () => void } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 8;
+  for (let attempt = 1; ; attempt++) {
+    counter.calls++;
+    try {
+      return (await kms.send(command as never)) as T;
+    } catch (error: unknown) {
+      if (!isThrottle(error) || attempt >= attempts) throw error;
+      counter.throttled++;
+      options.onThrottle?.();
+      await sleep(Math.random() * Math.min(5_000, 100 * 2 ** attempt));
+    }
+  }
+}
+
+/** What KMS says about one key right now: its metadata, or `gone` only on NotFoundException (nothing else counts). */
+export async function describeKey(
+  kms: KmsPort,
+  keyArn: string,
+  counter: CallCounter,
+  sleep: (ms: number) => Promise<void>,
+  options: { attempts?: number; onThrottle?: () => void } = {},
+): Promise<{ gone: true } | { gone: false; metadata: KeyMetadata }> {
+  try {
+    const out = await kmsCall<{ KeyMetadata?: KeyMetadata }>(
+      kms,
+      new DescribeKeyCommand({ KeyId: keyArn }),
+      counter,
+      sleep,
+      options,
+    );
+    if (!out.KeyMetadata) throw new Error(`DescribeKey returned no KeyMetadata for ${keyArn}`);
+    return { gone: false, metadata: out.KeyMetadata };
+  } catch (error: unknown) {
+    if ((error as Error)?.name === "NotFoundException") return { gone: true };
+    throw error;
+  }
+}
+
+/**
+ * Runs `fn` over `items` with a concurrency that halves on every throttle and grows back by one after a run of
+ * successes (AIMD), between 1 and `max`.
+ */
+export async function mapAdaptive<T, R>(
+  items: readonly T[],
+  max: number,
+  fn: (item: T, onThrottle: () => void) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let limit = Math.max(1, Math.min(max, 4));
+  let streak = 0;
+  let next = 0;
+  let active = 0;
+  const onThrottle = () => {
+    limit = Math.max(1, Math.floor(limit / 2));
+    streak = 0;
+  };
+  return new Promise<R[]>((resolve, reject) => {
+    let failed = false;
+    const pump = () => {
+      if (failed) return;
+      if (next >= items.length && active === 0) {
+        resolve(results);
+        return;
+      }
+      while (active < limit && next < items.length) {
+        const index = next++;
+        active++;
+        fn(items[index] as T, onThrottle).then(
+          (value) => {
+            results[index] = value;
+            active--;
+            if (++streak >= 20 && limit < max) {
+              limit++;
+              streak = 0;
+            }
+            pump();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
+      }
+    };
+    pump();
+  });
+}

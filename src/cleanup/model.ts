@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { SecretRefSchema } from "../connect/model";
+import { KeyStoreRefSchema } from "../key-stores";
+
+/**
+ * Input of orphan-cleanup: `keystore-autopilot start orphan-cleanup --input '{"customKeyStoreId":"cks-…"}'`.
+ * Everything but the key store has a safe default; unknown fields are rejected.
+ */
+export const CleanupInputSchema = KeyStoreRefSchema.extend({
+  /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
+  adminSecretId: SecretRefSchema.optional(),
+  /** Report what would be deleted; no disconnect, no login, no deletion. */
+  dryRun: z.boolean().default(false),
+  /** `required` waits for `keystore-autopilot approve`; the default comes from the deployment (CLEANUP_APPROVAL). */
+  approval: z.enum(["required", "skip"]).optional(),
+  /** How long an approval may take before the window is called off (nothing touched). */
+  approvalTimeoutSeconds: z.number().int().min(60).max(604_800).default(86_400),
+  /** Open the window at this time (ISO 8601), so orphans registered meanwhile share it. */
+  notBefore: z.iso.datetime({ offset: true }).optional(),
+  /** Open a window even when the register holds no orphan for the store, to find unregistered ones. */
+  discover: z.boolean().default(false),
+  /** At most this many deletions per window; the rest wait for the next. */
+  maxDeletes: z.number().int().min(1).max(5_000).default(1_000),
+}).strict();
+export type CleanupInput = z.infer<typeof CleanupInputSchema>;
+
+/** The key store and plan as the steps pass them on: ids and references only. */
+export type PreparedCleanup = {
+  customKeyStoreId: string;
+  clusterId: string;
+  kmsuserSecretId: string;
+  adminSecretId: string;
+  /** CONNECTED, CONNECTING or FAILED: reconnect after the window; DISCONNECTED: leave it so (KMS told the password). */
+  initialState: string;
+  reconnect: boolean;
+  dryRun: boolean;
+  approval: boolean;
+  approvalTimeoutSeconds: number;
+  notBefore?: string;
+  discover: boolean;
+  maxDeletes: number;
+  executionName: string;
+};
+
+/** What the scan found, small enough for the state machine payload; the key list itself is in the register. */
+export type ScanResult = {
+  kmsKeys: number;
+  storeKeys: number;
+  snapshot: { id: string; chunks: number };
+  openOrphans: number;
+  kmsCalls: number;
+  throttled: number;
+  /** Open a maintenance window: registered orphans exist, or discovery was asked for. */
+  windowNeeded: boolean;
+  /** Dry run only: registered orphans KMS no longer has (would be deleted if present) and those it still has. */
+  wouldDelete?: { keyArn: string; backingKeyId?: string }[];
+  wouldKeep?: { keyArn: string; reason: string }[];
+};
+
+/** A KMS key ARN as KMS writes it into a backing key's label (DOMAIN.md §3.1). */
+export const KEY_ARN_LABEL = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([A-Za-z0-9-]+)$/;
+
+/** Report lists carried in the payload are capped; the register holds every record. */
+export const REPORT_LIMIT = 50;

@@ -1,0 +1,26 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { dynamodb } from "../adapters/clients/dynamodb";
+import { eventbridge } from "../adapters/clients/eventbridge";
+import { kms } from "../adapters/clients/kms";
+import { sfn } from "../adapters/clients/sfn";
+import { config, required } from "../config";
+import { connectDeps } from "../connect/deps";
+import type { CleanupDeps } from "./deps";
+
+/** The orphan-cleanup ports, made once per container (STYLE.md §4); the Hsm and secrets adapters are connect's. */
+export function cleanupDeps(): CleanupDeps {
+  return {
+    kms,
+    sfn,
+    secrets: connectDeps.secrets,
+    hsm: connectDeps.hsm,
+    db: dynamodb,
+    table: required("ORPHAN_TABLE_NAME"),
+    events: eventbridge,
+    alertBusName: config.ALERT_BUS_NAME,
+    accountId: required("ACCOUNT_ID"),
+    region: config.AWS_REGION,
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+  };
+}
