@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";
 import { KeyStoreRefSchema } from "./key-stores";

@@ -1,6 +1,6 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import type { KmsPort } from "../key-stores";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { InvalidInputError, parseOrThrow } from "../validation";
