@@ -16,10 +16,7 @@ describe("Mermaid diagrams from ASL", () => {
             Choices: [
               { Variable: "$.state", StringEquals: "CONNECTED", Next: "Done" },
               {
-                And: [
-                  { Variable: "$.n", NumericGreaterThanEquals: 3 },
-                  { Not: { Variable: "$.x", IsPresent: true } },
-                ],
+                And: [{ Variable: "$.n", NumericGreaterThanEquals: 3 }, { Not: { Variable: "$.x", IsPresent: true } }],
                 Next: "Stop",
               },
             ],
@@ -169,9 +166,14 @@ describe("Mermaid diagrams from ASL", () => {
   it("returns every comparison of a Choice rule in readable form", () => {
     expect(condition({ Variable: "$.a", NumericLessThanPath: "$.b" })).toBe("$.a ＜ $.b");
     expect(condition({ Variable: "$.a", BooleanEquals: false })).toBe("$.a = false");
-    expect(condition({ Or: [{ Variable: "$.a", IsNull: true }, { Variable: "$.b", IsString: false }] })).toBe(
-      "$.a is null or $.b is not string",
-    );
+    expect(
+      condition({
+        Or: [
+          { Variable: "$.a", IsNull: true },
+          { Variable: "$.b", IsString: false },
+        ],
+      }),
+    ).toBe("$.a is null or $.b is not string");
   });
 
   it("returns one section per state machine with its file link and comment", () => {
