@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { scanKeyStore } from "../src/cleanup/scan";
 import { cleanupDeps } from "../src/cleanup/wiring";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";

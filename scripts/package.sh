@@ -7,4 +7,6 @@ export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
 rm -rf .serverless
 npx osls package --stage "${STAGE:-dev}" --region "${REGION:-us-east-1}"
 test -f .serverless/cloudformation-template-update-stack.json
+# Least privilege, alarms, log retention, tracing and bundle sizes of what was just packaged (issue 8).
+npx tsx scripts/check-package.ts .serverless
 echo "osls package: ok ($(ls .serverless | wc -l) artifacts in .serverless/)"

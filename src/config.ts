@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The product's configuration, read and validated once when a function starts (STYLE.md §5). Endpoints are not

@@ -1,5 +1,5 @@
 import { DescribeCustomKeyStoresCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { z } from "zod";
+import * as z from "zod";
 
 export const CUSTOM_KEY_STORE_ID = /^cks-[a-z0-9]{1,60}$/;
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /** Bad input to a step: names the field; the ASL contract is the error name. */
 export class InvalidInputError extends Error {

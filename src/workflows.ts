@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CleanupInputSchema } from "./cleanup/model";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";

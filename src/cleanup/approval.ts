@@ -6,7 +6,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { parseOrThrow } from "../validation";
 import { NotAwaitingApprovalError } from "./errors";
 

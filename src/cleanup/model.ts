@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SecretRefSchema } from "../connect/model";
 import { KeyStoreRefSchema } from "../key-stores";
 

@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alerts";
 import { CUSTOM_KEY_STORE_ID, cloudHsmKeyStoreIds, type KmsPort } from "../key-stores";
 import { type DocumentPort, listOpenOrphans } from "../orphans";

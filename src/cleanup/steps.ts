@@ -1,6 +1,6 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { type Alert, publishAlert } from "../alerts";
 import { AdminSecretNotFoundError, KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "../connect/errors";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ListStateMachinesCommand, type SFNClient } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { InvalidInputError, parseOrThrow } from "../validation";
 import { WORKFLOWS } from "../workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";

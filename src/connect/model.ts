@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { KeyStoreRefSchema } from "../key-stores";
 
 /** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */

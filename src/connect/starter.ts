@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import type { KmsPort } from "../key-stores";
 import { CUSTOM_KEY_STORE_ID, cloudHsmKeyStoreIds } from "../key-stores";
 import { InvalidInputError, parseOrThrow } from "../validation";

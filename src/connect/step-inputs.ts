@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 
 /** Inputs of the connect-key-store step functions, as the ASL passes them: ids and secret references only. */

@@ -11,7 +11,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { z } from "zod";
+import * as z from "zod";
 import { type Alert, type EventsPort, publishAlert } from "../alerts";
 import {
   type DocumentPort,

@@ -1,0 +1,145 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import type { Figures } from "./run";
+import { median, round } from "./stats";
+
+const ROOT = resolve(__dirname, "..");
+const RUNS = Number(process.env.BUNDLES_BENCH_RUNS ?? 7);
+
+/**
+ * Loads a handler from its unzipped bundle and sends it one event, then exits: the time from spawn to exit is the
+ * cold start up to the first handled event. The event is empty, so each handler ends in its input validation or in
+ * an SDK call refused at once by a closed port: module load, clients, middy and Powertools init, zod, no network.
+ */
+const OUTCOME = "@@outcome:";
+const RUNNER = `
+const OUTCOME = ${JSON.stringify(OUTCOME)};
+const [file, exportName] = process.argv.slice(2);
+const context = { functionName: "bench", awsRequestId: "bench-1", getRemainingTimeInMillis: () => 30000 };
+Promise.resolve()
+  .then(() => require(file)[exportName]({}, context))
+  .then(() => "ok", (e) => (e && e.name) || "error")
+  .then((outcome) => { process.stdout.write("\\n" + OUTCOME + String(outcome)); process.exit(0); });
+`;
+
+type Fn = { key: string; zip: string; handlerFile: string; exportName: string; env: Record<string, string> };
+
+/** The `@aws-sdk/*` packages a bundle requires at load (the runtime provides them; each costs load time). */
+const sdkPackages = (bundle: string) =>
+  [...new Set([...readFileSync(bundle, "utf8").matchAll(/require\("@aws-sdk\/([a-z0-9-]+)"\)/g)].map((m) => m[1]))]
+    .sort()
+    .join(" ");
+
+/** The functions of a packaged template, with their zip, handler and environment (CloudFormation values stubbed). */
+function functionsOf(dir: string): Fn[] {
+  const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === "AWS::Lambda::Function")
+    .map((r) => {
+      const p = r.Properties as {
+        Handler: string;
+        Code: { S3Key: string };
+        Environment?: { Variables?: Record<string, unknown> };
+      };
+      const zip = basename(p.Code.S3Key);
+      const dot = p.Handler.lastIndexOf(".");
+      const env = Object.fromEntries(
+        Object.entries(p.Environment?.Variables ?? {}).map(([k, v]) => [
+          k,
+          typeof v === "string" ? v : `arn:aws:states:us-east-1:123456789012:stateMachine:bench-${k.toLowerCase()}`,
+        ]),
+      );
+      return {
+        key: zip.replace(/\.zip$/, ""),
+        zip: join(dir, zip),
+        handlerFile: `${p.Handler.slice(0, dot)}.js`,
+        exportName: p.Handler.slice(dot + 1),
+        env,
+      };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+const timed = (command: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } => {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { env, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(" ")} exited ${result.status}: ${result.stderr}`);
+  return { ms, stdout: result.stdout };
+};
+
+/**
+ * Per-function bundle size (the zip `osls package` deploys) and cold start in a fresh Node process (this Node, 22)
+ * against a bare `node -e ''`, median of RUNS interleaved runs. Packages first unless BUNDLES_DIR names an existing
+ * package directory (to measure another build the same way). `@aws-sdk/*` is not in the zips (Lambda's nodejs22.x
+ * runtime provides it); here it resolves from the project's node_modules through NODE_PATH, as from the runtime's.
+ */
+export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figures> {
+  let packageDir = dir;
+  if (!packageDir) {
+    execFileSync("bash", [join(ROOT, "scripts", "package.sh")], { cwd: ROOT, stdio: "inherit" });
+    packageDir = join(ROOT, ".serverless");
+  }
+  const work = mkdtempSync(join(tmpdir(), "bundles-bench-"));
+  const runner = join(work, "runner.cjs");
+  writeFileSync(runner, RUNNER);
+  const figures: Figures = {};
+  try {
+    const fns = functionsOf(packageDir);
+    const bare: number[] = [];
+    const cold = new Map<string, number[]>(fns.map((f) => [f.key, []]));
+    const outcomes = new Map<string, string>();
+    for (const fn of fns) {
+      mkdirSync(join(work, fn.key));
+      execFileSync("unzip", ["-q", fn.zip, "-d", join(work, fn.key)]);
+    }
+    const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    for (let run = 0; run < RUNS; run++) {
+      bare.push(timed(process.execPath, ["-e", ""], baseEnv).ms);
+      for (const fn of fns) {
+        const env: NodeJS.ProcessEnv = {
+          ...baseEnv,
+          ...fn.env,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "bench",
+          AWS_SECRET_ACCESS_KEY: "bench",
+          AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+          AWS_MAX_ATTEMPTS: "1",
+          AWS_LAMBDA_FUNCTION_NAME: fn.key,
+          NODE_PATH: join(ROOT, "node_modules"),
+        };
+        const { ms, stdout } = timed(
+          process.execPath,
+          [runner, join(work, fn.key, fn.handlerFile), fn.exportName],
+          env,
+        );
+        cold.get(fn.key)?.push(ms);
+        outcomes.set(fn.key, stdout.slice(stdout.lastIndexOf(OUTCOME) + OUTCOME.length));
+      }
+    }
+    const bareMs = median(bare);
+    figures[`bare node -e '' (ms, median of ${RUNS})`] = round(bareMs);
+    let largest = 0;
+    let worst = 0;
+    for (const fn of fns) {
+      const kib = statSync(fn.zip).size / 1024;
+      const ms = median(cold.get(fn.key) ?? []);
+      largest = Math.max(largest, kib);
+      worst = Math.max(worst, ms / bareMs);
+      figures[`${fn.key}: zipped (KiB)`] = round(kib);
+      figures[`${fn.key}: @aws-sdk packages loaded`] = sdkPackages(join(work, fn.key, fn.handlerFile));
+      figures[
+        `${fn.key}: cold start to first handled event (ms, median of ${RUNS}; ended in ${outcomes.get(fn.key)})`
+      ] = round(ms);
+    }
+    figures["largest zip (KiB; target <= 250)"] = round(largest);
+    figures["worst cold start / bare node (target <= 3)"] = Math.round(worst * 100) / 100;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,253 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Checks of what `osls package` produced (.serverless/): the CloudFormation template's IAM, alarms, log retention
+ * and tracing, and the size of every function's zip. Pure functions over the parsed template, so unit tests can
+ * feed them small templates; scripts/check-package.ts runs them on the real output at the end of scripts/package.sh.
+ */
+
+type Raw = Record<string, unknown>;
+export type Template = { Resources?: Record<string, { Type?: string; Properties?: Raw }> };
+
+/** A reviewed `Resource: "*"`: who holds it (`function:<key>`, `stateMachine:<key>`, `role:<logicalId>` or `*`). */
+export type AllowedWildcard = { owner: string; action: string; reason: string };
+
+/** Every function bundle must stay at or under this many bytes zipped (issue 8: 250 KB). */
+export const MAX_ZIP_BYTES = 250 * 1024;
+
+const SAR = "Service Authorization Reference";
+const NO_RESOURCE_TYPES = (page: string) =>
+  `no resource types in the ${SAR} (${page}): the action only accepts Resource "*"`;
+const KMS_CKS = `${NO_RESOURCE_TYPES("list_awskeymanagementservice")}; KMS's permissions table lists custom key store operations as IAM-policy-only with no resource (kms-api-permissions-reference)`;
+const CLOUDHSM_DESCRIBE = NO_RESOURCE_TYPES("list_awscloudhsm");
+const TASK_TOKEN =
+  "a callback's task token names no resource the caller can scope to (the SAR lists only the activity resource type, which tokens of state machine tasks do not match; UNCONFIRMED for callbacks)";
+const XRAY = `${NO_RESOURCE_TYPES("list_awsx-ray")}; active tracing (provider.tracing, tracingConfig) needs it on every role`;
+
+/**
+ * The reviewed list of `Resource: "*"` grants. A new function that needs `*` adds its entry here, with the reason
+ * checked against AWS's Service Authorization Reference; an entry nothing needs any more fails the check too.
+ */
+export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
+  { owner: "*", action: "xray:PutTraceSegments", reason: XRAY },
+  { owner: "*", action: "xray:PutTelemetryRecords", reason: XRAY },
+  { owner: "*", action: "xray:GetSamplingRules", reason: XRAY },
+  { owner: "*", action: "xray:GetSamplingTargets", reason: XRAY },
+  { owner: "function:describeKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:connectPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:connectStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:connectTellKms", action: "kms:UpdateCustomKeyStore", reason: KMS_CKS },
+  { owner: "function:connectAddHsm", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:connectHsmState", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:followUpCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:followUpCheck", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
+  // --- orphan-cleanup (issue 6) ---
+  { owner: "function:cleanupPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:cleanupFinish", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:cleanupScan", action: "kms:ListKeys", reason: NO_RESOURCE_TYPES("list_awskeymanagementservice") },
+  { owner: "function:cleanupApprove", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
+  { owner: "function:cleanupApprove", action: "states:SendTaskFailure", reason: TASK_TOKEN },
+  { owner: "stateMachine:orphanCleanup", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "stateMachine:orphanCleanup", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
+  // --- connect-key-store (issue 5): the state machine's own aws-sdk:kms calls ---
+  { owner: "stateMachine:connectKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "stateMachine:connectKeyStore", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
+  { owner: "stateMachine:connectKeyStore", action: "kms:ConnectCustomKeyStore", reason: KMS_CKS },
+];
+
+/** AWS managed policies a role may carry: Lambda's VPC access, added by the framework for functions with `vpc`. */
+const ALLOWED_MANAGED_POLICIES = ["service-role/AWSLambdaVPCAccessExecutionRole"];
+
+const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asRecord = (v: unknown): Raw => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Raw) : {});
+const getAttRole = (v: unknown): string | undefined => {
+  const att = asRecord(v)["Fn::GetAtt"];
+  return Array.isArray(att) && typeof att[0] === "string" ? att[0] : undefined;
+};
+/** `keystore-autopilot-dev-connectPrepare` → `connectPrepare` (serverless.yml keys are camelCase, no dashes). */
+const keyOf = (name: unknown) => (typeof name === "string" ? (name.split("-").pop() ?? name) : undefined);
+
+function resourcesOfType(template: Template, type: string): [string, Raw][] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}]);
+}
+
+/** Who assumes each role: the function or state machine whose role it is, else the role itself. */
+function roleOwners(template: Template): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    const role = getAttRole(p.Role);
+    if (role) owners.set(role, `function:${keyOf(p.FunctionName) ?? id}`);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const role = getAttRole(p.RoleArn);
+    if (role) owners.set(role, `stateMachine:${keyOf(p.StateMachineName) ?? id}`);
+  }
+  return owners;
+}
+
+/**
+ * Least privilege over every IAM role and policy of the template: no action with a wildcard (`*`, `kms:*`,
+ * `kms:Describe*`), no `NotAction`/`NotResource`, and `Resource: "*"` only where the allow-list has the owner and
+ * action. Returns one line per violation; an empty list passes.
+ */
+export function checkIam(template: Template, allowed: AllowedWildcard[] = ALLOWED_WILDCARDS): string[] {
+  const problems: string[] = [];
+  const owners = roleOwners(template);
+  const used = new Set<AllowedWildcard>();
+  const documents: { owner: string; where: string; doc: unknown }[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    const owner = owners.get(id) ?? `role:${id}`;
+    for (const policy of asArray(p.Policies)) {
+      documents.push({ owner, where: `${id} (${owner})`, doc: asRecord(policy).PolicyDocument });
+    }
+    for (const arn of asArray(p.ManagedPolicyArns)) {
+      const text = JSON.stringify(arn);
+      if (!ALLOWED_MANAGED_POLICIES.some((name) => text.includes(`:iam::aws:policy/${name}`))) {
+        problems.push(`${id} (${owner}): managed policy ${text} is not reviewed`);
+      }
+    }
+  }
+  for (const type of ["AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"]) {
+    for (const [id, p] of resourcesOfType(template, type)) {
+      documents.push({ owner: `role:${id}`, where: id, doc: p.PolicyDocument });
+    }
+  }
+  for (const { owner, where, doc } of documents) {
+    for (const raw of asArray(asRecord(doc).Statement)) {
+      const statement = asRecord(raw);
+      if (statement.Effect !== "Allow") continue;
+      if ("NotAction" in statement || "NotResource" in statement) {
+        problems.push(`${where}: Allow with NotAction/NotResource`);
+      }
+      const actions = asArray(statement.Action).map(String);
+      for (const action of actions.filter((a) => a.includes("*"))) {
+        problems.push(`${where}: wildcard action ${action}`);
+      }
+      if (!asArray(statement.Resource).includes("*")) continue;
+      for (const action of actions.filter((a) => !a.includes("*"))) {
+        const entry = allowed.find((e) => (e.owner === owner || e.owner === "*") && e.action === action);
+        if (entry) used.add(entry);
+        else problems.push(`${where}: ${action} on Resource "*" is not on the reviewed allow-list`);
+      }
+    }
+  }
+  for (const entry of allowed.filter((e) => !used.has(e))) {
+    problems.push(`allow-list entry ${entry.owner} ${entry.action} is not needed any more: remove it`);
+  }
+  return problems;
+}
+
+/** Every function has a role of its own (never the shared provider role, never another function's). */
+/** The IAM prefix of each `aws-sdk:<service>` integration the workflows use. */
+const SDK_IAM_PREFIX: Record<string, string> = {
+  kms: "kms",
+  cloudhsmv2: "cloudhsm",
+  secretsmanager: "secretsmanager",
+  sfn: "states",
+  eventbridge: "events",
+  dynamodb: "dynamodb",
+};
+
+/**
+ * serverless-step-functions generates a state machine's permissions for Lambda, nested executions and the like, but
+ * not for `aws-sdk:*` integrations: every such call in a definition must be allowed by its state machine's own role,
+ * or the deployed workflow fails with AccessDenied on its first call.
+ */
+export function checkSdkIntegrations(template: Template): string[] {
+  const problems: string[] = [];
+  const roles = new Map(resourcesOfType(template, "AWS::IAM::Role"));
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const name = keyOf(p.StateMachineName) ?? id;
+    const definition = JSON.stringify(p.DefinitionString ?? p.Definition ?? "");
+    const needed = new Set<string>();
+    for (const m of definition.matchAll(/arn:aws:states:::aws-sdk:([a-z0-9]+):([A-Za-z0-9]+)/g)) {
+      const [, service = "", action = ""] = m;
+      needed.add(`${SDK_IAM_PREFIX[service] ?? service}:${action.charAt(0).toUpperCase()}${action.slice(1)}`);
+    }
+    const role = roles.get(getAttRole(p.RoleArn) ?? "");
+    const granted = new Set(
+      asArray(role?.Policies).flatMap((policy) =>
+        asArray(asRecord(asRecord(policy).PolicyDocument).Statement)
+          .map(asRecord)
+          .filter((st) => st.Effect === "Allow")
+          .flatMap((st) => asArray(st.Action).map(String)),
+      ),
+    );
+    for (const action of needed) {
+      if (!granted.has(action))
+        problems.push(`stateMachine:${name}: calls ${action} (aws-sdk integration) but its role does not allow it`);
+    }
+  }
+  return problems;
+}
+
+export function checkOwnRoles(template: Template): string[] {
+  const problems: string[] = [];
+  const holders = new Map<string, string>();
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    const role = getAttRole(p.Role);
+    if (!role) problems.push(`${id}: its role is not a role of this template`);
+    else if (role === "IamRoleLambdaExecution")
+      problems.push(`${id}: uses the shared provider role (no iamRoleStatements)`);
+    else if (holders.has(role)) problems.push(`${id}: shares role ${role} with ${holders.get(role)}`);
+    else holders.set(role, id);
+  }
+  return problems;
+}
+
+/**
+ * Deploy-side observability: every state machine has an ExecutionsFailed alarm with an action and tracing on;
+ * every function has active tracing and a log group with a retention; every log group has a retention.
+ */
+export function checkObservability(template: Template): string[] {
+  const problems: string[] = [];
+  const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const alarm = alarms.find(
+      (a) =>
+        a.Namespace === "AWS/States" &&
+        a.MetricName === "ExecutionsFailed" &&
+        asArray(a.Dimensions).some((d) => asRecord(asRecord(d).Value).Ref === id),
+    );
+    if (!alarm) problems.push(`${id}: no CloudWatch alarm on ExecutionsFailed`);
+    else if (asArray(alarm.AlarmActions).length === 0)
+      problems.push(`${id}: its ExecutionsFailed alarm notifies nobody`);
+    if (asRecord(p.TracingConfiguration).Enabled !== true) problems.push(`${id}: X-Ray tracing is off`);
+  }
+  const logGroups = resourcesOfType(template, "AWS::Logs::LogGroup");
+  for (const [id, p] of logGroups) {
+    if (typeof p.RetentionInDays !== "number") problems.push(`${id}: log group without RetentionInDays`);
+  }
+  const names = new Set(logGroups.map(([, p]) => p.LogGroupName));
+  const roles = new Map(resourcesOfType(template, "AWS::IAM::Role"));
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    if (asRecord(p.TracingConfig).Mode !== "Active") problems.push(`${id}: X-Ray tracing is not Active`);
+    // Lambda refuses active tracing when the execution role cannot send segments.
+    const role = roles.get(getAttRole(p.Role) ?? "");
+    if (!JSON.stringify(role?.Policies ?? []).includes('"xray:PutTraceSegments"')) {
+      problems.push(`${id}: its role lacks xray:PutTraceSegments, which active tracing needs`);
+    }
+    if (!names.has(`/aws/lambda/${String(p.FunctionName)}`)) problems.push(`${id}: no log group of its own`);
+  }
+  return problems;
+}
+
+/** The function zips in `dir` with their sizes, largest first. */
+export function bundleSizes(dir: string): { file: string; bytes: number }[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".zip"))
+    .map((file) => ({ file, bytes: statSync(join(dir, file)).size }))
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+/** Every zip at or under `max` bytes. */
+export function checkBundleSizes(sizes: { file: string; bytes: number }[], max = MAX_ZIP_BYTES): string[] {
+  if (sizes.length === 0) return ["no function zips found"];
+  return sizes
+    .filter((s) => s.bytes > max)
+    .map((s) => `${s.file}: ${(s.bytes / 1024).toFixed(1)} KiB zipped, over the ${max / 1024} KiB budget`);
+}

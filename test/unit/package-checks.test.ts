@@ -1,0 +1,233 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ALLOWED_WILDCARDS,
+  bundleSizes,
+  checkBundleSizes,
+  checkIam,
+  checkObservability,
+  checkOwnRoles,
+  checkSdkIntegrations,
+  MAX_ZIP_BYTES,
+  type Template,
+} from "../../scripts/package-checks";
+
+// The checks run on the real `osls package` output at the end of scripts/package.sh (npm test's last step);
+// these tests prove on small templates that each of them fails on what it must refuse.
+
+const XRAY = { Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" };
+
+/** One function `check` with its own role holding `statements`, traced, logged, alarmed. */
+function template(statements: unknown[], extra: Template["Resources"] = {}): Template {
+  return {
+    Resources: {
+      CheckLambdaFunction: {
+        Type: "AWS::Lambda::Function",
+        Properties: {
+          FunctionName: "svc-dev-check",
+          Role: { "Fn::GetAtt": ["CheckIamRoleLambdaExecution", "Arn"] },
+          TracingConfig: { Mode: "Active" },
+        },
+      },
+      CheckIamRoleLambdaExecution: {
+        Type: "AWS::IAM::Role",
+        Properties: { Policies: [{ PolicyDocument: { Statement: [XRAY, ...statements] } }], ManagedPolicyArns: [] },
+      },
+      CheckLogGroup: {
+        Type: "AWS::Logs::LogGroup",
+        Properties: { LogGroupName: "/aws/lambda/svc-dev-check", RetentionInDays: 30 },
+      },
+      ...extra,
+    },
+  };
+}
+
+const XRAY_ONLY = ALLOWED_WILDCARDS.filter((e) => e.owner === "*" && e.action.endsWith("TraceSegments"));
+const XRAY_TELEMETRY = ALLOWED_WILDCARDS.filter((e) => e.owner === "*" && e.action === "xray:PutTelemetryRecords");
+const BASE_ALLOW = [...XRAY_ONLY, ...XRAY_TELEMETRY];
+
+describe("IAM check of the packaged template", () => {
+  it("returns no problem when every action is named and resources are ARNs", () => {
+    const t = template([{ Effect: "Allow", Action: ["kms:DescribeKey"], Resource: "arn:aws:kms:us-east-1:1:key/*" }]);
+
+    expect(checkIam(t, BASE_ALLOW)).toEqual([]);
+  });
+
+  it("returns a problem when a statement allows every action or every action of a service", () => {
+    const t = template([
+      { Effect: "Allow", Action: "*", Resource: "arn:aws:kms:us-east-1:1:key/k" },
+      { Effect: "Allow", Action: ["kms:*"], Resource: "arn:aws:kms:us-east-1:1:key/k" },
+      { Effect: "Allow", Action: ["cloudhsm:Describe*"], Resource: "arn:aws:cloudhsm:us-east-1:1:cluster/*" },
+    ]);
+
+    const problems = checkIam(t, BASE_ALLOW);
+
+    expect(problems).toEqual([
+      expect.stringContaining("wildcard action *"),
+      expect.stringContaining("wildcard action kms:*"),
+      expect.stringContaining("wildcard action cloudhsm:Describe*"),
+    ]);
+  });
+
+  it('returns a problem when Resource "*" is granted for an action the allow-list does not hold for that function', () => {
+    const t = template([{ Effect: "Allow", Action: ["kms:ScheduleKeyDeletion"], Resource: "*" }]);
+
+    expect(checkIam(t, BASE_ALLOW)).toEqual([
+      'CheckIamRoleLambdaExecution (function:check): kms:ScheduleKeyDeletion on Resource "*" is not on the reviewed allow-list',
+    ]);
+  });
+
+  it('returns no problem when Resource "*" is on the allow-list for that function, and a problem for another function', () => {
+    const statements = [{ Effect: "Allow", Action: ["kms:DescribeCustomKeyStores"], Resource: "*" }];
+    const allowed = [...BASE_ALLOW, { owner: "function:check", action: "kms:DescribeCustomKeyStores", reason: "r" }];
+    const elsewhere = [...BASE_ALLOW, { owner: "function:other", action: "kms:DescribeCustomKeyStores", reason: "r" }];
+
+    expect(checkIam(template(statements), allowed)).toEqual([]);
+    expect(checkIam(template(statements), elsewhere)).toEqual([
+      expect.stringContaining('kms:DescribeCustomKeyStores on Resource "*" is not on the reviewed allow-list'),
+      "allow-list entry function:other kms:DescribeCustomKeyStores is not needed any more: remove it",
+    ]);
+  });
+
+  it("returns a problem when a statement uses NotAction or an unreviewed managed policy", () => {
+    const t = template([{ Effect: "Allow", NotAction: ["iam:*"], Resource: "arn:aws:s3:::b" }]);
+    const role = (t.Resources?.CheckIamRoleLambdaExecution?.Properties ?? {}) as Record<string, unknown>;
+    role.ManagedPolicyArns = ["arn:aws:iam::aws:policy/AdministratorAccess"];
+
+    expect(checkIam(t, BASE_ALLOW)).toEqual([
+      expect.stringContaining("managed policy"),
+      expect.stringContaining("NotAction/NotResource"),
+    ]);
+  });
+
+  it("returns no problem for Deny statements with wildcards (the deployment bucket's TLS-only policy)", () => {
+    const t = template([{ Effect: "Deny", Action: "s3:*", Resource: "*" }]);
+
+    expect(checkIam(t, BASE_ALLOW)).toEqual([]);
+  });
+
+  it("returns a problem when two functions share a role or a function uses the provider role", () => {
+    const t = template([], {
+      OtherLambdaFunction: {
+        Type: "AWS::Lambda::Function",
+        Properties: { FunctionName: "svc-dev-other", Role: { "Fn::GetAtt": ["CheckIamRoleLambdaExecution", "Arn"] } },
+      },
+      ThirdLambdaFunction: {
+        Type: "AWS::Lambda::Function",
+        Properties: { FunctionName: "svc-dev-third", Role: { "Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"] } },
+      },
+    });
+
+    expect(checkOwnRoles(t)).toEqual([
+      "OtherLambdaFunction: shares role CheckIamRoleLambdaExecution with CheckLambdaFunction",
+      "ThirdLambdaFunction: uses the shared provider role (no iamRoleStatements)",
+    ]);
+  });
+});
+
+describe("observability check of the packaged template", () => {
+  const machine = (alarmActions: unknown[]) =>
+    template([], {
+      FlowStateMachine: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: { StateMachineName: "svc-dev-flow", TracingConfiguration: { Enabled: true } },
+      },
+      FlowFailedAlarm: {
+        Type: "AWS::CloudWatch::Alarm",
+        Properties: {
+          Namespace: "AWS/States",
+          MetricName: "ExecutionsFailed",
+          Dimensions: [{ Name: "StateMachineArn", Value: { Ref: "FlowStateMachine" } }],
+          AlarmActions: alarmActions,
+        },
+      },
+    });
+
+  it("returns no problem when the state machine has an alarm with an action and everything is traced and retained", () => {
+    expect(checkObservability(machine([{ Ref: "AlarmTopic" }]))).toEqual([]);
+  });
+
+  it("returns a problem when a state machine's failure alarm is missing or notifies nobody", () => {
+    const none = machine([]);
+    delete none.Resources?.FlowFailedAlarm;
+
+    expect(checkObservability(none)).toEqual(["FlowStateMachine: no CloudWatch alarm on ExecutionsFailed"]);
+    expect(checkObservability(machine([]))).toEqual(["FlowStateMachine: its ExecutionsFailed alarm notifies nobody"]);
+  });
+
+  it("returns a problem when a log group has no retention or a function is not traced or cannot send traces", () => {
+    const t = template([]);
+    const props = (id: string) => (t.Resources?.[id]?.Properties ?? {}) as Record<string, unknown>;
+    delete props("CheckLogGroup").RetentionInDays;
+    props("CheckLambdaFunction").TracingConfig = { Mode: "PassThrough" };
+    props("CheckIamRoleLambdaExecution").Policies = [];
+
+    expect(checkObservability(t)).toEqual([
+      "CheckLogGroup: log group without RetentionInDays",
+      "CheckLambdaFunction: X-Ray tracing is not Active",
+      "CheckLambdaFunction: its role lacks xray:PutTraceSegments, which active tracing needs",
+    ]);
+  });
+});
+
+describe("bundle size check", () => {
+  it("returns a problem for each zip over 250 KiB and none for the others", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bundles-"));
+    writeFileSync(join(dir, "small.zip"), Buffer.alloc(1000));
+    writeFileSync(join(dir, "big.zip"), Buffer.alloc(MAX_ZIP_BYTES + 1));
+    writeFileSync(join(dir, "template.json"), "{}");
+
+    const sizes = bundleSizes(dir);
+
+    expect(sizes.map((s) => s.file)).toEqual(["big.zip", "small.zip"]);
+    expect(checkBundleSizes(sizes)).toEqual(["big.zip: 250.0 KiB zipped, over the 250 KiB budget"]);
+  });
+
+  it("returns a problem when there is no zip at all", () => {
+    expect(checkBundleSizes([])).toEqual(["no function zips found"]);
+  });
+});
+
+describe("aws-sdk integration permissions of the packaged template", () => {
+  const machine = (statements: unknown[]): Template => ({
+    Resources: {
+      FlowStateMachine: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          StateMachineName: "svc-dev-flow",
+          RoleArn: { "Fn::GetAtt": ["FlowRole", "Arn"] },
+          DefinitionString: {
+            "Fn::Sub": JSON.stringify({
+              StartAt: "A",
+              States: {
+                A: { Type: "Task", Resource: "arn:aws:states:::aws-sdk:kms:describeCustomKeyStores", Next: "B" },
+                B: { Type: "Task", Resource: "arn:aws:states:::aws-sdk:cloudhsmv2:describeClusters", End: true },
+              },
+            }),
+          },
+        },
+      },
+      FlowRole: {
+        Type: "AWS::IAM::Role",
+        Properties: { Policies: [{ PolicyDocument: { Statement: statements } }] },
+      },
+    },
+  });
+
+  it("returns a problem naming each aws-sdk call the state machine's role does not allow", () => {
+    const t = machine([{ Effect: "Allow", Action: ["kms:DescribeCustomKeyStores"], Resource: "*" }]);
+
+    expect(checkSdkIntegrations(t)).toEqual([
+      "stateMachine:flow: calls cloudhsm:DescribeClusters (aws-sdk integration) but its role does not allow it",
+    ]);
+  });
+
+  it("returns no problem when the role allows every aws-sdk call of the definition", () => {
+    const t = machine([
+      { Effect: "Allow", Action: ["kms:DescribeCustomKeyStores", "cloudhsm:DescribeClusters"], Resource: "*" },
+    ]);
+
+    expect(checkSdkIntegrations(t)).toEqual([]);
+  });
+});
