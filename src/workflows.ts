@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";
 import { KeyStoreRefSchema } from "./key-stores";
+import { ProvisionInputSchema } from "./provision/model";
 
 /**
  * The workflows users can start by hand (`keystore-autopilot start <name>`), with the serverless.yml state machine
@@ -13,6 +14,8 @@ export const WORKFLOWS = {
   "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
   // --- deletion-follow-up (issue 4) ---
   "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema },
+  // --- provision-key-store (issue 7) ---
+  "provision-key-store": { stateMachine: "provisionKeyStore", input: ProvisionInputSchema },
 } satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

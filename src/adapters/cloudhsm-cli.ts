@@ -166,4 +166,18 @@ export class CloudHsmCli implements Hsm {
   async logout(clusterId: string, user: HsmCredential): Promise<void> {
     await this.command(clusterId, user, ["logout"], []);
   }
+
+  // --- provision-key-store (issue 7) ---
+  async activateCluster(clusterId: string, adminPassword: string): Promise<void> {
+    await this.command(clusterId, undefined, ["cluster", "activate", "--password", adminPassword], [adminPassword]);
+  }
+
+  async userCoverage(clusterId: string, as: HsmCredential, username: string): Promise<string> {
+    const data = (await this.command(clusterId, as, ["user", "list"], [])) as {
+      users?: { username?: unknown; "cluster-coverage"?: unknown }[];
+    };
+    if (!Array.isArray(data?.users)) throw new HsmCommandError("user list returned no data.users");
+    const user = data.users.find((u) => String(u.username).toLowerCase() === username.toLowerCase());
+    return user ? String(user["cluster-coverage"] ?? "full") : "missing";
+  }
 }

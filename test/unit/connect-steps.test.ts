@@ -87,6 +87,9 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
       if (passwords.get(user.username) !== user.password)
         throw new HsmLoginFailedError("Login failed: incorrect password for kmsuser");
     },
+    // provision-key-store (issue 7): not used by connect.
+    activateCluster: async () => undefined,
+    userCoverage: async () => "full",
   };
   return { hsm, calls, passwords };
 }
