@@ -165,9 +165,8 @@ export async function planProvisioning(
   let clusterId = req.clusterId;
   const found = clusterId ? await cluster(deps, clusterId) : await taggedCluster(deps, req.keyStoreName);
   clusterId = found?.ClusterId;
-  if (found && clusterId) {
-    if (found.State === "DELETE_IN_PROGRESS") throw new ClusterUnusableError(clusterId, found.State);
-    await requireAdoptable(deps, clusterId, found.State ?? "");
+  if (found && clusterId && found.State === "DELETE_IN_PROGRESS") {
+    throw new ClusterUnusableError(clusterId, found.State);
   }
   const stores = await allKeyStores(deps);
   const named = stores.find((s) => s.name === req.keyStoreName);
@@ -179,6 +178,7 @@ export async function planProvisioning(
       `it already backs custom key store ${sharing.id} (${sharing.name}); give a cluster no key store uses, or subnetIds for a new one`,
     );
   }
+  if (found && clusterId) await requireAdoptable(deps, clusterId, found.State ?? "");
   if (req.ca.mode === "secret") await customerCa(deps, req.ca.secretId);
   return {
     keyStoreName: req.keyStoreName,
@@ -528,6 +528,7 @@ export async function createKeyStore(
       clusterAdmin: adminSecretFor(ref.clusterId),
       kmsuser: kmsuserSecretName(customKeyStoreId),
       trustAnchor: trustAnchorSecretFor(ref.clusterId),
+      initialKmsuser: initialKmsuserSecretFor(ref.clusterId),
       ...(ca ? { ca } : {}),
     },
   };
