@@ -113,8 +113,6 @@ describe("provision-key-store workflow on the local account", () => {
     return events;
   }
 
-  const entered = (events: HistoryEvent[], state: string) =>
-    events.some((e) => e.stateEnteredEventDetails?.name === state);
   const exited = (events: HistoryEvent[], state: string) =>
     events.some((e) => e.stateExitedEventDetails?.name === state);
 
@@ -129,7 +127,7 @@ describe("provision-key-store workflow on the local account", () => {
     for (let i = 0; i < 1500; i++) {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (d.status !== "RUNNING") return d;
-      if (until && until(await history(executionArn))) return d;
+      if (until?.(await history(executionArn))) return d;
       await advanceWhenIdle();
     }
     throw new Error(`execution ${executionArn} did not finish`);
@@ -165,9 +163,7 @@ describe("provision-key-store workflow on the local account", () => {
   }
 
   async function storesNamed(name: string) {
-    const out = await patientKms(account).send(
-      new (await import("@aws-sdk/client-kms")).DescribeCustomKeyStoresCommand({}),
-    );
+    const out = await patientKms(account).send(new DescribeCustomKeyStoresCommand({}));
     return (out.CustomKeyStores ?? []).filter((s) => s.CustomKeyStoreName === name);
   }
 
