@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { connectBench } from "./connect.bench";
 import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
+import { provisionBench } from "./provision.bench";
 import { runtimeBench } from "./runtime.bench";
 
 /** A benchmark returns named figures; the runner stamps the machine and writes bench/results/<name>.json. */
@@ -15,6 +16,8 @@ const BENCHES: Bench[] = [
   { name: "runtime", run: runtimeBench },
   { name: "connect", run: connectBench },
   { name: "follow-up", run: () => followUpBench() },
+  // --- provision-key-store (issue 7) ---
+  { name: "provision", run: provisionBench },
 ];
 
 async function main(): Promise<void> {
