@@ -7,11 +7,12 @@ import {
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
-import { SFNClient } from "@aws-sdk/client-sfn";
+import { type ExecutionStatus, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import * as x509 from "@peculiar/x509";
 import { mockClient } from "aws-sdk-client-mock";
 import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
+import { provisionExecutionName } from "../../src/cli/provision-name";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 import { checkCertificates, createCa, signCsr } from "../../src/provision/certificates";
@@ -24,6 +25,7 @@ const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0,
 const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
 
 const kms = mockClient(KMSClient);
+const sfn = mockClient(SFNClient);
 const cloudhsmReplies = new Map<unknown, unknown>();
 const cloudhsmCalls: { command: string; input: unknown }[] = [];
 const cloudhsm = {
@@ -299,5 +301,40 @@ describe("provision-key-store steps", () => {
     expect(out.secrets.ca).toBe(`keystore-autopilot/clusters/${CLUSTER}/ca`);
     expect(kms.commandCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
     expect(await secrets.current("keystore-autopilot/cks-1/admin")).toContain("Adm1n");
+  });
+});
+
+describe("provision-key-store execution names", () => {
+  beforeEach(() => sfn.reset());
+  const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-provisionKeyStore";
+  const client = new SFNClient({ region: "us-east-1" });
+
+  it("returns <name>-r1 when the key store was never provisioned", async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "pay.ments" })).toBe("pay.ments-r1");
+  });
+
+  it("returns the next attempt when earlier ones ended, and the running one while it runs", async () => {
+    const execution = (name: string, status: ExecutionStatus) => ({
+      name,
+      status,
+      executionArn: `x:${name}`,
+      stateMachineArn: MACHINE,
+      startDate: new Date(),
+    });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        execution("payments-r1", "FAILED"),
+        execution("payments-r2", "ABORTED"),
+        execution("paymentsXr9", "FAILED"),
+      ],
+    });
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "payments" })).toBe("payments-r3");
+
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [execution("payments-r1", "FAILED"), execution("payments-r2", "RUNNING")],
+    });
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "payments" })).toBe("payments-r2");
   });
 });
