@@ -264,8 +264,8 @@ describe("provision-key-store workflow on the local account", () => {
     );
     const waiting = await drive(arn, (h) => exited(h, "CountRejected") && awaitingSignature(h));
     expect(waiting.status).toBe("RUNNING");
-    const rejection = (await history(arn)).find((e) => e.type === "LambdaFunctionFailed");
-    expect(rejection?.lambdaFunctionFailedEventDetails).toMatchObject({ error: "CertificateRejectedError" });
+    const failures = (await history(arn)).filter((e) => e.type === "LambdaFunctionFailed");
+    expect(failures.map((e) => e.lambdaFunctionFailedEventDetails?.error)).toContain("CertificateRejectedError");
     expect(await clusterState(clusterId)).toBe("UNINITIALIZED");
     await sfn.send(new StopExecutionCommand({ executionArn: arn }));
   });
@@ -389,6 +389,10 @@ describe("provision-key-store workflow on the local account", () => {
   });
 
   it("returns no CA private key or password in any log, execution history or event", async () => {
+    // Its own provisioning, so the scan always has a managed CA, an admin and a kmsuser to look for.
+    const own = await drive(await start({ keyStoreName: uniqueName("leak"), subnetIds: zones2() }));
+    expect(own.status).toBe("SUCCEEDED");
+    remember(own.output);
     for (const secretId of secretIds) {
       const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId })).catch(() => undefined);
       for (const versionId of Object.keys(described?.VersionIdsToStages ?? {})) {
@@ -406,8 +410,8 @@ describe("provision-key-store workflow on the local account", () => {
         }
       }
     }
-    // Admin, initial kmsuser and CA of several clusters, plus the seeded ones: the scan has something to find.
-    expect(secretValues.size).toBeGreaterThanOrEqual(10);
+    // At least the admin, initial kmsuser and CA key (PEM and body) of its own provisioning.
+    expect(secretValues.size).toBeGreaterThanOrEqual(4);
     const haystacks: string[] = [account.log];
     const logDir = join(account.dataDir, "logs");
     for (const file of readdirSync(logDir)) haystacks.push(readFileSync(join(logDir, file), "utf8"));
