@@ -5,6 +5,7 @@ import { bundlesBench } from "./bundles.bench";
 import { connectBench } from "./connect.bench";
 import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
+import { provisionBench } from "./provision.bench";
 import { runtimeBench } from "./runtime.bench";
 
 /** A benchmark returns named figures; the runner stamps the machine and writes bench/results/<name>.json. */
@@ -18,6 +19,8 @@ const BENCHES: Bench[] = [
   { name: "follow-up", run: () => followUpBench() },
   // --- product (issue 8) ---
   { name: "bundles", run: () => bundlesBench() },
+  // --- provision-key-store (issue 7) ---
+  { name: "provision", run: provisionBench },
 ];
 
 /** bench/results/README.md: one table per results file, with its date and machine. */

@@ -3,6 +3,7 @@ import { CleanupInputSchema } from "./cleanup/model";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";
 import { KeyStoreRefSchema } from "./key-stores";
+import { ProvisionInputSchema } from "./provision/model";
 
 /**
  * The workflows users can start by hand (`keystore-autopilot start <name>`), with the serverless.yml state machine
@@ -16,6 +17,8 @@ export const WORKFLOWS = {
   "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema },
   // --- orphan-cleanup (issue 6) ---
   "orphan-cleanup": { stateMachine: "orphanCleanup", input: CleanupInputSchema },
+  // --- provision-key-store (issue 7) ---
+  "provision-key-store": { stateMachine: "provisionKeyStore", input: ProvisionInputSchema },
 } satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;

@@ -32,6 +32,12 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     count: z.number().int().min(1).default(1),
   }),
   z.object({
+    kind: z.literal("hsm-degraded"),
+    clusterId: z.string().optional().describe("any cluster when absent"),
+    activatedOnly: z.boolean().default(false).describe("fire only for HSMs added to an ACTIVE/DEGRADED cluster"),
+    count: z.number().int().min(1).default(1),
+  }),
+  z.object({
     kind: z.literal("cli-error"),
     command: z.string().optional().describe("command prefix such as 'key delete'; any command when absent"),
     message: z.string().default("Internal error"),

@@ -199,6 +199,20 @@ export class CloudHsmCli implements Hsm {
     if (!/^0x[0-9a-f]+$/i.test(keyReference)) throw new HsmCommandError(`Not a key reference: ${keyReference}`);
     await this.command(clusterId, as, ["key", "delete", "--filter", `key-reference=${keyReference}`], []);
   }
+
+  // --- provision-key-store (issue 7) ---
+  async activateCluster(clusterId: string, adminPassword: string): Promise<void> {
+    await this.command(clusterId, undefined, ["cluster", "activate", "--password", adminPassword], [adminPassword]);
+  }
+
+  async userCoverage(clusterId: string, as: HsmCredential, username: string): Promise<string> {
+    const data = (await this.command(clusterId, as, ["user", "list"], [])) as {
+      users?: { username?: unknown; "cluster-coverage"?: unknown }[];
+    };
+    if (!Array.isArray(data?.users)) throw new HsmCommandError("user list returned no data.users");
+    const user = data.users.find((u) => String(u.username).toLowerCase() === username.toLowerCase());
+    return user ? String(user["cluster-coverage"] ?? "full") : "missing";
+  }
 }
 
 /** Keys per `key list` page (the CLI's default is 10). */

@@ -124,11 +124,18 @@ Examples:
       const chosen = options.name !== undefined ? checkExecutionName(options.name) : undefined;
       const target = await resolveTarget(opts);
       // Default names carry the time the execution starts: the simulated time on the local account.
-      const name =
-        chosen ?? defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
       const { sfn } = clientsFor(target);
       const where = describeTarget(target);
       const stateMachineArn = await requireStateMachineArn(sfn, workflow, opts.stage, where);
+      // --- provision-key-store (issue 7): one deterministic name per key store name and attempt ---
+      const provisionName =
+        chosen === undefined && workflow.name === "provision-key-store"
+          ? await (await import("./provision-name")).provisionExecutionName(sfn, stateMachineArn, input)
+          : undefined;
+      const name =
+        chosen ??
+        provisionName ??
+        defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
       const started = await startExecution(sfn, { workflow, stateMachineArn, name, input });
       if (!options.follow) {
         io.stdout.write(
@@ -268,6 +275,47 @@ Examples:
         );
       }
       done(invoked.result.ok ? EXIT.ok : EXIT.failed);
+    });
+
+  // --- provision-key-store (issue 7): sign ---
+  program
+    .command("sign")
+    .description("hand a provisioning that waits for an external signature its signed certificate and trust anchor")
+    .argument("<execution-arn>", "the provision-key-store execution (ca mode external) that waits in AwaitSignature")
+    .requiredOption("--cert <file>", "the cluster certificate: the cluster CSR signed by your CA (PEM)")
+    .requiredOption(
+      "--trust-anchor <file>",
+      "your root CA certificate, or the chain from the issuing CA to the root (PEM)",
+    )
+    .addHelpText(
+      "after",
+      `
+The CSR is in the execution's "Cluster CSR Awaiting Signature" event (and in DescribeClusters). The certificates are
+checked first (key match with the CSR, chain to a self-signed root, Basic Constraints CA:TRUE): a rejected one exits 2,
+the execution keeps waiting and the cluster is untouched. Then the execution resumes (SendTaskSuccess).
+
+Examples:
+  keystore-autopilot sign arn:aws:states:us-east-1:111122223333:execution:keystore-autopilot-dev-provisionKeyStore:payments-r1 \\
+    --cert cluster.crt --trust-anchor customerCA.crt`,
+    )
+    .action(async (executionArn: string, options: { cert: string; trustAnchor: string }, command) => {
+      const opts = globals(command);
+      if (!EXECUTION_ARN.test(executionArn)) throw new UsageError(`'${executionArn}' is not an execution ARN`);
+      const target = await resolveTarget(opts);
+      const { sfn } = clientsFor(target);
+      const { signExecution } = await import("./sign");
+      const signed = await signExecution(sfn, {
+        executionArn,
+        certPath: options.cert,
+        trustAnchorPath: options.trustAnchor,
+        now: target.kind === "local" ? new Date(target.now) : new Date(),
+      });
+      io.stdout.write(
+        opts.json
+          ? `${pretty({ executionArn, ...signed, resumed: true })}\n`
+          : `Certificates accepted for cluster ${signed.clusterId} (${signed.keyStoreName}); the execution resumes\n`,
+      );
+      done(EXIT.ok);
     });
 
   const clock = program

@@ -91,6 +91,9 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
     deleteKey: async () => {
       throw new Error("connect never deletes keys");
     },
+    // provision-key-store (issue 7): not used by connect.
+    activateCluster: async () => undefined,
+    userCoverage: async () => "full",
   };
   return { hsm, calls, passwords };
 }

@@ -60,9 +60,14 @@ function settleCluster(ctx: AccountContext, cluster: ClusterRecord, now: number,
       continue;
     }
     if (hsm.State === "CREATE_IN_PROGRESS") {
-      hsm.State = "ACTIVE";
-      hsm.StateMessage = "HSM created.";
-      backupNow ||= isActivated(cluster);
+      // Fault injection: the HSM comes up DEGRADED instead (AWS's meaning of DEGRADED is unconfirmed, DOMAIN.md §6).
+      const degraded = ctx.faults.take(
+        "hsm-degraded",
+        (f) => (!f.clusterId || f.clusterId === cluster.ClusterId) && (!f.activatedOnly || isActivated(cluster)),
+      );
+      hsm.State = degraded ? "DEGRADED" : "ACTIVE";
+      hsm.StateMessage = degraded ? "HSM is degraded (local fault injection)." : "HSM created.";
+      backupNow ||= isActivated(cluster) && !degraded;
     }
     delete hsm.dueAt;
     kept.push(hsm);

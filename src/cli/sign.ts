@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SendTaskSuccessCommand,
+} from "@aws-sdk/client-sfn";
+import { checkCertificates } from "../provision/certificates";
+import { CertificateRejectedError } from "../provision/errors";
+import { UsageError } from "./errors";
+import type { SfnPort } from "./follow";
+
+/** What provision-key-store's AwaitSignature state put on the bus (and in its TaskScheduled event). */
+type SignatureRequest = { clusterId: string; keyStoreName: string; csr: string; taskToken: string };
+
+/** The pending request of a provisioning that waits for an external signature, read from its history. */
+export async function pendingSignature(sfn: SfnPort, executionArn: string): Promise<SignatureRequest> {
+  let described: { status?: string };
+  try {
+    described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  } catch (error: unknown) {
+    if ((error as Error).name === "ExecutionDoesNotExist") throw new UsageError(`No execution ${executionArn}`);
+    throw error;
+  }
+  if (described.status !== "RUNNING") {
+    throw new UsageError(`Execution ${executionArn} is ${described.status}; only a running provisioning can be signed`);
+  }
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const scheduled = events.findLastIndex(
+    (e) =>
+      e.type === "TaskScheduled" &&
+      e.taskScheduledEventDetails?.resourceType === "events" &&
+      e.taskScheduledEventDetails.resource?.startsWith("putEvents.waitForTaskToken"),
+  );
+  const closed = events
+    .slice(scheduled + 1)
+    .some((e) => /^Task(Succeeded|Failed|TimedOut|StartFailed|SubmitFailed)$/.test(e.type ?? ""));
+  if (scheduled < 0 || closed) {
+    throw new UsageError(`Execution ${executionArn} is not waiting for a signed certificate (ca mode external)`);
+  }
+  const parameters = JSON.parse(events[scheduled]?.taskScheduledEventDetails?.parameters ?? "{}") as {
+    Entries?: { Detail?: SignatureRequest | string }[];
+  };
+  const detail = parameters.Entries?.[0]?.Detail;
+  const request = (typeof detail === "string" ? JSON.parse(detail) : detail) as SignatureRequest | undefined;
+  if (!request?.taskToken || !request.csr) {
+    throw new UsageError(`Execution ${executionArn} has no signature request in its history`);
+  }
+  return request;
+}
+
+function readPem(option: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error: unknown) {
+    throw new UsageError(`${option}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `keystore-autopilot sign <execution> --cert signed.pem --trust-anchor ca.pem`: checks the certificates against the
+ * cluster's CSR (chain, key match, Basic Constraints) and only then resumes the execution with SendTaskSuccess. A
+ * rejected certificate is a usage error: the execution keeps waiting and the cluster is untouched.
+ */
+export async function signExecution(
+  sfn: SfnPort,
+  request: { executionArn: string; certPath: string; trustAnchorPath: string; now: Date },
+): Promise<{ clusterId: string; keyStoreName: string }> {
+  const signedCert = readPem("--cert", request.certPath);
+  const trustAnchor = readPem("--trust-anchor", request.trustAnchorPath);
+  const pending = await pendingSignature(sfn, request.executionArn);
+  try {
+    checkCertificates({ signedCert, trustAnchor, csrPem: pending.csr, now: request.now });
+  } catch (error: unknown) {
+    if (error instanceof CertificateRejectedError) {
+      throw new UsageError(
+        `Certificate rejected, the execution keeps waiting and cluster ${pending.clusterId} is untouched: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  await sfn.send(
+    new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify({ signedCert, trustAnchor }) }),
+  );
+  return { clusterId: pending.clusterId, keyStoreName: pending.keyStoreName };
+}

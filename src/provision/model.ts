@@ -1,0 +1,93 @@
+import * as z from "zod";
+
+/** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
+export const HSM_TYPES = ["hsm2m.medium", "hsm1.medium"] as const;
+
+export const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
+export const SUBNET_ID = /^subnet-[0-9a-fA-F]{8,17}$/;
+/** Secret references the functions may read: names or ARNs under keystore-autopilot/ (their IAM scope). */
+const SECRET_REF =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
+
+/**
+ * The key store name doubles as the execution name's stem and appears in CloudTrail (DOMAIN.md §1.1), so it is kept
+ * to characters valid in both, and short enough for `<name>-r<n>` to fit Step Functions' 80 characters.
+ */
+export const KeyStoreNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, "keyStoreName must be 1 to 64 letters, digits, '.', '_' or '-'");
+
+const CaSchema = z.discriminatedUnion("mode", [
+  /** The product makes a CA for this cluster: its private key is generated in the handler and kept in Secrets Manager. */
+  z.object({ mode: z.literal("managed") }).strict(),
+  /** Your CA in Secrets Manager: {"certificate":"-----BEGIN CERTIFICATE-----…","privateKey":"-----BEGIN PRIVATE KEY-----…"}. */
+  z
+    .object({
+      mode: z.literal("secret"),
+      secretId: z.string().max(2048).regex(SECRET_REF, "ca.secretId must name a secret under keystore-autopilot/"),
+    })
+    .strict(),
+  /** You sign the CSR yourself; the execution waits until `keystore-autopilot sign` hands the certificates back. */
+  z.object({ mode: z.literal("external") }).strict(),
+]);
+
+/**
+ * Input of provision-key-store. Either `clusterId` (adopt a cluster in whatever state it is) or `subnetIds` (a new
+ * cluster; one subnet per Availability Zone, at least two zones).
+ */
+export const ProvisionInputSchema = z
+  .object({
+    keyStoreName: KeyStoreNameSchema,
+    clusterId: z.string().regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk").optional(),
+    subnetIds: z
+      .array(z.string().regex(SUBNET_ID, "each subnet id must look like subnet-0123456789abcdef0"))
+      .min(2, "subnetIds must name subnets in at least two Availability Zones")
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, "subnetIds must not repeat a subnet")
+      .optional(),
+    hsmType: z.enum(HSM_TYPES, { message: `hsmType must be one of ${HSM_TYPES.join(", ")}` }).default("hsm2m.medium"),
+    backupRetentionDays: z.number().int().min(7).max(379).optional(),
+    /** HSMs to end with, in distinct Availability Zones as far as the subnets allow. */
+    hsmCount: z.number().int().min(2).max(6).default(2),
+    ca: CaSchema.default({ mode: "managed" }),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.clusterId === undefined) === (v.subnetIds === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: v.clusterId === undefined ? ["subnetIds"] : ["clusterId"],
+        message: "give either clusterId (adopt a cluster) or subnetIds (create one), not both and not neither",
+      });
+    }
+  });
+export type ProvisionInput = z.infer<typeof ProvisionInputSchema>;
+
+/** Tag that marks the cluster a provisioning created, so a re-run finds and adopts it instead of creating another. */
+export const KEY_STORE_TAG = "keystore-autopilot:key-store-name";
+
+/** Secrets are per cluster (the admin and the CA belong to it), under the prefix every function's IAM scope opens. */
+const clusterSecret = (clusterId: string, what: string) => `keystore-autopilot/clusters/${clusterId}/${what}`;
+export const adminSecretFor = (clusterId: string) => clusterSecret(clusterId, "admin");
+export const caSecretFor = (clusterId: string) => clusterSecret(clusterId, "ca");
+export const initialKmsuserSecretFor = (clusterId: string) => clusterSecret(clusterId, "kmsuser");
+/** Not secret, but kept beside them: CreateCustomKeyStore needs it after the CSR (and the payload) are gone. */
+export const trustAnchorSecretFor = (clusterId: string) => clusterSecret(clusterId, "trust-anchor");
+
+/** The plan the first step hands on: validated input plus what already exists. */
+export type ProvisionPlan = {
+  keyStoreName: string;
+  clusterId?: string;
+  subnetIds?: string[];
+  hsmType: string;
+  backupRetentionDays?: number;
+  hsmCount: number;
+  caMode: "managed" | "secret" | "external";
+  /** The customer CA's secret (mode secret), else null. */
+  caSecretId: string | null;
+  /** A key store of this name on our cluster exists already (a re-run after CreateCustomKeyStore). */
+  customKeyStoreId?: string;
+};
+
+/** Certificates handed to InitializeCluster. Public material only. */
+export type SignedCertificates = { signedCert: string; trustAnchor: string };

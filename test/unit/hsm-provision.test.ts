@@ -1,0 +1,340 @@
+import "reflect-metadata";
+import { webcrypto } from "node:crypto";
+import {
+  type CloudHSMV2Client,
+  CreateHsmCommand,
+  DeleteHsmCommand,
+  DescribeClustersCommand,
+} from "@aws-sdk/client-cloudhsm-v2";
+import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
+import { type ExecutionStatus, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import * as x509 from "@peculiar/x509";
+import { mockClient } from "aws-sdk-client-mock";
+import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
+import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
+import { provisionExecutionName } from "../../src/cli/provision-name";
+import { HsmCommandError } from "../../src/ports/hsm";
+import type { SecretsStore } from "../../src/ports/secrets";
+import { checkCertificates, createCa, signCsr } from "../../src/provision/certificates";
+import { ProvisionInputSchema } from "../../src/provision/model";
+import { createKeyStore, ensureHsms, type ProvisionDeps, planProvisioning } from "../../src/provision/steps";
+
+const CLUSTER = "cluster-abcdefghijk";
+const NOW = new Date();
+const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
+const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
+
+const kms = mockClient(KMSClient);
+const sfn = mockClient(SFNClient);
+const cloudhsmReplies = new Map<unknown, unknown>();
+const cloudhsmCalls: { command: string; input: unknown }[] = [];
+const cloudhsm = {
+  send: async (command: { constructor: unknown; input: unknown }) => {
+    cloudhsmCalls.push({ command: (command.constructor as { name: string }).name, input: command.input });
+    const reply = cloudhsmReplies.get(command.constructor);
+    if (reply instanceof Error) throw reply;
+    return reply;
+  },
+} as unknown as Pick<CloudHSMV2Client, "send">;
+
+function memorySecrets(initial: Record<string, string> = {}): SecretsStore {
+  const values = new Map(Object.entries(initial));
+  return {
+    ensure: async (name) => name,
+    current: async (id) => values.get(id),
+    version: async () => undefined,
+    stages: async () => ({}),
+    put: async (id, _v, value) => {
+      values.set(id, value);
+    },
+    promote: async () => undefined,
+  };
+}
+
+function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
+  return {
+    cloudhsm,
+    kms: new KMSClient({ region: "us-east-1" }),
+    sfn: new SFNClient({ region: "us-east-1" }),
+    secrets,
+    hsm: new CloudHsmCli(async () => ok({})),
+    now: () => NOW,
+  };
+}
+
+describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () => {
+  it("returns after `cluster activate --password` runs without a login when activation succeeds", async () => {
+    const calls: { argv: string[]; env: Record<string, string> }[] = [];
+    const cli = new CloudHsmCli(async (argv, env) => {
+      calls.push({ argv, env });
+      return ok("Cluster activation successful");
+    });
+
+    await cli.activateCluster(CLUSTER, "AdminPassw0rd1");
+
+    expect(calls).toEqual([
+      { argv: ["--cluster-id", CLUSTER, "cluster", "activate", "--password", "AdminPassw0rd1"], env: {} },
+    ]);
+  });
+
+  it("returns an HsmCommandError without the password when activation fails with a message quoting it", async () => {
+    const cli = new CloudHsmCli(async () => fail("Password AdminPassw0rd1 is not valid here"));
+
+    const error = (await cli.activateCluster(CLUSTER, "AdminPassw0rd1").catch((e: unknown) => e)) as Error;
+
+    expect(error).toBeInstanceOf(HsmCommandError);
+    expect(error.message).not.toContain("AdminPassw0rd1");
+  });
+
+  it("returns the user's cluster coverage, or missing, when `user list` is read", async () => {
+    const cli = new CloudHsmCli(async () =>
+      ok({ users: [{ username: "KmsUser", role: "crypto-user", locked: "false", "cluster-coverage": "partial" }] }),
+    );
+    const admin = { username: "admin", role: "admin" as const, password: "AdminPassw0rd1" };
+
+    expect(await cli.userCoverage(CLUSTER, admin, "kmsuser")).toBe("partial");
+    expect(await cli.userCoverage(CLUSTER, admin, "nobody")).toBe("missing");
+  });
+});
+
+describe("provision-key-store certificates", () => {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+  it("returns a certificate that passes every InitializeCluster check when the product's CA signs the CSR", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const ca = await createCa(CLUSTER, NOW);
+
+    const signedCert = await signCsr(csrPem, ca, NOW);
+
+    expect(() => checkCertificates({ signedCert, trustAnchor: ca.certificate, csrPem, now: NOW })).not.toThrow();
+    expect(new x509.X509Certificate(ca.certificate).getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
+    expect(ca.privateKey).toContain("PRIVATE KEY");
+    expect(signedCert).not.toContain("PRIVATE KEY");
+  });
+
+  it("returns CertificateRejectedError when the signed certificate is for another CSR", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const other = generateClusterCsr(CLUSTER, "hsm2m.medium").csrPem;
+    const ca = await createCa(CLUSTER, NOW);
+    const signedCert = await signCsr(other, ca, NOW);
+
+    expect(() => checkCertificates({ signedCert, trustAnchor: ca.certificate, csrPem, now: NOW })).toThrow(
+      /does not match the cluster CSR/,
+    );
+  });
+
+  it("returns CertificateRejectedError when the trust anchor did not sign the certificate", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const signedCert = await signCsr(csrPem, await createCa(CLUSTER, NOW), NOW);
+    const stranger = await createCa("cluster-otherotherx", NOW);
+
+    expect(() => checkCertificates({ signedCert, trustAnchor: stranger.certificate, csrPem, now: NOW })).toThrow(
+      /not signed by the trust anchor/,
+    );
+  });
+
+  it("returns CertificateRejectedError without echoing the key when a private key is given as the trust anchor", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const ca = await createCa(CLUSTER, NOW);
+    const signedCert = await signCsr(csrPem, ca, NOW);
+
+    const run = () => checkCertificates({ signedCert, trustAnchor: ca.privateKey, csrPem, now: NOW });
+
+    expect(run).toThrow(/not a CERTIFICATE/);
+    try {
+      run();
+    } catch (error: unknown) {
+      expect((error as Error).message).not.toContain(ca.privateKey.split("\n")[1]);
+    }
+  });
+
+  it("returns CertificateRejectedError when the root has extensions but no Basic Constraints", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const keys = (await webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+      "sign",
+      "verify",
+    ])) as webcrypto.CryptoKeyPair;
+    const root = await x509.X509CertificateGenerator.createSelfSigned({
+      name: "CN=no constraints",
+      keys,
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      notBefore: new Date(NOW.getTime() - 86_400_000),
+      notAfter: new Date(NOW.getTime() + 86_400_000 * 365),
+      extensions: [await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    });
+    const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
+    const ca = { certificate: root.toString("pem"), privateKey: x509.PemConverter.encode(pkcs8, "PRIVATE KEY") };
+    const signedCert = await signCsr(csrPem, ca, NOW);
+
+    expect(() => checkCertificates({ signedCert, trustAnchor: ca.certificate, csrPem, now: NOW })).toThrow(
+      /Basic Constraints/,
+    );
+  });
+});
+
+describe("provision-key-store steps", () => {
+  beforeEach(() => {
+    kms.reset();
+    cloudhsmReplies.clear();
+    cloudhsmCalls.length = 0;
+  });
+
+  it("returns InvalidInputError naming the field when the input is bad", () => {
+    const base = { keyStoreName: "payments", subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"] };
+    const issue = (input: unknown) => ProvisionInputSchema.safeParse(input).error?.issues[0]?.path.join(".");
+
+    expect(ProvisionInputSchema.parse(base)).toMatchObject({
+      hsmType: "hsm2m.medium",
+      hsmCount: 2,
+      ca: { mode: "managed" },
+    });
+    expect(issue({ ...base, subnetIds: ["subnet-0123456789abcdef0"] })).toBe("subnetIds");
+    expect(issue({ ...base, hsmType: "hsm3.large" })).toBe("hsmType");
+    expect(issue({ ...base, keyStoreName: "no spaces allowed" })).toBe("keyStoreName");
+    expect(issue({ ...base, ca: { mode: "secret", secretId: "other/ca" } })).toBe("ca.secretId");
+    expect(issue({ keyStoreName: "payments" })).toBe("subnetIds");
+  });
+
+  it("returns KeyStoreNameInUseError before creating anything when the name belongs to a store on another cluster", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, { Clusters: [] });
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: "cks-1", CustomKeyStoreName: "payments", CloudHsmClusterId: CLUSTER }],
+    });
+
+    const error = (await planProvisioning(deps(), {
+      keyStoreName: "payments",
+      subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    }).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe("KeyStoreNameInUseError");
+    expect(error.message).toContain("keyStoreName:");
+    expect(cloudhsmCalls.map((c) => c.command)).toEqual(["DescribeClustersCommand"]);
+  });
+
+  it("returns a replacement in the zone lacking an HSM after deleting a DEGRADED one", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        {
+          ClusterId: CLUSTER,
+          State: "DEGRADED",
+          SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
+          Hsms: [
+            { HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE" },
+            { HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1b", State: "DEGRADED" },
+          ],
+        },
+      ],
+    });
+    cloudhsmReplies.set(CreateHsmCommand, { Hsm: { HsmId: "hsm-ccccccccccc" } });
+    cloudhsmReplies.set(DeleteHsmCommand, { HsmId: "hsm-bbbbbbbbbbb" });
+
+    const out = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 0 });
+
+    expect(out).toMatchObject({ ready: false, replaced: 1, created: ["hsm-ccccccccccc"] });
+    expect(cloudhsmCalls.slice(1)).toEqual([
+      { command: "DeleteHsmCommand", input: { ClusterId: CLUSTER, HsmId: "hsm-bbbbbbbbbbb" } },
+      { command: "CreateHsmCommand", input: { ClusterId: CLUSTER, AvailabilityZone: "us-east-1b" } },
+    ]);
+  });
+
+  it("returns HsmReplacementBudgetError and deletes nothing when HSMs keep degrading", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        {
+          ClusterId: CLUSTER,
+          State: "DEGRADED",
+          SubnetMapping: { "us-east-1a": "subnet-a" },
+          Hsms: [{ HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1a", State: "DEGRADED" }],
+        },
+      ],
+    });
+
+    const error = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 3 }).catch((e: unknown) => e);
+
+    expect((error as Error).name).toBe("HsmReplacementBudgetError");
+    expect(cloudhsmCalls.map((c) => c.command)).toEqual(["DescribeClustersCommand"]);
+  });
+
+  it.each([
+    ["CloudHsmClusterInUseException", "ClusterInUseError"],
+    ["IncorrectTrustAnchorException", "KeyStoreCreationRefusedError"],
+    ["CloudHsmClusterInvalidConfigurationException", "KeyStoreCreationRefusedError"],
+  ])("returns %s from CreateCustomKeyStore as %s with no password in the message", async (code, name) => {
+    const secrets = memorySecrets({
+      [`keystore-autopilot/clusters/${CLUSTER}/trust-anchor`]: "-----BEGIN CERTIFICATE-----",
+      [`keystore-autopilot/clusters/${CLUSTER}/kmsuser`]: JSON.stringify({ password: "KmsuserSecret123" }),
+    });
+    kms.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [] });
+    kms.on(CreateCustomKeyStoreCommand).rejects(Object.assign(new Error("refused"), { name: code }));
+
+    const error = (await createKeyStore(deps(secrets), { keyStoreName: "payments", clusterId: CLUSTER }).catch(
+      (e: unknown) => e,
+    )) as Error;
+
+    expect(error.name).toBe(name);
+    expect(error.message).not.toContain("KmsuserSecret123");
+    expect(kms.commandCalls(CreateCustomKeyStoreCommand)[0]?.args[0].input).toMatchObject({
+      CustomKeyStoreName: "payments",
+      CloudHsmClusterId: CLUSTER,
+    });
+  });
+
+  it("returns the existing store and creates none when a store of that name is on the same cluster", async () => {
+    const secrets = memorySecrets({
+      [`keystore-autopilot/clusters/${CLUSTER}/admin`]: JSON.stringify({ username: "admin", password: "Adm1n" }),
+    });
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: "cks-1", CustomKeyStoreName: "payments", CloudHsmClusterId: CLUSTER }],
+    });
+
+    const out = await createKeyStore(deps(secrets), {
+      keyStoreName: "payments",
+      clusterId: CLUSTER,
+      caMode: "managed",
+    });
+
+    expect(out).toMatchObject({
+      customKeyStoreId: "cks-1",
+      created: false,
+      adminSecretId: "keystore-autopilot/cks-1/admin",
+    });
+    expect(out.secrets.ca).toBe(`keystore-autopilot/clusters/${CLUSTER}/ca`);
+    expect(kms.commandCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
+    expect(await secrets.current("keystore-autopilot/cks-1/admin")).toContain("Adm1n");
+  });
+});
+
+describe("provision-key-store execution names", () => {
+  beforeEach(() => sfn.reset());
+  const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-provisionKeyStore";
+  const client = new SFNClient({ region: "us-east-1" });
+
+  it("returns <name>-r1 when the key store was never provisioned", async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "pay.ments" })).toBe("pay.ments-r1");
+  });
+
+  it("returns the next attempt when earlier ones ended, and the running one while it runs", async () => {
+    const execution = (name: string, status: ExecutionStatus) => ({
+      name,
+      status,
+      executionArn: `x:${name}`,
+      stateMachineArn: MACHINE,
+      startDate: new Date(),
+    });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        execution("payments-r1", "FAILED"),
+        execution("payments-r2", "ABORTED"),
+        execution("paymentsXr9", "FAILED"),
+      ],
+    });
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "payments" })).toBe("payments-r3");
+
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [execution("payments-r1", "FAILED"), execution("payments-r2", "RUNNING")],
+    });
+    expect(await provisionExecutionName(client, MACHINE, { keyStoreName: "payments" })).toBe("payments-r2");
+  });
+});
