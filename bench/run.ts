@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { bundlesBench } from "./bundles.bench";
+import { cleanupBench } from "./cleanup.bench";
 import { connectBench } from "./connect.bench";
 import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
@@ -21,6 +22,8 @@ const BENCHES: Bench[] = [
   { name: "bundles", run: () => bundlesBench() },
   // --- provision-key-store (issue 7) ---
   { name: "provision", run: provisionBench },
+  // --- orphan-cleanup (issue 6) ---
+  { name: "cleanup", run: cleanupBench },
 ];
 
 /** bench/results/README.md: one table per results file, with its date and machine. */

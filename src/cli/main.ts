@@ -318,6 +318,67 @@ Examples:
       done(EXIT.ok);
     });
 
+  // --- orphan-cleanup (issue 6): approve ---
+  program
+    .command("approve")
+    .description("approve (or --deny) an orphan-cleanup window that waits for approval")
+    .argument("<execution>", "the orphan-cleanup execution: its ARN, or its name")
+    .option("--deny", "refuse the window: the execution ends DENIED and nothing is touched")
+    .option("--reason <text>", "why (recorded in the execution when denying)")
+    .addHelpText(
+      "after",
+      `
+A window that waits has published an OrphanCleanupApprovalRequested alert naming the execution. Approving lets it
+disconnect the key store, delete the orphans it re-checks with KMS, and reconnect; denying ends it with nothing done.
+The task token is read from the execution's own history: it never travels through events or logs.
+
+Examples:
+  keystore-autopilot approve cleanup-cks-1234567890abcdef0-2026112403
+  keystore-autopilot approve cleanup-cks-1234567890abcdef0-2026112403 --deny --reason "quarter-end freeze"`,
+    )
+    .action(async (execution: string, options: { deny?: boolean; reason?: string }, command) => {
+      const opts = globals(command);
+      const target = await resolveTarget(opts);
+      const { sfn } = clientsFor(target);
+      let executionArn = execution;
+      if (!EXECUTION_ARN.test(execution)) {
+        if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution)) {
+          throw new UsageError(`'${execution}' is neither an execution ARN nor an execution name`);
+        }
+        const machine = await requireStateMachineArn(
+          sfn,
+          findWorkflow("orphan-cleanup"),
+          opts.stage,
+          describeTarget(target),
+        );
+        executionArn = `${machine.replace(":stateMachine:", ":execution:")}:${execution}`;
+      }
+      const { resolveApproval } = await import("../cleanup/approval");
+      const { NotAwaitingApprovalError } = await import("../cleanup/errors");
+      const decision = options.deny ? "DENY" : "APPROVE";
+      try {
+        await resolveApproval(sfn, {
+          executionArn,
+          decision,
+          ...(options.reason ? { reason: options.reason } : {}),
+          by: process.env.USER ? `keystore-autopilot approve (${process.env.USER})` : "keystore-autopilot approve",
+        });
+      } catch (error: unknown) {
+        if (error instanceof NotAwaitingApprovalError || (error as Error).name === "ExecutionDoesNotExist") {
+          throw new UsageError((error as Error).message);
+        }
+        throw error;
+      }
+      io.stdout.write(
+        opts.json
+          ? `${pretty({ executionArn, decision })}\n`
+          : decision === "APPROVE"
+            ? `Approved: ${executionArn} opens its maintenance window\n`
+            : `Denied: ${executionArn} ends with nothing touched\n`,
+      );
+      done(EXIT.ok);
+    });
+
   const clock = program
     .command("clock")
     .description("read or move the local account's simulated clock")

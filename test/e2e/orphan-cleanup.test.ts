@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -30,7 +31,7 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { resolveApproval } from "../../src/cleanup/approval";
 import { getOrphan } from "../../src/orphans";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const REGION = "us-east-1";
 const PREFIX = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-";
@@ -348,7 +349,21 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await alerts("OrphanCleanupApprovalRequested")).toContainEqual(
       expect.objectContaining({ detail: expect.objectContaining({ customKeyStoreId: store.id }) }),
     );
-    await resolveApproval(sfn, { executionArn: approved, decision: "APPROVE", by: "test" });
+    // The CLI, by execution name, as an operator answers the alert.
+    const cli = spawnSync(join(ROOT, "bin/keystore-autopilot"), ["approve", approved.split(":").pop() as string], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_ACCOUNT_ENDPOINT: account.endpoint, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toContain("Approved:");
+    const again = spawnSync(join(ROOT, "bin/keystore-autopilot"), ["approve", approved], {
+      cwd: ROOT,
+      env: { ...process.env, LOCAL_ACCOUNT_ENDPOINT: account.endpoint, NO_COLOR: "1" },
+      encoding: "utf8",
+    });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain("not waiting for an approval");
     const done = await finish(approved);
     expect(output(done)).toMatchObject({ status: "SUCCEEDED", deleted: 1, connectionState: "CONNECTED" });
     expect(await labels(store.cluster.clusterId)).not.toContain(store.arn(gone));
