@@ -104,6 +104,7 @@ Examples:
     .option("-i, --input <file|json>", "input: a JSON file, inline JSON, or - for stdin", "{}")
     .option("-n, --name <name>", "execution name (default: <workflow>-<UTC time>-<random>)")
     .option("--no-follow", "print the execution ARN and return at once")
+    .option("--dry-run", "for workflows that take dryRun (orphan-cleanup): report what would be done, touch nothing")
     .addHelpText(
       "after",
       () =>
@@ -117,44 +118,60 @@ Examples:
   keystore-autopilot start describe-key-store --input test/events/describe-key-store.json --name my-check-1
   echo '{"customKeyStoreId":"cks-1234567890abcdef0"}' | keystore-autopilot start describe-key-store --input - --json`,
     )
-    .action(async (workflowName: string, options: { input: string; name?: string; follow: boolean }, command) => {
-      const opts = globals(command);
-      const workflow = findWorkflow(workflowName);
-      const input = validateInput(workflow, readJsonArgument("--input", options.input, io.readStdin));
-      const chosen = options.name !== undefined ? checkExecutionName(options.name) : undefined;
-      const target = await resolveTarget(opts);
-      // Default names carry the time the execution starts: the simulated time on the local account.
-      const { sfn } = clientsFor(target);
-      const where = describeTarget(target);
-      const stateMachineArn = await requireStateMachineArn(sfn, workflow, opts.stage, where);
-      // --- provision-key-store (issue 7): one deterministic name per key store name and attempt ---
-      const provisionName =
-        chosen === undefined && workflow.name === "provision-key-store"
-          ? await (await import("./provision-name")).provisionExecutionName(sfn, stateMachineArn, input)
-          : undefined;
-      const name =
-        chosen ??
-        provisionName ??
-        defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
-      const started = await startExecution(sfn, { workflow, stateMachineArn, name, input });
-      if (!options.follow) {
-        io.stdout.write(
-          opts.json
-            ? `${pretty({ workflow: workflow.name, name, executionArn: started.executionArn, status: "RUNNING" })}\n`
-            : `${started.executionArn}\n`,
-        );
-        return done(EXIT.ok);
-      }
-      const heading = `Started ${workflow.name} as ${name} on ${where}`;
-      const code = await followAndReport(io, sfn, target, {
-        executionArn: started.executionArn,
-        name,
-        workflow: workflow.name,
-        json: Boolean(opts.json),
-        heading,
-      });
-      done(code);
-    });
+    .action(
+      async (
+        workflowName: string,
+        options: { input: string; name?: string; follow: boolean; dryRun?: boolean },
+        command,
+      ) => {
+        const opts = globals(command);
+        const workflow = findWorkflow(workflowName);
+        let raw = readJsonArgument("--input", options.input, io.readStdin);
+        if (options.dryRun) {
+          if (!inputFields(workflow).some((f) => f.replace(/\?$/, "") === "dryRun")) {
+            throw new UsageError(`${workflow.name} has no dry run (its input takes no dryRun)`);
+          }
+          if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+            throw new UsageError("--dry-run needs the input to be a JSON object");
+          }
+          raw = { ...raw, dryRun: true };
+        }
+        const input = validateInput(workflow, raw);
+        const chosen = options.name !== undefined ? checkExecutionName(options.name) : undefined;
+        const target = await resolveTarget(opts);
+        // Default names carry the time the execution starts: the simulated time on the local account.
+        const { sfn } = clientsFor(target);
+        const where = describeTarget(target);
+        const stateMachineArn = await requireStateMachineArn(sfn, workflow, opts.stage, where);
+        // --- provision-key-store (issue 7): one deterministic name per key store name and attempt ---
+        const provisionName =
+          chosen === undefined && workflow.name === "provision-key-store"
+            ? await (await import("./provision-name")).provisionExecutionName(sfn, stateMachineArn, input)
+            : undefined;
+        const name =
+          chosen ??
+          provisionName ??
+          defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
+        const started = await startExecution(sfn, { workflow, stateMachineArn, name, input });
+        if (!options.follow) {
+          io.stdout.write(
+            opts.json
+              ? `${pretty({ workflow: workflow.name, name, executionArn: started.executionArn, status: "RUNNING" })}\n`
+              : `${started.executionArn}\n`,
+          );
+          return done(EXIT.ok);
+        }
+        const heading = `Started ${workflow.name} as ${name} on ${where}`;
+        const code = await followAndReport(io, sfn, target, {
+          executionArn: started.executionArn,
+          name,
+          workflow: workflow.name,
+          json: Boolean(opts.json),
+          heading,
+        });
+        done(code);
+      },
+    );
 
   program
     .command("follow")

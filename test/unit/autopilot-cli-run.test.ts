@@ -207,6 +207,50 @@ describe("keystore-autopilot (in process)", () => {
     expect(sfnMock).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
   });
 
+  it("returns exit 0 and starts orphan-cleanup with dryRun set when started with --dry-run", async () => {
+    const cleanup = SM.replace("describeKeyStore", "orphanCleanup");
+    sfnMock.on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        {
+          name: "keystore-autopilot-dev-orphanCleanup",
+          stateMachineArn: cleanup,
+          type: "STANDARD",
+          creationDate: new Date(),
+        },
+      ],
+    });
+    sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+      executionArn: `${cleanup.replace(":stateMachine:", ":execution:")}:${input.name}`,
+      startDate: new Date(0),
+    }));
+
+    const { code } = await cli([
+      ...AWS,
+      "start",
+      "orphan-cleanup",
+      "--input",
+      INPUT,
+      "--name",
+      "d1",
+      "--dry-run",
+      "--no-follow",
+    ]);
+
+    expect(code).toBe(0);
+    const sent = sfnMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(JSON.parse(sent?.input ?? "{}")).toMatchObject({ customKeyStoreId: STORE, dryRun: true });
+  });
+
+  it("returns exit 2 and starts nothing when --dry-run is given to a workflow without a dry run", async () => {
+    deployed();
+
+    const { code, stderr } = await cli([...AWS, "start", "describe-key-store", "--input", INPUT, "--dry-run"]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("describe-key-store has no dry run");
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
   it("returns exit 2 when an execution with that name already exists", async () => {
     deployed();
     sfnMock
