@@ -1,9 +1,9 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { logger } from "../src/observability";
+import { acceptCertificates } from "../src/provision/certificate-steps";
 import { provisionDeps } from "../src/provision/deps";
 import { AcceptStepSchema } from "../src/provision/step-inputs";
-import { acceptCertificates } from "../src/provision/steps";
 import { parseOrThrow } from "../src/validation";
 
 /** Checks the signed certificate and trust anchor against the CSR before InitializeCluster, and records the trust anchor. */

@@ -24,6 +24,9 @@ const CLOUDHSM_DESCRIBE = NO_RESOURCE_TYPES("list_awscloudhsm");
 const TASK_TOKEN =
   "a callback's task token names no resource the caller can scope to (the SAR lists only the activity resource type, which tokens of state machine tasks do not match; UNCONFIRMED for callbacks)";
 const XRAY = `${NO_RESOURCE_TYPES("list_awsx-ray")}; active tracing (provider.tracing, tracingConfig) needs it on every role`;
+const CLOUDHSM_CREATE_CLUSTER =
+  "the cluster does not exist before the call; the Service Authorization Reference (list_awscloudhsm) gives CreateCluster only the backup resource type, for restores from a backup, which provisioning never does; the grant is held to requests carrying the key store tag (aws:RequestTag condition)";
+const EC2_DESCRIBE = `${NO_RESOURCE_TYPES("list_amazonec2")}; a dependent action of cloudhsm:CreateCluster (the caller's permissions make the cluster security group)`;
 
 /**
  * The reviewed list of `Resource: "*"` grants. A new function that needs `*` adds its entry here, with the reason
@@ -55,6 +58,23 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "stateMachine:connectKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "stateMachine:connectKeyStore", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
   { owner: "stateMachine:connectKeyStore", action: "kms:ConnectCustomKeyStore", reason: KMS_CKS },
+  // --- provision-key-store (issue 7) ---
+  { owner: "stateMachine:provisionKeyStore", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "stateMachine:provisionKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:provisionPlan", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionEnsureCluster", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionEnsureHsms", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionSignCsr", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionAcceptCertificates", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionActivate", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionCreateKeyStore", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionPlan", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:provisionCreateKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:provisionCreateKeyStore", action: "kms:CreateCustomKeyStore", reason: KMS_CKS },
+  { owner: "function:provisionEnsureCluster", action: "cloudhsm:CreateCluster", reason: CLOUDHSM_CREATE_CLUSTER },
+  { owner: "function:provisionEnsureCluster", action: "ec2:DescribeSubnets", reason: EC2_DESCRIBE },
+  { owner: "function:provisionEnsureCluster", action: "ec2:DescribeVpcs", reason: EC2_DESCRIBE },
+  { owner: "function:provisionEnsureCluster", action: "ec2:DescribeSecurityGroups", reason: EC2_DESCRIBE },
 ];
 
 /** AWS managed policies a role may carry: Lambda's VPC access, added by the framework for functions with `vpc`. */

@@ -5,7 +5,7 @@ import { sfn } from "../adapters/clients/sfn";
 import { CloudHsmCli, cliPathFor, processRunner } from "../adapters/cloudhsm-cli";
 import { SecretsManagerStore } from "../adapters/secrets-store";
 import { config } from "../config";
-import type { ProvisionDeps } from "./steps";
+import type { ProvisionDeps } from "./shared";
 
 const cliPath = cliPathFor(config.CLOUDHSM_CLI_PATH, config.LOCAL_ACCOUNT_ENDPOINT);
 

@@ -1,27 +1,16 @@
-import {
-  type CloudHSMV2Client,
-  type Cluster,
-  CreateClusterCommand,
-  CreateHsmCommand,
-  DeleteHsmCommand,
-  DescribeClustersCommand,
-} from "@aws-sdk/client-cloudhsm-v2";
-import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import { CreateClusterCommand, CreateHsmCommand, DeleteHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";
 import { generatePassword } from "../connect/password";
 import { tokenFor } from "../connect/steps";
-import type { KmsPort } from "../key-stores";
-import type { Hsm, HsmCredential } from "../ports/hsm";
-import { SecretMalformedError, type SecretsStore } from "../ports/secrets";
+import type { HsmCredential } from "../ports/hsm";
+import { SecretMalformedError } from "../ports/secrets";
 import { InvalidInputError, parseOrThrow } from "../validation";
-import { type CaMaterial, checkCertificates, createCa, signCsr } from "./certificates";
 import {
   AdminPasswordUnknownError,
   AdoptedClusterIncompleteError,
-  CaSecretInvalidError,
   ClusterInUseError,
-  ClusterNotFoundError,
   ClusterUnusableError,
   HsmReplacementBudgetError,
   KeyStoreCreationRefusedError,
@@ -35,65 +24,21 @@ import {
   KEY_STORE_TAG,
   ProvisionInputSchema,
   type ProvisionPlan,
-  type SignedCertificates,
   trustAnchorSecretFor,
 } from "./model";
+import {
+  allKeyStores,
+  cluster,
+  customerCa,
+  GONE,
+  generateOnce,
+  MAX_HSM_REPLACEMENTS,
+  type ProvisionDeps,
+  parseJsonSecret,
+  taggedCluster,
+} from "./shared";
 
-export type ProvisionDeps = {
-  cloudhsm: Pick<CloudHSMV2Client, "send">;
-  kms: KmsPort;
-  sfn: Pick<SFNClient, "send">;
-  secrets: SecretsStore;
-  hsm: Hsm;
-  now: () => Date;
-};
-
-/** DEGRADED HSMs replaced per provisioning before it stops (DOMAIN.md §6: DEGRADED's meaning is unconfirmed). */
-export const MAX_HSM_REPLACEMENTS = 3;
-const GONE = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
-
-async function findCluster(deps: ProvisionDeps, clusterId: string): Promise<Cluster | undefined> {
-  const out = await deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-  return out.Clusters?.find((c) => c.ClusterId === clusterId && c.State !== "DELETED");
-}
-
-async function cluster(deps: ProvisionDeps, clusterId: string): Promise<Cluster> {
-  const found = await findCluster(deps, clusterId);
-  if (!found) throw new ClusterNotFoundError(clusterId);
-  return found;
-}
-
-/** The cluster an earlier run of this provisioning created (tagged with the key store name), if any. */
-async function taggedCluster(deps: ProvisionDeps, keyStoreName: string): Promise<Cluster | undefined> {
-  let token: string | undefined;
-  do {
-    const out = await deps.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
-    const found = (out.Clusters ?? []).find(
-      (c) => !GONE.has(c.State ?? "") && c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
-    );
-    if (found) return found;
-    token = out.NextToken;
-  } while (token);
-  return undefined;
-}
-
-async function allKeyStores(deps: ProvisionDeps) {
-  const stores: { id: string; name: string; clusterId?: string }[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ Marker: marker }));
-    for (const s of out.CustomKeyStores ?? []) {
-      if (s.CustomKeyStoreId)
-        stores.push({
-          id: s.CustomKeyStoreId,
-          name: s.CustomKeyStoreName ?? "",
-          ...(s.CloudHsmClusterId ? { clusterId: s.CloudHsmClusterId } : {}),
-        });
-    }
-    marker = out.Truncated ? out.NextMarker : undefined;
-  } while (marker);
-  return stores;
-}
+export { MAX_HSM_REPLACEMENTS, type ProvisionDeps } from "./shared";
 
 /** Which execution is asking, so a second provisioning of the same name refuses instead of racing. */
 export type ExecutionRef = { executionArn: string; stateMachineArn: string };
@@ -124,31 +69,6 @@ async function refuseIfAnotherRuns(deps: ProvisionDeps, keyStoreName: string, se
     }
     nextToken = page.nextToken;
   } while (nextToken);
-}
-
-function parseJsonSecret(raw: string, secretId: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(raw) as unknown;
-    if (value && typeof value === "object") return value as Record<string, unknown>;
-  } catch {
-    // fall through: the message never shows the value
-  }
-  throw new SecretMalformedError(`Secret ${secretId} is not a JSON object`);
-}
-
-async function customerCa(deps: ProvisionDeps, secretId: string): Promise<CaMaterial> {
-  const raw = await deps.secrets.current(secretId, { fresh: true });
-  if (raw === undefined) throw new CaSecretInvalidError(secretId, "does not exist or has no AWSCURRENT value");
-  let value: Record<string, unknown>;
-  try {
-    value = parseJsonSecret(raw, secretId);
-  } catch {
-    throw new CaSecretInvalidError(secretId, 'must hold {"certificate":"<PEM>","privateKey":"<PEM>"}');
-  }
-  if (typeof value.certificate !== "string" || typeof value.privateKey !== "string") {
-    throw new CaSecretInvalidError(secretId, 'must hold {"certificate":"<PEM>","privateKey":"<PEM>"}');
-  }
-  return { certificate: value.certificate, privateKey: value.privateKey };
 }
 
 /**
@@ -291,82 +211,6 @@ export async function ensureHsms(
     created,
     hsms: hsms.map((h) => ({ hsmId: h.HsmId ?? "", az: h.AvailabilityZone ?? "", state: h.State ?? "" })),
   };
-}
-
-/** Reads a value this product generates once and then keeps (CA, passwords): the first version wins on a retry. */
-async function generateOnce(
-  deps: ProvisionDeps,
-  secretId: string,
-  description: string,
-  make: () => Promise<string>,
-): Promise<{ secretArn: string; value: string }> {
-  const secretArn = await deps.secrets.ensure(secretId, description);
-  const current = await deps.secrets.current(secretId, { fresh: true });
-  if (current !== undefined) return { secretArn, value: current };
-  const versionId = tokenFor(`${secretId}/initial`);
-  const existing = await deps.secrets.version(secretId, versionId);
-  if (existing !== undefined) return { secretArn, value: existing };
-  const value = await make();
-  await deps.secrets.put(secretId, versionId, value, ["AWSCURRENT"]);
-  return { secretArn, value };
-}
-
-async function clusterCsr(deps: ProvisionDeps, clusterId: string): Promise<string> {
-  const found = await cluster(deps, clusterId);
-  const csr = found.Certificates?.ClusterCsr;
-  if (found.State !== "UNINITIALIZED" || !csr)
-    throw new ClusterUnusableError(clusterId, `${found.State} without a CSR`);
-  return csr;
-}
-
-/**
- * Signs the cluster CSR with the product's CA for this cluster (made once; its private key goes only to Secrets
- * Manager) or with the customer's CA from its secret. Returns certificates only, and the CA secret's reference.
- */
-export async function signClusterCsr(
-  deps: ProvisionDeps,
-  ref: { clusterId: string; caMode: "managed" | "secret"; caSecretId?: string | null | undefined },
-): Promise<SignedCertificates & { caSecretId: string }> {
-  const csr = await clusterCsr(deps, ref.clusterId);
-  let ca: CaMaterial;
-  let caSecretId: string;
-  if (ref.caMode === "managed") {
-    const made = await generateOnce(
-      deps,
-      caSecretFor(ref.clusterId),
-      `Customer CA of CloudHSM cluster ${ref.clusterId} (made by keystore-autopilot provision-key-store)`,
-      async () => JSON.stringify(await createCa(ref.clusterId, deps.now())),
-    );
-    const value = parseJsonSecret(made.value, made.secretArn);
-    ca = { certificate: String(value.certificate), privateKey: String(value.privateKey) };
-    caSecretId = made.secretArn;
-  } else {
-    if (!ref.caSecretId)
-      throw new InvalidInputError("Invalid input: ca.secretId: required for mode secret", "ca.secretId");
-    ca = await customerCa(deps, ref.caSecretId);
-    caSecretId = ref.caSecretId;
-  }
-  const signedCert = await signCsr(csr, ca, deps.now());
-  return { signedCert, trustAnchor: ca.certificate, caSecretId };
-}
-
-/**
- * Checks the certificates against the cluster's CSR before InitializeCluster sees them (CertificateRejectedError
- * leaves the cluster untouched), then keeps the trust anchor for CreateCustomKeyStore.
- */
-export async function acceptCertificates(
-  deps: ProvisionDeps,
-  ref: SignedCertificates & { clusterId: string },
-): Promise<{ trustAnchorSecretId: string }> {
-  const csrPem = await clusterCsr(deps, ref.clusterId);
-  checkCertificates({ signedCert: ref.signedCert, trustAnchor: ref.trustAnchor, csrPem, now: deps.now() });
-  const secretId = trustAnchorSecretFor(ref.clusterId);
-  const arn = await deps.secrets.ensure(secretId, `Trust anchor of CloudHSM cluster ${ref.clusterId} (public)`);
-  const versionId = tokenFor(`${secretId}/${ref.trustAnchor}`);
-  if ((await deps.secrets.version(secretId, versionId)) === undefined) {
-    await deps.secrets.put(secretId, versionId, ref.trustAnchor, ["AWSCURRENT"]);
-  }
-  return { trustAnchorSecretId: arn };
 }
 
 async function adminCredential(deps: ProvisionDeps, clusterId: string): Promise<HsmCredential> {

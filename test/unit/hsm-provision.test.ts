@@ -112,6 +112,33 @@ describe("provision-key-store certificates", () => {
     expect(signedCert).not.toContain("PRIVATE KEY");
   });
 
+  it("returns a certificate that passes every InitializeCluster check when a customer's RSA CA signs the CSR", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]) };
+    const keys = (await webcrypto.subtle.generateKey({ ...algorithm, modulusLength: 2048 }, true, [
+      "sign",
+      "verify",
+    ])) as webcrypto.CryptoKeyPair;
+    const root = await x509.X509CertificateGenerator.createSelfSigned({
+      name: "CN=customer root, O=customer",
+      keys,
+      signingAlgorithm: algorithm,
+      notBefore: new Date(NOW.getTime() - 86_400_000),
+      notAfter: new Date(NOW.getTime() + 86_400_000 * 365),
+      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+    });
+    const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
+    const ca = { certificate: root.toString("pem"), privateKey: x509.PemConverter.encode(pkcs8, "PRIVATE KEY") };
+
+    const signedCert = await signCsr(csrPem, ca, NOW);
+
+    expect(() => checkCertificates({ signedCert, trustAnchor: ca.certificate, csrPem, now: NOW })).not.toThrow();
+    const parsed = new x509.X509Certificate(signedCert);
+    expect(parsed.issuer).toBe(root.subject);
+    expect(parsed.notAfter.getTime()).toBeLessThanOrEqual(root.notAfter.getTime());
+    expect(await parsed.verify({ publicKey: root.publicKey, signatureOnly: true })).toBe(true);
+  });
+
   it("returns CertificateRejectedError when the signed certificate is for another CSR", async () => {
     const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
     const other = generateClusterCsr(CLUSTER, "hsm2m.medium").csrPem;
