@@ -45,6 +45,14 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:connectHsmState", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
+  // CreateHsm's dependent EC2 Describe actions (list_cloudhsm), which take no resource ARN (list_amazonec2).
+  ...["connectAddHsm", "provisionEnsureHsms"].flatMap((fn) =>
+    ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"].map((action) => ({
+      owner: `function:${fn}`,
+      action,
+      reason: NO_RESOURCE_TYPES("list_amazonec2"),
+    })),
+  ),
   // --- orphan-cleanup (issue 6) ---
   { owner: "function:cleanupPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupFinish", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
