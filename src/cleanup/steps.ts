@@ -2,9 +2,9 @@ import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import * as z from "zod";
 import { type Alert, publishAlert } from "../alerts";
-import { AdminSecretNotFoundError, KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "../connect/errors";
+import { AdminSecretNotFoundError } from "../connect/errors";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";
-import { runningFor } from "../connect/steps";
+import { cloudHsmStore, runningFor } from "../connect/steps";
 import { listOpenOrphans } from "../orphans";
 import { parseOrThrow } from "../validation";
 import type { CleanupDeps } from "./deps";
@@ -27,19 +27,7 @@ export async function prepareCleanup(
   const req = parseOrThrow(CleanupInputSchema, input);
   // Checked again when a booked window opens; by then its time has come, so it waits no more.
   const notBefore = options.windowOpened ? undefined : req.notBefore;
-  const out = await deps.kms
-    .send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: req.customKeyStoreId }))
-    .catch((error: unknown) => {
-      if ((error as Error).name === "CustomKeyStoreNotFoundException")
-        throw new KeyStoreNotFoundError(req.customKeyStoreId);
-      throw error;
-    });
-  const store = out.CustomKeyStores?.[0];
-  if (!store) throw new KeyStoreNotFoundError(req.customKeyStoreId);
-  const type = store.CustomKeyStoreType ?? "AWS_CLOUDHSM";
-  if (type !== "AWS_CLOUDHSM" || !store.CloudHsmClusterId) {
-    throw new UnsupportedKeyStoreTypeError(req.customKeyStoreId, type);
-  }
+  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
   const adminSecretId = req.adminSecretId ?? adminSecretName(req.customKeyStoreId);
   if (!req.dryRun && (await deps.secrets.current(adminSecretId, { fresh: true })) === undefined) {
     throw new AdminSecretNotFoundError(adminSecretId);

@@ -3,17 +3,17 @@ import { dynamodb } from "../adapters/clients/dynamodb";
 import { eventbridge } from "../adapters/clients/eventbridge";
 import { kms } from "../adapters/clients/kms";
 import { sfn } from "../adapters/clients/sfn";
+import { hsm, secretsStore } from "../adapters/hsm";
 import { config, required } from "../config";
-import { connectDeps } from "../connect/deps";
 import type { CleanupDeps } from "./deps";
 
-/** The orphan-cleanup ports, made once per container (STYLE.md §4); the Hsm and secrets adapters are connect's. */
+/** The orphan-cleanup ports, made once per container (STYLE.md §4); one Hsm adapter and secrets store per container. */
 export function cleanupDeps(): CleanupDeps {
   return {
     kms,
     sfn,
-    secrets: connectDeps.secrets,
-    hsm: connectDeps.hsm,
+    secrets: secretsStore,
+    hsm,
     db: dynamodb,
     table: required("ORPHAN_TABLE_NAME"),
     events: eventbridge,

@@ -1,27 +1,18 @@
 import { cloudhsm } from "../adapters/clients/cloudhsm";
 import { eventbridge } from "../adapters/clients/eventbridge";
 import { kms } from "../adapters/clients/kms";
-import { secrets } from "../adapters/clients/secrets";
 import { sfn } from "../adapters/clients/sfn";
-import { CloudHsmCli, cliPathFor, processRunner } from "../adapters/cloudhsm-cli";
-import { SecretsManagerStore } from "../adapters/secrets-store";
+import { hsm, secretsStore } from "../adapters/hsm";
 import { config } from "../config";
 import type { ConnectDeps } from "./steps";
-
-const cliPath = cliPathFor(config.CLOUDHSM_CLI_PATH, config.LOCAL_ACCOUNT_ENDPOINT);
 
 /** The connect-key-store ports, made once per container (STYLE.md §4). */
 export const connectDeps: ConnectDeps = {
   kms,
   cloudhsm,
   sfn,
-  secrets: new SecretsManagerStore(secrets),
-  hsm: new CloudHsmCli(
-    processRunner({
-      cliPath,
-      ...(config.LOCAL_ACCOUNT_ENDPOINT ? { localAccountEndpoint: config.LOCAL_ACCOUNT_ENDPOINT } : {}),
-    }),
-  ),
+  secrets: secretsStore,
+  hsm,
   events: eventbridge,
   alertBusName: config.ALERT_BUS_NAME,
   now: () => new Date(),

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
 import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DescribeCustomKeyStoresCommand, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
+import {
+  type CustomKeyStoresListEntry,
+  DescribeCustomKeyStoresCommand,
+  UpdateCustomKeyStoreCommand,
+} from "@aws-sdk/client-kms";
 import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { type EventsPort, publishAlert } from "../alerts";
 import type { KmsPort } from "../key-stores";
@@ -48,19 +52,7 @@ export type ExecutionRef = { executionArn: string; stateMachineArn: string };
  */
 export async function prepareConnect(deps: ConnectDeps, input: unknown, self?: ExecutionRef): Promise<PreparedStore> {
   const req = parseOrThrow(ConnectInputSchema, input);
-  const out = await deps.kms
-    .send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: req.customKeyStoreId }))
-    .catch((error: unknown) => {
-      if ((error as Error).name === "CustomKeyStoreNotFoundException")
-        throw new KeyStoreNotFoundError(req.customKeyStoreId);
-      throw error;
-    });
-  const store = out.CustomKeyStores?.[0];
-  if (!store) throw new KeyStoreNotFoundError(req.customKeyStoreId);
-  const type = store.CustomKeyStoreType ?? "AWS_CLOUDHSM";
-  if (type !== "AWS_CLOUDHSM" || !store.CloudHsmClusterId) {
-    throw new UnsupportedKeyStoreTypeError(req.customKeyStoreId, type);
-  }
+  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
   const adminSecretId = req.adminSecretId ?? adminSecretName(req.customKeyStoreId);
   // Rotating needs the admin; watching someone else's connect needs it only to remediate, which it then skips.
   const canRemediate = (await deps.secrets.current(adminSecretId, { fresh: true })) !== undefined;
@@ -78,6 +70,30 @@ export async function prepareConnect(deps: ConnectDeps, input: unknown, self?: E
     mode: req.mode,
     canRemediate,
   };
+}
+
+/**
+ * The CloudHSM key store `customKeyStoreId` as KMS describes it, with its cluster id; KeyStoreNotFoundError or
+ * UnsupportedKeyStoreTypeError (an XKS store) otherwise. Shared by the steps that act on a store's cluster.
+ */
+export async function cloudHsmStore(
+  kms: KmsPort,
+  customKeyStoreId: string,
+): Promise<CustomKeyStoresListEntry & { CloudHsmClusterId: string }> {
+  const out = await kms
+    .send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: customKeyStoreId }))
+    .catch((error: unknown) => {
+      if ((error as Error).name === "CustomKeyStoreNotFoundException")
+        throw new KeyStoreNotFoundError(customKeyStoreId);
+      throw error;
+    });
+  const store = out.CustomKeyStores?.[0];
+  if (!store) throw new KeyStoreNotFoundError(customKeyStoreId);
+  const type = store.CustomKeyStoreType ?? "AWS_CLOUDHSM";
+  if (type !== "AWS_CLOUDHSM" || !store.CloudHsmClusterId) {
+    throw new UnsupportedKeyStoreTypeError(customKeyStoreId, type);
+  }
+  return store as CustomKeyStoresListEntry & { CloudHsmClusterId: string };
 }
 
 /** The RUNNING execution of this state machine for `customKeyStoreId`, other than `self`, that started first. */
