@@ -7,6 +7,7 @@ import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } f
 import { readPath } from "./json-path";
 import type { LambdaHost } from "./lambda-host";
 import { nextFiring, parseSchedule, type Schedule } from "./schedules";
+import { SeqSet } from "./seq-set";
 import type { RuleConfig, RuntimeConfig } from "./serverless-config";
 import type { SimClock } from "./sim-clock";
 import type { StepFunctionsService } from "./stepfunctions-service";
@@ -45,9 +46,9 @@ export class EventBridgeService implements Service {
   readonly operations: Record<string, (input: unknown) => unknown>;
 
   private readonly schedules = new Map<string, { rule: RuleConfig; schedule: Schedule }>();
-  private readonly inFlight = new Set<number>();
+  private readonly inFlight = new SeqSet();
   /** Sequence numbers handled since the cursor: an event can reach us twice (replay, then the bus's own flush). */
-  private readonly seen = new Set<number>();
+  private readonly seen = new SeqSet();
   private floor = 0;
   private maxSeen = 0;
   private unsubscribe?: () => void;
@@ -222,10 +223,11 @@ export class EventBridgeService implements Service {
   /** The cursor is the highest sequence number below which nothing is still being delivered. */
   private advanceCursor(_seq: number): void {
     if (this.stopped) return;
-    const lowestBusy = Math.min(...this.inFlight);
-    const cursor = Number.isFinite(lowestBusy) ? lowestBusy - 1 : this.maxSeen;
+    // O(log n) per delivery: thousands of events can be in flight at once.
+    const lowestBusy = this.inFlight.min();
+    const cursor = lowestBusy !== undefined ? lowestBusy - 1 : this.maxSeen;
     if (cursor <= this.floor) return;
-    for (const seq of this.seen) if (seq <= cursor) this.seen.delete(seq);
+    this.seen.deleteUpTo(cursor);
     this.floor = cursor;
     this.ctx.store.tx(() => this.ctx.store.setMeta(CURSOR_META, String(cursor)));
   }

@@ -31,6 +31,8 @@ export type InvocationRecord = {
 };
 
 export const INVOCATION_KIND = "lambda-invocation";
+/** One kind per function, so listing one function's invocations reads only its own records (an index range). */
+const invocationKind = (functionName: string) => `${INVOCATION_KIND}/${functionName}`;
 
 /** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */
 const LOCAL_CREDENTIALS = {
@@ -141,8 +143,10 @@ export class LambdaHost {
 
   /** Recorded invocations, oldest first, optionally of one function. */
   invocations(functionName?: string): InvocationRecord[] {
-    const all = this.options.store.list<InvocationRecord>(INVOCATION_KIND);
-    return functionName ? all.filter((r) => r.functionName === functionName) : all;
+    const { store } = this.options;
+    return functionName
+      ? store.list<InvocationRecord>(invocationKind(functionName))
+      : store.listByKindPrefix<InvocationRecord>(`${INVOCATION_KIND}/`);
   }
 
   async stop(): Promise<void> {
@@ -157,7 +161,7 @@ export class LambdaHost {
   }
 
   private save(record: InvocationRecord): void {
-    if (!this.stopped) this.options.store.put(INVOCATION_KIND, record.requestId, record);
+    if (!this.stopped) this.options.store.put(invocationKind(record.functionName), record.requestId, record);
   }
 
   private async acquire(fn: FunctionConfig): Promise<Instance> {

@@ -722,6 +722,9 @@ class ExecutionRun {
       this.svc.close({ ...current, status, stopDate: this.svc.sim.now(), ...outcome }, true);
     });
     this.closed = true;
+    // Ends the execution-timeout wait: left pending, every finished execution kept a waiter (and a timer) on the
+    // simulated clock until its TimeoutSeconds passed, and each tick walked all of them.
+    this.controller.abort();
   }
 
   private async consume(events: AsyncGenerator<LibraryEvent>): Promise<void> {

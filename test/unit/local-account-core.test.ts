@@ -51,6 +51,34 @@ describe("Store", () => {
     expect(second.list("key")).toEqual([{ KeyId: "k1" }]);
     expect(second.eventsAfter(0)).toEqual([{ seq: 1, event: { n: 1 } }]);
   });
+
+  it("returns counts of a kind, and of those whose field equals a value, when asked to count", () => {
+    const store = freshStore();
+    store.tx(() => {
+      store.put("key", "k1", { KeyId: "k1", CustomKeyStoreId: "cks-1" });
+      store.put("key", "k2", { KeyId: "k2", CustomKeyStoreId: "cks-2" });
+      store.put("key", "k3", { KeyId: "k3" });
+      store.put("keys", "k4", { KeyId: "k4", CustomKeyStoreId: "cks-1" });
+    });
+
+    expect(store.count("key")).toBe(3);
+    expect(store.count("key", { field: "CustomKeyStoreId", equals: "cks-1" })).toBe(1);
+    expect(store.count("nothing")).toBe(0);
+    expect(() => store.count("key", { field: "a') OR 1=1 --", equals: "x" })).toThrow("Not a top-level field name");
+  });
+
+  it("returns the documents of every kind under a prefix, oldest first, when listed by prefix", () => {
+    const store = freshStore();
+    store.tx(() => {
+      store.put("inv/b", "1", { n: 1 });
+      store.put("inv/a", "2", { n: 2 });
+      store.put("inv", "3", { n: 3 });
+      store.put("inw/a", "4", { n: 4 });
+      store.put("inv/b", "5", { n: 5 });
+    });
+
+    expect(store.listByKindPrefix("inv/")).toEqual([{ n: 1 }, { n: 2 }, { n: 5 }]);
+  });
 });
 
 describe("Clock", () => {

@@ -3,7 +3,7 @@ import type { AccountContext } from "../account";
 import { checkPassword, setPassword } from "../cluster-users";
 import { AwsServiceError, validation } from "../errors";
 import { epochSeconds, newKeyStoreId } from "../ids";
-import type { ClusterRecord, KeyRecord } from "../model";
+import type { ClusterRecord } from "../model";
 import { parseInput } from "../protocol";
 import { KMS_RATES } from "../quotas";
 import { TIMING } from "../timing";
@@ -231,8 +231,9 @@ export function deleteCustomKeyStore({ ctx }: Deps, input: unknown) {
   const req = parseInput(KeyStoreRefInput, input);
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   if (store.ConnectionState !== "DISCONNECTED") throw customKeyStoreInvalidState();
-  const keys = ctx.store.list<KeyRecord>(KIND.key).filter((k) => k.CustomKeyStoreId === store.CustomKeyStoreId);
-  if (keys.length > 0) throw customKeyStoreHasCmks();
+  if (ctx.store.count(KIND.key, { field: "CustomKeyStoreId", equals: store.CustomKeyStoreId }) > 0) {
+    throw customKeyStoreHasCmks();
+  }
   ctx.store.delete(KIND.keyStore, store.CustomKeyStoreId);
   trailStoreCall(ctx, "DeleteCustomKeyStore", store);
   return {};

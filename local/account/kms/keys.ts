@@ -61,8 +61,8 @@ export function createKey({ ctx }: Deps, input: unknown) {
   if (req.MultiRegion && req.CustomKeyStoreId !== undefined) {
     throw unsupportedOperation("Custom key stores do not support multi-Region keys.");
   }
-  const keys = ctx.store.list<KeyRecord>(KIND.key);
-  if (keys.length >= MAX_KEYS_PER_ACCOUNT) {
+  // Counted in SQLite: reading every key record on each CreateKey made creating N keys cost O(N²).
+  if (ctx.store.count(KIND.key) >= MAX_KEYS_PER_ACCOUNT) {
     throw limitExceeded(`An account can have at most ${MAX_KEYS_PER_ACCOUNT} customer managed keys in each Region.`);
   }
 
@@ -103,7 +103,8 @@ export function createKey({ ctx }: Deps, input: unknown) {
   const cluster = findCluster(ctx, store.CloudHsmClusterId);
   if (!cluster) throw clusterInvalidConfiguration(`KMS cannot find cluster ${store.CloudHsmClusterId}.`);
   requireTwoActiveAzs(cluster);
-  if (keys.filter((k) => k.CustomKeyStoreId === store.CustomKeyStoreId).length >= clusterKeyCapacity(cluster)) {
+  const inStore = ctx.store.count(KIND.key, { field: "CustomKeyStoreId", equals: store.CustomKeyStoreId });
+  if (inStore >= clusterKeyCapacity(cluster)) {
     throw limitExceeded(`Cluster ${cluster.ClusterId} holds as many keys as its HSM type allows.`);
   }
   Object.assign(key, {
