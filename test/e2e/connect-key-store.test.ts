@@ -58,11 +58,15 @@ describe("connect-key-store workflow on the local account", () => {
     return { id, cluster };
   }
 
+  /** Executions that ran before a test's own connect (the CreateCustomKeyStore watch): never "the" watch. */
+  const before = new Set<string>();
+
   async function settled(id: string) {
     for (let i = 0; i < 200; i++) {
       const all =
         (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
       const mine = all.filter((e) => e.name?.startsWith(id));
+      for (const e of mine) if (e.executionArn) before.add(e.executionArn);
       if (mine.length > 0 && mine.every((e) => e.status !== "RUNNING")) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -74,7 +78,13 @@ describe("connect-key-store workflow on the local account", () => {
     for (let i = 0; i < 200; i++) {
       const all =
         (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
-      const watch = all.find((e) => e.name?.startsWith(`${id}-watch-`) && e.status === "RUNNING");
+      const watch = all.find(
+        (e) =>
+          e.name?.startsWith(`${id}-watch-`) &&
+          e.status === "RUNNING" &&
+          e.executionArn !== undefined &&
+          !before.has(e.executionArn),
+      );
       if (watch?.executionArn) return watch.executionArn;
       await new Promise((r) => setTimeout(r, 50));
     }
