@@ -16,12 +16,13 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { subnetIdInZone } from "../test/support/cloudhsm";
 import { describeStore, patientKms, tokenKeys } from "../test/support/kms";
 import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account";
+import { subnetIdInZone } from "./account/cloudhsm/network";
 
 /**
  * `npm run demo`: the whole life of a CloudHSM key store on a fresh local account with serverless.yml deployed, run
@@ -31,8 +32,6 @@ import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account"
  * The data stays in LOCAL_ACCOUNT_DATA (default .local-account-demo) for `keystore-autopilot status`.
  */
 const DATA = resolve(process.env.LOCAL_ACCOUNT_DATA ?? ".local-account-demo");
-const REGION = "us-east-1";
-const MACHINE_PREFIX = `arn:aws:states:${REGION}:111122223333:stateMachine:keystore-autopilot-dev-`;
 const WORKFLOWS = {
   provisionKeyStore: "provision-key-store",
   connectKeyStore: "connect-key-store",
@@ -40,7 +39,6 @@ const WORKFLOWS = {
   orphanCleanup: "orphan-cleanup",
 } as const;
 type MachineKey = keyof typeof WORKFLOWS;
-const machine = (key: MachineKey) => `${MACHINE_PREFIX}${key}`;
 
 /** A step did not end as it should: the demo stops with this reason and exits 1. */
 class DemoStepError extends Error {
@@ -73,7 +71,29 @@ class Demo {
     private readonly simStart: number,
   ) {
     this.kms = patientKms(account);
-    this.sfn = new SFNClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 5 });
+    this.sfn = new SFNClient({
+      endpoint: account.endpoint,
+      region: account.region,
+      credentials: CREDENTIALS,
+      maxAttempts: 5,
+    });
+  }
+
+  /** The deployed state machines' ARNs (`<service>-<stage>-<key>`), whatever the region, account and stage. */
+  private machines?: Map<MachineKey, string>;
+  async machine(key: MachineKey): Promise<string> {
+    if (!this.machines) {
+      const out = await this.sfn.send(new ListStateMachinesCommand({}));
+      this.machines = new Map(
+        (Object.keys(WORKFLOWS) as MachineKey[]).map((k) => [
+          k,
+          out.stateMachines?.find((m) => m.name?.endsWith(`-${k}`))?.stateMachineArn as string,
+        ]),
+      );
+    }
+    const arn = this.machines.get(key);
+    check(arn, `no ${WORKFLOWS[key]} state machine is deployed`);
+    return arn;
   }
 
   /** Runs one step of the story: its result line on the timeline, then every execution that ended meanwhile. */
@@ -83,7 +103,8 @@ class Demo {
       result = await run();
     } catch (error: unknown) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      await this.record(name, reason, false);
+      // The step's own error is the one to report, even when the account can no longer answer.
+      await this.record(name, reason, false).catch(() => undefined);
       throw error;
     }
     await this.record(name, result, true);
@@ -124,13 +145,15 @@ class Demo {
   }
 
   async list(key: MachineKey) {
-    const out = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: machine(key), maxResults: 1000 }));
+    const out = await this.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: await this.machine(key), maxResults: 1000 }),
+    );
     return out.executions ?? [];
   }
 
   async start(key: MachineKey, name: string, input: Output): Promise<string> {
     const out = await this.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: machine(key), name, input: JSON.stringify(input) }),
+      new StartExecutionCommand({ stateMachineArn: await this.machine(key), name, input: JSON.stringify(input) }),
     );
     return out.executionArn as string;
   }
@@ -305,18 +328,19 @@ async function story(demo: Demo): Promise<void> {
     return `${storeId} CONNECTED on ${clusterId}, HSMs in ${hsms.map((h) => h.AvailabilityZone).join(" and ")}`;
   });
 
-  let keys: string[] = [];
+  const arns = new Map<string, string>();
+  const keys: string[] = [];
   await demo.step("Create three keys in the key store", async () => {
     for (let i = 0; i < 3; i++) {
       const out = await kms.send(
         new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId, Description: `demo key ${i + 1}` }),
       );
       keys.push(out.KeyMetadata?.KeyId as string);
+      arns.set(out.KeyMetadata?.KeyId as string, out.KeyMetadata?.Arn as string);
     }
     return `live ${short(keys[0])}, to delete ${short(keys[1])}, to orphan ${short(keys[2])}`;
   });
   const [live, clean, orphaned] = keys as [string, string, string];
-  keys = [];
 
   await demo.step("Use the keys inside the HSMs", () => demo.roundTrip(live));
 
@@ -388,7 +412,8 @@ async function story(demo: Demo): Promise<void> {
 
   await demo.step("The cleanup window removes the orphan (orphan-cleanup)", async () => {
     const labels = async () => (await tokenKeys(demo.account, clusterId)).map((k) => k.label);
-    const arnOf = (keyId: string) => `arn:aws:kms:${REGION}:111122223333:key/${keyId}`;
+    // The key material's label is its KMS key's ARN.
+    const arnOf = (keyId: string) => arns.get(keyId) as string;
     check((await labels()).includes(arnOf(orphaned)), "the orphaned key material should be in the cluster");
     const before = await demo.seqNow();
     await demo.tick("1d");
