@@ -301,9 +301,10 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  console.log(`\nEvery step succeeded. The local account's data stays in ${DATA}; to inspect it:`);
-  console.log(`  LOCAL_ACCOUNT_DATA=${DATA} npm start   # the account and control plane again, on :4599`);
-  console.log("  npx keystore-autopilot status          # in another terminal: key stores, keys, executions");
+  console.log(`\nEvery step succeeded. The local account's data stays in ${DATA}. To inspect it, start the account`);
+  console.log("and control plane on it again (on :4599) and ask for the status in another terminal:");
+  console.log(`  LOCAL_ACCOUNT_DATA=${DATA} npm start`);
+  console.log("  npx keystore-autopilot status");
 }
 
 /** The life of a key store, step by step; each step checks its outcome. */
@@ -357,10 +358,13 @@ async function story(demo: Demo): Promise<void> {
     orphanFollowUp = await demo.waiting("deletionFollowUp", `followup-${orphaned}-`);
     return `the CloudTrail event started ${orphanFollowUp.split(":").pop()}`;
   });
-  await demo.step("Fast-forward past the first deletion date: KMS deletes the key", async () => {
+  await demo.step("Fast-forward 6d7h: KMS deletes the first key", async () => {
+    // KMS deletes a key within hours after its deletion date (up to 6 locally).
     await demo.tick("6d7h");
     check((await demo.connectionState(storeId)) === "CONNECTED", "the store should still be CONNECTED");
-    return "deleted while CONNECTED: its key material goes with it";
+    const statuses = await deletionStatuses(demo);
+    check(statuses.join(",") === "SUCCESS", `backingKeysDeletionStatus ${statuses.join(",")}, expected SUCCESS`);
+    return "deleted while CONNECTED, backingKeysDeletionStatus SUCCESS: its key material went with it";
   });
   await demo.step("Disconnect the store while KMS deletes the second key", async () => {
     await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
@@ -446,7 +450,7 @@ async function story(demo: Demo): Promise<void> {
     return "CONNECTED with a new password; the live key still works";
   });
 
-  await demo.step("Someone reconnects by hand and the connect fails (INVALID_CREDENTIALS injected)", async () => {
+  await demo.step("A connect by hand fails (INVALID_CREDENTIALS injected)", async () => {
     await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
     await demo.tick("1m");
     check((await demo.connectionState(storeId)) === "DISCONNECTED", "the store did not disconnect");
