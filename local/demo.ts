@@ -1,218 +1,545 @@
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import {
+  ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
   DecryptCommand,
-  DescribeKeyCommand,
+  DisconnectCustomKeyStoreCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   type KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import { addHsm, cliOk, createCluster, initializeCluster } from "../test/support/cloudhsm";
-import { connect, createStore, disconnect, patientKms } from "../test/support/kms";
-import { LocalAccountProcess } from "../test/support/local-account";
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { describeStore, patientKms, tokenKeys } from "../test/support/kms";
+import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account";
+import { subnetIdInZone } from "./account/cloudhsm/network";
 
 /**
- * `npm run demo`: the life of a CloudHSM key store on a fresh local account, through the real AWS SDK and the
- * CloudHSM CLI contract, with a timeline in simulated and real time. It ends where the product's work begins:
- * a deleted key whose material KMS could not remove (the store was disconnected) is still in the cluster.
- * The four workflows take over each manual step here as they land (issues 4–8).
+ * `npm run demo`: the whole life of a CloudHSM key store on a fresh local account with serverless.yml deployed, run
+ * by the four workflows: provision-key-store, deletion-follow-up (started by CloudTrail events), orphan-cleanup
+ * (booked by the follow-up's alert) and connect-key-store (reconnect, rotation, remediation). The demo only plays the
+ * key store's users and moves the simulated clock; each step checks what it expects and any surprise exits 1.
+ * The data stays in LOCAL_ACCOUNT_DATA (default .local-account-demo) for `keystore-autopilot status`.
  */
 const DATA = resolve(process.env.LOCAL_ACCOUNT_DATA ?? ".local-account-demo");
+const WORKFLOWS = {
+  provisionKeyStore: "provision-key-store",
+  connectKeyStore: "connect-key-store",
+  deletionFollowUp: "deletion-follow-up",
+  orphanCleanup: "orphan-cleanup",
+} as const;
+type MachineKey = keyof typeof WORKFLOWS;
 
-type Row = { step: string; result: string; simulated: string; real: string };
-const rows: Row[] = [];
+/** A step did not end as it should: the demo stops with this reason and exits 1. */
+class DemoStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DemoStepError";
+  }
+}
+
+function check(condition: unknown, reason: string): asserts condition {
+  if (!condition) throw new DemoStepError(reason);
+}
+
+type Row = { step: string; result: string; ok: boolean; simulated: string; real: string };
+type Output = Record<string, unknown>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class Demo {
+  readonly rows: Row[] = [];
+  /** Ended executions per workflow and status, for the summary. */
+  readonly executions = new Map<string, number>();
+  readonly kms: KMSClient;
+  readonly sfn: SFNClient;
+  private readonly reported = new Set<string>();
+  private readonly realStart = performance.now();
+
+  constructor(
+    readonly account: LocalAccountProcess,
+    private readonly simStart: number,
+  ) {
+    this.kms = patientKms(account);
+    this.sfn = new SFNClient({
+      endpoint: account.endpoint,
+      region: account.region,
+      credentials: CREDENTIALS,
+      maxAttempts: 5,
+    });
+  }
+
+  /** The deployed state machines' ARNs (`<service>-<stage>-<key>`), whatever the region, account and stage. */
+  private machines?: Map<MachineKey, string>;
+  async machine(key: MachineKey): Promise<string> {
+    if (!this.machines) {
+      const out = await this.sfn.send(new ListStateMachinesCommand({}));
+      this.machines = new Map(
+        (Object.keys(WORKFLOWS) as MachineKey[]).map((k) => [
+          k,
+          out.stateMachines?.find((m) => m.name?.endsWith(`-${k}`))?.stateMachineArn as string,
+        ]),
+      );
+    }
+    const arn = this.machines.get(key);
+    check(arn, `no ${WORKFLOWS[key]} state machine is deployed`);
+    return arn;
+  }
+
+  /** Runs one step of the story: its result line on the timeline, then every execution that ended meanwhile. */
+  async step(name: string, run: () => Promise<string>): Promise<void> {
+    let result: string;
+    try {
+      result = await run();
+    } catch (error: unknown) {
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // The step's own error is the one to report, even when the account can no longer answer.
+      await this.record(name, reason, false).catch(() => undefined);
+      throw error;
+    }
+    await this.record(name, result, true);
+  }
+
+  private async record(step: string, result: string, ok: boolean) {
+    const times = await this.times();
+    this.rows.push({ step, result, ok, ...times });
+    console.log(`${stamp(times)}  ${ok ? "✔" : "✘"} ${step}: ${result}`);
+    await this.reportExecutions();
+  }
+
+  private async times() {
+    return {
+      simulated: duration((await this.account.now()).getTime() - this.simStart),
+      real: `${((performance.now() - this.realStart) / 1000).toFixed(1)}s`,
+    };
+  }
+
+  /** Prints each execution that has ended and was not printed yet, in the order they stopped. */
+  async reportExecutions(): Promise<void> {
+    const ended: { key: MachineKey; d: DescribeExecutionCommandOutput }[] = [];
+    for (const key of Object.keys(WORKFLOWS) as MachineKey[]) {
+      for (const e of await this.list(key)) {
+        if (e.status === "RUNNING" || this.reported.has(e.executionArn as string)) continue;
+        this.reported.add(e.executionArn as string);
+        ended.push({ key, d: await this.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })) });
+      }
+    }
+    ended.sort((a, b) => (a.d.stopDate?.getTime() ?? 0) - (b.d.stopDate?.getTime() ?? 0));
+    for (const { key, d } of ended) {
+      const tally = `${WORKFLOWS[key]} ${d.status}`;
+      this.executions.set(tally, (this.executions.get(tally) ?? 0) + 1);
+      const sim = duration((d.stopDate?.getTime() ?? this.simStart) - this.simStart);
+      const outcome = d.status === "SUCCEEDED" ? summary(JSON.parse(d.output ?? "{}")) : `${d.error}: ${d.cause}`;
+      console.log(`  [sim +${sim.padEnd(7)}]   ↳ ${WORKFLOWS[key]} ${d.name} ${d.status}: ${outcome}`);
+    }
+  }
+
+  async list(key: MachineKey) {
+    const out = await this.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: await this.machine(key), maxResults: 1000 }),
+    );
+    return out.executions ?? [];
+  }
+
+  async start(key: MachineKey, name: string, input: Output): Promise<string> {
+    const out = await this.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: await this.machine(key), name, input: JSON.stringify(input) }),
+    );
+    return out.executionArn as string;
+  }
+
+  async history(executionArn: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return events;
+  }
+
+  async until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < 600; i++) {
+      last = await probe();
+      if (done(last)) return last;
+      await sleep(50);
+    }
+    throw new DemoStepError(`gave up waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+  }
+
+  /** No Lambda invocation in flight, twice in a row: the clock may move without timing a task out. */
+  async calm(): Promise<void> {
+    let quietChecks = 0;
+    for (let i = 0; i < 600 && quietChecks < 2; i++) {
+      await sleep(100);
+      const { invocations } = await this.account.control<{ invocations: { status: string }[] }>(
+        "GET",
+        "/_local/invocations",
+      );
+      quietChecks = invocations.some((inv) => inv.status === "running") ? 0 : quietChecks + 1;
+    }
+  }
+
+  /** Moves the simulated clock only between tasks (task timeouts run on the same clock). */
+  async tick(by: string): Promise<void> {
+    await this.calm();
+    await this.account.advance(by);
+    await this.calm();
+  }
+
+  /** The event the execution (or the nested execution it waits on) recorded last. */
+  private async deepest(executionArn: string): Promise<HistoryEvent | undefined> {
+    const out = await this.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }),
+    );
+    const last = out.events?.[0];
+    if (last?.type === "TaskSubmitted" && last.taskSubmittedEventDetails?.resource?.startsWith("startExecution")) {
+      const child = JSON.parse(last.taskSubmittedEventDetails.output ?? "{}") as { ExecutionArn?: string };
+      if (child.ExecutionArn) return this.deepest(child.ExecutionArn);
+    }
+    return last;
+  }
+
+  /** Runs an execution to its end, moving the clock only while it waits (a Wait state or a retry's backoff). */
+  async finish(executionArn: string): Promise<{ d: DescribeExecutionCommandOutput; output: Output }> {
+    for (let i = 0; i < 1500; i++) {
+      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== "RUNNING") return { d, output: JSON.parse(d.output ?? "{}") as Output };
+      const last = (await this.deepest(executionArn))?.type ?? "";
+      if (last === "WaitStateEntered") await this.tick("5m");
+      else if (/Failed$|TimedOut$/.test(last)) await this.tick("1m");
+      else await sleep(30);
+    }
+    throw new DemoStepError(`execution ${executionArn} did not finish`);
+  }
+
+  /** The one execution of `key` whose name starts with `prefix`, once it has started and reached a Wait state. */
+  async waiting(key: MachineKey, prefix: string): Promise<string> {
+    const [execution] = await this.until(
+      async () => (await this.list(key)).filter((e) => e.name?.startsWith(prefix)),
+      (l) => l.length === 1,
+      `one ${WORKFLOWS[key]} execution named ${prefix}…`,
+    );
+    const arn = execution?.executionArn as string;
+    await this.until(
+      () => this.history(arn),
+      (h) => h.some((e) => e.type === "WaitStateEntered"),
+      `${execution?.name} to wait`,
+    );
+    return arn;
+  }
+
+  async seqNow(): Promise<number> {
+    return (await this.account.events()).at(-1)?.seq ?? 0;
+  }
+
+  /** CloudTrail records of `eventName` for the store after `after`. */
+  async calls(after: number, eventName: string, storeId: string): Promise<number> {
+    return (await this.account.events(after)).filter(
+      (e) =>
+        e.event.detail?.eventName === eventName &&
+        (e.event.detail?.requestParameters as { customKeyStoreId?: string } | undefined)?.customKeyStoreId === storeId,
+    ).length;
+  }
+
+  async alerts(type: string) {
+    return (await this.account.events())
+      .map((e) => e.event)
+      .filter((e) => e.source === "keystore-autopilot" && (e.detail as { type?: string }).type === type);
+  }
+
+  async connectionState(storeId: string): Promise<string> {
+    return (await describeStore(this.kms, storeId)).ConnectionState as string;
+  }
+
+  async roundTrip(keyId: string): Promise<string> {
+    const context = { purpose: "demo" };
+    const plaintext = `data of ${keyId.slice(0, 8)}`;
+    const enc = await this.kms.send(
+      new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from(plaintext), EncryptionContext: context }),
+    );
+    const dec = await this.kms.send(
+      new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context }),
+    );
+    const dataKey = await this.kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" }));
+    const text = Buffer.from(dec.Plaintext ?? []).toString();
+    check(text === plaintext, `Decrypt returned "${text}", expected "${plaintext}"`);
+    check(dataKey.Plaintext?.length === 32, "GenerateDataKey did not return a 256-bit data key");
+    return `Encrypt → Decrypt "${text}", GenerateDataKey 256-bit`;
+  }
+}
 
 async function main(): Promise<void> {
   rmSync(DATA, { recursive: true, force: true });
-  const account = await LocalAccountProcess.start({ dataDir: DATA });
-  const realStart = performance.now();
-  const simStart = (await account.now()).getTime();
-  const step = async <T>(name: string, run: () => Promise<T>, show: (value: T) => string): Promise<T> => {
-    const value = await run();
-    const sim = (await account.now()).getTime() - simStart;
-    const row = {
-      step: name,
-      result: show(value),
-      simulated: duration(sim),
-      real: `${((performance.now() - realStart) / 1000).toFixed(1)}s`,
-    };
-    rows.push(row);
-    console.log(`  [sim +${row.simulated.padEnd(9)}] [real ${row.real.padStart(6)}]  ${row.step}: ${row.result}`);
-    return value;
-  };
-
-  console.log(`Local account at ${account.endpoint} (data: ${DATA})\n`);
+  const account = await LocalAccountProcess.start({ dataDir: DATA, entry: "local/start.ts" });
+  const demo = new Demo(account, (await account.now()).getTime());
+  console.log(`Local account and control plane at ${account.endpoint} (data: ${DATA})`);
+  console.log("Timeline: [simulated time since start] [real time]; ↳ marks each workflow execution as it ends.\n");
+  let failure: string | undefined;
   try {
-    const kms = patientKms(account);
-    const cluster = await step(
-      "CreateCluster in two AZs",
-      () => createCluster(account, { zones: ["a", "b"] }),
-      (c) => `${c.ClusterId} ${c.State}`,
-    );
-    const clusterId = cluster.ClusterId as string;
-    await step(
-      "First HSM",
-      () => addHsm(account, clusterId, "a"),
-      (h) => `${h.HsmId} ${h.State} in ${h.AvailabilityZone}`,
-    );
-    const { trustAnchor } = await step(
-      "Sign the CSR with our CA and InitializeCluster",
-      () => initializeCluster(account, clusterId),
-      () => "INITIALIZED",
-    );
-    const adminPassword = "DemoAdminPassw0rd";
-    const kmsuserPassword = "DemoKmsuserPassw0rd";
-    await step(
-      "cloudhsm-cli cluster activate",
-      async () => cliOk(account, clusterId, ["cluster", "activate", "--password", adminPassword]),
-      () => "ACTIVE, admin password set",
-    );
-    await step(
-      "Second HSM in another AZ",
-      () => addHsm(account, clusterId, "b"),
-      (h) => `${h.HsmId} ${h.State} in ${h.AvailabilityZone}`,
-    );
-    const admin = { role: "admin", username: "admin", password: adminPassword } as const;
-    await step(
-      "cloudhsm-cli user create kmsuser",
-      async () =>
-        cliOk(
-          account,
-          clusterId,
-          ["user", "create", "--username", "kmsuser", "--role", "crypto-user", "--password", kmsuserPassword],
-          admin,
-        ),
-      () => "crypto user kmsuser",
-    );
-    const storeId = await step(
-      "CreateCustomKeyStore",
-      () => createStore(kms, { clusterId, trustAnchor, kmsuserPassword } as never, "demo-store"),
-      (id) => id,
-    );
-    await step(
-      "ConnectCustomKeyStore (KMS rotates kmsuser's password)",
-      () => connect(account, kms, storeId),
-      (s) => `${s.ConnectionState}`,
-    );
-
-    const [keep, cleanDelete, orphaned] = await step(
-      "CreateKey x3 in the CloudHSM key store",
-      async () => Promise.all([1, 2, 3].map(() => createKey(kms, storeId))),
-      (ids) => ids.map((id) => id.slice(0, 8)).join(", "),
-    );
-    await step(
-      "Encrypt, Decrypt, GenerateDataKey inside SoftHSM2",
-      () => roundTrip(kms, keep as string),
-      (ok) => ok,
-    );
-
-    await step(
-      "ScheduleKeyDeletion (7 days) while CONNECTED",
-      () => kms.send(new ScheduleKeyDeletionCommand({ KeyId: cleanDelete, PendingWindowInDays: 7 })),
-      (o) => `${o.KeyState}`,
-    );
-    await step(
-      "Advance the clock 8 days",
-      () => account.advance("8d"),
-      (c) => `now ${c.now}`,
-    );
-
-    await step(
-      "ScheduleKeyDeletion (7 days), then the store is disconnected",
-      async () => {
-        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: orphaned, PendingWindowInDays: 7 }));
-        return disconnect(account, kms, storeId);
-      },
-      (s) => `${s.ConnectionState}`,
-    );
-    await step(
-      "Advance the clock 8 days",
-      () => account.advance("8d"),
-      (c) => `now ${c.now}`,
-    );
-
-    const status = await step(
-      "DeleteKey events: backingKeysDeletionStatus",
-      async () => {
-        const events = await account.events();
-        return events
-          .map((e) => e.event.detail)
-          .filter((d) => d.eventName === "DeleteKey")
-          .map(
-            (d) =>
-              JSON.parse(String((d.additionalEventData as Record<string, unknown>).backingKeysDeletionStatus))[0]
-                .deletionStatus,
-          );
-      },
-      (s) => s.join(", "),
-    );
-    await step(
-      "DescribeKey on the deleted key",
-      () => describeGone(kms, orphaned as string),
-      (r) => r,
-    );
-    const orphans = await step(
-      "As admin: reset kmsuser's password; as kmsuser: key list",
-      async () => {
-        cliOk(
-          account,
-          clusterId,
-          ["user", "change-password", "--username", "kmsuser", "--role", "crypto-user", "--password", kmsuserPassword],
-          admin,
-        );
-        const listed = cliOk(account, clusterId, ["key", "list", "--max-items", "100"], {
-          role: "crypto-user",
-          username: "kmsuser",
-          password: kmsuserPassword,
-        }) as { matched_keys: { attributes: { label: string } }[] };
-        return listed.matched_keys.map((k) => k.attributes.label).filter((label) => label.endsWith(orphaned as string));
-      },
-      (o) => (o.length === 1 ? `orphaned key material found: ${o[0]}` : `expected one orphan, found ${o.length}`),
-    );
-
-    const ok = status.join(",") === "SUCCESS,FAILURE" && orphans.length === 1;
-    console.log(
-      ok
-        ? `\nDone: one key deleted cleanly, one left orphaned key material in ${clusterId}.\nInspect it: LOCAL_ACCOUNT_DATA=${DATA} npm start`
-        : "\nThe demo did not reach the expected end state.",
-    );
-    const last = rows.at(-1);
-    console.log(`${rows.length} steps, ${last?.simulated} simulated in ${last?.real} real time.`);
-    process.exitCode = ok ? 0 : 1;
+    await story(demo);
+  } catch (error: unknown) {
+    failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } finally {
     await account.stop();
   }
-}
-
-async function createKey(kms: KMSClient, storeId: string): Promise<string> {
-  const out = await kms.send(
-    new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId, Description: "demo" }),
-  );
-  return out.KeyMetadata?.KeyId as string;
-}
-
-async function roundTrip(kms: KMSClient, keyId: string): Promise<string> {
-  const context = { purpose: "demo" };
-  const enc = await kms.send(
-    new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("hello, HSM"), EncryptionContext: context }),
-  );
-  const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: context }));
-  const dk = await kms.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256" }));
-  const text = Buffer.from(dec.Plaintext ?? []).toString();
-  if (text !== "hello, HSM" || dk.Plaintext?.length !== 32) throw new Error("crypto round trip failed");
-  return `decrypted "${text}", 256-bit data key`;
-}
-
-async function describeGone(kms: KMSClient, keyId: string): Promise<string> {
-  try {
-    await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
-    return "still exists";
-  } catch (error: unknown) {
-    return (error as Error).name;
+  printSummary(demo.rows, demo.executions);
+  if (failure) {
+    console.error(`\nThe demo failed: ${failure}\nWhat it left is in ${DATA}.`);
+    process.exitCode = 1;
+    return;
   }
+  console.log(`\nEvery step succeeded. The local account's data stays in ${DATA}. To inspect it, start the account`);
+  console.log("and control plane on it again (on :4599) and ask for the status in another terminal:");
+  console.log(`  LOCAL_ACCOUNT_DATA=${DATA} npm start`);
+  console.log("  npx keystore-autopilot status");
 }
+
+/** The life of a key store, step by step; each step checks its outcome. */
+async function story(demo: Demo): Promise<void> {
+  const { kms } = demo;
+  let storeId = "";
+  let clusterId = "";
+
+  await demo.step("Provision a key store (provision-key-store, managed CA)", async () => {
+    const arn = await demo.start("provisionKeyStore", "demo-r1", {
+      keyStoreName: "demo",
+      subnetIds: [subnetIdInZone("a"), subnetIdInZone("b")],
+    });
+    const { d, output } = await demo.finish(arn);
+    check(d.status === "SUCCEEDED", `provision-key-store ended ${d.status}: ${d.error} ${d.cause}`);
+    const hsms = output.hsms as { State: string; AvailabilityZone: string }[];
+    check(output.connectionState === "CONNECTED", `store is ${output.connectionState}, expected CONNECTED`);
+    check(hsms.filter((h) => h.State === "ACTIVE").length === 2, "expected two ACTIVE HSMs");
+    check(new Set(hsms.map((h) => h.AvailabilityZone)).size === 2, "expected the HSMs in two AZs");
+    storeId = output.customKeyStoreId as string;
+    clusterId = output.clusterId as string;
+    return `${storeId} CONNECTED on ${clusterId}, HSMs in ${hsms.map((h) => h.AvailabilityZone).join(" and ")}`;
+  });
+
+  const arns = new Map<string, string>();
+  const keys: string[] = [];
+  await demo.step("Create three keys in the key store", async () => {
+    for (let i = 0; i < 3; i++) {
+      const out = await kms.send(
+        new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId, Description: `demo key ${i + 1}` }),
+      );
+      keys.push(out.KeyMetadata?.KeyId as string);
+      arns.set(out.KeyMetadata?.KeyId as string, out.KeyMetadata?.Arn as string);
+    }
+    return `live ${short(keys[0])}, to delete ${short(keys[1])}, to orphan ${short(keys[2])}`;
+  });
+  const [live, clean, orphaned] = keys as [string, string, string];
+
+  await demo.step("Use the keys inside the HSMs", () => demo.roundTrip(live));
+
+  let cleanFollowUp = "";
+  let orphanFollowUp = "";
+  await demo.step("ScheduleKeyDeletion of one key (7 days)", async () => {
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: clean, PendingWindowInDays: 7 }));
+    cleanFollowUp = await demo.waiting("deletionFollowUp", `followup-${clean}-`);
+    return `the CloudTrail event started ${cleanFollowUp.split(":").pop()}, waiting for the deletion date`;
+  });
+  await demo.step("A day later, ScheduleKeyDeletion of another key (7 days)", async () => {
+    await demo.tick("1d");
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: orphaned, PendingWindowInDays: 7 }));
+    orphanFollowUp = await demo.waiting("deletionFollowUp", `followup-${orphaned}-`);
+    return `the CloudTrail event started ${orphanFollowUp.split(":").pop()}`;
+  });
+  await demo.step("Fast-forward 6d7h: KMS deletes the first key", async () => {
+    // KMS deletes a key within hours after its deletion date (up to 6 locally).
+    await demo.tick("6d7h");
+    check((await demo.connectionState(storeId)) === "CONNECTED", "the store should still be CONNECTED");
+    const statuses = await deletionStatuses(demo);
+    check(statuses.join(",") === "SUCCESS", `backingKeysDeletionStatus ${statuses.join(",")}, expected SUCCESS`);
+    return "deleted while CONNECTED, backingKeysDeletionStatus SUCCESS: its key material went with it";
+  });
+  await demo.step("Disconnect the store while KMS deletes the second key", async () => {
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    await demo.tick("1d");
+    const state = await demo.connectionState(storeId);
+    check(state === "DISCONNECTED", `the store is ${state}, expected DISCONNECTED`);
+    const statuses = await deletionStatuses(demo);
+    check(
+      statuses.join(",") === "SUCCESS,FAILURE",
+      `backingKeysDeletionStatus ${statuses.join(",")}, expected SUCCESS,FAILURE`,
+    );
+    return `DeleteKey backingKeysDeletionStatus: ${statuses.join(", ")} (the second key's material stays)`;
+  });
+  await demo.step("Reconnect (connect-key-store)", async () => {
+    const { d, output } = await demo.finish(
+      await demo.start("connectKeyStore", "demo-reconnect", { customKeyStoreId: storeId }),
+    );
+    check(d.status === "SUCCEEDED" && output.connectionState === "CONNECTED", `reconnect ended ${d.status} ${d.error}`);
+    return "CONNECTED with a new kmsuser password";
+  });
+
+  let booking = "";
+  await demo.step("Fast-forward a day: the follow-ups end", async () => {
+    await demo.tick("18h");
+    const outputs: Output[] = [];
+    for (const arn of [cleanFollowUp, orphanFollowUp]) {
+      const { d, output } = await demo.finish(arn);
+      check(d.status === "SUCCEEDED", `${d.name} ended ${d.status}: ${d.error}`);
+      outputs.push(output);
+    }
+    check(
+      outputs[0]?.result === "MATERIAL_DELETED",
+      `first follow-up: ${outputs[0]?.result}, expected MATERIAL_DELETED`,
+    );
+    check(
+      outputs[1]?.result === "ORPHAN_REGISTERED",
+      `second follow-up: ${outputs[1]?.result}, expected ORPHAN_REGISTERED`,
+    );
+    const alerts = await demo.alerts("OrphanedKeyMaterial");
+    check(alerts.length === 1, `expected one OrphanedKeyMaterial alert, saw ${alerts.length}`);
+    const [booked] = await demo.until(
+      async () => (await demo.list("orphanCleanup")).filter((e) => e.name?.startsWith(`cleanup-${storeId}-`)),
+      (l) => l.length > 0,
+      "cleanupStart to book the store's cleanup window",
+    );
+    booking = booked?.executionArn as string;
+    return `MATERIAL_DELETED and ORPHAN_REGISTERED; the OrphanedKeyMaterial alert booked ${booked?.name}`;
+  });
+
+  await demo.step("The cleanup window removes the orphan (orphan-cleanup)", async () => {
+    const labels = async () => (await tokenKeys(demo.account, clusterId)).map((k) => k.label);
+    // The key material's label is its KMS key's ARN.
+    const arnOf = (keyId: string) => arns.get(keyId) as string;
+    check((await labels()).includes(arnOf(orphaned)), "the orphaned key material should be in the cluster");
+    const before = await demo.seqNow();
+    await demo.tick("1d");
+    const { d, output } = await demo.finish(booking);
+    check(
+      d.status === "SUCCEEDED" && output.status === "SUCCEEDED",
+      `cleanup ended ${d.status} ${output.status ?? d.error}`,
+    );
+    check(
+      output.deleted === 1 && output.remaining === 0,
+      `cleanup deleted ${output.deleted}, ${output.remaining} remain`,
+    );
+    const left = await labels();
+    check(!left.includes(arnOf(orphaned)), "the orphaned key material is still in the cluster");
+    check(left.includes(arnOf(live)), "the live key's material is gone");
+    const disconnects = await demo.calls(before, "DisconnectCustomKeyStore", storeId);
+    const connects = await demo.calls(before, "ConnectCustomKeyStore", storeId);
+    check(disconnects === 1 && connects === 1, `${disconnects} disconnects and ${connects} connects, expected 1 and 1`);
+    check((await demo.connectionState(storeId)) === "CONNECTED", "the store is not CONNECTED after the window");
+    await demo.roundTrip(live);
+    return `1 orphan deleted, 0 remain; CloudTrail: ${disconnects} DisconnectCustomKeyStore, ${connects} ConnectCustomKeyStore; live key still works`;
+  });
+
+  await demo.step("Rotate kmsuser's password (connect-key-store, mode rotate)", async () => {
+    const { d, output } = await demo.finish(
+      await demo.start("connectKeyStore", "demo-rotate", { customKeyStoreId: storeId, mode: "rotate" }),
+    );
+    check(d.status === "SUCCEEDED" && output.connectionState === "CONNECTED", `rotation ended ${d.status} ${d.error}`);
+    await demo.roundTrip(live);
+    return "CONNECTED with a new password; the live key still works";
+  });
+
+  await demo.step("A connect by hand fails (INVALID_CREDENTIALS injected)", async () => {
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    await demo.tick("1m");
+    check((await demo.connectionState(storeId)) === "DISCONNECTED", "the store did not disconnect");
+    await demo.account.arm({
+      kind: "connect-error",
+      connectionErrorCode: "INVALID_CREDENTIALS",
+      customKeyStoreId: storeId,
+    });
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    const [watch] = await demo.until(
+      async () =>
+        (await demo.list("connectKeyStore")).filter(
+          (e) => e.name?.startsWith(`${storeId}-watch-`) && e.status === "RUNNING",
+        ),
+      (l) => l.length === 1,
+      "the connect watch to start",
+    );
+    const arn = watch?.executionArn as string;
+    const { d, output } = await demo.finish(arn);
+    check(d.status === "SUCCEEDED" && output.connectionState === "CONNECTED", `the watch ended ${d.status} ${d.error}`);
+    const remediated = (await demo.history(arn)).find(
+      (e) => e.type === "ChoiceStateEntered" && e.stateEnteredEventDetails?.name === "Remediate",
+    );
+    const code = JSON.parse(remediated?.stateEnteredEventDetails?.input ?? "{}")?.observed?.entry?.ConnectionErrorCode;
+    check(code === "INVALID_CREDENTIALS", `the watch remediated ${code ?? "nothing"}, expected INVALID_CREDENTIALS`);
+    await demo.roundTrip(live);
+    return `the watch ${watch?.name} saw FAILED/${code}, reset kmsuser and reconnected: CONNECTED`;
+  });
+
+  await demo.step("Every execution ended as it should", async () => {
+    let total = 0;
+    const failed: string[] = [];
+    for (const key of Object.keys(WORKFLOWS) as MachineKey[]) {
+      for (const e of await demo.list(key)) {
+        total += 1;
+        if (e.status !== "SUCCEEDED") failed.push(`${e.name} ${e.status}`);
+      }
+    }
+    check(failed.length === 0, `not SUCCEEDED: ${failed.join(", ")}`);
+    return `${total} executions, all SUCCEEDED`;
+  });
+}
+
+/** The `backingKeysDeletionStatus` of every DeleteKey record so far, in order. */
+async function deletionStatuses(demo: Demo): Promise<string[]> {
+  return (await demo.account.events())
+    .map((e) => e.event.detail)
+    .filter((d) => d?.eventName === "DeleteKey")
+    .map((d) => {
+      const raw = (d.additionalEventData as { backingKeysDeletionStatus?: string } | undefined)
+        ?.backingKeysDeletionStatus;
+      return (JSON.parse(raw ?? "[{}]") as { deletionStatus?: string }[])[0]?.deletionStatus ?? "none";
+    });
+}
+
+/** One line of an execution's output: what it ended with, never secret references' values (it holds none). */
+function summary(output: Output): string {
+  const parts: string[] = [];
+  if (output.result) parts.push(String(output.result));
+  if (output.status) parts.push(String(output.status));
+  if (output.connectionState) parts.push(String(output.connectionState));
+  if (Array.isArray(output.hsms)) parts.push(`${output.hsms.length} HSMs`);
+  if (typeof output.attempts === "number") parts.push(`${output.attempts} connect attempt(s)`);
+  if (typeof output.deleted === "number") parts.push(`deleted ${output.deleted}, remaining ${output.remaining}`);
+  if (typeof output.keyArn === "string") parts.push(`key ${short(output.keyArn.split("/").pop())}`);
+  return parts.join(", ") || "ok";
+}
+
+function printSummary(rows: Row[], executions: Map<string, number>): void {
+  const width = Math.max(...rows.map((r) => r.step.length), 4);
+  const rule = "".padEnd(width + 36, "─");
+  console.log(`\nSummary\n${rule}`);
+  console.log(`${"Step".padEnd(width)}  ${"Result".padEnd(6)}  ${"Simulated".padStart(10)}  ${"Real".padStart(8)}`);
+  for (const r of rows) {
+    const result = r.ok ? "OK" : "FAILED";
+    console.log(`${r.step.padEnd(width)}  ${result.padEnd(6)}  ${r.simulated.padStart(10)}  ${r.real.padStart(8)}`);
+    if (!r.ok) console.log(`  ${r.result}`);
+  }
+  console.log(rule);
+  const tally = [...executions].sort(([a], [b]) => a.localeCompare(b)).map(([what, n]) => `${n} ${what}`);
+  console.log(`Executions: ${tally.join(", ") || "none"}`);
+  const last = rows.at(-1);
+  const passed = rows.filter((r) => r.ok).length;
+  console.log(`${passed}/${rows.length} steps OK, ${last?.simulated} simulated in ${last?.real} real time.`);
+}
+
+const short = (id: string | undefined) => (id ?? "").slice(0, 8);
+const stamp = (t: { simulated: string; real: string }) =>
+  `[sim +${t.simulated.padEnd(7)}] [real ${t.real.padStart(6)}]`;
 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
