@@ -134,7 +134,7 @@ export class SoftHsm {
   generateKey(token: string, key: TokenKey): void {
     const session = this.session(token);
     if (this.find(session, key.id)) return;
-    session.generateKey(graphene.KeyGenMechanism.AES, {
+    const created = session.generateKey(graphene.KeyGenMechanism.AES, {
       class: graphene.ObjectClass.SECRET_KEY,
       keyType: graphene.KeyType.AES,
       valueLen: 32,
@@ -150,6 +150,7 @@ export class SoftHsm {
       wrap: false,
       unwrap: false,
     });
+    this.index(session).set(key.id, created.toType<graphene.SecretKey>());
   }
 
   listKeys(token: string): TokenKey[] {
@@ -234,7 +235,7 @@ export class SoftHsm {
     const backupKey = this.mustFind(session, "backup");
     for (const key of keys) {
       if (this.find(session, key.id)) continue;
-      session.unwrapKey({ name: "AES_KEY_WRAP_PAD", params: null }, backupKey, Buffer.from(key.wrapped, "base64"), {
+      const restored = session.unwrapKey({ name: "AES_KEY_WRAP_PAD", params: null }, backupKey, Buffer.from(key.wrapped, "base64"), {
         class: graphene.ObjectClass.SECRET_KEY,
         keyType: graphene.KeyType.AES,
         token: true,
@@ -246,6 +247,7 @@ export class SoftHsm {
         sensitive: true,
         extractable: true,
       });
+      this.index(session).set(key.id, restored.toType<graphene.SecretKey>());
     }
   }
 
@@ -280,18 +282,26 @@ export class SoftHsm {
     return session;
   }
 
-  private find(session: graphene.Session, id: string): graphene.SecretKey | undefined {
-    let cache = this.handles.get(session);
-    if (!cache) {
-      cache = new Map();
-      this.handles.set(session, cache);
+  /**
+   * Every secret key of the session's token by id, built with one walk on first use and kept complete by this
+   * class's own writes (generate, import, delete): a miss is an answer, not a search, so CreateKey stays O(1) in a
+   * token holding tens of thousands of keys.
+   */
+  private index(session: graphene.Session): Map<string, graphene.SecretKey> {
+    const existing = this.handles.get(session);
+    if (existing) return existing;
+    const index = new Map<string, graphene.SecretKey>();
+    const found = session.find({ class: graphene.ObjectClass.SECRET_KEY });
+    for (let i = 0; i < found.length; i++) {
+      const key = found.items(i).toType<graphene.SecretKey>();
+      index.set(key.id.toString("utf8"), key);
     }
-    const cached = cache.get(id);
-    if (cached) return cached;
-    const found = session.find({ class: graphene.ObjectClass.SECRET_KEY, id: Buffer.from(id, "utf8") });
-    const key = found.length > 0 ? found.items(0).toType<graphene.SecretKey>() : undefined;
-    if (key) cache.set(id, key);
-    return key;
+    this.handles.set(session, index);
+    return index;
+  }
+
+  private find(session: graphene.Session, id: string): graphene.SecretKey | undefined {
+    return this.index(session).get(id);
   }
 
   private mustFind(session: graphene.Session, id: string): graphene.SecretKey {
