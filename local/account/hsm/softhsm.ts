@@ -235,18 +235,23 @@ export class SoftHsm {
     const backupKey = this.mustFind(session, "backup");
     for (const key of keys) {
       if (this.find(session, key.id)) continue;
-      const restored = session.unwrapKey({ name: "AES_KEY_WRAP_PAD", params: null }, backupKey, Buffer.from(key.wrapped, "base64"), {
-        class: graphene.ObjectClass.SECRET_KEY,
-        keyType: graphene.KeyType.AES,
-        token: true,
-        private: true,
-        label: key.label,
-        id: Buffer.from(key.id, "utf8"),
-        encrypt: true,
-        decrypt: true,
-        sensitive: true,
-        extractable: true,
-      });
+      const restored = session.unwrapKey(
+        { name: "AES_KEY_WRAP_PAD", params: null },
+        backupKey,
+        Buffer.from(key.wrapped, "base64"),
+        {
+          class: graphene.ObjectClass.SECRET_KEY,
+          keyType: graphene.KeyType.AES,
+          token: true,
+          private: true,
+          label: key.label,
+          id: Buffer.from(key.id, "utf8"),
+          encrypt: true,
+          decrypt: true,
+          sensitive: true,
+          extractable: true,
+        },
+      );
       this.index(session).set(key.id, restored.toType<graphene.SecretKey>());
     }
   }
