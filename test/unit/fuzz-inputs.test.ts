@@ -40,6 +40,7 @@ import { provisionEnsureHsms } from "../../functions/provision-ensure-hsms";
 import { provisionEnsureKmsuser } from "../../functions/provision-ensure-kmsuser";
 import { provisionPlan } from "../../functions/provision-plan";
 import { provisionSignCsr } from "../../functions/provision-sign-csr";
+import { run as runCli } from "../../src/cli/main";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { WORKFLOWS } from "../../src/workflows";
 
@@ -440,6 +441,46 @@ describe("input fuzzing: every workflow input schema rejects malformed input nam
     "orphan-cleanup": ["dryRun", "maxDeletes"],
     "provision-key-store": ["ca"],
   };
+
+  it.each(Object.keys(WORKFLOWS))(
+    "returns exit 2 and starts nothing when the CLI starts %s with malformed input",
+    async (name) => {
+      const c: Case = {
+        fn: () => undefined,
+        valid: valid[name as keyof typeof WORKFLOWS],
+        optional: optional[name] ?? [],
+      };
+      // With the valid input the same command gets past validation to the account, which is not there (exit 1,
+      // not 2): exit 2 below is the input's doing.
+      let refused = "";
+      const ok = await runCli(
+        ["--endpoint", "http://127.0.0.1:9", "start", name, "--input", JSON.stringify(c.valid), "--no-follow"],
+        { stdout: { write: () => true }, stderr: { write: (t: string) => (refused += t) } } as never,
+      );
+      expect({ ok, refused }).toEqual({ ok: 1, refused: expect.stringContaining("is not running") });
+      await fc.assert(
+        fc.asyncProperty(mutations(c), async (m) => {
+          for (const mock of mocks) mock.reset();
+          let stderr = "";
+          const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) } };
+          const args = [
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "start",
+            name,
+            "--input",
+            JSON.stringify(m.event),
+            "--no-follow",
+          ];
+          const code = await runCli(args, io as never);
+          expect({ what: m.what, code }).toEqual({ what: m.what, code: 2 });
+          expect(stderr).toMatch(/\S/);
+          expect(mutatingCalls()).toEqual([]);
+        }),
+        { numRuns: 15, seed: 8 },
+      );
+    },
+  );
 
   it.each(Object.keys(WORKFLOWS))(
     "returns InvalidInputError naming the field when %s gets malformed input",
