@@ -1,15 +1,23 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import * as z from "zod";
 import { prepareCleanup } from "../src/cleanup/steps";
 import { cleanupDeps } from "../src/cleanup/wiring";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
+import { ExecutionArnSchema, parseOrThrow, StateMachineArnSchema } from "../src/validation";
 
-type PrepareEvent = { input: unknown; executionArn: string; stateMachineArn: string; windowOpened?: boolean };
+const PrepareStepSchema = z.object({
+  input: z.unknown(),
+  executionArn: ExecutionArnSchema,
+  stateMachineArn: StateMachineArnSchema,
+  windowOpened: z.boolean().optional(),
+});
 
 /** orphan-cleanup step 1: checks the input and the key store; one window per store, none beside a connect. */
-export const cleanupPrepare = (event: PrepareEvent) =>
-  prepareCleanup(
+export const cleanupPrepare = (raw: unknown) => {
+  const event = parseOrThrow(PrepareStepSchema, raw);
+  return prepareCleanup(
     {
       ...cleanupDeps(),
       connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),
@@ -20,5 +28,6 @@ export const cleanupPrepare = (event: PrepareEvent) =>
     { executionArn: event.executionArn, stateMachineArn: event.stateMachineArn },
     { windowOpened: event.windowOpened === true },
   );
+};
 
 export const handler = middy(cleanupPrepare).use(injectLambdaContext(logger));

@@ -1,16 +1,32 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import * as z from "zod";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import type { PreparedCleanup, ScanResult } from "../src/cleanup/model";
 import { requestApproval } from "../src/cleanup/steps";
 import { config } from "../src/config";
+import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
+import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
+
+/** Only the fields the announcement reads; the rest of the execution state passes untouched. */
+const RequestApprovalStepSchema = z.object({
+  store: z.object({
+    customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
+    clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
+    executionName: ExecutionNameSchema,
+    approvalTimeoutSeconds: z.number().int().min(60).max(604_800),
+  }),
+  scan: z.object({ openOrphans: z.number().int().min(0), storeKeys: z.number().int().min(0) }),
+});
 
 /** orphan-cleanup: announces the window waiting for approval (the task token stays in the execution). */
-export const cleanupRequestApproval = (event: { taskToken: string; store: PreparedCleanup; scan: ScanResult }) =>
-  requestApproval(
+export const cleanupRequestApproval = (event: unknown) => {
+  const { store, scan } = parseOrThrow(RequestApprovalStepSchema, event);
+  return requestApproval(
     { events: eventbridge, alertBusName: config.ALERT_BUS_NAME },
-    { store: event.store, scan: event.scan },
+    { store: store as PreparedCleanup, scan: scan as ScanResult },
   );
+};
 
 export const handler = middy(cleanupRequestApproval).use(injectLambdaContext(logger));

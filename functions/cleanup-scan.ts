@@ -5,11 +5,11 @@ import { scanKeyStore } from "../src/cleanup/scan";
 import { cleanupDeps } from "../src/cleanup/wiring";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { parseOrThrow } from "../src/validation";
+import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
 
 const ScanStepSchema = z.object({
   customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
-  snapshotId: z.string().min(1).max(80),
+  snapshotId: ExecutionNameSchema,
   dryRun: z.boolean(),
   discover: z.boolean(),
 });

@@ -5,16 +5,16 @@ import { type SweepInput, sweepOrphans } from "../src/cleanup/sweep";
 import { cleanupDeps } from "../src/cleanup/wiring";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { parseOrThrow } from "../src/validation";
+import { ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
 
 const SweepStepSchema = z.object({
   customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
   clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
-  kmsuserSecretId: z.string().min(1),
-  versionId: z.string().min(32).max(64),
+  kmsuserSecretId: SecretIdSchema,
+  versionId: VersionIdSchema,
   snapshot: z.object({ id: z.string().min(1), chunks: z.number().int().min(1) }),
   maxDeletes: z.number().int().min(1).max(5_000),
-  executionName: z.string().min(1).max(80),
+  executionName: ExecutionNameSchema,
 });
 
 /** orphan-cleanup, in the window: deletes orphaned key material as kmsuser, each deletion re-checked with KMS. */

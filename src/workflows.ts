@@ -10,11 +10,11 @@ import { ProvisionInputSchema } from "./provision/model";
  * key each runs and the schema its input must pass before anything starts.
  */
 export const WORKFLOWS = {
-  "describe-key-store": { stateMachine: "describeKeyStore", input: KeyStoreRefSchema },
+  "describe-key-store": { stateMachine: "describeKeyStore", input: KeyStoreRefSchema.strict() },
   // --- connect-key-store (issue 5) ---
   "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
   // --- deletion-follow-up (issue 4) ---
-  "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema },
+  "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema.strict() },
   // --- orphan-cleanup (issue 6) ---
   "orphan-cleanup": { stateMachine: "orphanCleanup", input: CleanupInputSchema },
   // --- provision-key-store (issue 7) ---

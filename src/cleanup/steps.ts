@@ -5,8 +5,9 @@ import { type Alert, publishAlert } from "../alerts";
 import { AdminSecretNotFoundError } from "../connect/errors";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";
 import { cloudHsmStore, runningFor } from "../connect/steps";
+import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { listOpenOrphans } from "../orphans";
-import { parseOrThrow } from "../validation";
+import { ExecutionNameSchema, parseOrThrow } from "../validation";
 import type { CleanupDeps } from "./deps";
 import { CleanupAlreadyRunningError, ConnectInProgressError } from "./errors";
 import { CleanupInputSchema, type PreparedCleanup, REPORT_LIMIT, type ScanResult } from "./model";
@@ -111,9 +112,9 @@ const ErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().o
 /** The whole execution state at the end of a window; only these fields are read. */
 const FinishInputSchema = z.object({
   store: z.object({
-    customKeyStoreId: z.string(),
-    clusterId: z.string(),
-    executionName: z.string(),
+    customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
+    clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
+    executionName: ExecutionNameSchema,
     reconnect: z.boolean(),
   }),
   outcome: z.enum(["completed", "failed", "reconnect-failed"]),

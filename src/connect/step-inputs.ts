@@ -1,16 +1,23 @@
 import * as z from "zod";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import {
+  ExecutionArnSchema,
+  ExecutionNameSchema,
+  SecretIdSchema,
+  StateMachineArnSchema,
+  VersionIdSchema,
+} from "../validation";
 
 /** Inputs of the connect-key-store step functions, as the ASL passes them: ids and secret references only. */
 const id = z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0");
 const clusterId = z.string().regex(/^cluster-[2-7a-zA-Z]{11,16}$/, "clusterId must look like cluster-abcdefghijk");
-const secretId = z.string().min(1).max(2048);
-const versionId = z.string().min(32).max(64);
+const secretId = SecretIdSchema;
+const versionId = VersionIdSchema;
 
 export const PrepareStepSchema = z.object({
   input: z.unknown(),
-  executionArn: z.string().min(1).optional(),
-  stateMachineArn: z.string().min(1).optional(),
+  executionArn: ExecutionArnSchema.optional(),
+  stateMachineArn: StateMachineArnSchema.optional(),
 });
 export const StageStepSchema = z.object({ kmsuserSecretId: secretId, versionId });
 export const SetPasswordStepSchema = StageStepSchema.extend({ clusterId, adminSecretId: secretId });
@@ -18,11 +25,11 @@ export const TellKmsStepSchema = StageStepSchema.extend({ customKeyStoreId: id }
 export const LogoutStepSchema = z.object({ clusterId, kmsuserSecretId: secretId });
 export const AddHsmStepSchema = z.object({ clusterId });
 export const HsmStateStepSchema = z.object({ clusterId, hsmId: z.string().regex(/^hsm-[2-7a-zA-Z]{11,16}$/) });
-export const MarkRotatedStepSchema = z.object({ kmsuserSecretId: secretId, executionName: z.string().min(1).max(80) });
+export const MarkRotatedStepSchema = z.object({ kmsuserSecretId: secretId, executionName: ExecutionNameSchema });
 export const AlertStepSchema = z.object({
   customKeyStoreId: id,
   clusterId: clusterId.optional(),
   failure: z.string().min(1),
   action: z.string().min(1),
-  executionName: z.string().optional(),
+  executionName: ExecutionNameSchema.optional(),
 });

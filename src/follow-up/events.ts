@@ -11,8 +11,8 @@ export const DELETE_KEY = "DeleteKey";
 
 export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-z-]+)$/;
-const CKS_ID = /^cks-[a-z0-9]{1,60}$/;
-const CLUSTER_ID = /^cluster-[a-z0-9]+$/;
+export const CKS_ID = /^cks-[a-z0-9]{1,60}$/;
+export const CLUSTER_ID = /^cluster-[a-z0-9]+$/;
 
 const keyArn = z.string().regex(KEY_ARN, "must be a KMS key ARN");
 

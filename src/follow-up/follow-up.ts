@@ -20,10 +20,12 @@ import {
   recordDeleteKeyStatus,
   registerOrphan,
 } from "../orphans";
-import { InvalidInputError, parseOrThrow } from "../validation";
+import { ExecutionNameSchema, InvalidInputError, parseOrThrow } from "../validation";
 import {
   CANCEL_KEY_DELETION,
   CancelKeyDeletionEventSchema,
+  CKS_ID,
+  CLUSTER_ID,
   CMK_DELETION,
   CmkDeletionEventSchema,
   DELETE_KEY,
@@ -304,13 +306,13 @@ export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort
 const CheckInputSchema = z.object({
   record: z.object({
     keyArn: z.string().regex(KEY_ARN, "must be a KMS key ARN"),
-    customKeyStoreId: z.string().min(1),
-    clusterId: z.string().optional(),
+    customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0"),
+    clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
     backingKeyId: z.string().optional(),
     deletionDate: z.string(),
     keyCreatedAt: z.string().optional(),
   }),
-  executionName: z.string().min(1, "must name the follow-up execution"),
+  executionName: ExecutionNameSchema,
   acceptUnverified: z.boolean().optional(),
 });
 
@@ -402,10 +404,10 @@ async function backupsHoldingKey(deps: CheckDeps, clusterId: string, keyCreatedA
 
 const AlertInputSchema = z.object({
   type: z.enum(["OrphanedKeyMaterial", "FollowUpFailed"]),
-  executionName: z.string().min(1),
+  executionName: ExecutionNameSchema,
   keyArn: z.string().regex(KEY_ARN, "must be a KMS key ARN"),
-  customKeyStoreId: z.string().optional(),
-  clusterId: z.string().optional(),
+  customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0").optional(),
+  clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
   backingKeyId: z.string().optional(),
   deletionStatus: z.string().optional(),
   backupsHoldingMaterial: z.number().int().optional(),

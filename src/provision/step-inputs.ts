@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { ExecutionArnSchema, SecretIdSchema, StateMachineArnSchema } from "../validation";
 import { CLUSTER_ID, HSM_TYPES, KeyStoreNameSchema, SUBNET_ID } from "./model";
 
 /** Inputs of the provision-key-store step functions, as the ASL passes them: ids, certificates and references. */
@@ -7,8 +8,8 @@ const pem = z.string().min(1).max(20000);
 
 export const PlanStepSchema = z.object({
   input: z.unknown(),
-  executionArn: z.string().min(1).optional(),
-  stateMachineArn: z.string().min(1).optional(),
+  executionArn: ExecutionArnSchema.optional(),
+  stateMachineArn: StateMachineArnSchema.optional(),
 });
 export const EnsureClusterStepSchema = z.object({
   keyStoreName: KeyStoreNameSchema,
@@ -25,7 +26,7 @@ export const EnsureHsmsStepSchema = z.object({
 export const SignStepSchema = z.object({
   clusterId,
   caMode: z.enum(["managed", "secret"]),
-  caSecretId: z.string().min(1).max(2048).nullish(),
+  caSecretId: SecretIdSchema.nullish(),
 });
 export const AcceptStepSchema = z.object({ clusterId, signedCert: pem, trustAnchor: pem });
 export const ClusterStepSchema = z.object({ clusterId });
@@ -33,5 +34,5 @@ export const CreateKeyStoreStepSchema = z.object({
   keyStoreName: KeyStoreNameSchema,
   clusterId,
   caMode: z.enum(["managed", "secret", "external"]),
-  caSecretId: z.string().min(1).max(2048).nullish(),
+  caSecretId: SecretIdSchema.nullish(),
 });
