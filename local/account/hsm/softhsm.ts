@@ -40,6 +40,7 @@ export class SoftHsm {
    * call would cost O(keys). Handles stay valid while the session is open, and only this class destroys objects.
    */
   private readonly handles = new WeakMap<graphene.Session, Map<string, graphene.SecretKey>>();
+  private readonly labels = new Map<string, Map<string, string>>();
   private readonly secrets: Secrets;
   private readonly dir: string;
 
@@ -84,6 +85,7 @@ export class SoftHsm {
   close(): void {
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    this.labels.clear();
     this.module?.finalize();
     this.module = undefined;
     openIn = undefined;
@@ -151,19 +153,25 @@ export class SoftHsm {
       unwrap: false,
     });
     this.index(session).set(key.id, created.toType<graphene.SecretKey>());
+    this.labels.get(token)?.set(key.id, key.label);
   }
 
+  /** The backing keys (id and label) of a token, read once and then kept by this class's own writes. */
   listKeys(token: string): TokenKey[] {
-    const session = this.session(token);
-    const found = session.find({ class: graphene.ObjectClass.SECRET_KEY });
-    const keys: TokenKey[] = [];
-    for (let i = 0; i < found.length; i++) {
-      const obj = found.items(i).toType<graphene.SecretKey>();
-      const id = obj.id.toString("utf8");
-      if (id === "backup") continue;
-      keys.push({ label: obj.label, id });
-    }
-    return keys;
+    return [...this.labelsOf(token)].map(([id, label]) => ({ label, id }));
+  }
+
+  /**
+   * Labels by id per token: reading CKA_LABEL from every object costs a PKCS#11 call per key, and `key list` pages
+   * through a full token (16,666 keys for hsm2m.medium) page by page.
+   */
+  private labelsOf(token: string): Map<string, string> {
+    const known = this.labels.get(token);
+    if (known) return known;
+    const labels = new Map<string, string>();
+    for (const [id, obj] of this.index(this.session(token))) if (id !== "backup") labels.set(id, obj.label);
+    this.labels.set(token, labels);
+    return labels;
   }
 
   hasKey(token: string, id: string): boolean {
@@ -173,6 +181,7 @@ export class SoftHsm {
   /** Rewrites a key's label (CKA_LABEL is modifiable, as on CloudHSM): models an operator relabelling material. */
   setLabel(token: string, id: string, label: string): void {
     this.mustFind(this.session(token), id).label = label;
+    this.labels.get(token)?.set(id, label);
   }
 
   /** Destroys the key object; returns false when there was none. */
@@ -182,6 +191,7 @@ export class SoftHsm {
     if (!obj) return false;
     obj.destroy();
     this.handles.get(session)?.delete(id);
+    this.labels.get(token)?.delete(id);
     return true;
   }
 
@@ -253,6 +263,7 @@ export class SoftHsm {
         },
       );
       this.index(session).set(key.id, restored.toType<graphene.SecretKey>());
+      this.labels.get(token)?.set(key.id, key.label);
     }
   }
 
