@@ -133,6 +133,12 @@ describe("provision-key-store workflow on the local account", () => {
     throw new Error(`execution ${executionArn} did not finish`);
   }
 
+  /** No invocation of any function in flight: task timeouts run on the simulated clock (a busy machine is slow). */
+  async function noLambdaRunning(): Promise<boolean> {
+    const { invocations } = await account.control<{ invocations: { status: string }[] }>("GET", "/_local/invocations");
+    return !invocations.some((inv) => inv.status === "running");
+  }
+
   async function advanceWhenIdle() {
     const lasts: string[] = [];
     for (const machine of [PROVISION, CONNECT]) {
@@ -148,7 +154,8 @@ describe("provision-key-store workflow on the local account", () => {
     }
     if (
       !lasts.some((t) => IN_FLIGHT.has(t)) &&
-      lasts.some((t) => t === "WaitStateEntered" || /Failed$|TimedOut$/.test(t))
+      lasts.some((t) => t === "WaitStateEntered" || /Failed$|TimedOut$/.test(t)) &&
+      (await noLambdaRunning())
     ) {
       await account.advance("2m");
     }
