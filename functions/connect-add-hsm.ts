@@ -1,12 +1,12 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { addHsm } from "../src/connect/hsms";
 import { AddHsmStepSchema } from "../src/connect/step-inputs";
-import { addHsm } from "../src/connect/steps";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 
 /** INSUFFICIENT_CLOUDHSM_HSMS: adds an HSM in an Availability Zone that lacks one. */
-export const connectAddHsm = (event: unknown) => addHsm(connectDeps, parseOrThrow(AddHsmStepSchema, event));
+export const connectAddHsm = (event: unknown) => addHsm({ cloudhsm }, parseOrThrow(AddHsmStepSchema, event));
 
 export const handler = middy(connectAddHsm).use(injectLambdaContext(logger));

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { hsm } from "../src/adapters/hsm";
 import { LogoutStepSchema } from "../src/connect/step-inputs";
 import { logoutKmsuser } from "../src/connect/steps";
 import { logger } from "../src/observability";
@@ -8,6 +9,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** USER_LOGGED_IN: logs kmsuser out with a password this product set. */
 export const connectLogoutKmsuser = (event: unknown) =>
-  logoutKmsuser(connectDeps, parseOrThrow(LogoutStepSchema, event));
+  logoutKmsuser({ secrets: secretsStore, hsm }, parseOrThrow(LogoutStepSchema, event));
 
 export const handler = middy(connectLogoutKmsuser).use(injectLambdaContext(logger));

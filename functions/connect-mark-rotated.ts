@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { secretsStore } from "../src/adapters/clients/secrets";
 import { MarkRotatedStepSchema } from "../src/connect/step-inputs";
 import { markRotatedByKms } from "../src/connect/steps";
 import { logger } from "../src/observability";
@@ -8,6 +8,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** After CONNECTED: records that KMS rotated the stored kmsuser password away. */
 export const connectMarkRotated = (event: unknown) =>
-  markRotatedByKms(connectDeps, parseOrThrow(MarkRotatedStepSchema, event));
+  markRotatedByKms({ secrets: secretsStore, now: () => new Date() }, parseOrThrow(MarkRotatedStepSchema, event));
 
 export const handler = middy(connectMarkRotated).use(injectLambdaContext(logger));

@@ -1,8 +1,10 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { kms } from "../src/adapters/clients/kms";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { sfn } from "../src/adapters/clients/sfn";
+import { prepareConnect } from "../src/connect/prepare";
 import { PrepareStepSchema } from "../src/connect/step-inputs";
-import { prepareConnect } from "../src/connect/steps";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 
@@ -10,7 +12,7 @@ import { parseOrThrow } from "../src/validation";
 export const connectPrepare = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PrepareStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
-  return prepareConnect(connectDeps, input, self);
+  return prepareConnect({ kms, sfn, secrets: secretsStore }, input, self);
 };
 
 export const handler = middy(connectPrepare).use(injectLambdaContext(logger));

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { hsm } from "../src/adapters/hsm";
 import { SetPasswordStepSchema } from "../src/connect/step-inputs";
 import { setKmsuserPassword } from "../src/connect/steps";
 import { logger } from "../src/observability";
@@ -8,6 +9,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** Sets the pending password on kmsuser as admin, creating kmsuser when missing. */
 export const connectSetPassword = (event: unknown) =>
-  setKmsuserPassword(connectDeps, parseOrThrow(SetPasswordStepSchema, event));
+  setKmsuserPassword({ secrets: secretsStore, hsm }, parseOrThrow(SetPasswordStepSchema, event));
 
 export const handler = middy(connectSetPassword).use(injectLambdaContext(logger));

@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { connectDeps } from "../src/connect/deps";
+import { secretsStore } from "../src/adapters/clients/secrets";
 import { StageStepSchema } from "../src/connect/step-inputs";
 import { stagePassword } from "../src/connect/steps";
 import { logger } from "../src/observability";
@@ -8,6 +8,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** Stores a fresh kmsuser password as the secret's AWSPENDING version (idempotent per versionId). */
 export const connectStagePassword = (event: unknown) =>
-  stagePassword(connectDeps, parseOrThrow(StageStepSchema, event));
+  stagePassword({ secrets: secretsStore }, parseOrThrow(StageStepSchema, event));
 
 export const handler = middy(connectStagePassword).use(injectLambdaContext(logger));

@@ -1,7 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
-import { describeKeyStore as describe, KeyStoreRefSchema } from "../src/key-stores";
+import { describeKeyStore as describe } from "../src/key-store-lookups";
+import { KeyStoreRefSchema } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 

@@ -1,27 +1,41 @@
 /**
- * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, alarm, log retention, tracing or
+ * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, alarm, log retention, tracing or
  * bundle size violation in .serverless/, listing each one. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import {
   bundleSizes,
   checkBundleSizes,
   checkIam,
   checkObservability,
   checkOwnRoles,
+  checkSdkClients,
   checkSdkIntegrations,
   MAX_ZIP_BYTES,
   type Template,
 } from "./package-checks";
+import { readZipEntry } from "./zip";
 
 const dir = resolve(process.argv[2] ?? join(__dirname, "..", ".serverless"));
 const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")) as Template;
 const sizes = bundleSizes(dir);
+/** Each function's handler source, read from its zip. */
+const bundles = new Map<string, string>();
+for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+  if (resource.Type !== "AWS::Lambda::Function") continue;
+  const p = resource.Properties as { Handler: string; Code: { S3Key: string } };
+  const source = readZipEntry(
+    join(dir, basename(p.Code.S3Key)),
+    `${p.Handler.slice(0, p.Handler.lastIndexOf("."))}.js`,
+  );
+  if (source !== undefined) bundles.set(id, source);
+}
 const problems = [
   ...checkIam(template),
   ...checkOwnRoles(template),
   ...checkSdkIntegrations(template),
+  ...checkSdkClients(template, bundles),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -31,6 +45,6 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, own roles, alarms, log retention, tracing; ${sizes.length} zips, ` +
+  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -169,7 +169,6 @@ export function checkIam(template: Template, allowed: AllowedWildcard[] = ALLOWE
   return problems;
 }
 
-/** Every function has a role of its own (never the shared provider role, never another function's). */
 /** The IAM prefix of each `aws-sdk:<service>` integration the workflows use. */
 const SDK_IAM_PREFIX: Record<string, string> = {
   kms: "kms",
@@ -213,6 +212,7 @@ export function checkSdkIntegrations(template: Template): string[] {
   return problems;
 }
 
+/** Every function has a role of its own (never the shared provider role, never another function's). */
 export function checkOwnRoles(template: Template): string[] {
   const problems: string[] = [];
   const holders = new Map<string, string>();
@@ -223,6 +223,64 @@ export function checkOwnRoles(template: Template): string[] {
       problems.push(`${id}: uses the shared provider role (no iamRoleStatements)`);
     else if (holders.has(role)) problems.push(`${id}: shares role ${role} with ${holders.get(role)}`);
     else holders.set(role, id);
+  }
+  return problems;
+}
+
+/** The IAM prefix of the service of each AWS SDK package a function may load. */
+const SDK_PACKAGE_IAM_PREFIX: Record<string, string> = {
+  "client-kms": "kms",
+  "client-cloudhsm-v2": "cloudhsm",
+  "client-secrets-manager": "secretsmanager",
+  "client-sfn": "states",
+  "client-eventbridge": "events",
+  "client-dynamodb": "dynamodb",
+  "lib-dynamodb": "dynamodb",
+};
+
+/** The `@aws-sdk/*` packages a bundle requires when it loads (Lambda's runtime provides them; each costs time). */
+export function sdkPackagesRequired(bundle: string): string[] {
+  return [...new Set([...bundle.matchAll(/require\("@aws-sdk\/([a-z0-9-]+)"\)/g)].map((m) => m[1] ?? ""))].sort();
+}
+
+/** The allowed actions of a role of the template. */
+function roleActions(template: Template, roleId: string): string[] {
+  const role = asRecord(template.Resources?.[roleId]?.Properties);
+  return asArray(role.Policies).flatMap((policy) =>
+    asArray(asRecord(asRecord(policy).PolicyDocument).Statement)
+      .map(asRecord)
+      .filter((st) => st.Effect === "Allow")
+      .flatMap((st) => asArray(st.Action).map(String)),
+  );
+}
+
+/**
+ * Each function loads the AWS SDK clients of exactly the services its role allows. A client it loads but may not
+ * call costs every cold start for nothing (or its role lacks a permission); a service its role allows that no loaded
+ * client calls is a permission nobody uses. `bundles` maps a function's logical id to its handler's bundled source.
+ */
+export function checkSdkClients(template: Template, bundles: Map<string, string>): string[] {
+  const problems: string[] = [];
+  const sdkServices = new Set(Object.values(SDK_PACKAGE_IAM_PREFIX));
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    const name = `function:${keyOf(p.FunctionName) ?? id}`;
+    const bundle = bundles.get(id);
+    if (bundle === undefined) {
+      problems.push(`${name}: its handler's bundle was not found`);
+      continue;
+    }
+    const loaded = sdkPackagesRequired(bundle);
+    const allowed = new Set(roleActions(template, getAttRole(p.Role) ?? "").map((a) => a.split(":")[0] ?? ""));
+    for (const pkg of loaded) {
+      const service = SDK_PACKAGE_IAM_PREFIX[pkg];
+      if (!service) problems.push(`${name}: loads @aws-sdk/${pkg}, which no check knows`);
+      else if (!allowed.has(service))
+        problems.push(`${name}: loads @aws-sdk/${pkg} but its role allows no ${service}: action`);
+    }
+    const served = new Set(loaded.map((pkg) => SDK_PACKAGE_IAM_PREFIX[pkg]));
+    for (const service of [...allowed].filter((s) => sdkServices.has(s) && !served.has(s))) {
+      problems.push(`${name}: its role allows ${service}: actions but it loads no client for ${service}`);
+    }
   }
   return problems;
 }

@@ -8,6 +8,8 @@ import * as z from "zod";
 const ConfigSchema = z.object({
   AWS_REGION: z.string().min(1, "AWS_REGION must be set"),
   POWERTOOLS_SERVICE_NAME: z.string().default("keystore-autopilot"),
+  /** X-Ray subsegments for every SDK call (deploy param sdkTracing); off, the X-Ray SDK is never loaded. */
+  SDK_TRACING: z.enum(["true", "false"]).default("false"),
   /** Where alert events go (EventBridge bus name or ARN). */
   ALERT_BUS_NAME: z.string().default("default"),
   // --- connect-key-store (issue 5) ---

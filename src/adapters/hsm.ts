@@ -1,10 +1,8 @@
 import { config } from "../config";
-import { secrets as secretsClient } from "./clients/secrets";
 import { CloudHsmCli, cliPathFor, processRunner } from "./cloudhsm-cli";
-import { SecretsManagerStore } from "./secrets-store";
 
 /**
- * The Hsm port's one adapter and the secrets store, made once per container (STYLE.md §4) for every workflow's
+ * The Hsm port's one adapter, made once per container (STYLE.md §4) for every workflow's
  * steps: the CloudHSM CLI from the Lambda layer in AWS, local/bin/cloudhsm-cli on the local account.
  */
 export const hsm = new CloudHsmCli(
@@ -13,5 +11,3 @@ export const hsm = new CloudHsmCli(
     ...(config.LOCAL_ACCOUNT_ENDPOINT ? { localAccountEndpoint: config.LOCAL_ACCOUNT_ENDPOINT } : {}),
   }),
 );
-
-export const secretsStore = new SecretsManagerStore(secretsClient);

@@ -1,5 +1,5 @@
 import type { EventsPort } from "../alerts";
-import type { KmsPort } from "../key-stores";
+import type { KmsPort } from "../key-store-lookups";
 import type { DocumentPort } from "../orphans";
 import type { Hsm } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";

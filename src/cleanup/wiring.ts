@@ -2,8 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { dynamodb } from "../adapters/clients/dynamodb";
 import { eventbridge } from "../adapters/clients/eventbridge";
 import { kms } from "../adapters/clients/kms";
+import { secretsStore } from "../adapters/clients/secrets";
 import { sfn } from "../adapters/clients/sfn";
-import { hsm, secretsStore } from "../adapters/hsm";
+import { hsm } from "../adapters/hsm";
 import { config, required } from "../config";
 import type { CleanupDeps } from "./deps";
 

@@ -1,9 +1,9 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod";
-import type { KmsPort } from "../key-stores";
-import { CUSTOM_KEY_STORE_ID, cloudHsmKeyStoreIds } from "../key-stores";
+import { runningFor } from "../executions";
+import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
+import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { InvalidInputError, parseOrThrow } from "../validation";
-import { runningFor } from "./steps";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
 export const SCHEDULE_DETAIL_TYPE = "Scheduled Event";

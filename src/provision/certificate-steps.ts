@@ -1,5 +1,5 @@
 /** The certificate steps of provision-key-store: only provisionSignCsr and provisionAcceptCertificates load them. */
-import { tokenFor } from "../connect/steps";
+import { tokenFor } from "../tokens";
 import { InvalidInputError } from "../validation";
 import { type CaMaterial, checkCertificates, createCa, signCsr } from "./certificates";
 import { caSecretFor, type SignedCertificates, trustAnchorSecretFor } from "./model";

@@ -1,10 +1,10 @@
 import { type CloudHSMV2Client, type Cluster, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { tokenFor } from "../connect/steps";
-import type { KmsPort } from "../key-stores";
+import type { KmsPort } from "../key-store-lookups";
 import type { Hsm } from "../ports/hsm";
 import { SecretMalformedError, type SecretsStore } from "../ports/secrets";
+import { tokenFor } from "../tokens";
 import type { CaMaterial } from "./certificates";
 import { CaSecretInvalidError, ClusterNotFoundError, ClusterUnusableError } from "./errors";
 import { KEY_STORE_TAG } from "./model";

@@ -3,9 +3,9 @@ import { CreateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";
 import { generatePassword } from "../connect/password";
-import { tokenFor } from "../connect/steps";
 import type { HsmCredential } from "../ports/hsm";
 import { SecretMalformedError } from "../ports/secrets";
+import { tokenFor } from "../tokens";
 import { InvalidInputError, parseOrThrow } from "../validation";
 import {
   AdminPasswordUnknownError,

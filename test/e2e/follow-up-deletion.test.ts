@@ -205,6 +205,19 @@ describe("deletion follow-up on the local runtime", () => {
       "detail-type": "AWS API Call via CloudTrail",
       detail: cancel,
     });
+    // Deliveries run concurrently: the Cancel must have been handled (finding nothing to stop) before the Schedule
+    // arrives, or it would rightly stop the new execution (ABORTED) instead.
+    await eventually(
+      invocations,
+      (l) =>
+        l.some(
+          (i) =>
+            JSON.stringify(i.event).includes(`"CancelKeyDeletion"`) &&
+            JSON.stringify(i.event).includes(keyId) &&
+            i.status === "succeeded",
+        ),
+      "the Cancel event to be handled",
+    );
     const schedule = scheduleWith(keyArn, storeId, clusterId);
 
     await account.control("POST", "/_local/events", schedule);

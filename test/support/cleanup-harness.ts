@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ConnectCustomKeyStoreCommand,
@@ -25,7 +24,8 @@ import type { ScanResult } from "../../src/cleanup/model";
 import { scanKeyStore } from "../../src/cleanup/scan";
 import { type SweepReport, sweepOrphans } from "../../src/cleanup/sweep";
 import { kmsuserSecretName } from "../../src/connect/model";
-import { type ConnectDeps, pendingPassword, setKmsuserPassword, stagePassword, tellKms } from "../../src/connect/steps";
+import { type ConnectDeps, pendingPassword, setKmsuserPassword, stagePassword } from "../../src/connect/steps";
+import { tellKms } from "../../src/connect/tell-kms";
 
 const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
 const ROOT = resolve(__dirname, "../..");
@@ -97,7 +97,6 @@ export class CleanupHarness {
     };
     this.connectDeps = {
       kms: this.kms,
-      cloudhsm: new CloudHSMV2Client(client),
       sfn: { send: async () => ({}) } as never,
       secrets,
       hsm,

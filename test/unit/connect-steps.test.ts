@@ -3,16 +3,11 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DescribeCustomKeyStoresCommand, KMSClient, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
+import { addHsm, type HsmsDeps } from "../../src/connect/hsms";
 import { generatePassword } from "../../src/connect/password";
-import {
-  addHsm,
-  type ConnectDeps,
-  logoutKmsuser,
-  prepareConnect,
-  setKmsuserPassword,
-  stagePassword,
-  tellKms,
-} from "../../src/connect/steps";
+import { prepareConnect } from "../../src/connect/prepare";
+import { type ConnectDeps, logoutKmsuser, setKmsuserPassword, stagePassword } from "../../src/connect/steps";
+import { tellKms } from "../../src/connect/tell-kms";
 import { type Hsm, HsmLoginFailedError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 
@@ -98,7 +93,7 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
   return { hsm, calls, passwords };
 }
 
-function deps(secrets: SecretsStore, hsm: Hsm): ConnectDeps {
+function deps(secrets: SecretsStore, hsm: Hsm): ConnectDeps & HsmsDeps {
   return {
     kms: new KMSClient({ region: "us-east-1" }),
     cloudhsm,

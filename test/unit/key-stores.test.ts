@@ -1,7 +1,8 @@
 import { CustomKeyStoreNotFoundException, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
-import { describeKeyStore, KeyStoreRefSchema } from "../../src/key-stores";
+import { describeKeyStore } from "../../src/key-store-lookups";
+import { KeyStoreRefSchema } from "../../src/key-stores";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 
 const kmsMock = mockClient(KMSClient);

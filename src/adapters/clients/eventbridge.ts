@@ -1,5 +1,5 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { config } from "../../config";
-import { tracer } from "../../observability";
+import { traced } from "../../observability";
 
-export const eventbridge = tracer.captureAWSv3Client(new EventBridgeClient({ region: config.AWS_REGION }));
+export const eventbridge = traced(new EventBridgeClient({ region: config.AWS_REGION }));

@@ -1,5 +1,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { config } from "../../config";
-import { tracer } from "../../observability";
+import { traced } from "../../observability";
+import { SecretsManagerStore } from "../secrets-store";
 
-export const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({ region: config.AWS_REGION }));
+/** The secrets store every workflow's steps use, over one client per container (STYLE.md §4). */
+export const secretsStore = new SecretsManagerStore(traced(new SecretsManagerClient({ region: config.AWS_REGION })));

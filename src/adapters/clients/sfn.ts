@@ -1,5 +1,5 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { config } from "../../config";
-import { tracer } from "../../observability";
+import { traced } from "../../observability";
 
-export const sfn = tracer.captureAWSv3Client(new SFNClient({ region: config.AWS_REGION }));
+export const sfn = traced(new SFNClient({ region: config.AWS_REGION }));
