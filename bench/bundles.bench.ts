@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { sdkPackagesRequired } from "../scripts/package-checks";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 
@@ -25,12 +26,6 @@ Promise.resolve()
 `;
 
 type Fn = { key: string; zip: string; handlerFile: string; exportName: string; env: Record<string, string> };
-
-/** The `@aws-sdk/*` packages a bundle requires at load (the runtime provides them; each costs load time). */
-const sdkPackages = (bundle: string) =>
-  [...new Set([...readFileSync(bundle, "utf8").matchAll(/require\("@aws-sdk\/([a-z0-9-]+)"\)/g)].map((m) => m[1]))]
-    .sort()
-    .join(" ");
 
 /** The functions of a packaged template, with their zip, handler and environment (CloudFormation values stubbed). */
 function functionsOf(dir: string): Fn[] {
@@ -110,6 +105,7 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
           AWS_ENDPOINT_URL: "http://127.0.0.1:9",
           AWS_MAX_ATTEMPTS: "1",
           AWS_LAMBDA_FUNCTION_NAME: fn.key,
+          AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
           NODE_PATH: join(ROOT, "node_modules"),
         };
         const { ms, stdout } = timed(
@@ -131,7 +127,9 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
       largest = Math.max(largest, kib);
       worst = Math.max(worst, ms / bareMs);
       figures[`${fn.key}: zipped (KiB)`] = round(kib);
-      figures[`${fn.key}: @aws-sdk packages loaded`] = sdkPackages(join(work, fn.key, fn.handlerFile));
+      figures[`${fn.key}: @aws-sdk packages loaded`] = sdkPackagesRequired(
+        readFileSync(join(work, fn.key, fn.handlerFile), "utf8"),
+      ).join(" ");
       figures[
         `${fn.key}: cold start to first handled event (ms, median of ${RUNS}; ended in ${outcomes.get(fn.key)})`
       ] = round(ms);

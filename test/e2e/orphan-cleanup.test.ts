@@ -293,6 +293,55 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await calls(before, "ConnectCustomKeyStore", store.id)).toBe(1);
   });
 
+  it("waits for a connect of the store running when its booked window opens, then cleans in that window", async () => {
+    const store = await storeWithKeys(2);
+    const [live, gone] = store.keyIds as [string, string];
+    await orphan(store, [gone]);
+    const [booking] = await until(
+      () => booked(store.id),
+      (l) => l.length > 0,
+      "the booking",
+    );
+    const bookingArn = booking?.executionArn as string;
+    const { notBefore } = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: bookingArn }))).input ?? "{}",
+    ) as { notBefore: string };
+    // A minute before the window, someone rotates the store's kmsuser password; a connect takes 4 simulated minutes.
+    await calm();
+    const toWindow = Date.parse(notBefore) - (await account.now()).getTime();
+    await tick(`${Math.max(0, Math.floor(toWindow / 1000) - 60)}s`);
+    const rotation = (
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: CONNECT,
+          name: `rotate-${store.id}`,
+          input: JSON.stringify({ customKeyStoreId: store.id }),
+        }),
+      )
+    ).executionArn as string;
+    await tick("2m");
+
+    const refused = await until(
+      async () =>
+        (
+          (await sfn.send(new GetExecutionHistoryCommand({ executionArn: bookingArn, maxResults: 1000 }))).events ?? []
+        ).filter((e) => e.type === "LambdaFunctionFailed" || e.type === "TaskFailed"),
+      (failed) => failed.some((e) => JSON.stringify(e).includes("ConnectInProgressError")),
+      "the window to find the connect running",
+    );
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: rotation }))).status).toBe("RUNNING");
+    expect(refused.length).toBeGreaterThan(0);
+    expect((await finish(rotation)).status).toBe("SUCCEEDED");
+    const done = await finish(bookingArn);
+
+    expect(done.status).toBe("SUCCEEDED");
+    expect(output(done)).toMatchObject({ status: "SUCCEEDED", connectionState: "CONNECTED", deleted: 1, remaining: 0 });
+    const left = await labels(store.cluster.clusterId);
+    expect(left).toContain(store.arn(live));
+    expect(left).not.toContain(store.arn(gone));
+    expect(await roundTrip(live)).toBe(`data of ${live}`);
+  });
+
   it("returns DRY_RUN listing the orphans and never disconnects when dryRun is set", async () => {
     const store = await storeWithKeys(2);
     const [live, gone] = store.keyIds as [string, string];
