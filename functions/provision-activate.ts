@@ -1,13 +1,15 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { hsm } from "../src/adapters/hsm";
 import { logger } from "../src/observability";
-import { provisionDeps } from "../src/provision/deps";
+import { activateCluster } from "../src/provision/cluster-steps";
 import { ClusterStepSchema } from "../src/provision/step-inputs";
-import { activateCluster } from "../src/provision/steps";
 import { parseOrThrow } from "../src/validation";
 
 /** cluster activate with an admin password generated into Secrets Manager. */
 export const provisionActivate = (event: unknown) =>
-  activateCluster(provisionDeps, parseOrThrow(ClusterStepSchema, event));
+  activateCluster({ cloudhsm, secrets: secretsStore, hsm }, parseOrThrow(ClusterStepSchema, event));
 
 export const handler = middy(provisionActivate).use(injectLambdaContext(logger));

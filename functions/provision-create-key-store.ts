@@ -1,13 +1,14 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { kms } from "../src/adapters/clients/kms";
+import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
-import { provisionDeps } from "../src/provision/deps";
+import { createKeyStore } from "../src/provision/key-store-steps";
 import { CreateKeyStoreStepSchema } from "../src/provision/step-inputs";
-import { createKeyStore } from "../src/provision/steps";
 import { parseOrThrow } from "../src/validation";
 
 /** CreateCustomKeyStore, idempotent per name and cluster; documented refusals become named errors. */
 export const provisionCreateKeyStore = (event: unknown) =>
-  createKeyStore(provisionDeps, parseOrThrow(CreateKeyStoreStepSchema, event));
+  createKeyStore({ kms, secrets: secretsStore }, parseOrThrow(CreateKeyStoreStepSchema, event));
 
 export const handler = middy(provisionCreateKeyStore).use(injectLambdaContext(logger));

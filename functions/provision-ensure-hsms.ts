@@ -1,13 +1,13 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { logger } from "../src/observability";
-import { provisionDeps } from "../src/provision/deps";
+import { ensureHsms } from "../src/provision/cluster-steps";
 import { EnsureHsmsStepSchema } from "../src/provision/step-inputs";
-import { ensureHsms } from "../src/provision/steps";
 import { parseOrThrow } from "../src/validation";
 
 /** Brings the cluster to its HSM count over distinct AZs, replacing DEGRADED HSMs (bounded). */
 export const provisionEnsureHsms = (event: unknown) =>
-  ensureHsms(provisionDeps, parseOrThrow(EnsureHsmsStepSchema, event));
+  ensureHsms({ cloudhsm }, parseOrThrow(EnsureHsmsStepSchema, event));
 
 export const handler = middy(provisionEnsureHsms).use(injectLambdaContext(logger));

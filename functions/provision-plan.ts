@@ -1,16 +1,19 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { kms } from "../src/adapters/clients/kms";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { sfn } from "../src/adapters/clients/sfn";
 import { logger } from "../src/observability";
-import { provisionDeps } from "../src/provision/deps";
+import { planProvisioning } from "../src/provision/plan";
 import { PlanStepSchema } from "../src/provision/step-inputs";
-import { planProvisioning } from "../src/provision/steps";
 import { parseOrThrow } from "../src/validation";
 
 /** Validates the input and checks name and cluster before anything is created; finds what an earlier run made. */
 export const provisionPlan = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PlanStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
-  return planProvisioning(provisionDeps, input, self);
+  return planProvisioning({ cloudhsm, kms, sfn, secrets: secretsStore }, input, self);
 };
 
 export const handler = middy(provisionPlan).use(injectLambdaContext(logger));

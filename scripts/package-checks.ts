@@ -243,6 +243,22 @@ export function sdkPackagesRequired(bundle: string): string[] {
   return [...new Set([...bundle.matchAll(/require\("@aws-sdk\/([a-z0-9-]+)"\)/g)].map((m) => m[1] ?? ""))].sort();
 }
 
+/**
+ * An action a function's role holds because AWS authorizes another call with it (a dependent action), not because
+ * the function calls its service: it asks for no SDK client of that service.
+ */
+export type DependentAction = { owner: string; action: string; reason: string };
+
+/** The reviewed dependent actions. An entry whose owner's role no longer holds the action fails the check too. */
+export const DEPENDENT_ACTIONS: DependentAction[] = [
+  {
+    owner: "function:provisionCreateKeyStore",
+    action: "cloudhsm:DescribeClusters",
+    reason:
+      "KMS requires cloudhsm:DescribeClusters of principals who create a CloudHSM key store (KMS Developer Guide, authorize-key-store); createKeyStore itself calls only KMS and Secrets Manager",
+  },
+];
+
 /** The allowed actions of a role of the template. */
 function roleActions(template: Template, roleId: string): string[] {
   const role = asRecord(template.Resources?.[roleId]?.Properties);
@@ -257,11 +273,17 @@ function roleActions(template: Template, roleId: string): string[] {
 /**
  * Each function loads the AWS SDK clients of exactly the services its role allows. A client it loads but may not
  * call costs every cold start for nothing (or its role lacks a permission); a service its role allows that no loaded
- * client calls is a permission nobody uses. `bundles` maps a function's logical id to its handler's bundled source.
+ * client calls is a permission nobody uses, unless it is a reviewed dependent action. `bundles` maps a function's
+ * logical id to its handler's bundled source.
  */
-export function checkSdkClients(template: Template, bundles: Map<string, string>): string[] {
+export function checkSdkClients(
+  template: Template,
+  bundles: Map<string, string>,
+  dependent: DependentAction[] = DEPENDENT_ACTIONS,
+): string[] {
   const problems: string[] = [];
   const sdkServices = new Set(Object.values(SDK_PACKAGE_IAM_PREFIX));
+  const used = new Set<DependentAction>();
   for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
     const name = `function:${keyOf(p.FunctionName) ?? id}`;
     const bundle = bundles.get(id);
@@ -270,7 +292,12 @@ export function checkSdkClients(template: Template, bundles: Map<string, string>
       continue;
     }
     const loaded = sdkPackagesRequired(bundle);
-    const allowed = new Set(roleActions(template, getAttRole(p.Role) ?? "").map((a) => a.split(":")[0] ?? ""));
+    const actions = roleActions(template, getAttRole(p.Role) ?? "").filter((action) => {
+      const entry = dependent.find((e) => e.owner === name && e.action === action);
+      if (entry) used.add(entry);
+      return !entry;
+    });
+    const allowed = new Set(actions.map((a) => a.split(":")[0] ?? ""));
     for (const pkg of loaded) {
       const service = SDK_PACKAGE_IAM_PREFIX[pkg];
       if (!service) problems.push(`${name}: loads @aws-sdk/${pkg}, which no check knows`);
@@ -281,6 +308,9 @@ export function checkSdkClients(template: Template, bundles: Map<string, string>
     for (const service of [...allowed].filter((s) => sdkServices.has(s) && !served.has(s))) {
       problems.push(`${name}: its role allows ${service}: actions but it loads no client for ${service}`);
     }
+  }
+  for (const entry of dependent.filter((e) => !used.has(e))) {
+    problems.push(`dependent-action entry ${entry.owner} ${entry.action} is not needed any more: remove it`);
   }
   return problems;
 }

@@ -2,15 +2,16 @@
 import { tokenFor } from "../tokens";
 import { InvalidInputError } from "../validation";
 import { type CaMaterial, checkCertificates, createCa, signCsr } from "./certificates";
+import { clusterCsr } from "./cluster-steps";
 import { caSecretFor, type SignedCertificates, trustAnchorSecretFor } from "./model";
-import { clusterCsr, customerCa, generateOnce, type ProvisionDeps, parseJsonSecret } from "./shared";
+import { customerCa, generateOnce, type ProvisionDeps, parseJsonSecret } from "./steps";
 
 /**
  * Signs the cluster CSR with the product's CA for this cluster (made once; its private key goes only to Secrets
  * Manager) or with the customer's CA from its secret. Returns certificates only, and the CA secret's reference.
  */
 export async function signClusterCsr(
-  deps: ProvisionDeps,
+  deps: Pick<ProvisionDeps, "cloudhsm" | "secrets" | "now">,
   ref: { clusterId: string; caMode: "managed" | "secret"; caSecretId?: string | null | undefined },
 ): Promise<SignedCertificates & { caSecretId: string }> {
   const csr = await clusterCsr(deps, ref.clusterId);
@@ -41,7 +42,7 @@ export async function signClusterCsr(
  * leaves the cluster untouched), then keeps the trust anchor for CreateCustomKeyStore.
  */
 export async function acceptCertificates(
-  deps: ProvisionDeps,
+  deps: Pick<ProvisionDeps, "cloudhsm" | "secrets" | "now">,
   ref: SignedCertificates & { clusterId: string },
 ): Promise<{ trustAnchorSecretId: string }> {
   const csrPem = await clusterCsr(deps, ref.clusterId);

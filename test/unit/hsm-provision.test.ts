@@ -16,8 +16,11 @@ import { provisionExecutionName } from "../../src/cli/provision-name";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 import { checkCertificates, createCa, signCsr } from "../../src/provision/certificates";
+import { ensureHsms } from "../../src/provision/cluster-steps";
+import { createKeyStore } from "../../src/provision/key-store-steps";
 import { ProvisionInputSchema } from "../../src/provision/model";
-import { createKeyStore, ensureHsms, type ProvisionDeps, planProvisioning } from "../../src/provision/steps";
+import { planProvisioning } from "../../src/provision/plan";
+import type { ProvisionDeps } from "../../src/provision/steps";
 
 const CLUSTER = "cluster-abcdefghijk";
 const NOW = new Date();

@@ -8,6 +8,7 @@ import {
   checkIam,
   checkObservability,
   checkOwnRoles,
+  checkSdkClients,
   checkSdkIntegrations,
   MAX_ZIP_BYTES,
   type Template,
@@ -229,5 +230,44 @@ describe("aws-sdk integration permissions of the packaged template", () => {
     ]);
 
     expect(checkSdkIntegrations(t)).toEqual([]);
+  });
+});
+
+describe("SDK clients of each function against its role", () => {
+  const KMS = { Effect: "Allow", Action: ["kms:CreateCustomKeyStore"], Resource: "*" };
+  const DESCRIBE_CLUSTERS = { Effect: "Allow", Action: ["cloudhsm:DescribeClusters"], Resource: "*" };
+  const loads = (...pkgs: string[]) =>
+    new Map([["CheckLambdaFunction", pkgs.map((p) => `require("@aws-sdk/${p}");`).join("\n")]]);
+  const dependent = [{ owner: "function:check", action: "cloudhsm:DescribeClusters", reason: "r" }];
+
+  it("returns a problem for a client the role has no action for, and for a service the role allows with no client", () => {
+    const t = template([KMS, DESCRIBE_CLUSTERS]);
+
+    expect(checkSdkClients(t, loads("client-kms", "client-sfn"), [])).toEqual([
+      "function:check: loads @aws-sdk/client-sfn but its role allows no states: action",
+      "function:check: its role allows cloudhsm: actions but it loads no client for cloudhsm",
+    ]);
+  });
+
+  it("returns no problem when a service's only action is a reviewed dependent action of that function", () => {
+    const t = template([KMS, DESCRIBE_CLUSTERS]);
+
+    expect(checkSdkClients(t, loads("client-kms"), dependent)).toEqual([]);
+  });
+
+  it("returns a problem when a function loads a client only a dependent action of its role would allow", () => {
+    const t = template([KMS, DESCRIBE_CLUSTERS]);
+
+    expect(checkSdkClients(t, loads("client-kms", "client-cloudhsm-v2"), dependent)).toEqual([
+      "function:check: loads @aws-sdk/client-cloudhsm-v2 but its role allows no cloudhsm: action",
+    ]);
+  });
+
+  it("returns a problem when a dependent-action entry's function no longer holds the action", () => {
+    const t = template([KMS]);
+
+    expect(checkSdkClients(t, loads("client-kms"), dependent)).toEqual([
+      "dependent-action entry function:check cloudhsm:DescribeClusters is not needed any more: remove it",
+    ]);
   });
 });
