@@ -1,10 +1,23 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { finishCleanup } from "../src/cleanup/steps";
-import { cleanupDeps } from "../src/cleanup/wiring";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { eventbridge } from "../src/adapters/clients/eventbridge";
+import { kms } from "../src/adapters/clients/kms";
+import { finishCleanup } from "../src/cleanup/finish";
+import { config, required } from "../src/config";
 import { logger } from "../src/observability";
 
 /** orphan-cleanup, last step of every window: the store's state, the orphans left, an alert on failure. */
-export const cleanupFinish = (event: unknown) => finishCleanup(cleanupDeps(), event);
+export const cleanupFinish = (event: unknown) =>
+  finishCleanup(
+    {
+      kms,
+      db: dynamodb,
+      table: required("ORPHAN_TABLE_NAME"),
+      events: eventbridge,
+      alertBusName: config.ALERT_BUS_NAME,
+    },
+    event,
+  );
 
 export const handler = middy(cleanupFinish).use(injectLambdaContext(logger));

@@ -1,8 +1,10 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import * as z from "zod";
-import { prepareCleanup } from "../src/cleanup/steps";
-import { cleanupDeps } from "../src/cleanup/wiring";
+import { kms } from "../src/adapters/clients/kms";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { sfn } from "../src/adapters/clients/sfn";
+import { prepareCleanup } from "../src/cleanup/prepare";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
 import { ExecutionArnSchema, parseOrThrow, StateMachineArnSchema } from "../src/validation";
@@ -19,7 +21,9 @@ export const cleanupPrepare = (raw: unknown) => {
   const event = parseOrThrow(PrepareStepSchema, raw);
   return prepareCleanup(
     {
-      ...cleanupDeps(),
+      kms,
+      sfn,
+      secrets: secretsStore,
       connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),
       // On the local account nobody waits to approve: off by default there, on by default in AWS.
       approvalByDefault: config.CLEANUP_APPROVAL === "required" && !config.LOCAL_ACCOUNT_ENDPOINT,

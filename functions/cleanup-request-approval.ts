@@ -3,7 +3,7 @@ import middy from "@middy/core";
 import * as z from "zod";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import type { PreparedCleanup, ScanResult } from "../src/cleanup/model";
-import { requestApproval } from "../src/cleanup/steps";
+import { requestApproval } from "../src/cleanup/request-approval";
 import { config } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";

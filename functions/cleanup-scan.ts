@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import * as z from "zod";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { kms } from "../src/adapters/clients/kms";
 import { scanKeyStore } from "../src/cleanup/scan";
-import { cleanupDeps } from "../src/cleanup/wiring";
+import { required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
@@ -15,6 +18,10 @@ const ScanStepSchema = z.object({
 });
 
 /** orphan-cleanup step 2: the KMS side of the reconciliation, with no downtime. */
-export const cleanupScan = (event: unknown) => scanKeyStore(cleanupDeps(), parseOrThrow(ScanStepSchema, event));
+export const cleanupScan = (event: unknown) =>
+  scanKeyStore(
+    { kms, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date(), sleep: (ms) => sleep(ms) },
+    parseOrThrow(ScanStepSchema, event),
+  );
 
 export const handler = middy(cleanupScan).use(injectLambdaContext(logger));

@@ -1,8 +1,14 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import * as z from "zod";
+import { dynamodb } from "../src/adapters/clients/dynamodb";
+import { eventbridge } from "../src/adapters/clients/eventbridge";
+import { kms } from "../src/adapters/clients/kms";
+import { secretsStore } from "../src/adapters/clients/secrets";
+import { hsm } from "../src/adapters/hsm";
 import { type SweepInput, sweepOrphans } from "../src/cleanup/sweep";
-import { cleanupDeps } from "../src/cleanup/wiring";
+import { config, required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
@@ -19,6 +25,21 @@ const SweepStepSchema = z.object({
 
 /** orphan-cleanup, in the window: deletes orphaned key material as kmsuser, each deletion re-checked with KMS. */
 export const cleanupSweep = (event: unknown) =>
-  sweepOrphans(cleanupDeps(), parseOrThrow(SweepStepSchema, event) as SweepInput);
+  sweepOrphans(
+    {
+      kms,
+      secrets: secretsStore,
+      hsm,
+      db: dynamodb,
+      table: required("ORPHAN_TABLE_NAME"),
+      events: eventbridge,
+      alertBusName: config.ALERT_BUS_NAME,
+      accountId: required("ACCOUNT_ID"),
+      region: config.AWS_REGION,
+      now: () => new Date(),
+      sleep: (ms) => sleep(ms),
+    },
+    parseOrThrow(SweepStepSchema, event) as SweepInput,
+  );
 
 export const handler = middy(cleanupSweep).use(injectLambdaContext(logger));

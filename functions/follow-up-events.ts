@@ -4,7 +4,7 @@ import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
-import { type EventOutcome, handleDeletionEvent } from "../src/follow-up/follow-up";
+import { type EventOutcome, handleDeletionEvent } from "../src/follow-up/starter";
 import { logger } from "../src/observability";
 import { InvalidInputError } from "../src/validation";
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
-import { recordFollowUp } from "../src/follow-up/follow-up";
+import { recordFollowUp } from "../src/follow-up/record";
 import { logger } from "../src/observability";
 
 /** Deletion follow-up step 1: what to follow and when to check (see src/follow-up/follow-up.ts). */

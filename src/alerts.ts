@@ -1,8 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-
-/** Our own events, for operators to subscribe to (EventBridge rule on this source). */
-export const ALERT_SOURCE = "keystore-autopilot";
-export const ALERT_DETAIL_TYPE = "Keystore Autopilot Alert";
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "./alert-source";
 
 export type Alert = {
   /** What happened, e.g. `OrphanedKeyMaterial`, `ConnectFailed`, `FollowUpFailed`. */

@@ -14,7 +14,7 @@ const SNAPSHOT_DAYS = 7;
  * payload carries only counts. In a dry run it also says, for each registered orphan, whether KMS still has the key.
  */
 export async function scanKeyStore(
-  deps: CleanupDeps,
+  deps: Pick<CleanupDeps, "kms" | "db" | "table" | "now" | "sleep">,
   input: { customKeyStoreId: string; snapshotId: string; dryRun: boolean; discover: boolean },
 ): Promise<ScanResult> {
   const counter: CallCounter = { calls: 0, throttled: 0 };

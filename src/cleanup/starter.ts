@@ -1,6 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod";
-import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alerts";
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alert-source";
 import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, listOpenOrphans } from "../orphans";

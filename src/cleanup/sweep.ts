@@ -48,7 +48,10 @@ export type SweepReport = {
  * Orphans are registered before any deletion and resolved right after each, so a failure mid-batch leaves the
  * register telling exactly which remain. kmsuser is logged out at the end whatever happens.
  */
-export async function sweepOrphans(deps: CleanupDeps, input: SweepInput): Promise<SweepReport> {
+/** The ports of the sweep: every cleanup port but Step Functions. */
+export type SweepDeps = Omit<CleanupDeps, "sfn">;
+
+export async function sweepOrphans(deps: SweepDeps, input: SweepInput): Promise<SweepReport> {
   const kmsuser: HsmCredential = { ...KMSUSER, password: await pendingPassword(deps, input) };
   try {
     return await sweepAs(deps, input, kmsuser);
@@ -58,7 +61,7 @@ export async function sweepOrphans(deps: CleanupDeps, input: SweepInput): Promis
   }
 }
 
-async function sweepAs(deps: CleanupDeps, input: SweepInput, kmsuser: HsmCredential): Promise<SweepReport> {
+async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredential): Promise<SweepReport> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
   const at = () => deps.now().toISOString();
   const keys = await deps.hsm.listKeys(input.clusterId, kmsuser);
@@ -212,7 +215,7 @@ export function idForms(backingKeyId: string | undefined): string[] {
   return [`0x${Buffer.from(backingKeyId, "utf8").toString("hex")}`, `0x${backingKeyId}`.toLowerCase()];
 }
 
-async function registerDiscovered(deps: CleanupDeps, input: SweepInput, keyArn: string, foundAt: string) {
+async function registerDiscovered(deps: SweepDeps, input: SweepInput, keyArn: string, foundAt: string) {
   const orphan: Orphan = {
     keyArn,
     customKeyStoreId: input.customKeyStoreId,

@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { executionName, parseDeletionDate } from "../../src/follow-up/events";
-import { handleDeletionEvent } from "../../src/follow-up/follow-up";
+import { handleDeletionEvent } from "../../src/follow-up/starter";
 import { InvalidInputError } from "../../src/validation";
 
 const ROOT = join(__dirname, "../..");

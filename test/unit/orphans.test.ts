@@ -8,8 +8,8 @@ import {
   checkFollowUp,
   DeletionStatusPendingError,
   KeyNotYetDeletedError,
-  recordFollowUp,
 } from "../../src/follow-up/follow-up";
+import { recordFollowUp } from "../../src/follow-up/record";
 import { type Orphan, registerOrphan } from "../../src/orphans";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";

@@ -1,0 +1,41 @@
+import * as z from "zod";
+import { type Alert, type EventsPort, publishAlert } from "../alerts";
+import { ExecutionNameSchema, parseOrThrow } from "../validation";
+import { CKS_ID, CLUSTER_ID, KEY_ARN } from "./events";
+
+const AlertInputSchema = z.object({
+  type: z.enum(["OrphanedKeyMaterial", "FollowUpFailed"]),
+  executionName: ExecutionNameSchema,
+  keyArn: z.string().regex(KEY_ARN, "must be a KMS key ARN"),
+  customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0").optional(),
+  clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
+  backingKeyId: z.string().optional(),
+  deletionStatus: z.string().optional(),
+  backupsHoldingMaterial: z.number().int().optional(),
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+});
+
+/** Builds and publishes the operators' alert for an orphan or a failed follow-up; returns the alert type. */
+export async function alertFollowUp(events: EventsPort, busName: string, raw: unknown): Promise<Alert> {
+  const input = parseOrThrow(AlertInputSchema, raw);
+  const orphan = input.type === "OrphanedKeyMaterial";
+  const alert: Alert = {
+    type: input.type,
+    severity: orphan ? "CRITICAL" : "WARNING",
+    message: orphan
+      ? `Key material of deleted KMS key ${input.keyArn} may remain in the cluster (${input.deletionStatus}); registered for cleanup`
+      : `The deletion follow-up of ${input.keyArn} failed: ${input.error?.Error ?? "unknown error"}`,
+    keyArn: input.keyArn,
+    ...(input.customKeyStoreId ? { customKeyStoreId: input.customKeyStoreId } : {}),
+    ...(input.clusterId ? { clusterId: input.clusterId } : {}),
+    details: {
+      executionName: input.executionName,
+      ...(input.backingKeyId ? { backingKeyId: input.backingKeyId } : {}),
+      ...(input.deletionStatus ? { deletionStatus: input.deletionStatus } : {}),
+      ...(input.backupsHoldingMaterial !== undefined ? { backupsHoldingMaterial: input.backupsHoldingMaterial } : {}),
+      ...(input.error?.Error ? { error: input.error.Error } : {}),
+    },
+  };
+  await publishAlert(events, busName, alert);
+  return alert;
+}
