@@ -1,14 +1,12 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { AdminSecretNotFoundError } from "../connect/errors";
 import { adminSecretName, kmsuserSecretName } from "../connect/model";
-import { runningFor } from "../executions";
+import { type ExecutionRef, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
 import { parseOrThrow } from "../validation";
 import type { CleanupDeps } from "./deps";
 import { CleanupAlreadyRunningError, ConnectInProgressError } from "./errors";
 import { CleanupInputSchema, type PreparedCleanup } from "./model";
-
-export type ExecutionRef = { executionArn: string; stateMachineArn: string };
 
 /**
  * First step: checks the input and the key store and refuses to run beside another cleanup or a connect of the same
@@ -38,7 +36,7 @@ export async function prepareCleanup(
   );
   if (earlier) throw new CleanupAlreadyRunningError(req.customKeyStoreId, earlier.executionArn);
   if (!req.dryRun) {
-    const connecting = await runningFor(deps.sfn as never, deps.connectStateMachineArn, req.customKeyStoreId);
+    const connecting = await runningFor(deps.sfn, deps.connectStateMachineArn, req.customKeyStoreId);
     if (connecting[0]) throw new ConnectInProgressError(req.customKeyStoreId, connecting[0].executionArn);
   }
   const kmsuserSecretId = req.dryRun
@@ -67,7 +65,7 @@ export async function prepareCleanup(
 
 /** Running cleanups of the store, except those booked for a later window and waiting in WaitForWindow. */
 async function activeWindows(deps: Pick<CleanupDeps, "sfn">, stateMachineArn: string, customKeyStoreId: string) {
-  const running = await runningFor(deps.sfn as never, stateMachineArn, customKeyStoreId);
+  const running = await runningFor(deps.sfn, stateMachineArn, customKeyStoreId);
   const active: typeof running = [];
   for (const e of running) {
     const history = (await deps.sfn.send(

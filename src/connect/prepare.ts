@@ -1,12 +1,9 @@
-import { runningFor } from "../executions";
+import { type ExecutionRef, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
 import { parseOrThrow } from "../validation";
 import { AdminSecretNotFoundError, ConnectAlreadyRunningError } from "./errors";
 import { adminSecretName, ConnectInputSchema, kmsuserSecretName, type PreparedStore } from "./model";
 import type { ConnectDeps } from "./steps";
-
-/** Which execution is asking, so a second execution for the same key store can refuse instead of racing. */
-export type ExecutionRef = { executionArn: string; stateMachineArn: string };
 
 /**
  * First step: checks the input and the key store, refuses a second execution for the same store, and makes sure the

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, ListExecutionsCommand } from "@aws-sdk/client-sfn";
+import { type ExecutionRef, runningFor } from "../executions";
 import { parseOrThrow } from "../validation";
 import { cluster, taggedCluster } from "./cluster-steps";
 import {
@@ -17,35 +17,10 @@ import { customerCa, type ProvisionDeps } from "./steps";
  * concurrent run), CloudHSM (the cluster), KMS (the names) and Secrets Manager. Only provisionPlan loads it.
  */
 
-/** Which execution is asking, so a second provisioning of the same name refuses instead of racing. */
-export type ExecutionRef = { executionArn: string; stateMachineArn: string };
-
 async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "sfn">, keyStoreName: string, self: ExecutionRef) {
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: self.stateMachineArn,
-        statusFilter: "RUNNING",
-        maxResults: 100,
-        nextToken,
-      }),
-    );
-    for (const e of page.executions ?? []) {
-      if (!e.executionArn || e.executionArn === self.executionArn) continue;
-      const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
-      let name: unknown;
-      try {
-        name = (JSON.parse(described.input ?? "{}") as { keyStoreName?: unknown }).keyStoreName;
-      } catch {
-        name = undefined;
-      }
-      if (name === keyStoreName && described.status === "RUNNING") {
-        throw new ProvisionAlreadyRunningError(keyStoreName, e.executionArn);
-      }
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const running = await runningFor(deps.sfn, self.stateMachineArn, keyStoreName, "keyStoreName");
+  const other = running.find((e) => e.executionArn !== self.executionArn);
+  if (other) throw new ProvisionAlreadyRunningError(keyStoreName, other.executionArn);
 }
 
 /**
