@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { scanKeyStore } from "../src/cleanup/scan";
 import { cleanupDeps } from "../src/cleanup/wiring";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
@@ -8,7 +8,7 @@ import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
 
 const ScanStepSchema = z.object({
-  customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
+  customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
   snapshotId: ExecutionNameSchema,
   dryRun: z.boolean(),
   discover: z.boolean(),
