@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
@@ -13,7 +13,7 @@ const PrepareStepSchema = z.object({
   input: z.unknown(),
   executionArn: ExecutionArnSchema,
   stateMachineArn: StateMachineArnSchema,
-  windowOpened: z.boolean().optional(),
+  windowOpened: z.optional(z.boolean()),
 });
 
 /** orphan-cleanup step 1: checks the input and the key store; one window per store, none beside a connect. */

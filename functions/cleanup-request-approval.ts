@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import type { PreparedCleanup, ScanResult } from "../src/cleanup/model";
 import { requestApproval } from "../src/cleanup/request-approval";
@@ -12,12 +12,17 @@ import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
 /** Only the fields the announcement reads; the rest of the execution state passes untouched. */
 const RequestApprovalStepSchema = z.object({
   store: z.object({
-    customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
-    clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
+    customKeyStoreId: z
+      .string()
+      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
+    clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
     executionName: ExecutionNameSchema,
-    approvalTimeoutSeconds: z.number().int().min(60).max(604_800),
+    approvalTimeoutSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(604_800)),
   }),
-  scan: z.object({ openOrphans: z.number().int().min(0), storeKeys: z.number().int().min(0) }),
+  scan: z.object({
+    openOrphans: z.number().check(z.int(), z.minimum(0)),
+    storeKeys: z.number().check(z.int(), z.minimum(0)),
+  }),
 });
 
 /** orphan-cleanup: announces the window waiting for approval (the task token stays in the execution). */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { scanKeyStore } from "../src/cleanup/scan";
@@ -11,7 +11,7 @@ import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
 
 const ScanStepSchema = z.object({
-  customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
+  customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
   snapshotId: ExecutionNameSchema,
   dryRun: z.boolean(),
   discover: z.boolean(),

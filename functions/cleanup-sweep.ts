@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
@@ -14,12 +14,12 @@ import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
 
 const SweepStepSchema = z.object({
-  customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID),
-  clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
+  customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
+  clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
   kmsuserSecretId: SecretIdSchema,
   versionId: VersionIdSchema,
-  snapshot: z.object({ id: z.string().min(1), chunks: z.number().int().min(1) }),
-  maxDeletes: z.number().int().min(1).max(5_000),
+  snapshot: z.object({ id: z.string().check(z.minLength(1)), chunks: z.number().check(z.int(), z.minimum(1)) }),
+  maxDeletes: z.number().check(z.int(), z.minimum(1), z.maximum(5_000)),
   executionName: ExecutionNameSchema,
 });
 

@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod-locale";
 
 /**
  * The product's configuration, read and validated once when a function starts (STYLE.md §5). Endpoints are not
@@ -6,35 +7,35 @@ import * as z from "zod";
  * Settings only some functions need are optional here and checked where they are used (`required`).
  */
 const ConfigSchema = z.object({
-  AWS_REGION: z.string().min(1, "AWS_REGION must be set"),
-  POWERTOOLS_SERVICE_NAME: z.string().default("keystore-autopilot"),
+  AWS_REGION: z.string().check(z.minLength(1, "AWS_REGION must be set")),
+  POWERTOOLS_SERVICE_NAME: z._default(z.string(), "keystore-autopilot"),
   /** X-Ray subsegments for every SDK call (deploy param sdkTracing); off, the X-Ray SDK is never loaded. */
-  SDK_TRACING: z.enum(["true", "false"]).default("false"),
+  SDK_TRACING: z._default(z.enum(["true", "false"]), "false"),
   /** Where alert events go (EventBridge bus name or ARN). */
-  ALERT_BUS_NAME: z.string().default("default"),
+  ALERT_BUS_NAME: z._default(z.string(), "default"),
   // --- connect-key-store (issue 5) ---
   /** The CloudHSM CLI binary; the Lambda layer puts it at /opt/cloudhsm/bin/cloudhsm-cli. */
-  CLOUDHSM_CLI_PATH: z.string().optional(),
+  CLOUDHSM_CLI_PATH: z.optional(z.string()),
   /** Set by the local runtime for every function: the local account, which serves local/bin/cloudhsm-cli. */
-  LOCAL_ACCOUNT_ENDPOINT: z.string().optional(),
+  LOCAL_ACCOUNT_ENDPOINT: z.optional(z.string()),
   /** The connect-key-store state machine, for the starter function. */
-  CONNECT_STATE_MACHINE_ARN: z.string().optional(),
+  CONNECT_STATE_MACHINE_ARN: z.optional(z.string()),
   // --- deletion-follow-up (issue 4) ---
   /** This account's id: events from any other account are rejected. */
-  ACCOUNT_ID: z.string().optional(),
+  ACCOUNT_ID: z.optional(z.string()),
   /** The deletion-follow-up state machine the event handler starts. */
-  FOLLOW_UP_STATE_MACHINE_ARN: z.string().optional(),
+  FOLLOW_UP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** The orphan register (DynamoDB table). */
-  ORPHAN_TABLE_NAME: z.string().optional(),
+  ORPHAN_TABLE_NAME: z.optional(z.string()),
   // --- orphan-cleanup (issue 6) ---
   /** The orphan-cleanup state machine, for the starter function. */
-  CLEANUP_STATE_MACHINE_ARN: z.string().optional(),
+  CLEANUP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** Whether a window waits for `keystore-autopilot approve` unless its input says otherwise (on in AWS). */
-  CLEANUP_APPROVAL: z.enum(["required", "skip"]).default("required"),
+  CLEANUP_APPROVAL: z._default(z.enum(["required", "skip"]), "required"),
   /** Hour (UTC) of the daily window that orphans registered by follow-ups wait for. */
-  CLEANUP_WINDOW_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
+  CLEANUP_WINDOW_HOUR_UTC: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(23)), 3),
   /** Read only for SDK clients too old to read it themselves (client-cloudhsm-v2 3.332, the registry's newest). */
-  AWS_ENDPOINT_URL: z.string().optional(),
+  AWS_ENDPOINT_URL: z.optional(z.string()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,9 +1,11 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 export const CUSTOM_KEY_STORE_ID = /^cks-[a-z0-9]{1,60}$/;
 
 export const KeyStoreRefSchema = z.object({
-  customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
+  customKeyStoreId: z
+    .string()
+    .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
 });
 export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
 

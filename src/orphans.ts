@@ -6,7 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod-locale";
 
 /**
  * The orphan register: one DynamoDB table (serverless.yml `OrphanRegisterTable`, point-in-time recovery on), keyed by
@@ -59,12 +60,14 @@ export const BY_KEY_STORE_INDEX = "ByKeyStore";
 
 /** What a cleanup relies on in an orphan record; anything else in the register stops it before any window opens. */
 const OrphanRecordSchema = z.object({
-  keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN"),
-  customKeyStoreId: z.string().min(1),
+  keyArn: z
+    .string()
+    .check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN")),
+  customKeyStoreId: z.string().check(z.minLength(1)),
   status: z.enum(["FAILURE", "STILL_PRESENT", "UNVERIFIED", "DISCOVERED"]),
-  backingKeyId: z.string().min(1).optional(),
-  foundAt: z.string().min(1),
-  followUp: z.string().min(1),
+  backingKeyId: z.optional(z.string().check(z.minLength(1))),
+  foundAt: z.string().check(z.minLength(1)),
+  followUp: z.string().check(z.minLength(1)),
 });
 
 /** An orphan record that is not what the product writes (edited by hand, or corrupted): named, never guessed at. */

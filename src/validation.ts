@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod-locale";
 
 /** Bad input to a step: names the field; the ASL contract is the error name. */
 export class InvalidInputError extends Error {
@@ -12,7 +13,7 @@ export class InvalidInputError extends Error {
 }
 
 /** Parses at the edge; the first issue becomes a message that names the field and says what was expected. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -25,31 +26,45 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
 const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 const hasControl = (s: string) =>
   [...s].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f));
-export const ExecutionNameSchema = z
-  .string()
-  .min(1)
-  .max(80)
-  .refine((s) => !FORBIDDEN_IN_NAME.test(s) && !hasControl(s), "must be a Step Functions execution name");
+export const ExecutionNameSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(80),
+  z.refine((s) => !FORBIDDEN_IN_NAME.test(s) && !hasControl(s), "must be a Step Functions execution name"),
+);
 export const ExecutionArnSchema = z
   .string()
-  .max(2048)
-  .regex(
-    /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[^\s:]{1,80}$/,
-    "must be an execution ARN",
+  .check(
+    z.maxLength(2048),
+    z.regex(
+      /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[^\s:]{1,80}$/,
+      "must be an execution ARN",
+    ),
   );
 export const StateMachineArnSchema = z
   .string()
-  .max(2048)
-  .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, "must be a state machine ARN");
+  .check(
+    z.maxLength(2048),
+    z.regex(
+      /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/,
+      "must be a state machine ARN",
+    ),
+  );
 /** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
 export const SecretIdSchema = z
   .string()
-  .max(2048)
-  .regex(
-    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
-    "must name a secret under keystore-autopilot/",
+  .check(
+    z.maxLength(2048),
+    z.regex(
+      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
+      "must name a secret under keystore-autopilot/",
+    ),
   );
 /** A secret version id as the workflows make it (States.UUID()): also the idempotency token of the version. */
 export const VersionIdSchema = z
   .string()
-  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "versionId must be a UUID");
+  .check(
+    z.regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+      "versionId must be a UUID",
+    ),
+  );

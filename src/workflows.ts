@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CleanupInputSchema } from "./cleanup/model";
 import { ConnectInputSchema } from "./connect/model";
 import { FollowUpInputSchema } from "./follow-up/events";
@@ -10,16 +10,16 @@ import { ProvisionInputSchema } from "./provision/model";
  * key each runs and the schema its input must pass before anything starts.
  */
 export const WORKFLOWS = {
-  "describe-key-store": { stateMachine: "describeKeyStore", input: KeyStoreRefSchema.strict() },
+  "describe-key-store": { stateMachine: "describeKeyStore", input: z.strictObject(KeyStoreRefSchema.shape) },
   // --- connect-key-store (issue 5) ---
   "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
   // --- deletion-follow-up (issue 4) ---
-  "deletion-follow-up": { stateMachine: "deletionFollowUp", input: FollowUpInputSchema.strict() },
+  "deletion-follow-up": { stateMachine: "deletionFollowUp", input: z.strictObject(FollowUpInputSchema.shape) },
   // --- orphan-cleanup (issue 6) ---
   "orphan-cleanup": { stateMachine: "orphanCleanup", input: CleanupInputSchema },
   // --- provision-key-store (issue 7) ---
   "provision-key-store": { stateMachine: "provisionKeyStore", input: ProvisionInputSchema },
-} satisfies Record<string, { stateMachine: string; input: z.ZodType }>;
+} satisfies Record<string, { stateMachine: string; input: z.ZodMiniType }>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
 

@@ -6,7 +6,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { parseOrThrow } from "../validation";
 import { NotAwaitingApprovalError } from "./errors";
 
@@ -14,14 +14,12 @@ export const OPERATOR_SOURCE = "keystore-autopilot.operator";
 export const APPROVAL_DETAIL_TYPE = "Orphan Cleanup Approval";
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]{1,80}$/;
 
-export const ApprovalDecisionSchema = z
-  .object({
-    executionArn: z.string().regex(EXECUTION_ARN, "executionArn must be an orphan-cleanup execution ARN"),
-    decision: z.enum(["APPROVE", "DENY"]),
-    reason: z.string().max(512).optional(),
-    by: z.string().max(128).optional(),
-  })
-  .strict();
+export const ApprovalDecisionSchema = z.strictObject({
+  executionArn: z.string().check(z.regex(EXECUTION_ARN, "executionArn must be an orphan-cleanup execution ARN")),
+  decision: z.enum(["APPROVE", "DENY"]),
+  reason: z.optional(z.string().check(z.maxLength(512))),
+  by: z.optional(z.string().check(z.maxLength(128))),
+});
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
 
 /** The operator event that resolves an approval, as EventBridge delivers it. */

@@ -1,5 +1,5 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type Alert, publishAlert } from "../alerts";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { listOpenOrphans } from "../orphans";
@@ -10,17 +10,19 @@ import type { SweepReport } from "./sweep";
 
 export type CleanupOutcome = "completed" | "failed" | "reconnect-failed";
 
-const ErrorSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional();
+const ErrorSchema = z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }));
 /** The whole execution state at the end of a window; only these fields are read. */
 const FinishInputSchema = z.object({
   store: z.object({
-    customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
-    clusterId: z.string().regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd"),
+    customKeyStoreId: z
+      .string()
+      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
+    clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
     executionName: ExecutionNameSchema,
     reconnect: z.boolean(),
   }),
   outcome: z.enum(["completed", "failed", "reconnect-failed"]),
-  sweep: z.record(z.string(), z.unknown()).optional(),
+  sweep: z.optional(z.record(z.string(), z.unknown())),
   error: ErrorSchema,
   connectError: ErrorSchema,
 });

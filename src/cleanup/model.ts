@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { SecretRefSchema } from "../connect/model";
 import { KeyStoreRefSchema } from "../key-stores";
 
@@ -6,22 +6,23 @@ import { KeyStoreRefSchema } from "../key-stores";
  * Input of orphan-cleanup: `keystore-autopilot start orphan-cleanup --input '{"customKeyStoreId":"cks-…"}'`.
  * Everything but the key store has a safe default; unknown fields are rejected.
  */
-export const CleanupInputSchema = KeyStoreRefSchema.extend({
+export const CleanupInputSchema = z.strictObject({
+  ...KeyStoreRefSchema.shape,
   /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
-  adminSecretId: SecretRefSchema.optional(),
+  adminSecretId: z.optional(SecretRefSchema),
   /** Report what would be deleted; no disconnect, no login, no deletion. */
-  dryRun: z.boolean().default(false),
+  dryRun: z._default(z.boolean(), false),
   /** `required` waits for `keystore-autopilot approve`; the default comes from the deployment (CLEANUP_APPROVAL). */
-  approval: z.enum(["required", "skip"]).optional(),
+  approval: z.optional(z.enum(["required", "skip"])),
   /** How long an approval may take before the window is called off (nothing touched). */
-  approvalTimeoutSeconds: z.number().int().min(60).max(604_800).default(86_400),
+  approvalTimeoutSeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(604_800)), 86_400),
   /** Open the window at this time (ISO 8601), so orphans registered meanwhile share it. */
-  notBefore: z.iso.datetime({ offset: true }).optional(),
+  notBefore: z.optional(z.iso.datetime({ offset: true })),
   /** Open a window even when the register holds no orphan for the store, to find unregistered ones. */
-  discover: z.boolean().default(false),
+  discover: z._default(z.boolean(), false),
   /** At most this many deletions per window; the rest wait for the next. */
-  maxDeletes: z.number().int().min(1).max(5_000).default(1_000),
-}).strict();
+  maxDeletes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(5_000)), 1_000),
+});
 export type CleanupInput = z.infer<typeof CleanupInputSchema>;
 
 /** The key store and plan as the steps pass them on: ids and references only. */

@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alert-source";
 import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
@@ -13,7 +13,9 @@ const OrphanAlertEvent = z.object({
   time: z.iso.datetime(),
   detail: z.object({
     type: z.literal("OrphanedKeyMaterial"),
-    customKeyStoreId: z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"),
+    customKeyStoreId: z
+      .string()
+      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
   }),
 });
 export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);

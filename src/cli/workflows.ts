@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ListStateMachinesCommand, type SFNClient } from "@aws-sdk/client-sfn";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { InvalidInputError, parseOrThrow } from "../validation";
 import { WORKFLOWS } from "../workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";
@@ -8,11 +8,11 @@ import { UsageError, WorkflowNotDeployedError } from "./errors";
 /** The serverless.yml service: state machines are named `<service>-<stage>-<key>`. */
 export const SERVICE = "keystore-autopilot";
 
-export type Workflow = { name: string; stateMachine: string; input: z.ZodType };
+export type Workflow = { name: string; stateMachine: string; input: z.ZodMiniType };
 
 /** Every workflow registered in src/workflows.ts, in registration order: the CLI has no list of its own. */
 export function listWorkflows(): Workflow[] {
-  return Object.entries(WORKFLOWS as Record<string, { stateMachine: string; input: z.ZodType }>).map(
+  return Object.entries(WORKFLOWS as Record<string, { stateMachine: string; input: z.ZodMiniType }>).map(
     ([name, entry]) => ({ name, stateMachine: entry.stateMachine, input: entry.input }),
   );
 }

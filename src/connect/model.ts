@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { KeyStoreRefSchema } from "../key-stores";
 
 /** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */
@@ -12,30 +12,36 @@ export const adminSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${
  */
 export const SecretRefSchema = z
   .string()
-  .max(2048)
-  .regex(
-    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
-    "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
+  .check(
+    z.maxLength(2048),
+    z.regex(
+      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
+      "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
+    ),
   );
 
 /** Input of connect-key-store: `keystore-autopilot start connect-key-store --input '{"customKeyStoreId":"cks-…"}'`. */
-export const ConnectInputSchema = KeyStoreRefSchema.extend({
+export const ConnectInputSchema = z.strictObject({
+  ...KeyStoreRefSchema.shape,
   /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
-  adminSecretId: SecretRefSchema.optional(),
+  adminSecretId: z.optional(SecretRefSchema),
   /** rotate: disconnect if needed, new password, connect (manual, schedule). watch: follow a connect someone started. */
-  mode: z.enum(["rotate", "watch"]).default("rotate"),
-}).strict();
+  mode: z._default(z.enum(["rotate", "watch"]), "rotate"),
+});
 export type ConnectInput = z.infer<typeof ConnectInputSchema>;
 
 /** What the kmsuser secret holds. After a connect, KMS has rotated the password away: the version says so. */
 export const KmsuserSecretSchema = z.union([
-  z.object({ username: z.string().default("kmsuser"), password: z.string().min(7).max(32) }),
-  z.object({ username: z.string().default("kmsuser"), state: z.literal("ROTATED_BY_KMS"), rotatedAt: z.string() }),
+  z.object({
+    username: z._default(z.string(), "kmsuser"),
+    password: z.string().check(z.minLength(7), z.maxLength(32)),
+  }),
+  z.object({ username: z._default(z.string(), "kmsuser"), state: z.literal("ROTATED_BY_KMS"), rotatedAt: z.string() }),
 ]);
 
 export const AdminSecretSchema = z.object({
-  username: z.string().min(1).default("admin"),
-  password: z.string().min(1),
+  username: z._default(z.string().check(z.minLength(1)), "admin"),
+  password: z.string().check(z.minLength(1)),
 });
 
 export const KMSUSER = { username: "kmsuser", role: "crypto-user" } as const;

@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { runningFor } from "../executions";
 import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
@@ -16,10 +16,10 @@ const CloudTrailConnectEvent = z.object({
   source: z.literal("aws.kms"),
   detail: z.object({
     eventName: z.enum(CONNECT_EVENT_NAMES),
-    requestID: z.string().optional(),
-    requestParameters: z.object({ customKeyStoreId: z.string().optional() }).passthrough().nullish(),
-    responseElements: z.object({ customKeyStoreId: z.string().optional() }).passthrough().nullish(),
-    errorCode: z.string().optional(),
+    requestID: z.optional(z.string()),
+    requestParameters: z.nullish(z.looseObject({ customKeyStoreId: z.optional(z.string()) })),
+    responseElements: z.nullish(z.looseObject({ customKeyStoreId: z.optional(z.string()) })),
+    errorCode: z.optional(z.string()),
   }),
 });
 const ScheduleEvent = z.object({ id: z.string(), "detail-type": z.literal(SCHEDULE_DETAIL_TYPE), time: z.string() });

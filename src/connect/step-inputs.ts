@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import {
   ExecutionArnSchema,
@@ -9,27 +9,29 @@ import {
 } from "../validation";
 
 /** Inputs of the connect-key-store step functions, as the ASL passes them: ids and secret references only. */
-const id = z.string().regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0");
-const clusterId = z.string().regex(/^cluster-[2-7a-zA-Z]{11,16}$/, "clusterId must look like cluster-abcdefghijk");
+const id = z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"));
+const clusterId = z
+  .string()
+  .check(z.regex(/^cluster-[2-7a-zA-Z]{11,16}$/, "clusterId must look like cluster-abcdefghijk"));
 const secretId = SecretIdSchema;
 const versionId = VersionIdSchema;
 
 export const PrepareStepSchema = z.object({
   input: z.unknown(),
-  executionArn: ExecutionArnSchema.optional(),
-  stateMachineArn: StateMachineArnSchema.optional(),
+  executionArn: z.optional(ExecutionArnSchema),
+  stateMachineArn: z.optional(StateMachineArnSchema),
 });
 export const StageStepSchema = z.object({ kmsuserSecretId: secretId, versionId });
-export const SetPasswordStepSchema = StageStepSchema.extend({ clusterId, adminSecretId: secretId });
-export const TellKmsStepSchema = StageStepSchema.extend({ customKeyStoreId: id });
+export const SetPasswordStepSchema = z.extend(StageStepSchema, { clusterId, adminSecretId: secretId });
+export const TellKmsStepSchema = z.extend(StageStepSchema, { customKeyStoreId: id });
 export const LogoutStepSchema = z.object({ clusterId, kmsuserSecretId: secretId });
 export const AddHsmStepSchema = z.object({ clusterId });
-export const HsmStateStepSchema = z.object({ clusterId, hsmId: z.string().regex(/^hsm-[2-7a-zA-Z]{11,16}$/) });
+export const HsmStateStepSchema = z.object({ clusterId, hsmId: z.string().check(z.regex(/^hsm-[2-7a-zA-Z]{11,16}$/)) });
 export const MarkRotatedStepSchema = z.object({ kmsuserSecretId: secretId, executionName: ExecutionNameSchema });
 export const AlertStepSchema = z.object({
   customKeyStoreId: id,
-  clusterId: clusterId.optional(),
-  failure: z.string().min(1),
-  action: z.string().min(1),
-  executionName: ExecutionNameSchema.optional(),
+  clusterId: z.optional(clusterId),
+  failure: z.string().check(z.minLength(1)),
+  action: z.string().check(z.minLength(1)),
+  executionName: z.optional(ExecutionNameSchema),
 });

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type Alert, type EventsPort, publishAlert } from "../alerts";
 import { ExecutionNameSchema, parseOrThrow } from "../validation";
 import { CKS_ID, CLUSTER_ID, KEY_ARN } from "./events";
@@ -6,13 +6,13 @@ import { CKS_ID, CLUSTER_ID, KEY_ARN } from "./events";
 const AlertInputSchema = z.object({
   type: z.enum(["OrphanedKeyMaterial", "FollowUpFailed"]),
   executionName: ExecutionNameSchema,
-  keyArn: z.string().regex(KEY_ARN, "must be a KMS key ARN"),
-  customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0").optional(),
-  clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
-  backingKeyId: z.string().optional(),
-  deletionStatus: z.string().optional(),
-  backupsHoldingMaterial: z.number().int().optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
+  customKeyStoreId: z.optional(z.string().check(z.regex(CKS_ID, "must look like cks-1234567890abcdef0"))),
+  clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+  backingKeyId: z.optional(z.string()),
+  deletionStatus: z.optional(z.string()),
+  backupsHoldingMaterial: z.optional(z.number().check(z.int())),
+  error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
 
 /** Builds and publishes the operators' alert for an orphan or a failed follow-up; returns the alert type. */

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** The events the deletion follow-up reacts to (DOMAIN.md §4, §5.1), as EventBridge delivers them. */
 export const KMS_SOURCE = "aws.kms";
@@ -14,38 +14,41 @@ export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-z-
 export const CKS_ID = /^cks-[a-z0-9]{1,60}$/;
 export const CLUSTER_ID = /^cluster-[a-z0-9]+$/;
 
-const keyArn = z.string().regex(KEY_ARN, "must be a KMS key ARN");
+const keyArn = z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN"));
 
 const Envelope = z.object({
-  account: z.string().regex(/^\d{12}$/, "must be a 12-digit account id"),
-  region: z.string().min(1, "must be a Region"),
+  account: z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit account id")),
+  region: z.string().check(z.minLength(1, "must be a Region")),
 });
 
 /** CloudTrail's `additionalEventData` for keys in a CloudHSM key store; `backingKeys` is a JSON-encoded string. */
-const CustomStoreData = z
-  .object({
-    customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0").optional(),
-    clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
-    backingKeys: z.string().optional(),
-    backingKeysDeletionStatus: z.string().optional(),
-  })
-  .optional();
+const CustomStoreData = z.optional(
+  z.object({
+    customKeyStoreId: z.optional(z.string().check(z.regex(CKS_ID, "must look like cks-1234567890abcdef0"))),
+    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+    backingKeys: z.optional(z.string()),
+    backingKeysDeletionStatus: z.optional(z.string()),
+  }),
+);
 
-export const ScheduleKeyDeletionEventSchema = Envelope.extend({
+export const ScheduleKeyDeletionEventSchema = z.extend(Envelope, {
   "detail-type": z.literal(CLOUDTRAIL_API_CALL),
   detail: z.object({
     eventName: z.literal(SCHEDULE_KEY_DELETION),
-    responseElements: z.object({ keyId: keyArn, deletionDate: z.union([z.string().min(1), z.number()]) }),
+    responseElements: z.object({
+      keyId: keyArn,
+      deletionDate: z.union([z.string().check(z.minLength(1)), z.number()]),
+    }),
     additionalEventData: CustomStoreData,
   }),
 });
 
-export const CancelKeyDeletionEventSchema = Envelope.extend({
+export const CancelKeyDeletionEventSchema = z.extend(Envelope, {
   "detail-type": z.literal(CLOUDTRAIL_API_CALL),
   detail: z.object({ eventName: z.literal(CANCEL_KEY_DELETION), responseElements: z.object({ keyId: keyArn }) }),
 });
 
-export const DeleteKeyEventSchema = Envelope.extend({
+export const DeleteKeyEventSchema = z.extend(Envelope, {
   "detail-type": z.enum([CLOUDTRAIL_SERVICE_EVENT, CLOUDTRAIL_API_CALL]),
   detail: z.object({
     eventName: z.literal(DELETE_KEY),
@@ -54,16 +57,16 @@ export const DeleteKeyEventSchema = Envelope.extend({
   }),
 });
 
-export const CmkDeletionEventSchema = Envelope.extend({
+export const CmkDeletionEventSchema = z.extend(Envelope, {
   "detail-type": z.literal(CMK_DELETION),
-  resources: z.array(keyArn).min(1, "must name the deleted key"),
-  detail: z.object({ "key-id": z.string().regex(KEY_ID, "must be a KMS key id") }),
+  resources: z.array(keyArn).check(z.minLength(1, "must name the deleted key")),
+  detail: z.object({ "key-id": z.string().check(z.regex(KEY_ID, "must be a KMS key id")) }),
 });
 
 /** Which schema applies, from the two fields every event has; anything else is rejected naming the field. */
 export const EventKindSchema = z.object({
   "detail-type": z.enum([CLOUDTRAIL_API_CALL, CLOUDTRAIL_SERVICE_EVENT, CMK_DELETION]),
-  detail: z.object({ eventName: z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY]).optional() }),
+  detail: z.object({ eventName: z.optional(z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY])) }),
 });
 
 export type ScheduleKeyDeletionEvent = z.infer<typeof ScheduleKeyDeletionEventSchema>;
@@ -72,9 +75,9 @@ export type DeleteKeyEvent = z.infer<typeof DeleteKeyEventSchema>;
 /** What a follow-up execution starts from: built only from the record, so duplicates carry identical input. */
 export const FollowUpInputSchema = z.object({
   keyArn,
-  customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0"),
-  clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
-  backingKeyId: z.string().min(1).optional(),
+  customKeyStoreId: z.string().check(z.regex(CKS_ID, "must look like cks-1234567890abcdef0")),
+  clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+  backingKeyId: z.optional(z.string().check(z.minLength(1))),
   deletionDate: z.iso.datetime({ message: "must be an ISO 8601 date-time" }),
 });
 export type FollowUpInput = z.infer<typeof FollowUpInputSchema>;
@@ -132,7 +135,9 @@ export function parseBackingKeys(encoded: string | undefined): { backingKeyId: s
   if (!encoded) return [];
   try {
     const parsed: unknown = JSON.parse(encoded);
-    const list = z.array(z.object({ backingKeyId: z.string().min(1), deletionStatus: z.string().optional() }));
+    const list = z.array(
+      z.object({ backingKeyId: z.string().check(z.minLength(1)), deletionStatus: z.optional(z.string()) }),
+    );
     const result = list.safeParse(Array.isArray(parsed) ? parsed : [parsed]);
     return result.success ? result.data : [];
   } catch {

@@ -4,7 +4,7 @@ import {
   DescribeBackupsCommand,
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
 import { ExecutionNameSchema, parseOrThrow } from "../validation";
 import { CKS_ID, CLUSTER_ID, KEY_ARN } from "./events";
@@ -56,15 +56,15 @@ export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort
 
 const CheckInputSchema = z.object({
   record: z.object({
-    keyArn: z.string().regex(KEY_ARN, "must be a KMS key ARN"),
-    customKeyStoreId: z.string().regex(CKS_ID, "must look like cks-1234567890abcdef0"),
-    clusterId: z.string().regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg").optional(),
-    backingKeyId: z.string().optional(),
+    keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
+    customKeyStoreId: z.string().check(z.regex(CKS_ID, "must look like cks-1234567890abcdef0")),
+    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+    backingKeyId: z.optional(z.string()),
     deletionDate: z.string(),
-    keyCreatedAt: z.string().optional(),
+    keyCreatedAt: z.optional(z.string()),
   }),
   executionName: ExecutionNameSchema,
-  acceptUnverified: z.boolean().optional(),
+  acceptUnverified: z.optional(z.boolean()),
 });
 
 /**

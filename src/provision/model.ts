@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
 export const HSM_TYPES = ["hsm2m.medium", "hsm1.medium"] as const;
@@ -15,20 +15,20 @@ const SECRET_REF =
  */
 export const KeyStoreNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, "keyStoreName must be 1 to 64 letters, digits, '.', '_' or '-'");
+  .check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, "keyStoreName must be 1 to 64 letters, digits, '.', '_' or '-'"));
 
 const CaSchema = z.discriminatedUnion("mode", [
   /** The product makes a CA for this cluster: its private key is generated in the handler and kept in Secrets Manager. */
-  z.object({ mode: z.literal("managed") }).strict(),
+  z.strictObject({ mode: z.literal("managed") }),
   /** Your CA in Secrets Manager: {"certificate":"-----BEGIN CERTIFICATE-----…","privateKey":"-----BEGIN PRIVATE KEY-----…"}. */
-  z
-    .object({
-      mode: z.literal("secret"),
-      secretId: z.string().max(2048).regex(SECRET_REF, "ca.secretId must name a secret under keystore-autopilot/"),
-    })
-    .strict(),
+  z.strictObject({
+    mode: z.literal("secret"),
+    secretId: z
+      .string()
+      .check(z.maxLength(2048), z.regex(SECRET_REF, "ca.secretId must name a secret under keystore-autopilot/")),
+  }),
   /** You sign the CSR yourself; the execution waits until `keystore-autopilot sign` hands the certificates back. */
-  z.object({ mode: z.literal("external") }).strict(),
+  z.strictObject({ mode: z.literal("external") }),
 ]);
 
 /**
@@ -36,31 +36,36 @@ const CaSchema = z.discriminatedUnion("mode", [
  * cluster; one subnet per Availability Zone, at least two zones).
  */
 export const ProvisionInputSchema = z
-  .object({
+  .strictObject({
     keyStoreName: KeyStoreNameSchema,
-    clusterId: z.string().regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk").optional(),
-    subnetIds: z
-      .array(z.string().regex(SUBNET_ID, "each subnet id must look like subnet-0123456789abcdef0"))
-      .min(2, "subnetIds must name subnets in at least two Availability Zones")
-      .max(10)
-      .refine((ids) => new Set(ids).size === ids.length, "subnetIds must not repeat a subnet")
-      .optional(),
-    hsmType: z.enum(HSM_TYPES, { message: `hsmType must be one of ${HSM_TYPES.join(", ")}` }).default("hsm2m.medium"),
-    backupRetentionDays: z.number().int().min(7).max(379).optional(),
+    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk"))),
+    subnetIds: z.optional(
+      z.array(z.string().check(z.regex(SUBNET_ID, "each subnet id must look like subnet-0123456789abcdef0"))).check(
+        z.minLength(2, "subnetIds must name subnets in at least two Availability Zones"),
+        z.maxLength(10),
+        z.refine((ids) => new Set(ids).size === ids.length, "subnetIds must not repeat a subnet"),
+      ),
+    ),
+    hsmType: z._default(
+      z.enum(HSM_TYPES, { message: `hsmType must be one of ${HSM_TYPES.join(", ")}` }),
+      "hsm2m.medium",
+    ),
+    backupRetentionDays: z.optional(z.number().check(z.int(), z.minimum(7), z.maximum(379))),
     /** HSMs to end with, in distinct Availability Zones as far as the subnets allow. */
-    hsmCount: z.number().int().min(2).max(6).default(2),
-    ca: CaSchema.default({ mode: "managed" }),
+    hsmCount: z._default(z.number().check(z.int(), z.minimum(2), z.maximum(6)), 2),
+    ca: z._default(CaSchema, { mode: "managed" }),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if ((v.clusterId === undefined) === (v.subnetIds === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: v.clusterId === undefined ? ["subnetIds"] : ["clusterId"],
-        message: "give either clusterId (adopt a cluster) or subnetIds (create one), not both and not neither",
-      });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if ((v.clusterId === undefined) === (v.subnetIds === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: v.clusterId === undefined ? ["subnetIds"] : ["clusterId"],
+          message: "give either clusterId (adopt a cluster) or subnetIds (create one), not both and not neither",
+        });
+      }
+    }),
+  );
 export type ProvisionInput = z.infer<typeof ProvisionInputSchema>;
 
 /** Tag that marks the cluster a provisioning created, so a re-run finds and adopts it instead of creating another. */

@@ -1,32 +1,32 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ExecutionArnSchema, SecretIdSchema, StateMachineArnSchema } from "../validation";
 import { CLUSTER_ID, HSM_TYPES, KeyStoreNameSchema, SUBNET_ID } from "./model";
 
 /** Inputs of the provision-key-store step functions, as the ASL passes them: ids, certificates and references. */
-const clusterId = z.string().regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk");
-const pem = z.string().min(1).max(20000);
+const clusterId = z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk"));
+const pem = z.string().check(z.minLength(1), z.maxLength(20000));
 
 export const PlanStepSchema = z.object({
   input: z.unknown(),
-  executionArn: ExecutionArnSchema.optional(),
-  stateMachineArn: StateMachineArnSchema.optional(),
+  executionArn: z.optional(ExecutionArnSchema),
+  stateMachineArn: z.optional(StateMachineArnSchema),
 });
 export const EnsureClusterStepSchema = z.object({
   keyStoreName: KeyStoreNameSchema,
-  clusterId: clusterId.optional(),
-  subnetIds: z.array(z.string().regex(SUBNET_ID)).min(2).optional(),
+  clusterId: z.optional(clusterId),
+  subnetIds: z.optional(z.array(z.string().check(z.regex(SUBNET_ID))).check(z.minLength(2))),
   hsmType: z.enum(HSM_TYPES),
-  backupRetentionDays: z.number().int().min(7).max(379).optional(),
+  backupRetentionDays: z.optional(z.number().check(z.int(), z.minimum(7), z.maximum(379))),
 });
 export const EnsureHsmsStepSchema = z.object({
   clusterId,
-  target: z.number().int().min(1).max(28),
-  replaced: z.number().int().min(0),
+  target: z.number().check(z.int(), z.minimum(1), z.maximum(28)),
+  replaced: z.number().check(z.int(), z.minimum(0)),
 });
 export const SignStepSchema = z.object({
   clusterId,
   caMode: z.enum(["managed", "secret"]),
-  caSecretId: SecretIdSchema.nullish(),
+  caSecretId: z.nullish(SecretIdSchema),
 });
 export const AcceptStepSchema = z.object({ clusterId, signedCert: pem, trustAnchor: pem });
 export const ClusterStepSchema = z.object({ clusterId });
@@ -34,5 +34,5 @@ export const CreateKeyStoreStepSchema = z.object({
   keyStoreName: KeyStoreNameSchema,
   clusterId,
   caMode: z.enum(["managed", "secret", "external"]),
-  caSecretId: SecretIdSchema.nullish(),
+  caSecretId: z.nullish(SecretIdSchema),
 });
