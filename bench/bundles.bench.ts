@@ -93,8 +93,14 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
       execFileSync("unzip", ["-q", fn.zip, "-d", join(work, fn.key)]);
     }
     const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    // The floor the SDK sets: one client (KMS, the one most functions use) loaded and made, nothing else.
+    const sdkFloor: number[] = [];
+    const floorScript = `new (require("@aws-sdk/client-kms").KMSClient)({ region: "us-east-1" })`;
     for (let run = 0; run < RUNS; run++) {
       bare.push(timed(process.execPath, ["-e", ""], baseEnv).ms);
+      sdkFloor.push(
+        timed(process.execPath, ["-e", floorScript], { ...baseEnv, NODE_PATH: join(ROOT, "node_modules") }).ms,
+      );
       for (const fn of fns) {
         const env: NodeJS.ProcessEnv = {
           ...baseEnv,
@@ -119,6 +125,10 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
     }
     const bareMs = median(bare);
     figures[`bare node -e '' (ms, median of ${RUNS})`] = round(bareMs);
+    figures[`one AWS SDK client alone: require and construct KMSClient (ms, median of ${RUNS})`] = round(
+      median(sdkFloor),
+    );
+    figures["one AWS SDK client alone / bare node"] = Math.round((median(sdkFloor) / bareMs) * 100) / 100;
     let largest = 0;
     let worst = 0;
     for (const fn of fns) {
@@ -136,6 +146,8 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
     }
     figures["largest zip (KiB; target <= 250)"] = round(largest);
     figures["worst cold start / bare node (target <= 3)"] = Math.round(worst * 100) / 100;
+    figures["median cold start / bare node, over the functions"] =
+      Math.round((median(fns.map((fn) => median(cold.get(fn.key) ?? []))) / bareMs) * 100) / 100;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
