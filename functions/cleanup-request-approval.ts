@@ -2,21 +2,16 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import * as z from "zod/mini";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
-import type { PreparedCleanup, ScanResult } from "../src/cleanup/model";
+import { type PreparedCleanup, type ScanResult, WindowStoreFields } from "../src/cleanup/model";
 import { requestApproval } from "../src/cleanup/request-approval";
 import { config } from "../src/config";
-import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
+import { parseOrThrow } from "../src/validation";
 
 /** Only the fields the announcement reads; the rest of the execution state passes untouched. */
 const RequestApprovalStepSchema = z.object({
   store: z.object({
-    customKeyStoreId: z
-      .string()
-      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
-    clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
-    executionName: ExecutionNameSchema,
+    ...WindowStoreFields,
     approvalTimeoutSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(604_800)),
   }),
   scan: z.object({

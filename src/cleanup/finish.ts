@@ -1,11 +1,10 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import * as z from "zod/mini";
 import { type Alert, publishAlert } from "../alerts";
-import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { listOpenOrphans } from "../orphans";
-import { ExecutionNameSchema, parseOrThrow } from "../validation";
+import { parseOrThrow } from "../validation";
 import type { CleanupDeps } from "./deps";
-import { type PreparedCleanup, REPORT_LIMIT } from "./model";
+import { type PreparedCleanup, REPORT_LIMIT, WindowStoreFields } from "./model";
 import type { SweepReport } from "./sweep";
 
 export type CleanupOutcome = "completed" | "failed" | "reconnect-failed";
@@ -14,11 +13,7 @@ const ErrorSchema = z.optional(z.object({ Error: z.optional(z.string()), Cause: 
 /** The whole execution state at the end of a window; only these fields are read. */
 const FinishInputSchema = z.object({
   store: z.object({
-    customKeyStoreId: z
-      .string()
-      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
-    clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
-    executionName: ExecutionNameSchema,
+    ...WindowStoreFields,
     reconnect: z.boolean(),
   }),
   outcome: z.enum(["completed", "failed", "reconnect-failed"]),
