@@ -8,7 +8,7 @@ import {
   checkFollowUp,
   DeletionStatusPendingError,
   KeyNotYetDeletedError,
-} from "../../src/follow-up/follow-up";
+} from "../../src/follow-up/check";
 import { recordFollowUp } from "../../src/follow-up/record";
 import { type Orphan, registerOrphan } from "../../src/orphans";
 
