@@ -2,6 +2,20 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Store } from "./store";
 
+/** The ConnectionErrorCodes of a CloudHSM key store (DOMAIN.md §2.1), each of which can be injected. */
+export const CONNECTION_ERROR_CODES = [
+  "INVALID_CREDENTIALS",
+  "CLUSTER_NOT_FOUND",
+  "NETWORK_ERRORS",
+  "INTERNAL_ERROR",
+  "INSUFFICIENT_CLOUDHSM_HSMS",
+  "USER_LOCKED_OUT",
+  "USER_NOT_FOUND",
+  "USER_LOGGED_IN",
+  "SUBNET_NOT_FOUND",
+  "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
+] as const;
+
 /** A fault armed through the control endpoint; it fires on the next `count` matching calls, then disarms. */
 export const FaultSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -16,18 +30,7 @@ export const FaultSchema = z.discriminatedUnion("kind", [
   }),
   z.object({
     kind: z.literal("connect-error"),
-    connectionErrorCode: z.enum([
-      "INVALID_CREDENTIALS",
-      "CLUSTER_NOT_FOUND",
-      "NETWORK_ERRORS",
-      "INTERNAL_ERROR",
-      "INSUFFICIENT_CLOUDHSM_HSMS",
-      "USER_LOCKED_OUT",
-      "USER_NOT_FOUND",
-      "USER_LOGGED_IN",
-      "SUBNET_NOT_FOUND",
-      "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
-    ]),
+    connectionErrorCode: z.enum(CONNECTION_ERROR_CODES),
     customKeyStoreId: z.string().optional(),
     count: z.number().int().min(1).default(1),
   }),

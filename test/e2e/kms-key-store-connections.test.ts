@@ -6,6 +6,7 @@ import {
   type KMSClient,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
+import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
 import {
   connect,
   createStore,
@@ -203,18 +204,7 @@ describe("KMS custom key store connections on the local account", () => {
 
   it("returns FAILED with the injected code when a connect error is armed, once only", async () => {
     const { id } = await freshStore();
-    const codes = [
-      "INVALID_CREDENTIALS",
-      "CLUSTER_NOT_FOUND",
-      "NETWORK_ERRORS",
-      "INTERNAL_ERROR",
-      "INSUFFICIENT_CLOUDHSM_HSMS",
-      "USER_LOCKED_OUT",
-      "USER_NOT_FOUND",
-      "USER_LOGGED_IN",
-      "SUBNET_NOT_FOUND",
-      "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
-    ];
+    const codes = CONNECTION_ERROR_CODES;
     const seen: (string | undefined)[] = [];
     for (const code of codes) {
       await account.arm({ kind: "connect-error", connectionErrorCode: code, customKeyStoreId: id });

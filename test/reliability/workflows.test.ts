@@ -29,6 +29,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
 import { subnetIdInZone } from "../support/cloudhsm";
 import { createStore, seedCluster, tokenKeys } from "../support/kms";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
@@ -61,18 +62,6 @@ const WORKFLOWS = Object.keys(MACHINES) as Workflow[];
 const IN_FLIGHT = new Set(["LambdaFunctionScheduled", "LambdaFunctionStarted", "TaskScheduled", "TaskStarted"]);
 /** An execution refused because another one already works on the same thing: the guard working, not a duplicate. */
 const REFUSED = /AlreadyRunning|InProgress/;
-const CONNECTION_ERROR_CODES = [
-  "INVALID_CREDENTIALS",
-  "CLUSTER_NOT_FOUND",
-  "NETWORK_ERRORS",
-  "INTERNAL_ERROR",
-  "INSUFFICIENT_CLOUDHSM_HSMS",
-  "USER_LOCKED_OUT",
-  "USER_NOT_FOUND",
-  "USER_LOGGED_IN",
-  "SUBNET_NOT_FOUND",
-  "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET",
-] as const;
 /** Operations each workflow calls, where throttling and internal errors are injected. */
 const OPERATIONS: Record<Workflow, string[]> = {
   "provision-key-store": [
