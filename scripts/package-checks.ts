@@ -186,7 +186,6 @@ const SDK_IAM_PREFIX: Record<string, string> = {
  */
 export function checkSdkIntegrations(template: Template): string[] {
   const problems: string[] = [];
-  const roles = new Map(resourcesOfType(template, "AWS::IAM::Role"));
   for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
     const name = keyOf(p.StateMachineName) ?? id;
     const definition = JSON.stringify(p.DefinitionString ?? p.Definition ?? "");
@@ -195,15 +194,7 @@ export function checkSdkIntegrations(template: Template): string[] {
       const [, service = "", action = ""] = m;
       needed.add(`${SDK_IAM_PREFIX[service] ?? service}:${action.charAt(0).toUpperCase()}${action.slice(1)}`);
     }
-    const role = roles.get(getAttRole(p.RoleArn) ?? "");
-    const granted = new Set(
-      asArray(role?.Policies).flatMap((policy) =>
-        asArray(asRecord(asRecord(policy).PolicyDocument).Statement)
-          .map(asRecord)
-          .filter((st) => st.Effect === "Allow")
-          .flatMap((st) => asArray(st.Action).map(String)),
-      ),
-    );
+    const granted = new Set(roleActions(template, getAttRole(p.RoleArn) ?? ""));
     for (const action of needed) {
       if (!granted.has(action))
         problems.push(`stateMachine:${name}: calls ${action} (aws-sdk integration) but its role does not allow it`);

@@ -50,15 +50,11 @@ export const StateMachineArnSchema = z
     ),
   );
 /** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
+export const SECRET_REF =
+  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
 export const SecretIdSchema = z
   .string()
-  .check(
-    z.maxLength(2048),
-    z.regex(
-      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
-      "must name a secret under keystore-autopilot/",
-    ),
-  );
+  .check(z.maxLength(2048), z.regex(SECRET_REF, "must name a secret under keystore-autopilot/"));
 /** A secret version id as the workflows make it (States.UUID()): also the idempotency token of the version. */
 export const VersionIdSchema = z
   .string()

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { KeyStoreRefSchema } from "../key-stores";
+import { SECRET_REF } from "../validation";
 
 /** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */
 export const SECRET_PREFIX = "keystore-autopilot/";
@@ -15,7 +16,7 @@ export const SecretRefSchema = z
   .check(
     z.maxLength(2048),
     z.regex(
-      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/,
+      SECRET_REF,
       "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
     ),
   );

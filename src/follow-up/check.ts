@@ -5,9 +5,10 @@ import {
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
 import * as z from "zod/mini";
+import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
 import { ExecutionNameSchema, parseOrThrow } from "../validation";
-import { CKS_ID, CLUSTER_ID, KEY_ARN } from "./events";
+import { CLUSTER_ID, KEY_ARN } from "./events";
 import { describeKey, type KmsPort } from "./record";
 
 export type CloudHsmPort = Pick<CloudHSMV2Client, "send">;
@@ -57,7 +58,7 @@ export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort
 const CheckInputSchema = z.object({
   record: z.object({
     keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
-    customKeyStoreId: z.string().check(z.regex(CKS_ID, "must look like cks-1234567890abcdef0")),
+    customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
     clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
     backingKeyId: z.optional(z.string()),
     deletionDate: z.string(),

@@ -1,13 +1,11 @@
 import * as z from "zod/mini";
+import { SECRET_REF } from "../validation";
 
 /** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
 export const HSM_TYPES = ["hsm2m.medium", "hsm1.medium"] as const;
 
 export const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const SUBNET_ID = /^subnet-[0-9a-fA-F]{8,17}$/;
-/** Secret references the functions may read: names or ARNs under keystore-autopilot/ (their IAM scope). */
-const SECRET_REF =
-  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
 
 /**
  * The key store name doubles as the execution name's stem and appears in CloudTrail (DOMAIN.md §1.1), so it is kept

@@ -27,6 +27,23 @@ export type TokenKey = { label: string; id: string };
 
 const GCM_TAG_BITS = 128;
 
+/** What every backing key is, made in the token or restored from a backup. */
+function backingKeyTemplate(key: TokenKey): graphene.ITemplate {
+  return {
+    class: graphene.ObjectClass.SECRET_KEY,
+    keyType: graphene.KeyType.AES,
+    token: true,
+    private: true,
+    label: key.label,
+    id: Buffer.from(key.id, "utf8"),
+    encrypt: true,
+    decrypt: true,
+    sensitive: true,
+    // Extractable only so backups can wrap it under the backup key; its value can never be read (sensitive).
+    extractable: true,
+  };
+}
+
 /**
  * The cluster key material: one SoftHSM2 token per cluster, reached over PKCS#11.
  * Backing keys are AES-256 token objects, sensitive (their value can never be read) and usable only for
@@ -137,18 +154,8 @@ export class SoftHsm {
     const session = this.session(token);
     if (this.find(session, key.id)) return;
     const created = session.generateKey(graphene.KeyGenMechanism.AES, {
-      class: graphene.ObjectClass.SECRET_KEY,
-      keyType: graphene.KeyType.AES,
+      ...backingKeyTemplate(key),
       valueLen: 32,
-      token: true,
-      private: true,
-      label: key.label,
-      id: Buffer.from(key.id, "utf8"),
-      encrypt: true,
-      decrypt: true,
-      sensitive: true,
-      // Extractable only so backups can wrap it under the backup key; its value can never be read (sensitive).
-      extractable: true,
       wrap: false,
       unwrap: false,
     });
@@ -249,18 +256,7 @@ export class SoftHsm {
         { name: "AES_KEY_WRAP_PAD", params: null },
         backupKey,
         Buffer.from(key.wrapped, "base64"),
-        {
-          class: graphene.ObjectClass.SECRET_KEY,
-          keyType: graphene.KeyType.AES,
-          token: true,
-          private: true,
-          label: key.label,
-          id: Buffer.from(key.id, "utf8"),
-          encrypt: true,
-          decrypt: true,
-          sensitive: true,
-          extractable: true,
-        },
+        backingKeyTemplate(key),
       );
       this.index(session).set(key.id, restored.toType<graphene.SecretKey>());
       this.labels.get(token)?.set(key.id, key.label);
