@@ -1,5 +1,5 @@
 /**
- * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, alarm, log retention, tracing or
+ * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, alarm, log retention, tracing or
  * bundle size violation in .serverless/, listing each one. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { basename, join, resolve } from "node:path";
 import {
   bundleSizes,
   checkBundleSizes,
+  checkCliVpc,
   checkIam,
   checkObservability,
   checkOwnRoles,
@@ -36,6 +37,7 @@ const problems = [
   ...checkOwnRoles(template),
   ...checkSdkIntegrations(template),
   ...checkSdkClients(template, bundles),
+  ...checkCliVpc(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -45,6 +47,6 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, alarms, log retention, tracing; ${sizes.length} zips, ` +
+  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -307,6 +307,20 @@ export function checkSdkClients(
 }
 
 /**
+ * Every function that runs the CloudHSM CLI (it has CLOUDHSM_CLI_PATH) is wired to the cluster's VPC (params
+ * cliSecurityGroupIds, cliSubnetIds): without it, it cannot reach the HSMs once those params are set.
+ */
+export function checkCliVpc(template: Template): string[] {
+  return resourcesOfType(template, "AWS::Lambda::Function")
+    .filter(([, p]) => "CLOUDHSM_CLI_PATH" in asRecord(asRecord(p.Environment).Variables))
+    .filter(([, p]) => {
+      const vpc = asRecord(p.VpcConfig);
+      return !("SecurityGroupIds" in vpc && "SubnetIds" in vpc);
+    })
+    .map(([id, p]) => `function:${keyOf(p.FunctionName) ?? id}: runs the CloudHSM CLI but has no VpcConfig`);
+}
+
+/**
  * Deploy-side observability: every state machine has an ExecutionsFailed alarm with an action and tracing on;
  * every function has active tracing and a log group with a retention; every log group has a retention.
  */

@@ -5,6 +5,7 @@ import {
   ALLOWED_WILDCARDS,
   bundleSizes,
   checkBundleSizes,
+  checkCliVpc,
   checkIam,
   checkObservability,
   checkOwnRoles,
@@ -269,5 +270,26 @@ describe("SDK clients of each function against its role", () => {
     expect(checkSdkClients(t, loads("client-kms"), dependent)).toEqual([
       "dependent-action entry function:check cloudhsm:DescribeClusters is not needed any more: remove it",
     ]);
+  });
+});
+
+describe("VPC check of the functions that run the CloudHSM CLI", () => {
+  const withFunction = (properties: Record<string, unknown>) =>
+    template([], {
+      CliLambdaFunction: {
+        Type: "AWS::Lambda::Function",
+        Properties: { FunctionName: "svc-dev-cli", ...properties },
+      },
+    });
+  const cliEnv = { Environment: { Variables: { CLOUDHSM_CLI_PATH: "/opt/cloudhsm/bin/cloudhsm-cli" } } };
+
+  it("returns no problem when the CLI function has a VpcConfig, and for functions that run no CLI", () => {
+    const t = withFunction({ ...cliEnv, VpcConfig: { SecurityGroupIds: ["sg-1"], SubnetIds: ["subnet-1"] } });
+
+    expect(checkCliVpc(t)).toEqual([]);
+  });
+
+  it("returns a problem naming the function when a CLI function has no VpcConfig", () => {
+    expect(checkCliVpc(withFunction(cliEnv))).toEqual(["function:cli: runs the CloudHSM CLI but has no VpcConfig"]);
   });
 });
