@@ -128,7 +128,8 @@ describe("provision-key-store workflow on the local account", () => {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (d.status !== "RUNNING") return d;
       if (until?.(await history(executionArn))) return d;
-      await advanceWhenIdle();
+      // Checked again once everything is idle: the clock must not move past the point the caller waits for.
+      await advanceWhenIdle(async () => until?.(await history(executionArn)) ?? false);
     }
     throw new Error(`execution ${executionArn} did not finish`);
   }
@@ -139,7 +140,7 @@ describe("provision-key-store workflow on the local account", () => {
     return !invocations.some((inv) => inv.status === "running");
   }
 
-  async function advanceWhenIdle() {
+  async function advanceWhenIdle(reached: () => Promise<boolean>) {
     const lasts: string[] = [];
     for (const machine of [PROVISION, CONNECT]) {
       const running =
@@ -155,7 +156,8 @@ describe("provision-key-store workflow on the local account", () => {
     if (
       !lasts.some((t) => IN_FLIGHT.has(t)) &&
       lasts.some((t) => t === "WaitStateEntered" || /Failed$|TimedOut$/.test(t)) &&
-      (await noLambdaRunning())
+      (await noLambdaRunning()) &&
+      !(await reached())
     ) {
       await account.advance("2m");
     }
