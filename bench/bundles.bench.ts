@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { sdkPackagesRequired } from "../scripts/package-checks";
+import { packagedFunctions, sdkPackagesRequired, type Template } from "../scripts/package-checks";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 
@@ -29,33 +29,20 @@ type Fn = { key: string; zip: string; handlerFile: string; exportName: string; e
 
 /** The functions of a packaged template, with their zip, handler and environment (CloudFormation values stubbed). */
 function functionsOf(dir: string): Fn[] {
-  const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")) as {
-    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  };
-  return Object.values(template.Resources)
-    .filter((r) => r.Type === "AWS::Lambda::Function")
-    .map((r) => {
-      const p = r.Properties as {
-        Handler: string;
-        Code: { S3Key: string };
-        Environment?: { Variables?: Record<string, unknown> };
-      };
-      const zip = basename(p.Code.S3Key);
-      const dot = p.Handler.lastIndexOf(".");
-      const env = Object.fromEntries(
-        Object.entries(p.Environment?.Variables ?? {}).map(([k, v]) => [
+  const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")) as Template;
+  return packagedFunctions(dir, template)
+    .map((fn) => ({
+      key: basename(fn.zip, ".zip"),
+      zip: fn.zip,
+      handlerFile: fn.handlerFile,
+      exportName: fn.exportName,
+      env: Object.fromEntries(
+        Object.entries(fn.variables).map(([k, v]) => [
           k,
           typeof v === "string" ? v : `arn:aws:states:us-east-1:123456789012:stateMachine:bench-${k.toLowerCase()}`,
         ]),
-      );
-      return {
-        key: zip.replace(/\.zip$/, ""),
-        zip: join(dir, zip),
-        handlerFile: `${p.Handler.slice(0, dot)}.js`,
-        exportName: p.Handler.slice(dot + 1),
-        env,
-      };
-    })
+      ),
+    }))
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 

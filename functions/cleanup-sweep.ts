@@ -11,11 +11,11 @@ import { type SweepInput, sweepOrphans } from "../src/cleanup/sweep";
 import { config, required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
+import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
 
 const SweepStepSchema = z.object({
   customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
-  clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
+  clusterId: ClusterIdSchema,
   kmsuserSecretId: SecretIdSchema,
   versionId: VersionIdSchema,
   snapshot: z.object({ id: z.string().check(z.minLength(1)), chunks: z.number().check(z.int(), z.minimum(1)) }),

@@ -3,7 +3,7 @@
  * bundle size violation in .serverless/, listing each one. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   bundleSizes,
   checkBundleSizes,
@@ -14,6 +14,7 @@ import {
   checkSdkClients,
   checkSdkIntegrations,
   MAX_ZIP_BYTES,
+  packagedFunctions,
   type Template,
 } from "./package-checks";
 import { readZipEntry } from "./zip";
@@ -23,14 +24,9 @@ const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-upda
 const sizes = bundleSizes(dir);
 /** Each function's handler source, read from its zip. */
 const bundles = new Map<string, string>();
-for (const [id, resource] of Object.entries(template.Resources ?? {})) {
-  if (resource.Type !== "AWS::Lambda::Function") continue;
-  const p = resource.Properties as { Handler: string; Code: { S3Key: string } };
-  const source = readZipEntry(
-    join(dir, basename(p.Code.S3Key)),
-    `${p.Handler.slice(0, p.Handler.lastIndexOf("."))}.js`,
-  );
-  if (source !== undefined) bundles.set(id, source);
+for (const fn of packagedFunctions(dir, template)) {
+  const source = readZipEntry(fn.zip, fn.handlerFile);
+  if (source !== undefined) bundles.set(fn.id, source);
 }
 const problems = [
   ...checkIam(template),

@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 /**
  * Checks of what `osls package` produced (.serverless/): the CloudFormation template's IAM, alarms, log retention
@@ -9,6 +9,36 @@ import { join } from "node:path";
 
 type Raw = Record<string, unknown>;
 export type Template = { Resources?: Record<string, { Type?: string; Properties?: Raw }> };
+
+/** A packaged function: its logical id, zip, the handler's file inside the zip and export, and its variables. */
+export type PackagedFunction = {
+  id: string;
+  zip: string;
+  handlerFile: string;
+  exportName: string;
+  variables: Record<string, unknown>;
+};
+
+/** The Lambda functions of the template in `dir`, with where each one's handler lives in its zip. */
+export function packagedFunctions(dir: string, template: Template): PackagedFunction[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === "AWS::Lambda::Function")
+    .map(([id, r]) => {
+      const p = r.Properties as {
+        Handler: string;
+        Code: { S3Key: string };
+        Environment?: { Variables?: Record<string, unknown> };
+      };
+      const dot = p.Handler.lastIndexOf(".");
+      return {
+        id,
+        zip: join(dir, basename(p.Code.S3Key)),
+        handlerFile: `${p.Handler.slice(0, dot)}.js`,
+        exportName: p.Handler.slice(dot + 1),
+        variables: p.Environment?.Variables ?? {},
+      };
+    });
+}
 
 /** A reviewed `Resource: "*"`: who holds it (`function:<key>`, `stateMachine:<key>`, `role:<logicalId>` or `*`). */
 export type AllowedWildcard = { owner: string; action: string; reason: string };

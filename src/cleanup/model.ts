@@ -1,12 +1,12 @@
 import * as z from "zod/mini";
 import { SecretRefSchema } from "../connect/model";
 import { KeyStoreRefSchema } from "../key-stores";
-import { ExecutionNameSchema } from "../validation";
+import { ClusterIdSchema, ExecutionNameSchema } from "../validation";
 
 /** The fields of the prepared store that later steps read from the execution state, checked the same way by each. */
 export const WindowStoreFields = {
   ...KeyStoreRefSchema.shape,
-  clusterId: z.string().check(z.regex(/^cluster-[a-z0-9]+$/, "clusterId must look like cluster-1234abcd")),
+  clusterId: ClusterIdSchema,
   executionName: ExecutionNameSchema,
 };
 

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import {
+  ClusterIdSchema,
   ExecutionArnSchema,
   ExecutionNameSchema,
   SecretIdSchema,
@@ -10,9 +11,7 @@ import {
 
 /** Inputs of the connect-key-store step functions, as the ASL passes them: ids and secret references only. */
 const id = z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"));
-const clusterId = z
-  .string()
-  .check(z.regex(/^cluster-[2-7a-zA-Z]{11,16}$/, "clusterId must look like cluster-abcdefghijk"));
+const clusterId = ClusterIdSchema;
 const secretId = SecretIdSchema;
 const versionId = VersionIdSchema;
 

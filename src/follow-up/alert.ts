@@ -1,15 +1,15 @@
 import * as z from "zod/mini";
 import { type Alert, type EventsPort, publishAlert } from "../alerts";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { ExecutionNameSchema, parseOrThrow } from "../validation";
-import { CLUSTER_ID, KEY_ARN } from "./events";
+import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow } from "../validation";
+import { KEY_ARN } from "./events";
 
 const AlertInputSchema = z.object({
   type: z.enum(["OrphanedKeyMaterial", "FollowUpFailed"]),
   executionName: ExecutionNameSchema,
   keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
   customKeyStoreId: z.optional(z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0"))),
-  clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+  clusterId: z.optional(ClusterIdSchema),
   backingKeyId: z.optional(z.string()),
   deletionStatus: z.optional(z.string()),
   backupsHoldingMaterial: z.optional(z.number().check(z.int())),

@@ -7,8 +7,8 @@ import {
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
-import { ExecutionNameSchema, parseOrThrow } from "../validation";
-import { CLUSTER_ID, KEY_ARN } from "./events";
+import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow } from "../validation";
+import { KEY_ARN } from "./events";
 import { describeKey, type KmsPort } from "./record";
 
 export type CloudHsmPort = Pick<CloudHSMV2Client, "send">;
@@ -59,7 +59,7 @@ const CheckInputSchema = z.object({
   record: z.object({
     keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
     customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
-    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+    clusterId: z.optional(ClusterIdSchema),
     backingKeyId: z.optional(z.string()),
     deletionDate: z.string(),
     keyCreatedAt: z.optional(z.string()),

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import { ClusterIdSchema } from "../validation";
 
 /** The events the deletion follow-up reacts to (DOMAIN.md §4, §5.1), as EventBridge delivers them. */
 export const KMS_SOURCE = "aws.kms";
@@ -12,7 +13,6 @@ export const DELETE_KEY = "DeleteKey";
 
 export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-z-]+)$/;
-export const CLUSTER_ID = /^cluster-[a-z0-9]+$/;
 
 const keyArn = z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN"));
 
@@ -27,7 +27,7 @@ const CustomStoreData = z.optional(
     customKeyStoreId: z.optional(
       z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
     ),
-    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+    clusterId: z.optional(ClusterIdSchema),
     backingKeys: z.optional(z.string()),
     backingKeysDeletionStatus: z.optional(z.string()),
   }),
@@ -78,7 +78,7 @@ export type DeleteKeyEvent = z.infer<typeof DeleteKeyEventSchema>;
 export const FollowUpInputSchema = z.object({
   keyArn,
   customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
-  clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "must look like cluster-1a23b4cdefg"))),
+  clusterId: z.optional(ClusterIdSchema),
   backingKeyId: z.optional(z.string().check(z.minLength(1))),
   deletionDate: z.iso.datetime({ message: "must be an ISO 8601 date-time" }),
 });

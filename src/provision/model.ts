@@ -1,10 +1,9 @@
 import * as z from "zod/mini";
-import { SECRET_REF } from "../validation";
+import { ClusterIdSchema, SECRET_REF } from "../validation";
 
 /** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
 export const HSM_TYPES = ["hsm2m.medium", "hsm1.medium"] as const;
 
-export const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const SUBNET_ID = /^subnet-[0-9a-fA-F]{8,17}$/;
 
 /**
@@ -36,7 +35,7 @@ const CaSchema = z.discriminatedUnion("mode", [
 export const ProvisionInputSchema = z
   .strictObject({
     keyStoreName: KeyStoreNameSchema,
-    clusterId: z.optional(z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk"))),
+    clusterId: z.optional(ClusterIdSchema),
     subnetIds: z.optional(
       z.array(z.string().check(z.regex(SUBNET_ID, "each subnet id must look like subnet-0123456789abcdef0"))).check(
         z.minLength(2, "subnetIds must name subnets in at least two Availability Zones"),

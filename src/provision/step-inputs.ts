@@ -1,9 +1,9 @@
 import * as z from "zod/mini";
-import { ExecutionArnSchema, SecretIdSchema, StateMachineArnSchema } from "../validation";
-import { CLUSTER_ID, HSM_TYPES, KeyStoreNameSchema, SUBNET_ID } from "./model";
+import { ClusterIdSchema, ExecutionArnSchema, SecretIdSchema, StateMachineArnSchema } from "../validation";
+import { HSM_TYPES, KeyStoreNameSchema, SUBNET_ID } from "./model";
 
 /** Inputs of the provision-key-store step functions, as the ASL passes them: ids, certificates and references. */
-const clusterId = z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-abcdefghijk"));
+const clusterId = ClusterIdSchema;
 const pem = z.string().check(z.minLength(1), z.maxLength(20000));
 
 export const PlanStepSchema = z.object({

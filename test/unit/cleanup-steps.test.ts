@@ -231,7 +231,7 @@ describe("the sweep's safety rules", () => {
   }
   const input = {
     customKeyStoreId: STORE,
-    clusterId: "cluster-abc",
+    clusterId: "cluster-jxhlf7644ne",
     kmsuserSecretId: "keystore-autopilot/cks/kmsuser",
     versionId: "00000000-0000-0000-0000-000000000001",
     snapshot: { id: "run-1", chunks: 1 },

@@ -97,7 +97,7 @@ describe("handleDeletionEvent", () => {
     expect(input).toEqual({
       keyArn: KEY_ARN,
       customKeyStoreId: "cks-1234567890abcdef0",
-      clusterId: "cluster-1a23b4cdefg",
+      clusterId: "cluster-jxhlf7644ne",
       backingKeyId: "backing-key-id",
       deletionDate: "2026-11-30T23:25:25.000Z",
     });
@@ -186,7 +186,11 @@ describe("handleDeletionEvent", () => {
     expect(update?.UpdateExpression).not.toContain("backingKeysDeletionStatus");
   });
 
-  type Event = { account: string; "detail-type": string; detail: { responseElements: Record<string, unknown> } };
+  type Event = {
+    account: string;
+    "detail-type": string;
+    detail: { responseElements: Record<string, unknown>; additionalEventData: Record<string, unknown> };
+  };
   const spoilers: [string, (e: Event) => void][] = [
     [
       "detail.responseElements.keyId",
@@ -198,6 +202,13 @@ describe("handleDeletionEvent", () => {
       "detail.responseElements.deletionDate",
       (e) => {
         e.detail.responseElements.deletionDate = true;
+      },
+    ],
+    [
+      // CloudHSM issues base32 cluster ids: 0, 1, 8 and 9 never appear in one.
+      "detail.additionalEventData.clusterId",
+      (e) => {
+        e.detail.additionalEventData.clusterId = "cluster-1234abcd0189";
       },
     ],
     [

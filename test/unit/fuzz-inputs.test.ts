@@ -221,7 +221,7 @@ const CASES: Record<string, Case> = {
     fn: cleanupSweep,
     valid: {
       customKeyStoreId: CKS,
-      clusterId: "cluster-abc123",
+      clusterId: CLUSTER,
       kmsuserSecretId: KMSUSER,
       versionId: VERSION,
       snapshot: { id: "manual-1", chunks: 1 },

@@ -43,7 +43,7 @@ const deps = {
 const record = {
   keyArn: KEY_ARN,
   customKeyStoreId: "cks-1234567890abcdef0",
-  clusterId: "cluster-1a23b4cdefg",
+  clusterId: "cluster-jxhlf7644ne",
   backingKeyId: "bk-1",
   deletionDate: "2026-11-30T23:25:25.000Z",
   keyCreatedAt: "2026-11-01T00:00:00.000Z",
@@ -99,14 +99,14 @@ describe("recordFollowUp", () => {
         KeyState: "PendingDeletion",
         DeletionDate: new Date("2026-11-30T23:25:25Z"),
         CustomKeyStoreId: "cks-1234567890abcdef0",
-        CloudHsmClusterId: "cluster-1a23b4cdefg",
+        CloudHsmClusterId: "cluster-jxhlf7644ne",
         CreationDate: new Date("2026-11-01T00:00:00Z"),
       },
     });
 
     expect(await recordFollowUp(deps.kms, input)).toMatchObject({
       state: "PENDING_DELETION",
-      clusterId: "cluster-1a23b4cdefg",
+      clusterId: "cluster-jxhlf7644ne",
       checkAfter: "2026-12-01T23:25:25.000Z",
       keyCreatedAt: "2026-11-01T00:00:00.000Z",
     });
