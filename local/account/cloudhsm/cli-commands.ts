@@ -294,8 +294,12 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     return {
       matched_keys: pageOfKeys.map((key) =>
         verbose
-          ? { "key-reference": key.reference, "key-info": key.info, attributes: key.attributes }
-          : { "key-reference": key.reference, attributes: { label: key.attributes.label } },
+          ? {
+              "key-reference": key.reference,
+              "key-info": BACKING_KEY_INFO,
+              attributes: backingKeyAttributes(key.label, key.id),
+            }
+          : { "key-reference": key.reference, attributes: { label: key.label } },
       ),
       total_key_count: matched.length,
       returned_key_count: pageOfKeys.length,
@@ -317,31 +321,24 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
   },
 };
 
-type ListedKey = {
-  id: string;
-  reference: string;
-  attributes: Record<string, string | number | boolean>;
-  info: Record<string, unknown>;
-};
+/** A key as listing sees it; its full attributes are built only for the keys a page returns or a filter reads. */
+type ListedKey = { id: string; reference: string; label: string };
 
 /** Every backing key in a cluster token is owned by kmsuser, who shares none (DOMAIN.md §3.1). */
 function ownedKeys(s: Session, user: ClusterUser): ListedKey[] {
   if (user.role !== "crypto-user" || user.username !== KEY_OWNER) return [];
   return s.ctx.hsm
     .listKeys(s.cluster.tokenLabel)
-    .map((key) => ({
-      id: key.id,
-      reference: keyReference(s.cluster.ClusterId, key.id),
-      attributes: backingKeyAttributes(key.label, key.id),
-      info: {
-        "key-owners": [{ username: KEY_OWNER, "key-coverage": "full" }],
-        "shared-users": [],
-        "key-quorum-values": { "manage-key-quorum-value": 0, "use-key-quorum-value": 0 },
-        "cluster-coverage": "full",
-      },
-    }))
+    .map((key) => ({ id: key.id, label: key.label, reference: keyReference(s.cluster.ClusterId, key.id) }))
     .sort((a, b) => a.reference.localeCompare(b.reference));
 }
+
+const BACKING_KEY_INFO = {
+  "key-owners": [{ username: KEY_OWNER, "key-coverage": "full" }],
+  "shared-users": [],
+  "key-quorum-values": { "manage-key-quorum-value": 0, "use-key-quorum-value": 0 },
+  "cluster-coverage": "full",
+};
 
 /** `0x` + 16 hex digits, stable for a key of a cluster (CloudHSM CLI's key-reference). */
 export function keyReference(clusterId: string, keyId: string): string {
@@ -397,10 +394,11 @@ function filterKeys(keys: ListedKey[], filters: string[]): ListedKey[] {
       if (!/^0x[0-9a-fA-F]*$/.test(value)) {
         throw new CliError(`Invalid filter '${filter}': attr.id takes 0x and the hex of the id's bytes`);
       }
-      return (key: ListedKey) => key.attributes.id === value.toLowerCase();
+      return (key: ListedKey) => idAttribute(key.id) === value.toLowerCase();
     }
     if (!(attribute in backingKeyAttributes("", ""))) throw new CliError(`Unknown key attribute '${attribute}'`);
-    return (key: ListedKey) => String(key.attributes[attribute]) === value;
+    if (attribute === "label") return (key: ListedKey) => key.label === value;
+    return (key: ListedKey) => String(backingKeyAttributes(key.label, key.id)[attribute]) === value;
   });
   return keys.filter((key) => tests.every((test) => test(key)));
 }
