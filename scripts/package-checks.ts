@@ -21,23 +21,17 @@ export type PackagedFunction = {
 
 /** The Lambda functions of the template in `dir`, with where each one's handler lives in its zip. */
 export function packagedFunctions(dir: string, template: Template): PackagedFunction[] {
-  return Object.entries(template.Resources ?? {})
-    .filter(([, r]) => r.Type === "AWS::Lambda::Function")
-    .map(([id, r]) => {
-      const p = r.Properties as {
-        Handler: string;
-        Code: { S3Key: string };
-        Environment?: { Variables?: Record<string, unknown> };
-      };
-      const dot = p.Handler.lastIndexOf(".");
-      return {
-        id,
-        zip: join(dir, basename(p.Code.S3Key)),
-        handlerFile: `${p.Handler.slice(0, dot)}.js`,
-        exportName: p.Handler.slice(dot + 1),
-        variables: p.Environment?.Variables ?? {},
-      };
-    });
+  return resourcesOfType(template, "AWS::Lambda::Function").map(([id, raw]) => {
+    const p = raw as { Handler: string; Code: { S3Key: string } };
+    const dot = p.Handler.lastIndexOf(".");
+    return {
+      id,
+      zip: join(dir, basename(p.Code.S3Key)),
+      handlerFile: `${p.Handler.slice(0, dot)}.js`,
+      exportName: p.Handler.slice(dot + 1),
+      variables: asRecord(asRecord(raw.Environment).Variables),
+    };
+  });
 }
 
 /** A reviewed `Resource: "*"`: who holds it (`function:<key>`, `stateMachine:<key>`, `role:<logicalId>` or `*`). */

@@ -49,11 +49,11 @@ export const StateMachineArnSchema = z
       "must be a state machine ARN",
     ),
   );
-/** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
 /** CloudHSM's ClusterId pattern (CloudHSM v2 API reference); the ids the service issues are base32. */
 export const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const ClusterIdSchema = z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-jxhlf7644ne"));
 
+/** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
 export const SECRET_REF =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
 export const SecretIdSchema = z
