@@ -50,15 +50,15 @@ export const StateMachineArnSchema = z
     ),
   );
 /** CloudHSM's ClusterId pattern (CloudHSM v2 API reference); the ids the service issues are base32. */
-export const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
+const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const ClusterIdSchema = z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-jxhlf7644ne"));
 
 /** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
-export const SECRET_REF =
+const SECRET_REF =
   /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
-export const SecretIdSchema = z
-  .string()
-  .check(z.maxLength(2048), z.regex(SECRET_REF, "must name a secret under keystore-autopilot/"));
+/** A secret reference, never a value; `message` says which field a user got wrong. */
+export const secretRefSchema = (message: string) => z.string().check(z.maxLength(2048), z.regex(SECRET_REF, message));
+export const SecretIdSchema = secretRefSchema("must name a secret under keystore-autopilot/");
 /** A secret version id as the workflows make it (States.UUID()): also the idempotency token of the version. */
 export const VersionIdSchema = z
   .string()

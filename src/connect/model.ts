@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { KeyStoreRefSchema } from "../key-stores";
-import { SECRET_REF } from "../validation";
+import { secretRefSchema } from "../validation";
 
 /** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */
 export const SECRET_PREFIX = "keystore-autopilot/";
@@ -11,15 +11,9 @@ export const adminSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${
  * A secret reference, never a value: a name or ARN under `keystore-autopilot/`, the only path the functions' IAM
  * policies open.
  */
-export const SecretRefSchema = z
-  .string()
-  .check(
-    z.maxLength(2048),
-    z.regex(
-      SECRET_REF,
-      "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
-    ),
-  );
+export const SecretRefSchema = secretRefSchema(
+  "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
+);
 
 /** Input of connect-key-store: `keystore-autopilot start connect-key-store --input '{"customKeyStoreId":"cks-…"}'`. */
 export const ConnectInputSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { ClusterIdSchema, SECRET_REF } from "../validation";
+import { ClusterIdSchema, secretRefSchema } from "../validation";
 
 /** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
 export const HSM_TYPES = ["hsm2m.medium", "hsm1.medium"] as const;
@@ -20,9 +20,7 @@ const CaSchema = z.discriminatedUnion("mode", [
   /** Your CA in Secrets Manager: {"certificate":"-----BEGIN CERTIFICATE-----…","privateKey":"-----BEGIN PRIVATE KEY-----…"}. */
   z.strictObject({
     mode: z.literal("secret"),
-    secretId: z
-      .string()
-      .check(z.maxLength(2048), z.regex(SECRET_REF, "ca.secretId must name a secret under keystore-autopilot/")),
+    secretId: secretRefSchema("ca.secretId must name a secret under keystore-autopilot/"),
   }),
   /** You sign the CSR yourself; the execution waits until `keystore-autopilot sign` hands the certificates back. */
   z.strictObject({ mode: z.literal("external") }),
