@@ -3,13 +3,11 @@ import {
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  type SFNClient,
 } from "@aws-sdk/client-sfn";
 import { readPath } from "../../local/runtime/json-path";
+import type { SfnPort } from "../executions";
 import { formatElapsed, type Progress } from "./progress";
 import { redactText } from "./redact";
-
-export type SfnPort = Pick<SFNClient, "send">;
 
 export type ExecutionOutcome = {
   executionArn: string;

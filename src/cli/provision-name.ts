@@ -1,5 +1,5 @@
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "./follow";
+import type { SfnPort } from "../executions";
 
 /**
  * provision-key-store's execution name: `<keyStoreName>-r<n>`. While an attempt runs, starting again gives the same

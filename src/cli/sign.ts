@@ -5,10 +5,10 @@ import {
   type HistoryEvent,
   SendTaskSuccessCommand,
 } from "@aws-sdk/client-sfn";
+import type { SfnPort } from "../executions";
 import { checkCertificates } from "../provision/certificates";
 import { CertificateRejectedError } from "../provision/errors";
 import { UsageError } from "./errors";
-import type { SfnPort } from "./follow";
 
 /** What provision-key-store's AwaitSignature state put on the bus (and in its TaskScheduled event). */
 type SignatureRequest = { clusterId: string; keyStoreName: string; csr: string; taskToken: string };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { SfnPort } from "../executions";
 import { UsageError } from "./errors";
-import type { SfnPort } from "./follow";
 import type { Workflow } from "./workflows";
 
 /** Step Functions' execution name rules: 1–80 characters, none of whitespace, brackets, wildcards or punctuation. */

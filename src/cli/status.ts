@@ -1,14 +1,8 @@
-import {
-  DescribeCustomKeyStoresCommand,
-  DescribeKeyCommand,
-  type KMSClient,
-  ListKeysCommand,
-} from "@aws-sdk/client-kms";
+import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "./follow";
+import type { SfnPort } from "../executions";
+import type { KmsPort } from "../key-store-lookups";
 import { listStateMachines, stateMachineName, type Workflow } from "./workflows";
-
-export type KmsPort = Pick<KMSClient, "send">;
 
 export type StatusReport = {
   now: string;

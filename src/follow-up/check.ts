@@ -5,11 +5,12 @@ import {
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
 import * as z from "zod/mini";
+import type { KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
 import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow } from "../validation";
 import { KEY_ARN } from "./events";
-import { describeKey, type KmsPort } from "./record";
+import { describeKey } from "./record";
 
 export type CloudHsmPort = Pick<CloudHSMV2Client, "send">;
 

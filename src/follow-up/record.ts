@@ -1,8 +1,7 @@
-import { DescribeKeyCommand, type KeyMetadata, type KMSClient } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import type { KmsPort } from "../key-store-lookups";
 import { parseOrThrow } from "../validation";
 import { FollowUpInputSchema } from "./events";
-
-export type KmsPort = Pick<KMSClient, "send">;
 
 /** KMS deletes a key up to 24 hours after its DeletionDate (DOMAIN.md §4); the follow-up wakes after that. */
 export const DELETION_SLACK_MS = 24 * 60 * 60 * 1000;

@@ -1,9 +1,6 @@
-import {
-  ListExecutionsCommand,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from "@aws-sdk/client-sfn";
+import { ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import type { SfnPort } from "../executions";
+import type { KmsPort } from "../key-store-lookups";
 import { type DocumentPort, recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
 import { InvalidInputError, parseOrThrow } from "../validation";
 import {
@@ -22,9 +19,7 @@ import {
   parseDeletionDate,
   ScheduleKeyDeletionEventSchema,
 } from "./events";
-import { describeKey, type KmsPort } from "./record";
-
-export type SfnPort = Pick<SFNClient, "send">;
+import { describeKey } from "./record";
 
 export type EventDeps = {
   kms: KmsPort;
