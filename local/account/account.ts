@@ -165,6 +165,7 @@ export class LocalAccount {
       const by = (body as { by?: unknown }).by;
       if (typeof by !== "string") throw new Error('Body must be {"by": "<duration>"}, e.g. {"by": "31d"}');
       clock.advance(parseDuration(by));
+      this.ctx.quotas.refill();
       this.tick();
       return { now: new Date(clock.now()).toISOString() };
     });

@@ -20,11 +20,20 @@ export const KMS_RATES: Record<string, number> = {
 /** Shared per custom key store across the cryptographic operations (not adjustable for CloudHSM key stores). */
 export const CUSTOM_KEY_STORE_CRYPTO_RATE = 1800;
 
-/** Token buckets in real time: quotas are about real request rates, whatever the simulated clock says. */
+/**
+ * Token buckets in real time: quotas are about real request rates, whatever the simulated clock says. A clock advance
+ * refills them: for every caller that waited (a Wait state, a retry's backoff) that much time has passed, so a retry
+ * after a simulated backoff meets the quota as it would in AWS, not the budget spent by the retries before it.
+ */
 export class Quotas {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly enabled = true) {}
+
+  /** The simulated clock jumped ahead: every bucket is full again. */
+  refill(): void {
+    this.buckets.clear();
+  }
 
   take(bucket: string, ratePerSecond: number | undefined): void {
     if (!this.enabled || ratePerSecond === undefined) return;

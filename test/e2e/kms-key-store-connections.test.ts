@@ -254,4 +254,19 @@ describe("KMS custom key store connections on the local account", () => {
     // A caller that backs off and retries gets through.
     await expect(kms.send(new DescribeCustomKeyStoresCommand({}))).resolves.toBeDefined();
   });
+
+  it("returns the full quota again right after the simulated clock advances, as for a retry after its backoff", async () => {
+    const impatient = account.kms();
+    const burst = () =>
+      Promise.allSettled(Array.from({ length: 5 }, () => impatient.send(new DescribeCustomKeyStoresCommand({}))));
+    const spent = await Promise.allSettled(
+      Array.from({ length: 20 }, () => impatient.send(new DescribeCustomKeyStoresCommand({}))),
+    );
+    expect(spent.some((r) => r.status === "rejected")).toBe(true);
+
+    await account.advance("2m");
+    const after = await burst();
+
+    expect(after.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as Error).name))).toEqual(Array(5).fill("ok"));
+  });
 });

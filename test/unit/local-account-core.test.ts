@@ -123,6 +123,17 @@ describe("Quotas", () => {
     for (let i = 0; i < 5; i++) quotas.take("kms:ConnectCustomKeyStore", 5);
     expect(() => quotas.take("kms:ConnectCustomKeyStore", 5)).toThrow("Rate exceeded");
   });
+
+  it("accepts requests again after a refill, as after a clock advance", () => {
+    const quotas = new Quotas();
+    for (let i = 0; i < 5; i++) quotas.take("kms:DescribeCustomKeyStores", 5);
+    expect(() => quotas.take("kms:DescribeCustomKeyStores", 5)).toThrow("Rate exceeded");
+
+    quotas.refill();
+
+    for (let i = 0; i < 5; i++) quotas.take("kms:DescribeCustomKeyStores", 5);
+    expect(() => quotas.take("kms:DescribeCustomKeyStores", 5)).toThrow("Rate exceeded");
+  });
 });
 
 describe("cluster users", () => {
