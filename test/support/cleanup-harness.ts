@@ -279,14 +279,17 @@ export class CleanupHarness {
         clusterId: store.clusterId,
         adminSecretId: `keystore-autopilot/${store.id}/admin`,
       });
-      sweep = await sweepOrphans(this.deps, {
-        customKeyStoreId: store.id,
-        clusterId: store.clusterId,
-        ...ref,
-        snapshot: scan.snapshot,
-        maxDeletes: options.maxDeletes ?? 1_000,
-        executionName: name,
-      });
+      sweep = await sweepOrphans(
+        { ...this.deps, quarantineMs: 3_600_000 },
+        {
+          customKeyStoreId: store.id,
+          clusterId: store.clusterId,
+          ...ref,
+          snapshot: scan.snapshot,
+          maxDeletes: options.maxDeletes ?? 1_000,
+          executionName: name,
+        },
+      );
     } catch (e: unknown) {
       error = (e as Error).name;
     }
