@@ -64,7 +64,12 @@ export class LocalAccount {
     this.services.set(service.target, service);
   }
 
-  async start(): Promise<string> {
+  /**
+   * Starts the services and listens. With `hold`, requests other than the health route wait until `ready()` (the
+   * runtime is deployed on top first); the health route says so meanwhile.
+   */
+  async start(options: { hold?: boolean } = {}): Promise<string> {
+    if (options.hold) this.ctx.front.hold();
     this.ctx.hsm.open();
     this.addService(createKmsService(this.ctx));
     this.addService(createCloudHsmService(this.ctx));
@@ -77,6 +82,11 @@ export class LocalAccount {
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     return this.endpoint;
+  }
+
+  /** Lets held requests through: everything that serves them is deployed. */
+  ready(): void {
+    this.ctx.front.open();
   }
 
   async stop(): Promise<void> {
@@ -155,6 +165,9 @@ export class LocalAccount {
     const { front, clock, faults, bus, config } = this.ctx;
     front.route("GET", "/_local/health", () => ({
       ok: true,
+      // Whether requests are served yet, and by which services (the runtime adds Step Functions and EventBridge).
+      ready: front.ready,
+      services: [...this.services.values()].map((s) => s.name),
       endpoint: this.endpoint,
       region: config.region,
       accountId: config.accountId,
