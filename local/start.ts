@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     throw new Error("Invalid LOCAL_RUNTIME_DUPLICATES: use an integer from 0 to 10");
   }
   const account = new LocalAccount(config);
-  const endpoint = await account.start();
+  // Held until the runtime is deployed: a client that waits for the port must find every state machine.
+  const endpoint = await account.start({ hold: true });
+  console.log(`Deploying serverless.yml onto ${endpoint}: requests wait until it is deployed`);
   const wiring = await loadServerlessConfig({
     rootDir: resolve(__dirname, ".."),
     cacheDir: config.dataDir,
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const runtime = await LocalRuntime.deploy(account, wiring, {
     delivery: { duplicates, reorder: process.env.LOCAL_RUNTIME_REORDER === "on" },
   });
+  account.ready();
   const counts = `${Object.keys(wiring.functions).length} functions, ${Object.keys(wiring.stateMachines).length} state machines, ${wiring.rules.length} rules`;
   console.log(`Local runtime deployed ${wiring.service} (${wiring.stage}): ${counts}`);
   console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
