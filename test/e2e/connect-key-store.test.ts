@@ -487,3 +487,79 @@ describe("connect-key-store workflow on the local account", () => {
     for (const password of passwords) expect(captured.includes(password)).toBe(false);
   });
 });
+
+/** The CloudHSM CLI binary missing from the functions (a broken layer): the spawn fails with ENOENT. */
+describe("connect-key-store workflow when the CloudHSM CLI cannot be started", () => {
+  let account: LocalAccountProcess;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    account = await LocalAccountProcess.start({
+      entry: "local/start.ts",
+      env: { LOCAL_RUNTIME_CLOUDHSM_CLI_PATH: "/nonexistent/cloudhsm-cli" },
+    });
+    sfn = new SFNClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 5 });
+  });
+  afterAll(() => account.stop());
+
+  async function finish(executionArn: string) {
+    for (let i = 0; i < 400; i++) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== "RUNNING") return d;
+      const history = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }),
+      );
+      const last = history.events?.[0]?.type ?? "";
+      if (last === "WaitStateEntered") await account.advance("5m");
+      else if (/Failed$|TimedOut$/.test(last)) await account.advance("30s");
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    throw new Error(`execution ${executionArn} did not finish`);
+  }
+
+  async function idle(id: string) {
+    for (let i = 0; i < 400; i++) {
+      const all =
+        (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+      const running = all.filter((e) => e.name?.startsWith(id) && e.status === "RUNNING");
+      if (running.length === 0) return;
+      for (const e of running) await finish(e.executionArn as string);
+    }
+  }
+
+  it("returns HsmPathUnavailable with the store still CONNECTED, no disconnect and no HSM added", async () => {
+    const cluster = await seedCluster(account, { kmsuserPassword: "Kmsuser0Passw0rd" });
+    const kms = patientKms(account);
+    const id = await createStore(kms, cluster, "cli-missing");
+    await new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS }).send(
+      new CreateSecretCommand({
+        Name: `keystore-autopilot/${id}/admin`,
+        SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
+      }),
+    );
+    // Connected by its owner with the password KMS was given at creation (no CLI needed for that).
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    for (let i = 0; i < 100 && (await describeStore(kms, id)).ConnectionState !== "CONNECTED"; i++) {
+      await account.advance("1m");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await idle(id);
+    expect((await describeStore(kms, id)).ConnectionState).toBe("CONNECTED");
+    const after = (await account.events()).at(-1)?.seq ?? 0;
+
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE,
+        name: `rotate-${id}`,
+        input: JSON.stringify({ customKeyStoreId: id }),
+      }),
+    );
+    const done = await finish(executionArn as string);
+
+    expect(done).toMatchObject({ status: "FAILED", error: "HsmPathUnavailable" });
+    expect((await describeStore(kms, id)).ConnectionState).toBe("CONNECTED");
+    const made = (await account.events(after)).map((e) => (e.event.detail as { eventName?: string }).eventName);
+    expect(made).not.toContain("DisconnectCustomKeyStore");
+    expect(made).not.toContain("CreateHsm");
+  });
+});
