@@ -9,6 +9,7 @@ import {
   type HsmKey,
   HsmListingInconsistentError,
   HsmLoginFailedError,
+  HsmPathUnavailableError,
   type HsmRole,
   HsmUnavailableError,
   type HsmUser,
@@ -82,8 +83,9 @@ type CliAnswer = { error_code: number; data: unknown };
  */
 export function parseCliOutput(run: CliRun, secrets: string[] = []): unknown {
   const redact = (text: string) => secrets.filter(Boolean).reduce((t, s) => t.split(s).join("***"), text);
+  // Spawn failures and timeouts say nothing about the cluster's HSMs: the path to them is what failed.
   if (run.spawnError) {
-    throw new HsmUnavailableError(redact(`The CloudHSM CLI did not run: ${run.spawnError}`));
+    throw new HsmPathUnavailableError(redact(`The CloudHSM CLI did not run: ${run.spawnError}`));
   }
   let answer: CliAnswer;
   try {
@@ -107,8 +109,12 @@ export function classify(message: string): HsmError {
   if (/already exists/i.test(message)) return new HsmUserExistsError(message);
   if (/there is no .*user|user .*(not found|does not exist)/i.test(message)) return new HsmUserNotFoundError(message);
   if (/cluster .*not found|no cluster/i.test(message)) return new HsmClusterNotFoundError(message);
-  if (/no active hsm|cannot connect|cannot reach|unreachable|timed? ?out/i.test(message)) {
-    return new HsmUnavailableError(message);
+  if (/no active hsm/i.test(message)) return new HsmUnavailableError(message);
+  // Network and TLS failures of the CLI's connection to the cluster: the path, not the HSMs.
+  if (
+    /cannot connect|cannot reach|unreachable|timed? ?out|connection (refused|reset)|tls|ssl|certificate/i.test(message)
+  ) {
+    return new HsmPathUnavailableError(message);
   }
   return new HsmCommandError(message);
 }

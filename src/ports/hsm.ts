@@ -140,3 +140,15 @@ export class HsmCommandError extends HsmError {
     this.name = "HsmCommandError";
   }
 }
+
+/**
+ * The CLI process itself did not get an answer from the cluster: it could not be started (ENOENT, EACCES), it timed
+ * out, or it reported a network or TLS failure. Says nothing about the cluster's HSMs, so it never leads to adding one
+ * (only KMS's INSUFFICIENT_CLOUDHSM_HSMS does).
+ */
+export class HsmPathUnavailableError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmPathUnavailableError";
+  }
+}
