@@ -14,6 +14,7 @@ import {
   checkNothingDropped,
   checkObservability,
   checkOwnRoles,
+  checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
   MAX_ZIP_BYTES,
@@ -41,6 +42,7 @@ const problems = [
   ...checkCliVpc(template),
   ...checkNameLengths(template, region),
   ...checkNothingDropped(template),
+  ...checkRetainedNames(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -51,6 +53,6 @@ if (problems.length > 0) {
 }
 console.log(
   `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, alarms, log retention, tracing; ${sizes.length} zips, ` +
+    `nothing dropped silently, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -8,7 +8,7 @@ import { basename, join } from "node:path";
  */
 
 type Raw = Record<string, unknown>;
-export type Template = { Resources?: Record<string, { Type?: string; Properties?: Raw }> };
+export type Template = { Resources?: Record<string, { Type?: string; DeletionPolicy?: string; Properties?: Raw }> };
 
 /** A packaged function: its logical id, zip, the handler's file inside the zip and export, and its variables. */
 export type PackagedFunction = {
@@ -433,6 +433,31 @@ export function checkNameLengths(template: Template, region: string): string[] {
     }
   }
   return problems;
+}
+
+/** The property naming each resource type whose name must be unique per account and Region. */
+const NAME_PROPERTIES: Record<string, string> = {
+  "AWS::DynamoDB::Table": "TableName",
+  "AWS::SQS::Queue": "QueueName",
+  "AWS::SNS::Topic": "TopicName",
+  "AWS::Logs::LogGroup": "LogGroupName",
+};
+
+/**
+ * No resource the stack retains (DeletionPolicy Retain) has a fixed name: it outlives a deleted stack, and the next
+ * deploy of the same stage would fail creating a second resource of that name. Such resources are left for
+ * CloudFormation to name, and the functions read the name from a Ref.
+ */
+export function checkRetainedNames(template: Template): string[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.DeletionPolicy === "Retain")
+    .filter(([, r]) => {
+      const property = NAME_PROPERTIES[r.Type ?? ""];
+      return property !== undefined && r.Properties?.[property] !== undefined;
+    })
+    .map(
+      ([id, r]) => `${id}: retained with a fixed ${NAME_PROPERTIES[r.Type ?? ""]}, which a redeploy would collide with`,
+    );
 }
 
 /** A `Fn::GetAtt [id, Arn]` or `Ref id` target: the logical id. */

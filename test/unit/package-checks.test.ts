@@ -11,6 +11,7 @@ import {
   checkNothingDropped,
   checkObservability,
   checkOwnRoles,
+  checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
   MAX_ZIP_BYTES,
@@ -467,5 +468,38 @@ describe("nothing-dropped check of the packaged template", () => {
 
     expect(checkNothingDropped(none)).toEqual(["Flow: no execution logging"]);
     expect(checkNothingDropped(data)).toEqual(["Flow: execution logs include execution data"]);
+  });
+});
+
+describe("retained resources check of the packaged template", () => {
+  it("returns no problem when a retained table has no fixed name, or a fixed name is deleted with the stack", () => {
+    const t: Template = {
+      Resources: {
+        Retained: {
+          Type: "AWS::DynamoDB::Table",
+          DeletionPolicy: "Retain",
+          Properties: { BillingMode: "PAY_PER_REQUEST" },
+        },
+        Named: { Type: "AWS::SQS::Queue", Properties: { QueueName: "svc-dev-failures" } },
+      },
+    };
+
+    expect(checkRetainedNames(t)).toEqual([]);
+  });
+
+  it("returns a problem when a retained table keeps a fixed TableName", () => {
+    const t: Template = {
+      Resources: {
+        Orphans: {
+          Type: "AWS::DynamoDB::Table",
+          DeletionPolicy: "Retain",
+          Properties: { TableName: "svc-dev-orphans" },
+        },
+      },
+    };
+
+    expect(checkRetainedNames(t)).toEqual([
+      "Orphans: retained with a fixed TableName, which a redeploy would collide with",
+    ]);
   });
 });
