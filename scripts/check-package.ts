@@ -17,6 +17,7 @@ import {
   checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
+  checkTaskTimeouts,
   MAX_ZIP_BYTES,
   packagedFunctions,
   type Template,
@@ -43,6 +44,7 @@ const problems = [
   ...checkNameLengths(template, region),
   ...checkNothingDropped(template),
   ...checkRetainedNames(template),
+  ...checkTaskTimeouts(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];

@@ -101,6 +101,7 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:cleanupPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupFinish", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:cleanupSweep", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupScan", action: "kms:ListKeys", reason: NO_RESOURCE_TYPES("list_awskeymanagementservice") },
   { owner: "function:cleanupApprove", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
   { owner: "function:cleanupApprove", action: "states:SendTaskFailure", reason: TASK_TOKEN },
@@ -579,4 +580,41 @@ export function checkBundleSizes(sizes: { file: string; bytes: number }[], max =
   return sizes
     .filter((s) => s.bytes > max)
     .map((s) => `${s.file}: ${(s.bytes / 1024).toFixed(1)} KiB zipped, over the ${max / 1024} KiB budget`);
+}
+
+/**
+ * A Lambda task's TimeoutSeconds must exceed its function's timeout: when they are equal, States.Timeout races the
+ * function's own timeout (Sandbox.Timedout, which the Retry lists handle) and the task fails without its retries.
+ */
+export function checkTaskTimeouts(template: Template): string[] {
+  const problems: string[] = [];
+  const timeouts = new Map(
+    resourcesOfType(template, "AWS::Lambda::Function").map(([id, p]) => [id, Number(p.Timeout ?? 3)] as const),
+  );
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const name = keyOf(p.StateMachineName) ?? id;
+    const sub = (p.DefinitionString as { "Fn::Sub"?: [string, Record<string, unknown>] } | undefined)?.["Fn::Sub"];
+    if (!sub) continue;
+    const [text, vars] = sub;
+    const functionOf = new Map(
+      Object.entries(vars ?? {}).map(([v, ref]) => [
+        `\${${v}}`,
+        (ref as { "Fn::GetAtt"?: string[] })["Fn::GetAtt"]?.[0],
+      ]),
+    );
+    const visit = (states: Record<string, Raw>) => {
+      for (const [state, s] of Object.entries(states)) {
+        const fn = functionOf.get(String(s.Resource));
+        const limit = fn ? timeouts.get(fn) : undefined;
+        if (s.Type === "Task" && limit !== undefined && !(Number(s.TimeoutSeconds) > limit)) {
+          problems.push(
+            `stateMachine:${name}: task ${state} times out at ${String(s.TimeoutSeconds)} s, not after its function's ${limit} s`,
+          );
+        }
+        for (const branch of (s.Branches as { States: Record<string, Raw> }[] | undefined) ?? []) visit(branch.States);
+      }
+    };
+    visit((JSON.parse(text) as { States: Record<string, Raw> }).States);
+  }
+  return problems;
 }

@@ -14,6 +14,7 @@ import {
   checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
+  checkTaskTimeouts,
   MAX_ZIP_BYTES,
   type Template,
 } from "../../scripts/package-checks";
@@ -501,5 +502,38 @@ describe("retained resources check of the packaged template", () => {
     expect(checkRetainedNames(t)).toEqual([
       "Orphans: retained with a fixed TableName, which a redeploy would collide with",
     ]);
+  });
+});
+
+describe("task timeout check of the packaged template", () => {
+  const template = (taskTimeout: number) => ({
+    Resources: {
+      SweepLambdaFunction: { Type: "AWS::Lambda::Function", Properties: { Timeout: 900 } },
+      Cleanup: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          StateMachineName: "keystore-autopilot-dev-orphanCleanup",
+          DefinitionString: {
+            "Fn::Sub": [
+              JSON.stringify({
+                StartAt: "Sweep",
+                States: { Sweep: { Type: "Task", Resource: "${abc}", TimeoutSeconds: taskTimeout, End: true } },
+              }),
+              { abc: { "Fn::GetAtt": ["SweepLambdaFunction", "Arn"] } },
+            ],
+          },
+        },
+      },
+    },
+  });
+
+  it("returns a problem naming the task when its timeout does not exceed its function's", () => {
+    expect(checkTaskTimeouts(template(900))).toEqual([
+      "stateMachine:orphanCleanup: task Sweep times out at 900 s, not after its function's 900 s",
+    ]);
+  });
+
+  it("returns no problem when the task outlives its function", () => {
+    expect(checkTaskTimeouts(template(930))).toEqual([]);
   });
 });
