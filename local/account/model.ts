@@ -134,6 +134,8 @@ export type KeyStoreRecord = {
   dueAt?: number;
   /** Outcome decided when a connect starts, applied when it settles. */
   pendingOutcome?: { state: "CONNECTED" } | { state: "FAILED"; code: string };
+  /** The last connection state changes, stamped with the simulated time each happened (for true downtime). */
+  stateChanges?: { state: ConnectionState; at: number; code?: string }[];
 };
 
 export type KeyState =

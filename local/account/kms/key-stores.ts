@@ -146,7 +146,7 @@ export function connectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
       (f) => !f.customKeyStoreId || f.customKeyStoreId === store.CustomKeyStoreId,
     );
     const dueAt = ctx.clock.now() + TIMING.keyStoreConnect;
-    const next: StoredKeyStore = { ...store, ConnectionState: "CONNECTING", dueAt };
+    const next: StoredKeyStore = changed({ ...store, dueAt }, "CONNECTING", ctx.clock.now());
     delete next.ConnectionErrorCode;
     delete next.pendingOutcome;
     if (fault) next.pendingOutcome = { state: "FAILED", code: fault.connectionErrorCode };
@@ -166,7 +166,7 @@ export function disconnectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
     throw customKeyStoreInvalidState();
   }
   const dueAt = ctx.clock.now() + TIMING.keyStoreDisconnect;
-  const next: StoredKeyStore = { ...store, ConnectionState: "DISCONNECTING", dueAt };
+  const next: StoredKeyStore = changed({ ...store, dueAt }, "DISCONNECTING", ctx.clock.now());
   delete next.ConnectionErrorCode;
   delete next.pendingOutcome;
   ctx.store.put(KIND.keyStore, next.CustomKeyStoreId, next);
@@ -245,7 +245,8 @@ export function deleteCustomKeyStore({ ctx }: Deps, input: unknown) {
  * password to a value only KMS knows, holding the login while CONNECTED.
  */
 export function settleKeyStore(ctx: AccountContext, store: StoredKeyStore): void {
-  const next: StoredKeyStore = { ...store };
+  const at = store.dueAt ?? ctx.clock.now();
+  let next: StoredKeyStore = { ...store };
   delete next.dueAt;
   delete next.pendingOutcome;
   delete next.ConnectionErrorCode;
@@ -268,7 +269,14 @@ export function settleKeyStore(ctx: AccountContext, store: StoredKeyStore): void
       next.everConnected = true;
     }
   }
+  next = changed(next, next.ConnectionState, at);
   ctx.store.put(KIND.keyStore, next.CustomKeyStoreId, next);
+}
+
+/** The store in `state` since `at`, remembered among its last state changes. */
+function changed(store: StoredKeyStore, state: StoredKeyStore["ConnectionState"], at: number): StoredKeyStore {
+  const change = { state, at, ...(store.ConnectionErrorCode ? { code: store.ConnectionErrorCode } : {}) };
+  return { ...store, ConnectionState: state, stateChanges: [...(store.stateChanges ?? []), change].slice(-50) };
 }
 
 /** Returns the ConnectionErrorCode, or undefined after logging in and rotating the password (recorded in `store`). */

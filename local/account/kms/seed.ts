@@ -8,6 +8,7 @@ import type { ClusterRecord, ClusterUser, HsmRecord } from "../model";
 import { DAY } from "../timing";
 import { issueCertificate, selfSignedTrustAnchor } from "./certificates";
 import { getCluster, KMSUSER } from "./clusters";
+import { KIND, type StoredKeyStore } from "./records";
 
 const Password = z
   .string()
@@ -50,6 +51,14 @@ export function registerSeedRoutes(ctx: AccountContext): void {
     const cluster = getCluster(ctx, query.get("clusterId") ?? "");
     if (!cluster) throw new Error(`No cluster ${query.get("clusterId")}`);
     return { keys: ctx.hsm.hasToken(cluster.tokenLabel) ? ctx.hsm.listKeys(cluster.tokenLabel) : [] };
+  });
+  // When each connection state began, on the simulated clock: what a key's user saw, not what a poll noticed.
+  ctx.front.route("GET", "/_local/inspect/key-store-states", (_body, query) => {
+    const store = ctx.store.get<StoredKeyStore>(KIND.keyStore, query.get("customKeyStoreId") ?? "");
+    if (!store) throw new Error(`No key store ${query.get("customKeyStoreId")}`);
+    return {
+      changes: (store.stateChanges ?? []).map((c) => ({ ...c, at: new Date(c.at).toISOString() })),
+    };
   });
 }
 
