@@ -134,7 +134,7 @@ describe("provision-key-store workflow on the local account", () => {
     throw new Error(`execution ${executionArn} did not finish`);
   }
 
-  /** No invocation of any function in flight: task timeouts run on the simulated clock (a busy machine is slow). */
+  /** No invocation of any function in flight: the clock moves only between steps, so a stop point is never jumped. */
   async function noLambdaRunning(): Promise<boolean> {
     const { invocations } = await account.control<{ invocations: { status: string }[] }>("GET", "/_local/invocations");
     return !invocations.some((inv) => inv.status === "running");
