@@ -517,7 +517,7 @@ describe("task timeout check of the packaged template", () => {
             "Fn::Sub": [
               JSON.stringify({
                 StartAt: "Sweep",
-                States: { Sweep: { Type: "Task", Resource: "${abc}", TimeoutSeconds: taskTimeout, End: true } },
+                States: { Sweep: { Type: "Task", Resource: `\${abc}`, TimeoutSeconds: taskTimeout, End: true } },
               }),
               { abc: { "Fn::GetAtt": ["SweepLambdaFunction", "Arn"] } },
             ],
