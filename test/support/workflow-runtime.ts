@@ -60,6 +60,8 @@ export class WorkflowRuntime {
   private constructor(
     readonly account: LocalAccountProcess,
     readonly db: DynamoDBDocumentClient,
+    /** How far the clock moves when something waits (a finer step measures downtime more closely). */
+    private readonly step: string,
   ) {
     const client = { endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS };
     // Patient as production callers are: the account enforces AWS's request quotas unless they are off.
@@ -68,14 +70,14 @@ export class WorkflowRuntime {
     this.sm = new SecretsManagerClient(client);
   }
 
-  static async start(env: Record<string, string> = {}): Promise<WorkflowRuntime> {
+  static async start(env: Record<string, string> = {}, options: { step?: string } = {}): Promise<WorkflowRuntime> {
     const account = await LocalAccountProcess.start({ entry: "local/start.ts", env });
     const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
     const db = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 3 }),
       { marshallOptions: { removeUndefinedValues: true } },
     );
-    return new WorkflowRuntime(account, db);
+    return new WorkflowRuntime(account, db, options.step ?? "1m");
   }
 
   stop(): Promise<void> {
@@ -152,7 +154,7 @@ export class WorkflowRuntime {
 
   /**
    * Drives every execution until each has ended or is parked in a wait of days (a follow-up before its deletion
-   * date, a window booked for later). The clock moves a minute at a time, only when something waits (a Wait state
+   * date, a window booked for later). The clock moves a step at a time, only when something waits (a Wait state
    * or a retry's backoff) and no task is in flight. `until`, when given, stops driving as soon as it holds.
    */
   async drive(budgetMs = 600_000, until?: () => Promise<boolean>): Promise<void> {
@@ -178,7 +180,7 @@ export class WorkflowRuntime {
       const waiting = lasts.some((e) => e.type === "WaitStateEntered" || /Failed$|TimedOut$/.test(e.type ?? ""));
       if (waiting && !lasts.some((e) => IN_FLIGHT.has(e.type ?? "")) && !(await this.lambdasRunning())) {
         await sleep(30);
-        if (!(await this.lambdasRunning())) await this.advance("1m");
+        if (!(await this.lambdasRunning())) await this.advance(this.step);
       }
       await sleep(30);
     }
@@ -257,12 +259,12 @@ export class WorkflowRuntime {
     await this.settleState(id, "DISCONNECTED");
   }
 
-  /** Lets simulated time pass a minute at a time until the store is in `state` (or FAILED on the way to CONNECTED). */
-  private async settleState(id: string, state: string): Promise<string> {
-    for (let i = 0; i < 60; i++) {
+  /** Lets simulated time pass a step at a time (240 at most) until the store is in `state` (or FAILED on the way to CONNECTED). */
+  async settleState(id: string, state: string): Promise<string> {
+    for (let i = 0; i < 240; i++) {
       const now = await this.state(id);
       if (now === state || (state === "CONNECTED" && now === "FAILED")) return now;
-      await this.advance("1m");
+      await this.advance(this.step);
       await this.drive();
     }
     return this.state(id);
