@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import {
   CancelKeyDeletionCommand,
   CreateKeyCommand,
@@ -28,11 +29,20 @@ import { REGISTER_TABLE, type RuntimeStore, WorkflowRuntime } from "../support/w
  *
  * SAFETY_SEED replays a run (printed on failure); SAFETY_RUNS bounds the runs (CI: 4, about 3 minutes here);
  * `SAFETY_RUNS=1000 npm run test:e2e -- orphan-cleanup-safety` runs the long campaign. SAFETY_SHRINK=1 shrinks a
- * counterexample (each run takes seconds, so shrinking is off by default).
+ * counterexample (each run takes seconds, so shrinking is off by default). SAFETY_RESULTS=<file> writes the runs, the
+ * actions played and the violations counted per invariant.
  */
 const RUNS = Number(process.env.SAFETY_RUNS ?? 4);
 const SEED = Number(process.env.SAFETY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SHRINK = process.env.SAFETY_SHRINK === "1";
+const RESULTS = process.env.SAFETY_RESULTS;
+/** What each invariant's violations are counted as. */
+type Invariant =
+  | "liveMaterialLost"
+  | "reportedDeletedStillPresent"
+  | "storeLeftDisconnected"
+  | "lockOuts"
+  | "secretsLeaked";
 /** Runs per account: each makes a key store, and an account holds at most 10. */
 const BATCH = 8;
 
@@ -41,7 +51,7 @@ type Run = {
   store: RuntimeStore;
   keys: string[];
   /** Executions this run started itself, and the store's state when each began. */
-  started: { arn: string; kind: "cleanup" | "rotation"; stateBefore: string; seq: number }[];
+  started: { arn: string; kind: "cleanup" | "rotation"; stateBefore: string; stateAfter?: string; seq: number }[];
   armed: string[];
   /** How each window of the store ended, for the progress line. */
   summary: string[];
@@ -63,6 +73,13 @@ async function startRotation(run: Run) {
   const arn = await run.rt.start("connect", { customKeyStoreId: run.store.id, mode: "rotate" });
   run.started.push({ arn, kind: "rotation", stateBefore, seq });
   return arn;
+}
+
+/** Drives a started execution to its end and notes the store's state then. */
+async function finish(run: Run, arn: string) {
+  await run.rt.finish(arn);
+  const started = run.started.find((s) => s.arn === arn);
+  if (started) started.stateAfter = await run.rt.state(run.store.id);
 }
 
 /**
@@ -184,7 +201,7 @@ const ACTIONS = {
     weight: 3,
     args: fc.record({ maxDeletes: fc.integer({ min: 1, max: 5 }) }),
     run: async (r: Run, a: { maxDeletes: number }) => {
-      await r.rt.finish(await startCleanup(r, a.maxDeletes));
+      await finish(r, await startCleanup(r, a.maxDeletes));
     },
   },
   /**
@@ -204,14 +221,14 @@ const ACTIONS = {
         for (let i = 0; i < a.keys; i++) await ACTIONS.create.run(r).catch(() => undefined);
         await resolveApproval(r.rt.sfn, { executionArn: arn, decision: "APPROVE" });
       }
-      await r.rt.finish(arn);
+      await finish(r, arn);
     },
   },
   rotate: {
     weight: 1,
     args: fc.constant({}),
     run: async (r: Run) => {
-      await r.rt.finish(await startRotation(r));
+      await finish(r, await startRotation(r));
     },
   },
   /** A rotation and a window of the same store started together: one waits or refuses, neither breaks the store. */
@@ -221,8 +238,8 @@ const ACTIONS = {
     run: async (r: Run, a: { rotationFirst: boolean }) => {
       const first = a.rotationFirst ? await startRotation(r) : await startCleanup(r, 5);
       const second = a.rotationFirst ? await startCleanup(r, 5) : await startRotation(r);
-      await r.rt.finish(first);
-      await r.rt.finish(second);
+      await finish(r, first);
+      await finish(r, second);
     },
   },
 };
@@ -254,6 +271,24 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
   let n = 0;
   /** Across all runs: the property is only worth something if windows really ran, deleted and kept material. */
   const seen = { windows: 0, deleted: 0, keysChecked: 0 };
+  const figures = {
+    seed: SEED,
+    runs: 0,
+    actions: {} as Record<string, number>,
+    violations: {
+      liveMaterialLost: 0,
+      reportedDeletedStillPresent: 0,
+      storeLeftDisconnected: 0,
+      lockOuts: 0,
+      secretsLeaked: 0,
+    } satisfies Record<Invariant, number>,
+  };
+  /** SAFETY_RESULTS=<file> keeps the campaign's figures (a long run's evidence), whatever its outcome. */
+  const writeFigures = () => {
+    if (!RESULTS) return;
+    const out = { generatedAt: new Date().toISOString(), node: process.version, ...figures, seen };
+    writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
+  };
 
   afterAll(async () => {
     await rt?.stop();
@@ -303,15 +338,17 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
     return windows;
   }
 
-  async function check(r: Run, violations: string[]) {
+  async function check(r: Run, violations: [Invariant, string][]) {
     const { rt: account, store } = r;
     // Property 1: every key KMS has keeps its material; Enabled ones round-trip once connected.
     const live = await keysOf(r);
     const token = await account.tokenKeys(store.cluster.clusterId);
     const labels = new Set(token.map((k) => k.label));
-    for (const k of live) if (!labels.has(k.arn)) violations.push(`${k.arn} (${k.state}) has no material`);
+    for (const k of live)
+      if (!labels.has(k.arn)) violations.push(["liveMaterialLost", `${k.arn} (${k.state}) has no material`]);
     const state = await account.connect(store.id);
-    if (state !== "CONNECTED") violations.push(`the store does not connect once faults are cleared (${state})`);
+    if (state !== "CONNECTED")
+      violations.push(["storeLeftDisconnected", `the store does not connect once faults are cleared (${state})`]);
     for (const k of live) {
       if (k.state !== "Enabled" || state !== "CONNECTED") continue;
       seen.keysChecked++;
@@ -321,9 +358,9 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
           new DecryptCommand({ KeyId: k.arn, CiphertextBlob: sealed.CiphertextBlob }),
         );
         if (Buffer.from(opened.Plaintext ?? new Uint8Array()).toString() !== k.arn)
-          violations.push(`${k.arn} round-trips other data`);
+          violations.push(["liveMaterialLost", `${k.arn} round-trips other data`]);
       } catch (error: unknown) {
-        violations.push(`${k.arn} does not round-trip: ${(error as Error).name}`);
+        violations.push(["liveMaterialLost", `${k.arn} does not round-trip: ${(error as Error).name}`]);
       }
     }
 
@@ -338,7 +375,11 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
         };
         for (const d of out.sweep?.deletedKeys ?? []) {
           seen.deleted++;
-          if (references.has(d.reference)) violations.push(`${w.name} reported ${d.keyArn} deleted; it is still there`);
+          if (references.has(d.reference))
+            violations.push([
+              "reportedDeletedStillPresent",
+              `${w.name} reported ${d.keyArn} deleted; it is still there`,
+            ]);
         }
       }
       if (w.history.includes('"name":"InitControl"')) seen.windows++;
@@ -359,9 +400,15 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
         if (!w?.history.includes('"name":"InitControl"')) continue; // ended before the window: nothing changed
         const named = alerts.some((a) => a.details?.execution === name);
         if (!(d.status === "SUCCEEDED" && out.connectionState === "CONNECTED") && !named)
-          violations.push(`${name} ended ${d.status} leaving the store ${out.connectionState} without an alert`);
-      } else if (d.status !== "SUCCEEDED" && alerts.length === 0) {
-        violations.push(`rotation ${name} ended ${d.status} (${d.error}) without an alert naming the store`);
+          violations.push([
+            "storeLeftDisconnected",
+            `${name} ended ${d.status} leaving the store ${out.connectionState} without an alert`,
+          ]);
+      } else if (s.stateAfter !== "CONNECTED" && alerts.length === 0) {
+        violations.push([
+          "storeLeftDisconnected",
+          `rotation ${name} ended ${d.status} (${d.error}) leaving the store ${s.stateAfter} without an alert`,
+        ]);
       }
     }
 
@@ -370,14 +417,15 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
     const listed = account.account.cli(["--cluster-id", store.cluster.clusterId, "user", "list"]).json?.data as
       | { users?: { username: string; locked: string }[] }
       | undefined;
-    if (!listed?.users) violations.push("user list failed");
-    for (const u of listed?.users ?? []) if (u.locked === "true") violations.push(`${u.username} is locked out`);
+    if (!listed?.users) violations.push(["lockOuts", "user list failed"]);
+    for (const u of listed?.users ?? [])
+      if (u.locked === "true") violations.push(["lockOuts", `${u.username} is locked out`]);
 
     // Property 5: no secret value in logs, histories or events.
     const values = await account.secretValues([store.id]);
     const arns = (await account.executions()).map((e) => e.executionArn);
     for (const where of await account.leaks(values, arns, r.started[0]?.seq ?? 0))
-      violations.push(`a secret value shows in ${where}`);
+      violations.push(["secretsLeaked", `a secret value shows in ${where}`]);
   }
 
   it(
@@ -391,7 +439,9 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
             storesUsed++;
             const store = await account.newStore(`safety-${++n}-${Date.now() % 100000}`);
             const r: Run = { rt: account, store, keys: [], started: [], armed: [], summary: [] };
+            figures.runs++;
             for (const s of [...PRELUDE, ...steps, FINALE]) {
+              figures.actions[s.op] = (figures.actions[s.op] ?? 0) + 1;
               try {
                 await ACTIONS[s.op].run(r, s.args as never);
               } catch (error: unknown) {
@@ -400,24 +450,29 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
             }
             await account.account.control("DELETE", "/_local/faults");
             await account.drive();
-            const violations: string[] = [];
+            const violations: [Invariant, string][] = [];
             const before = { ...seen };
             await check(r, violations);
             // Progress outside jest's console buffering: a long campaign shows where it is.
             process.stderr.write(
               `run ${n}: ${steps.map((s) => s.op).join(" ")}; windows ${seen.windows - before.windows}, deleted ${seen.deleted - before.deleted}, keys checked ${seen.keysChecked - before.keysChecked}; ${r.summary.join(", ")}\n`,
             );
+            for (const [kind] of violations) figures.violations[kind]++;
             if (violations.length > 0)
-              throw new Error(`${violations.join("\n")}\n(store ${store.id}; faults armed: ${r.armed.join(", ")})`);
+              throw new Error(
+                `${violations.map(([, text]) => text).join("\n")}\n(store ${store.id}; faults armed: ${r.armed.join(", ")})`,
+              );
           }),
           { seed: SEED, numRuns: RUNS, endOnFailure: !SHRINK },
         );
       } catch (error: unknown) {
+        writeFigures();
         const cause = (error as Error).cause as Error | undefined;
         throw new Error(
           `Replay with SAFETY_SEED=${SEED} SAFETY_RUNS=${RUNS}\n${(error as Error).message}\n${cause?.message ?? ""}`,
         );
       }
+      writeFigures();
       expect(seen.windows).toBeGreaterThan(0);
       expect(seen.deleted).toBeGreaterThan(0);
       expect(seen.keysChecked).toBeGreaterThan(0);
