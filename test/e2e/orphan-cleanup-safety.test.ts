@@ -59,10 +59,10 @@ type Run = {
 
 const key = (run: Run, i: number) => run.keys[i % Math.max(1, run.keys.length)];
 
-async function startCleanup(run: Run, maxDeletes: number) {
+async function startCleanup(run: Run, input: Record<string, unknown>) {
   const stateBefore = await run.rt.state(run.store.id);
   const seq = await run.rt.seq();
-  const arn = await run.rt.start("cleanup", { customKeyStoreId: run.store.id, approval: "skip", maxDeletes });
+  const arn = await run.rt.start("cleanup", { customKeyStoreId: run.store.id, approval: "skip", ...input });
   run.started.push({ arn, kind: "cleanup", stateBefore, seq });
   return arn;
 }
@@ -167,17 +167,28 @@ const ACTIONS = {
       r.armed.push(`throttle kms:DescribeKey x${a.count}`);
     },
   },
+  /** `count` failures in a row: one is absorbed by the sweep's retry, three outlast it. */
   cliFailsDelete: {
     weight: 1,
-    args: fc.record({ after: fc.nat(2) }),
-    run: async (r: Run, a: { after: number }) => {
+    args: fc.record({ after: fc.nat(2), count: fc.integer({ min: 1, max: 3 }) }),
+    run: async (r: Run, a: { after: number; count: number }) => {
       await r.rt.account.arm({
         kind: "cli-error",
         command: "key delete",
         message: "HSM returned an internal error",
         after: a.after,
+        count: a.count,
       });
-      r.armed.push(`cli-error key delete after ${a.after}`);
+      r.armed.push(`cli-error key delete x${a.count} after ${a.after}`);
+    },
+  },
+  /** A window whose CLI `key delete` fails once it has disconnected the store: it must still reconnect, or alert. */
+  failingWindow: {
+    weight: 2,
+    args: fc.record({ after: fc.nat(1), count: fc.integer({ min: 1, max: 3 }) }),
+    run: async (r: Run, a: { after: number; count: number }) => {
+      await ACTIONS.cliFailsDelete.run(r, a);
+      await finish(r, await startCleanup(r, { discover: true }));
     },
   },
   /** A wrong register entry (say, written by hand) must never make a live key's material deletable. */
@@ -201,7 +212,7 @@ const ACTIONS = {
     weight: 3,
     args: fc.record({ maxDeletes: fc.integer({ min: 1, max: 5 }) }),
     run: async (r: Run, a: { maxDeletes: number }) => {
-      await finish(r, await startCleanup(r, a.maxDeletes));
+      await finish(r, await startCleanup(r, { maxDeletes: a.maxDeletes }));
     },
   },
   /**
@@ -212,11 +223,8 @@ const ACTIONS = {
     weight: 2,
     args: fc.record({ keys: fc.integer({ min: 1, max: 2 }) }),
     run: async (r: Run, a: { keys: number }) => {
-      const stateBefore = await r.rt.state(r.store.id);
-      const seq = await r.rt.seq();
       // discover: the window opens (and asks) even when no orphan is registered yet.
-      const arn = await r.rt.start("cleanup", { customKeyStoreId: r.store.id, approval: "required", discover: true });
-      r.started.push({ arn, kind: "cleanup", stateBefore, seq });
+      const arn = await startCleanup(r, { approval: "required", discover: true });
       if (await r.rt.untilApprovalRequested(arn)) {
         for (let i = 0; i < a.keys; i++) await ACTIONS.create.run(r).catch(() => undefined);
         await resolveApproval(r.rt.sfn, { executionArn: arn, decision: "APPROVE" });
@@ -236,8 +244,8 @@ const ACTIONS = {
     weight: 1,
     args: fc.record({ rotationFirst: fc.boolean() }),
     run: async (r: Run, a: { rotationFirst: boolean }) => {
-      const first = a.rotationFirst ? await startRotation(r) : await startCleanup(r, 5);
-      const second = a.rotationFirst ? await startCleanup(r, 5) : await startRotation(r);
+      const first = a.rotationFirst ? await startRotation(r) : await startCleanup(r, { maxDeletes: 5 });
+      const second = a.rotationFirst ? await startCleanup(r, { maxDeletes: 5 }) : await startRotation(r);
       await finish(r, first);
       await finish(r, second);
     },
@@ -402,7 +410,7 @@ describe("orphan-cleanup safety property on the committed state machines", () =>
         if (!(d.status === "SUCCEEDED" && out.connectionState === "CONNECTED") && !named)
           violations.push([
             "storeLeftDisconnected",
-            `${name} ended ${d.status} leaving the store ${out.connectionState} without an alert`,
+            `${name} ended ${d.status} leaving the store ${out.connectionState ?? s.stateAfter} without an alert`,
           ]);
       } else if (s.stateAfter !== "CONNECTED" && alerts.length === 0) {
         violations.push([
