@@ -38,6 +38,7 @@ export const cleanupSweep = (event: unknown) =>
       region: config.AWS_REGION,
       now: () => new Date(),
       sleep: (ms) => sleep(ms),
+      quarantineMs: config.DISCOVERY_QUARANTINE_HOURS * 3_600_000,
     },
     parseOrThrow(SweepStepSchema, event) as SweepInput,
   );

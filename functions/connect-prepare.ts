@@ -3,16 +3,21 @@ import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
+import { required } from "../src/config";
 import { prepareConnect } from "../src/connect/prepare";
 import { PrepareStepSchema } from "../src/connect/step-inputs";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 
-/** Checks the input and the key store, refuses a concurrent execution for it, and makes sure its kmsuser secret exists. */
+/**
+ * Checks the input and the key store, refuses a concurrent connect or cleanup of it, and makes sure its kmsuser secret
+ * exists.
+ */
 export const connectPrepare = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PrepareStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
-  return prepareConnect({ kms, sfn, secrets: secretsStore }, input, self);
+  const cleanupStateMachineArn = required("CLEANUP_STATE_MACHINE_ARN");
+  return prepareConnect({ kms, sfn, secrets: secretsStore, cleanupStateMachineArn }, input, self);
 };
 
 export const handler = middy(connectPrepare).use(injectLambdaContext(logger));

@@ -8,7 +8,8 @@ import { loadServerlessConfig } from "./runtime/serverless-config";
 /**
  * `npm start`: the local account plus the local runtime deployed from serverless.yml (resolved by `osls print`).
  * LOCAL_RUNTIME_STAGE picks the stage (default dev); LOCAL_RUNTIME_DUPLICATES and LOCAL_RUNTIME_REORDER=on turn on the
- * at-least-once test mode. `local/account/main.ts` still runs the account alone.
+ * at-least-once test mode; LOCAL_RUNTIME_CLOUDHSM_CLI_PATH points the CLI-running functions at another binary.
+ * `local/account/main.ts` still runs the account alone.
  */
 async function main(): Promise<void> {
   const config = configFromEnv();
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
     throw new Error("Invalid LOCAL_RUNTIME_DUPLICATES: use an integer from 0 to 10");
   }
   const account = new LocalAccount(config);
-  const endpoint = await account.start();
+  // Held until the runtime is deployed: a client that waits for the port must find every state machine.
+  const endpoint = await account.start({ hold: true });
+  console.log(`Deploying serverless.yml onto ${endpoint}: requests wait until it is deployed`);
   const wiring = await loadServerlessConfig({
     rootDir: resolve(__dirname, ".."),
     cacheDir: config.dataDir,
@@ -29,10 +32,18 @@ async function main(): Promise<void> {
   const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });
   await dynamodb.createTables(printedResources(config.dataDir), config.region);
   for (const fn of Object.values(wiring.functions)) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb.endpoint;
+  // Test mode: every function that runs the CloudHSM CLI gets this path instead (e.g. a missing binary).
+  const cliPath = process.env.LOCAL_RUNTIME_CLOUDHSM_CLI_PATH;
+  if (cliPath) {
+    for (const fn of Object.values(wiring.functions)) {
+      if ("CLOUDHSM_CLI_PATH" in fn.environment) fn.environment.CLOUDHSM_CLI_PATH = cliPath;
+    }
+  }
   account.ctx.front.route("GET", "/_local/dynamodb", () => ({ endpoint: dynamodb.endpoint }));
   const runtime = await LocalRuntime.deploy(account, wiring, {
     delivery: { duplicates, reorder: process.env.LOCAL_RUNTIME_REORDER === "on" },
   });
+  account.ready();
   const counts = `${Object.keys(wiring.functions).length} functions, ${Object.keys(wiring.stateMachines).length} state machines, ${wiring.rules.length} rules`;
   console.log(`Local runtime deployed ${wiring.service} (${wiring.stage}): ${counts}`);
   console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);

@@ -1,6 +1,7 @@
 /**
- * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, alarm, log retention, tracing or
- * bundle size violation in .serverless/, listing each one. `npm test` ends with the package step, so CI runs it.
+ * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, name length, delivery,
+ * alarm, log retention, tracing or bundle size violation in the packaged directory, listing each one.
+ * Usage: tsx scripts/check-package.ts <dir> <region>. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,10 +10,14 @@ import {
   checkBundleSizes,
   checkCliVpc,
   checkIam,
+  checkNameLengths,
+  checkNothingDropped,
   checkObservability,
   checkOwnRoles,
+  checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
+  checkTaskTimeouts,
   MAX_ZIP_BYTES,
   packagedFunctions,
   type Template,
@@ -20,6 +25,8 @@ import {
 import { readZipEntry } from "./zip";
 
 const dir = resolve(process.argv[2] ?? join(__dirname, "..", ".serverless"));
+/** The Region it was packaged for: generated names contain it. */
+const region = process.argv[3] ?? "us-east-1";
 const template = JSON.parse(readFileSync(join(dir, "cloudformation-template-update-stack.json"), "utf8")) as Template;
 const sizes = bundleSizes(dir);
 /** Each function's handler source, read from its zip. */
@@ -34,6 +41,10 @@ const problems = [
   ...checkSdkIntegrations(template),
   ...checkSdkClients(template, bundles),
   ...checkCliVpc(template),
+  ...checkNameLengths(template, region),
+  ...checkNothingDropped(template),
+  ...checkRetainedNames(template),
+  ...checkTaskTimeouts(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -43,6 +54,7 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, alarms, log retention, tracing; ${sizes.length} zips, ` +
+  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
+    `nothing dropped silently, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

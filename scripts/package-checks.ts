@@ -8,7 +8,7 @@ import { basename, join } from "node:path";
  */
 
 type Raw = Record<string, unknown>;
-export type Template = { Resources?: Record<string, { Type?: string; Properties?: Raw }> };
+export type Template = { Resources?: Record<string, { Type?: string; DeletionPolicy?: string; Properties?: Raw }> };
 
 /** A packaged function: its logical id, zip, the handler's file inside the zip and export, and its variables. */
 export type PackagedFunction = {
@@ -52,6 +52,26 @@ const CLOUDHSM_CREATE_CLUSTER =
   "the cluster does not exist before the call; the Service Authorization Reference (list_awscloudhsm) gives CreateCluster only the backup resource type, for restores from a backup, which provisioning never does; the grant is held to requests carrying the key store tag (aws:RequestTag condition)";
 const EC2_DESCRIBE = `${NO_RESOURCE_TYPES("list_amazonec2")}; a dependent action of cloudhsm:CreateCluster (the caller's permissions make the cluster security group)`;
 
+const SFN_LOGGING = `${NO_RESOURCE_TYPES("list_amazoncloudwatchlogs")}; the Step Functions Developer Guide (cw-logs) grants CloudWatch Logs' log delivery actions on Resource "*" for execution logging (loggingConfig)`;
+/** The state machines of serverless.yml: each logs its executions (loggingConfig). */
+const STATE_MACHINES = [
+  "describeKeyStore",
+  "connectKeyStore",
+  "deletionFollowUp",
+  "orphanCleanup",
+  "provisionKeyStore",
+];
+const LOG_DELIVERY_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+];
+
 /**
  * The reviewed list of `Resource: "*"` grants. A new function that needs `*` adds its entry here, with the reason
  * checked against AWS's Service Authorization Reference; an entry nothing needs any more fails the check too.
@@ -81,6 +101,7 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:cleanupPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupFinish", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:cleanupSweep", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupScan", action: "kms:ListKeys", reason: NO_RESOURCE_TYPES("list_awskeymanagementservice") },
   { owner: "function:cleanupApprove", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
   { owner: "function:cleanupApprove", action: "states:SendTaskFailure", reason: TASK_TOKEN },
@@ -107,6 +128,9 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:provisionEnsureCluster", action: "ec2:DescribeSubnets", reason: EC2_DESCRIBE },
   { owner: "function:provisionEnsureCluster", action: "ec2:DescribeVpcs", reason: EC2_DESCRIBE },
   { owner: "function:provisionEnsureCluster", action: "ec2:DescribeSecurityGroups", reason: EC2_DESCRIBE },
+  ...STATE_MACHINES.flatMap((sm) =>
+    LOG_DELIVERY_ACTIONS.map((action) => ({ owner: `stateMachine:${sm}`, action, reason: SFN_LOGGING })),
+  ),
 ];
 
 /** AWS managed policies a role may carry: Lambda's VPC access, added by the framework for functions with `vpc`. */
@@ -332,16 +356,177 @@ export function checkSdkClients(
 
 /**
  * Every function that runs the CloudHSM CLI (it has CLOUDHSM_CLI_PATH) is wired to the cluster's VPC (params
- * cliSecurityGroupIds, cliSubnetIds): without it, it cannot reach the HSMs once those params are set.
+ * cliSecurityGroupIds, cliSubnetIds) with at least one security group and one subnet: without them it cannot reach the
+ * HSMs. Empty lists package but deploy a function outside any VPC, so they fail here too.
  */
 export function checkCliVpc(template: Template): string[] {
-  return resourcesOfType(template, "AWS::Lambda::Function")
-    .filter(([, p]) => "CLOUDHSM_CLI_PATH" in asRecord(asRecord(p.Environment).Variables))
-    .filter(([, p]) => {
-      const vpc = asRecord(p.VpcConfig);
-      return !("SecurityGroupIds" in vpc && "SubnetIds" in vpc);
+  const problems: string[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    if (!("CLOUDHSM_CLI_PATH" in asRecord(asRecord(p.Environment).Variables))) continue;
+    const name = `function:${keyOf(p.FunctionName) ?? id}`;
+    const vpc = asRecord(p.VpcConfig);
+    if (!("SecurityGroupIds" in vpc && "SubnetIds" in vpc)) {
+      problems.push(`${name}: runs the CloudHSM CLI but has no VpcConfig`);
+      continue;
+    }
+    // A list, or an intrinsic (Fn::Split, Ref) that only CloudFormation resolves.
+    const empty = (v: unknown) => Array.isArray(v) && v.length === 0;
+    if (empty(vpc.SecurityGroupIds))
+      problems.push(`${name}: runs the CloudHSM CLI with no security group (cliSecurityGroupIds)`);
+    if (empty(vpc.SubnetIds)) problems.push(`${name}: runs the CloudHSM CLI with no subnet (cliSubnetIds)`);
+  }
+  return problems;
+}
+
+/** Names AWS limits in length: IAM roles, Lambda functions, EventBridge rules (64) and state machines (80). */
+const NAME_LIMITS: { type: string; property: string; max: number; source: string }[] = [
+  { type: "AWS::IAM::Role", property: "RoleName", max: 64, source: "IAM User Guide, reference_iam-quotas" },
+  { type: "AWS::Lambda::Function", property: "FunctionName", max: 64, source: "Lambda API Reference, CreateFunction" },
+  { type: "AWS::Events::Rule", property: "Name", max: 64, source: "EventBridge API Reference, PutRule" },
+  {
+    type: "AWS::StepFunctions::StateMachine",
+    property: "StateMachineName",
+    max: 80,
+    source: "Step Functions API Reference, CreateStateMachine",
+  },
+];
+
+/**
+ * A name as CloudFormation would make it in `region`: plain strings, `Ref` to the Region and partition and the
+ * account id, `Fn::Join` and `Fn::Sub` of those. Undefined for anything else (the check then cannot measure it).
+ */
+export function resolveName(value: unknown, region: string): string | undefined {
+  const pseudo: Record<string, string> = {
+    "AWS::Region": region,
+    "AWS::Partition": "aws-us-gov", // the longest partition name a Region here can have
+    "AWS::AccountId": "123456789012",
+  };
+  if (typeof value === "string") return value;
+  const v = asRecord(value);
+  if (typeof v.Ref === "string") return pseudo[v.Ref];
+  const join = v["Fn::Join"];
+  if (Array.isArray(join) && typeof join[0] === "string" && Array.isArray(join[1])) {
+    const parts = join[1].map((part) => resolveName(part, region));
+    return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
+  }
+  const sub = v["Fn::Sub"];
+  if (typeof sub === "string") {
+    const names = [...sub.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] ?? "");
+    if (names.some((name) => pseudo[name] === undefined)) return undefined;
+    return sub.replace(/\$\{([^}]+)\}/g, (_m, name: string) => pseudo[name] ?? "");
+  }
+  return undefined;
+}
+
+/**
+ * Every name the template sets is within AWS's limit in `region`; an absent name is generated by CloudFormation
+ * and fits. Stages and Regions longer than `dev` and `us-east-1` are where generated names overflow.
+ */
+export function checkNameLengths(template: Template, region: string): string[] {
+  const problems: string[] = [];
+  for (const { type, property, max, source } of NAME_LIMITS) {
+    for (const [id, p] of resourcesOfType(template, type)) {
+      if (!(property in p)) continue;
+      const name = resolveName(p[property], region);
+      if (name === undefined) problems.push(`${id}: ${property} ${JSON.stringify(p[property])} cannot be measured`);
+      else if (name.length > max)
+        problems.push(`${id}: ${property} ${name} is ${name.length} characters, over ${max} (${source})`);
+    }
+  }
+  return problems;
+}
+
+/** The property naming each resource type whose name must be unique per account and Region. */
+const NAME_PROPERTIES: Record<string, string> = {
+  "AWS::DynamoDB::Table": "TableName",
+  "AWS::SQS::Queue": "QueueName",
+  "AWS::SNS::Topic": "TopicName",
+  "AWS::Logs::LogGroup": "LogGroupName",
+};
+
+/**
+ * No resource the stack retains (DeletionPolicy Retain) has a fixed name: it outlives a deleted stack, and the next
+ * deploy of the same stage would fail creating a second resource of that name. Such resources are left for
+ * CloudFormation to name, and the functions read the name from a Ref.
+ */
+export function checkRetainedNames(template: Template): string[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.DeletionPolicy === "Retain")
+    .filter(([, r]) => {
+      const property = NAME_PROPERTIES[r.Type ?? ""];
+      return property !== undefined && r.Properties?.[property] !== undefined;
     })
-    .map(([id, p]) => `function:${keyOf(p.FunctionName) ?? id}: runs the CloudHSM CLI but has no VpcConfig`);
+    .map(
+      ([id, r]) => `${id}: retained with a fixed ${NAME_PROPERTIES[r.Type ?? ""]}, which a redeploy would collide with`,
+    );
+}
+
+/** A `Fn::GetAtt [id, Arn]` or `Ref id` target: the logical id. */
+const targetId = (v: unknown): string | undefined => getAttRole(v) ?? (asRecord(v).Ref as string | undefined);
+
+/**
+ * Nothing EventBridge delivers is dropped silently: every rule target has a retry policy and a dead-letter queue;
+ * every function a rule invokes (asynchronously) has an on-failure destination and an alarm on its Errors; every
+ * such queue has an alarm on its depth; every alarm topic is encrypted with a key of the template whose policy lets
+ * CloudWatch use it (alias/aws/sns cannot); every state machine logs its executions without their data.
+ */
+export function checkNothingDropped(template: Template): string[] {
+  const problems: string[] = [];
+  const resources = template.Resources ?? {};
+  const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
+  const alarmOn = (namespace: string, metric: string, dimension: (v: unknown) => boolean) =>
+    alarms.find(
+      (a) =>
+        a.Namespace === namespace &&
+        a.MetricName === metric &&
+        asArray(a.Dimensions).some((d) => dimension(asRecord(d).Value)) &&
+        asArray(a.AlarmActions).length > 0,
+    );
+  const queues = new Set<string>();
+  const asyncFunctions = new Set<string>();
+  for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
+    for (const raw of asArray(p.Targets)) {
+      const target = asRecord(raw);
+      const targetName = `${id} target ${String(target.Id)}`;
+      const retry = asRecord(target.RetryPolicy);
+      if (typeof retry.MaximumRetryAttempts !== "number" || typeof retry.MaximumEventAgeInSeconds !== "number")
+        problems.push(`${targetName}: no retry policy`);
+      const dlq = targetId(asRecord(target.DeadLetterConfig).Arn);
+      if (dlq === undefined) problems.push(`${targetName}: no dead-letter queue of this stack`);
+      else queues.add(dlq);
+      const to = targetId(target.Arn);
+      if (to && resources[to]?.Type === "AWS::Lambda::Function") asyncFunctions.add(to);
+    }
+  }
+  const invokeConfigs = resourcesOfType(template, "AWS::Lambda::EventInvokeConfig").map(([, p]) => p);
+  for (const fn of asyncFunctions) {
+    const config = invokeConfigs.find((c) => targetId(c.FunctionName) === fn);
+    const destination = targetId(asRecord(asRecord(asRecord(config?.DestinationConfig).OnFailure).Destination));
+    if (destination === undefined) problems.push(`${fn}: invoked by EventBridge but has no on-failure destination`);
+    else queues.add(destination);
+    if (!alarmOn("AWS/Lambda", "Errors", (v) => targetId(v) === fn))
+      problems.push(`${fn}: invoked by EventBridge but no alarm on its Errors`);
+  }
+  for (const queue of queues) {
+    if (!alarmOn("AWS/SQS", "ApproximateNumberOfMessagesVisible", (v) => targetId(v) === queue))
+      problems.push(`${queue}: failed events land in it but no alarm on its depth`);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::SNS::Topic")) {
+    const key = targetId(p.KmsMasterKeyId);
+    const policy = JSON.stringify(asRecord(resources[key ?? ""]?.Properties).KeyPolicy ?? null);
+    if (key === undefined || resources[key]?.Type !== "AWS::KMS::Key")
+      problems.push(`${id}: not encrypted with a key of this stack (CloudWatch cannot use alias/aws/sns)`);
+    else if (!policy.includes('"cloudwatch.amazonaws.com"') || !policy.includes('"kms:Decrypt"'))
+      problems.push(`${id}: its key's policy does not let cloudwatch.amazonaws.com use it`);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const logging = asRecord(p.LoggingConfiguration);
+    if (logging.Level !== "ERROR" && logging.Level !== "ALL" && logging.Level !== "FATAL")
+      problems.push(`${id}: no execution logging`);
+    else if (logging.IncludeExecutionData !== false) problems.push(`${id}: execution logs include execution data`);
+    else if (asArray(logging.Destinations).length === 0) problems.push(`${id}: execution logging has no log group`);
+  }
+  return problems;
 }
 
 /**
@@ -395,4 +580,41 @@ export function checkBundleSizes(sizes: { file: string; bytes: number }[], max =
   return sizes
     .filter((s) => s.bytes > max)
     .map((s) => `${s.file}: ${(s.bytes / 1024).toFixed(1)} KiB zipped, over the ${max / 1024} KiB budget`);
+}
+
+/**
+ * A Lambda task's TimeoutSeconds must exceed its function's timeout: when they are equal, States.Timeout races the
+ * function's own timeout (Sandbox.Timedout, which the Retry lists handle) and the task fails without its retries.
+ */
+export function checkTaskTimeouts(template: Template): string[] {
+  const problems: string[] = [];
+  const timeouts = new Map(
+    resourcesOfType(template, "AWS::Lambda::Function").map(([id, p]) => [id, Number(p.Timeout ?? 3)] as const),
+  );
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const name = keyOf(p.StateMachineName) ?? id;
+    const sub = (p.DefinitionString as { "Fn::Sub"?: [string, Record<string, unknown>] } | undefined)?.["Fn::Sub"];
+    if (!sub) continue;
+    const [text, vars] = sub;
+    const functionOf = new Map(
+      Object.entries(vars ?? {}).map(([v, ref]) => [
+        `\${${v}}`,
+        (ref as { "Fn::GetAtt"?: string[] })["Fn::GetAtt"]?.[0],
+      ]),
+    );
+    const visit = (states: Record<string, Raw>) => {
+      for (const [state, s] of Object.entries(states)) {
+        const fn = functionOf.get(String(s.Resource));
+        const limit = fn ? timeouts.get(fn) : undefined;
+        if (s.Type === "Task" && limit !== undefined && !(Number(s.TimeoutSeconds) > limit)) {
+          problems.push(
+            `stateMachine:${name}: task ${state} times out at ${String(s.TimeoutSeconds)} s, not after its function's ${limit} s`,
+          );
+        }
+        for (const branch of (s.Branches as { States: Record<string, Raw> }[] | undefined) ?? []) visit(branch.States);
+      }
+    };
+    visit((JSON.parse(text) as { States: Record<string, Raw> }).States);
+  }
+  return problems;
 }

@@ -34,6 +34,11 @@ const ConfigSchema = z.object({
   CLEANUP_APPROVAL: z._default(z.enum(["required", "skip"]), "required"),
   /** Hour (UTC) of the daily window that orphans registered by follow-ups wait for. */
   CLEANUP_WINDOW_HOUR_UTC: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(23)), 3),
+  /**
+   * Hours a label found in the cluster without a KMS key (and without a deletion record) stays on record before a
+   * later window may delete its material: KMS's eventual consistency can hide a new key for minutes.
+   */
+  DISCOVERY_QUARANTINE_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 24),
   /** Read only for SDK clients too old to read it themselves (client-cloudhsm-v2 3.332, the registry's newest). */
   AWS_ENDPOINT_URL: z.optional(z.string()),
 });

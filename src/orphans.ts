@@ -16,7 +16,8 @@ import "./zod-locale";
  *   the KMS CMK Deletion time), written by the event handler whenever those events arrive — before, during or after
  *   the follow-up's Wait — and read by the follow-up when it wakes.
  * - `ORPHAN#<keyArn>`: key material that may have outlived its KMS key, for the orphan-cleanup workflow, which marks
- *   it resolved (DELETED, or NOT_PRESENT when the cluster no longer had it) and keeps it as the audit record. The
+ *   it resolved (DELETED, NOT_PRESENT when the cluster no longer had it, KEY_EXISTS when a sighting's key turned out
+ *   to exist) and keeps it as the audit record. The
  *   sparse index `ByKeyStore` (customKeyStoreId) finds a store's orphans; only orphan items carry that attribute.
  * - `SCAN#<snapshotId>#<n>`: the KMS keys of a key store as a cleanup scan saw them, in chunks, expiring after a week.
  * Every write is conditional: a status attribute is set only if absent, an orphan only by the follow-up that owns it.
@@ -29,8 +30,11 @@ export type BackingKeyDeletionStatus = "SUCCESS" | "FAILURE";
  * `DISCOVERED`: found by a cleanup sweep in the cluster without any follow-up having registered it.
  */
 export type OrphanStatus = "FAILURE" | "STILL_PRESENT" | "UNVERIFIED" | "DISCOVERED";
-/** How a cleanup window resolved an orphan: its material deleted, or not in the cluster at all. */
-export type OrphanResolution = "DELETED" | "NOT_PRESENT";
+/**
+ * How a cleanup resolved an orphan: its material deleted, not in the cluster at all, or (a DISCOVERED sighting only)
+ * KMS describing the key after all, as its eventual consistency allows.
+ */
+export type OrphanResolution = "DELETED" | "NOT_PRESENT" | "KEY_EXISTS";
 
 export type DeletionStatus = {
   keyArn: string;

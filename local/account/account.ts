@@ -27,6 +27,8 @@ export type AccountContext = {
 };
 
 const TICK_MS = 200;
+/** A bound on the stops of one clock advance (a year of daily backups for a few dozen clusters). */
+const MAX_ADVANCE_STEPS = 20_000;
 
 /**
  * The local account: KMS, CloudHSM v2 (and later Step Functions, EventBridge, Secrets Manager) on one loopback port,
@@ -64,7 +66,12 @@ export class LocalAccount {
     this.services.set(service.target, service);
   }
 
-  async start(): Promise<string> {
+  /**
+   * Starts the services and listens. With `hold`, requests other than the health route wait until `ready()` (the
+   * runtime is deployed on top first); the health route says so meanwhile.
+   */
+  async start(options: { hold?: boolean } = {}): Promise<string> {
+    if (options.hold) this.ctx.front.hold();
     this.ctx.hsm.open();
     this.addService(createKmsService(this.ctx));
     this.addService(createCloudHsmService(this.ctx));
@@ -77,6 +84,11 @@ export class LocalAccount {
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     return this.endpoint;
+  }
+
+  /** Lets held requests through: everything that serves them is deployed. */
+  ready(): void {
+    this.ctx.front.open();
   }
 
   async stop(): Promise<void> {
@@ -92,6 +104,38 @@ export class LocalAccount {
     for (const service of this.services.values()) {
       if (service.tick) this.inTx(() => service.tick?.(now));
     }
+  }
+
+  /**
+   * Moves the simulated clock forward by `ms`, stopping at every time something falls due inside the jump (a key
+   * deletion, a backup, its retention and purge, a connect, an HSM or cluster transition, what a runtime service
+   * reports), in order: each is settled at its own time, so records and events carry that time, and what follows from
+   * it (a backup after a deletion) sees it done.
+   */
+  advance(ms: number): void {
+    const { clock } = this.ctx;
+    if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward");
+    const target = clock.now() + ms;
+    this.tick();
+    for (let step = 0; step < MAX_ADVANCE_STEPS; step++) {
+      const next = this.nextDue(clock.now());
+      if (next === undefined || next > target) break;
+      clock.advance(Math.max(0, next - clock.now()));
+      this.ctx.quotas.refill();
+      this.tick();
+    }
+    clock.advance(Math.max(0, target - clock.now()));
+    this.ctx.quotas.refill();
+    this.tick();
+  }
+
+  private nextDue(after: number): number | undefined {
+    let next: number | undefined;
+    for (const service of this.services.values()) {
+      const at = service.nextDue?.(after);
+      if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
   }
 
   private inTx<T>(fn: () => T): T {
@@ -155,6 +199,9 @@ export class LocalAccount {
     const { front, clock, faults, bus, config } = this.ctx;
     front.route("GET", "/_local/health", () => ({
       ok: true,
+      // Whether requests are served yet, and by which services (the runtime adds Step Functions and EventBridge).
+      ready: front.ready,
+      services: [...this.services.values()].map((s) => s.name),
       endpoint: this.endpoint,
       region: config.region,
       accountId: config.accountId,
@@ -164,9 +211,7 @@ export class LocalAccount {
     front.route("POST", "/_local/clock/advance", (body) => {
       const by = (body as { by?: unknown }).by;
       if (typeof by !== "string") throw new Error('Body must be {"by": "<duration>"}, e.g. {"by": "31d"}');
-      clock.advance(parseDuration(by));
-      this.ctx.quotas.refill();
-      this.tick();
+      this.advance(parseDuration(by));
       return { now: new Date(clock.now()).toISOString() };
     });
     front.route("GET", "/_local/faults", () => ({ faults: faults.list() }));

@@ -16,10 +16,19 @@ export function parseDuration(text: string): number {
  * Everything in the local account that depends on time reads `now()`.
  */
 export class Clock {
-  private offsetMs: number;
+  /**
+   * The offset in ms, in shared memory: Lambda worker threads read it (`lambda-worker.cjs`), so `Date.now()` and
+   * `new Date()` in a handler follow this clock without any message passing.
+   */
+  readonly shared = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+  private readonly offset = new BigInt64Array(this.shared);
 
   constructor(private readonly store: Store) {
-    this.offsetMs = Number(store.getMeta("clock.offsetMs") ?? 0);
+    Atomics.store(this.offset, 0, BigInt(Math.round(Number(store.getMeta("clock.offsetMs") ?? 0))));
+  }
+
+  get offsetMs(): number {
+    return Number(Atomics.load(this.offset, 0));
   }
 
   now(): number {
@@ -28,8 +37,9 @@ export class Clock {
 
   advance(ms: number): number {
     if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward");
-    this.offsetMs += ms;
-    this.store.tx(() => this.store.setMeta("clock.offsetMs", String(this.offsetMs)));
+    const next = this.offsetMs + Math.round(ms);
+    this.store.tx(() => this.store.setMeta("clock.offsetMs", String(next)));
+    Atomics.store(this.offset, 0, BigInt(next));
     return this.now();
   }
 }

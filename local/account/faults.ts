@@ -48,6 +48,16 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     /** Let this many matching commands succeed first: a failure in the middle of a batch. */
     after: z.number().int().min(0).default(0),
   }),
+  /**
+   * KMS's eventual consistency: right after CreateKey, other calls may not see the key "for less than a few seconds
+   * [...] in some cases several minutes" and answer NotFoundException (KMS Developer Guide, "AWS KMS eventual
+   * consistency", programming-eventual-consistency.html). While armed, DescribeKey answers NotFoundException and
+   * ListKeys omits every key created in the last `seconds` of the simulated clock. It stays until the faults are cleared.
+   */
+  z.object({
+    kind: z.literal("kms-eventual-consistency"),
+    seconds: z.number().int().min(1).max(86_400),
+  }),
 ]);
 export type FaultInput = z.input<typeof FaultSchema>;
 export type Fault = z.infer<typeof FaultSchema> & { id: string };
@@ -71,6 +81,11 @@ export class Faults {
     });
   }
 
+  /** The armed fault of a kind that stays until cleared (it has no count), if any. */
+  standing<K extends Fault["kind"]>(kind: K): Extract<Fault, { kind: K }> | undefined {
+    return this.list().find((f): f is Extract<Fault, { kind: K }> => f.kind === kind);
+  }
+
   /** Consumes one shot of the first armed fault that matches, inside the caller's transaction. */
   take<K extends Fault["kind"]>(kind: K, matches: (f: Extract<Fault, { kind: K }>) => boolean) {
     const fault = this.list().find((f): f is Extract<Fault, { kind: K }> => f.kind === kind && matches(f as never));
@@ -79,7 +94,7 @@ export class Faults {
       this.store.put("fault", fault.id, { ...fault, after: fault.after - 1 });
       return undefined;
     }
-    if (fault.count <= 1) this.store.delete("fault", fault.id);
+    if (!("count" in fault) || fault.count <= 1) this.store.delete("fault", fault.id);
     else this.store.put("fault", fault.id, { ...fault, count: fault.count - 1 });
     return fault;
   }

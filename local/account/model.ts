@@ -46,6 +46,14 @@ export type ClusterUser = {
   kmsSession?: string;
 };
 
+export type OtherHsmKey = {
+  id: string;
+  owner: string;
+  label: string;
+  class: "secret-key" | "public-key";
+  sharedWith: string[];
+};
+
 export type ClusterRecord = {
   ClusterId: string;
   State: ClusterState;
@@ -75,6 +83,11 @@ export type ClusterRecord = {
   /** Clusters restored from one another's backups share this (DOMAIN.md §1.1 "backup history"). */
   lineage: string;
   users: ClusterUser[];
+  /**
+   * Keys that are not KMS backing keys (the `plant-hsm-key` control): another crypto user's keys, shared with kmsuser
+   * or not, and public keys. They hold no material here; the CLI lists them as CloudHSM would.
+   */
+  otherKeys?: OtherHsmKey[];
   /** Simulated time at which the current *_IN_PROGRESS state settles. */
   dueAt?: number;
   /** The SoftHSM2 token holding this cluster's key material. */

@@ -61,6 +61,8 @@ export interface Service {
   readonly operations: Record<string, (input: unknown) => unknown>;
   /** Settles every transition due at `now` (connects, HSM creation, key deletion...). */
   tick?(now: number): void;
+  /** The earliest simulated time strictly after `after` at which `tick` has something to settle; a clock advance steps through these in order. */
+  nextDue?(after: number): number | undefined;
   /** Finishes or undoes work a crash interrupted. Runs once at start, before the port opens. */
   recover?(): void;
 }

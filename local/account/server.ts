@@ -9,8 +9,32 @@ export type AwsHandler = (target: string, body: string) => { status: number; pay
 export class HttpFront {
   private server?: Server;
   private readonly control = new Map<string, ControlHandler>();
+  /** While set, requests wait for it (all but the health route): see `hold`. */
+  private gate?: { opened: Promise<void>; open: () => void };
 
   constructor(private readonly aws: AwsHandler) {}
+
+  /**
+   * Holds every request except `GET /_local/health` until `open()`: the port can be bound (its address is needed to
+   * deploy the runtime) while a client that only waits for the port still never meets a half-deployed account.
+   */
+  hold(): void {
+    if (this.gate) return;
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.gate = { opened, open };
+  }
+
+  open(): void {
+    this.gate?.open();
+    this.gate = undefined;
+  }
+
+  get ready(): boolean {
+    return this.gate === undefined;
+  }
 
   route(method: "GET" | "POST" | "DELETE", path: string, handler: ControlHandler): void {
     this.control.set(`${method} ${path}`, handler);
@@ -44,6 +68,7 @@ export class HttpFront {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://local");
+    if (this.gate && !(req.method === "GET" && url.pathname === "/_local/health")) await this.gate.opened;
     const target = req.headers["x-amz-target"];
     if (typeof target === "string") {
       const out = this.aws(target, body);

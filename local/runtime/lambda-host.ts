@@ -52,8 +52,8 @@ type Instance = { worker: Worker; pending?: Pending; ready: boolean };
 /**
  * Runs the handlers of serverless.yml the way Lambda does: each function in its own warm instances (worker threads
  * with the function's own `process.env` and module cache), one invocation per instance at a time, a realistic
- * context (name, ARN, memory, request id, remaining time), the function's timeout (the instance is killed, as Lambda
- * does), and SDK clients pointed at the local account by environment only (AWS_ENDPOINT_URL, AWS_REGION, dummy
+ * context (name, ARN, memory, request id, remaining time), the function's timeout in real time (the instance is
+ * killed, as Lambda does), the account's simulated clock behind `Date` in the handler, and SDK clients pointed at the local account by environment only (AWS_ENDPOINT_URL, AWS_REGION, dummy
  * credentials). Every invocation is recorded in the store.
  */
 export class LambdaHost {
@@ -200,6 +200,7 @@ export class LambdaHost {
         functionName: fn.name,
         functionArn: fn.arn,
         memorySize: fn.memorySize,
+        clockOffset: this.options.clock.shared,
         logStreamName: `${new Date(this.options.clock.now()).toISOString().slice(0, 10).replace(/-/g, "/")}/[$LATEST]${randomUUID().replace(/-/g, "")}`,
       },
       stdout: true,

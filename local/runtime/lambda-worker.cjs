@@ -2,6 +2,19 @@
 // Loads the handler once (TypeScript through tsx, as `npm start` runs it) and serves invocations one at a time.
 const { parentPort, workerData } = require("node:worker_threads");
 
+// The handler sees the local account's simulated clock: `Date.now()`, `new Date()` and `Date()` read real time plus
+// the account's offset, shared with the account (Clock.shared), so a clock advance is seen at once. Timers stay on
+// real time: a function gets its configured seconds of real time, whatever the simulated clock does.
+const RealDate = Date;
+const realNow = RealDate.now;
+const offset = new BigInt64Array(workerData.clockOffset);
+const simNow = () => realNow() + Number(Atomics.load(offset, 0));
+globalThis.Date = new Proxy(RealDate, {
+  construct: (target, args, newTarget) => Reflect.construct(target, args.length === 0 ? [simNow()] : args, newTarget),
+  apply: () => new RealDate(simNow()).toString(),
+  get: (target, property, receiver) => (property === "now" ? simNow : Reflect.get(target, property, receiver)),
+});
+
 require("tsx/cjs/api").register();
 
 let handlerPromise;
@@ -29,7 +42,7 @@ function contextFor(invocation) {
     awsRequestId: invocation.requestId,
     logGroupName: `/aws/lambda/${workerData.functionName}`,
     logStreamName: workerData.logStreamName,
-    getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, invocation.deadline - realNow()),
     done: () => {},
     fail: () => {},
     succeed: () => {},

@@ -1,3 +1,4 @@
+import { setTimeout as setTimeoutPromise } from "node:timers/promises";
 import { fillTaskToken } from "./asl-rewrite";
 import type { LambdaHost } from "./lambda-host";
 import type { SimClock } from "./sim-clock";
@@ -11,7 +12,11 @@ import { statesRuntime, statesTimeout, TaskFailure } from "./task-errors";
  * - `arn:aws:states:::states:startExecution[.sync|.sync:2]` start (and wait for) nested executions;
  * - `arn:aws:states:::events:putEvents` puts events on the local bus;
  * - `.waitForTaskToken` on any of them waits for SendTaskSuccess/SendTaskFailure (heartbeats honoured).
- * Task timeouts and heartbeats run on the simulated clock.
+ * Task timeouts: a request-response Task (a Lambda invocation, an SDK call, putEvents) times out on real time, as its
+ * work runs in real time here: "Lambda runs your code for a set amount of time before timing out"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html), so a clock advance during a call cannot
+ * time it out. `.sync` and `.waitForTaskToken` Tasks wait for work that runs on the simulated clock (a child's waits,
+ * AWS-side durations, an operator), so their timeouts and heartbeats run on the simulated clock.
  */
 
 export type ExecutionSummary = {
@@ -153,8 +158,9 @@ export async function runTask(deps: IntegrationDeps, call: TaskCall): Promise<un
   const signal = AbortSignal.any([call.signal, attempt.signal]);
   try {
     const work = perform(deps, parsed, payload, call, signal, token);
+    const realTime = parsed.kind === "lambda-direct" || parsed.pattern === "request";
     const output = call.timeoutSeconds
-      ? await Promise.race([work, timeoutAfter(deps.sim, call.timeoutSeconds, signal)])
+      ? await Promise.race([work, timeoutAfter(realTime ? undefined : deps.sim, call.timeoutSeconds, signal)])
       : await work;
     const outputText = JSON.stringify(output ?? null);
     if (direct) {
@@ -187,10 +193,12 @@ export async function runTask(deps: IntegrationDeps, call: TaskCall): Promise<un
   }
 }
 
-function timeoutAfter(sim: SimClock, seconds: number, signal: AbortSignal): Promise<never> {
-  return sim.sleep(seconds * 1000, signal).then(
+/** Fails with States.Timeout after `seconds` of simulated time, or of real time when no simulated clock is given. */
+function timeoutAfter(sim: SimClock | undefined, seconds: number, signal: AbortSignal): Promise<never> {
+  const elapsed = sim ? sim.sleep(seconds * 1000, signal) : setTimeoutPromise(seconds * 1000, undefined, { signal });
+  return elapsed.then(
     () => {
-      throw statesTimeout(`The task did not finish within ${seconds} seconds (simulated clock)`);
+      throw statesTimeout(`The task did not finish within ${seconds} seconds (${sim ? "simulated" : "real"} time)`);
     },
     // Aborted: the attempt is over anyway; never settle, so nothing is left unhandled.
     () => new Promise<never>(() => {}),

@@ -7,7 +7,9 @@ import {
   type HsmCredential,
   type HsmError,
   type HsmKey,
+  HsmListingInconsistentError,
   HsmLoginFailedError,
+  HsmPathUnavailableError,
   type HsmRole,
   HsmUnavailableError,
   type HsmUser,
@@ -81,8 +83,9 @@ type CliAnswer = { error_code: number; data: unknown };
  */
 export function parseCliOutput(run: CliRun, secrets: string[] = []): unknown {
   const redact = (text: string) => secrets.filter(Boolean).reduce((t, s) => t.split(s).join("***"), text);
+  // Spawn failures and timeouts say nothing about the cluster's HSMs: the path to them is what failed.
   if (run.spawnError) {
-    throw new HsmUnavailableError(redact(`The CloudHSM CLI did not run: ${run.spawnError}`));
+    throw new HsmPathUnavailableError(redact(`The CloudHSM CLI did not run: ${run.spawnError}`));
   }
   let answer: CliAnswer;
   try {
@@ -106,8 +109,12 @@ export function classify(message: string): HsmError {
   if (/already exists/i.test(message)) return new HsmUserExistsError(message);
   if (/there is no .*user|user .*(not found|does not exist)/i.test(message)) return new HsmUserNotFoundError(message);
   if (/cluster .*not found|no cluster/i.test(message)) return new HsmClusterNotFoundError(message);
-  if (/no active hsm|cannot connect|cannot reach|unreachable|timed? ?out/i.test(message)) {
-    return new HsmUnavailableError(message);
+  if (/no active hsm/i.test(message)) return new HsmUnavailableError(message);
+  // Network and TLS failures of the CLI's connection to the cluster: the path, not the HSMs.
+  if (
+    /cannot connect|cannot reach|unreachable|timed? ?out|connection (refused|reset)|tls|ssl|certificate/i.test(message)
+  ) {
+    return new HsmPathUnavailableError(message);
   }
   return new HsmCommandError(message);
 }
@@ -171,25 +178,34 @@ export class CloudHsmCli implements Hsm {
   async listKeys(clusterId: string, as: HsmCredential): Promise<HsmKey[]> {
     const keys: HsmKey[] = [];
     let token: string | undefined;
+    let total: number | undefined;
     // Bounded: a cluster holds at most a few tens of thousands of keys; a token that never ends is a CLI fault.
     for (let page = 0; page < 1_000; page++) {
       const argv = ["key", "list", "--verbose", "--max-items", String(LIST_PAGE_SIZE)];
       if (token) argv.push("--starting-token", token);
       const data = (await this.command(clusterId, as, argv, [])) as {
-        matched_keys?: { "key-reference"?: unknown; attributes?: { label?: unknown; id?: unknown } }[];
+        matched_keys?: ListedKey[];
+        total_key_count?: unknown;
         next_token?: unknown;
       };
       if (!Array.isArray(data?.matched_keys)) throw new HsmCommandError("key list returned no data.matched_keys");
-      for (const key of data.matched_keys) {
-        if (typeof key["key-reference"] !== "string")
-          throw new HsmCommandError("key list returned a key without key-reference");
-        keys.push({
-          reference: key["key-reference"].toLowerCase(),
-          ...(typeof key.attributes?.label === "string" ? { label: key.attributes.label } : {}),
-          ...(typeof key.attributes?.id === "string" ? { id: key.attributes.id.toLowerCase() } : {}),
-        });
+      // The same total on every page, and the pages adding up to it: a listing that changed under us, or was cut
+      // short, must not make a key look absent.
+      if (typeof data.total_key_count === "number") {
+        if (total !== undefined && data.total_key_count !== total) {
+          throw new HsmListingInconsistentError(
+            `key list reported ${total} keys, then ${data.total_key_count}: the cluster's keys changed while listing`,
+          );
+        }
+        total = data.total_key_count;
       }
-      if (typeof data.next_token !== "string" || data.next_token === "") return keys;
+      for (const key of data.matched_keys) keys.push(listedKey(key));
+      if (typeof data.next_token !== "string" || data.next_token === "") {
+        if (total !== undefined && keys.length !== total) {
+          throw new HsmListingInconsistentError(`key list returned ${keys.length} keys of the ${total} it reported`);
+        }
+        return keys;
+      }
       token = data.next_token;
     }
     throw new HsmCommandError("key list did not finish paging after 1,000 pages");
@@ -213,6 +229,35 @@ export class CloudHsmCli implements Hsm {
     const user = data.users.find((u) => String(u.username).toLowerCase() === username.toLowerCase());
     return user ? String(user["cluster-coverage"] ?? "full") : "missing";
   }
+}
+
+/** One entry of `key list --verbose` (cloudhsm_cli-key-list.html). */
+type ListedKey = {
+  "key-reference"?: unknown;
+  "key-info"?: { "key-owners"?: { username?: unknown }[]; "shared-users"?: { username?: unknown }[] };
+  attributes?: Record<string, unknown>;
+};
+
+function listedKey(key: ListedKey): HsmKey {
+  if (typeof key["key-reference"] !== "string")
+    throw new HsmCommandError("key list returned a key without key-reference");
+  const a = key.attributes ?? {};
+  const names = (users: { username?: unknown }[] | undefined) =>
+    Array.isArray(users) ? users.map((u) => u.username).filter((u): u is string => typeof u === "string") : undefined;
+  const owners = names(key["key-info"]?.["key-owners"]);
+  const sharedWith = names(key["key-info"]?.["shared-users"]);
+  return {
+    reference: key["key-reference"].toLowerCase(),
+    ...(typeof a.label === "string" ? { label: a.label } : {}),
+    ...(typeof a.id === "string" ? { id: a.id.toLowerCase() } : {}),
+    ...(owners ? { owners } : {}),
+    ...(sharedWith ? { sharedWith } : {}),
+    ...(typeof a.class === "string" ? { keyClass: a.class } : {}),
+    ...(typeof a["key-type"] === "string" ? { keyType: a["key-type"] } : {}),
+    ...(typeof a.token === "boolean" ? { token: a.token } : {}),
+    ...(typeof a.extractable === "boolean" ? { extractable: a.extractable } : {}),
+    ...(typeof a["key-length-bytes"] === "number" ? { lengthBytes: a["key-length-bytes"] } : {}),
+  };
 }
 
 /** Keys per `key list` page (the CLI's default is 10). */

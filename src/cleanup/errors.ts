@@ -38,3 +38,18 @@ export class DeletionNotVerifiedError extends Error {
     this.name = "DeletionNotVerifiedError";
   }
 }
+
+/** The store was reconnected, or re-pointed at another cluster, between the window's disconnect and a deletion. */
+export class StoreChangedError extends Error {
+  constructor(
+    customKeyStoreId: string,
+    clusterId: string,
+    state: string | undefined,
+    nowClusterId: string | undefined,
+  ) {
+    super(
+      `Key store ${customKeyStoreId} is ${state ?? "not described"} with cluster ${nowClusterId ?? "none"}; the window disconnected it from ${clusterId}. Nothing was deleted after this check: run the cleanup again once no other operation works on the store`,
+    );
+    this.name = "StoreChangedError";
+  }
+}

@@ -1,5 +1,5 @@
 import { type KeyListEntry, ListKeysCommand } from "@aws-sdk/client-kms";
-import { listOpenOrphans, writeKeySnapshot } from "../orphans";
+import { listOpenOrphans, type Orphan, resolveOrphan, writeKeySnapshot } from "../orphans";
 import type { CleanupDeps } from "./deps";
 import { type CallCounter, describeKey, kmsCall, mapAdaptive } from "./kms-calls";
 import { REPORT_LIMIT, type ScanResult } from "./model";
@@ -40,7 +40,19 @@ export async function scanKeyStore(
   });
   const expires = new Date(deps.now().getTime() + SNAPSHOT_DAYS * 86_400_000);
   const chunks = await writeKeySnapshot(deps.db, deps.table, input.snapshotId, storeKeys, expires);
-  const open = await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId);
+  // A sighting whose key KMS now describes was KMS's eventual consistency, not an orphan: resolved, so it books no
+  // further window. The snapshot id is the execution's name.
+  const inStore = new Set(storeKeys);
+  const open: Orphan[] = [];
+  for (const orphan of await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId)) {
+    if (orphan.status === "DISCOVERED" && inStore.has(orphan.keyArn) && !input.dryRun) {
+      await resolveOrphan(deps.db, deps.table, orphan.keyArn, {
+        resolution: "KEY_EXISTS",
+        at: deps.now().toISOString(),
+        by: input.snapshotId,
+      });
+    } else open.push(orphan);
+  }
 
   const result: ScanResult = {
     kmsKeys: listed.length,

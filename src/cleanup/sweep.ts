@@ -1,11 +1,20 @@
+import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { publishAlert } from "../alerts";
 import { KMSUSER } from "../connect/model";
 import { pendingPassword } from "../connect/steps";
-import { listOpenOrphans, type Orphan, readKeySnapshot, registerOrphan, reopenOrphan, resolveOrphan } from "../orphans";
+import {
+  listOpenOrphans,
+  type Orphan,
+  readDeletionStatus,
+  readKeySnapshot,
+  registerOrphan,
+  reopenOrphan,
+  resolveOrphan,
+} from "../orphans";
 import type { HsmCredential, HsmKey } from "../ports/hsm";
 import type { CleanupDeps } from "./deps";
-import { DeletionNotVerifiedError } from "./errors";
-import { type CallCounter, describeKey } from "./kms-calls";
+import { DeletionNotVerifiedError, StoreChangedError } from "./errors";
+import { type CallCounter, describeKey, kmsCall } from "./kms-calls";
 import { KEY_ARN_LABEL, REPORT_LIMIT } from "./model";
 
 export type SweepInput = {
@@ -27,6 +36,8 @@ export type SweepReport = {
   deleted: number;
   kept: number;
   notPresent: number;
+  /** Candidates sighted for the first time without a KMS key: registered DISCOVERED, deleted in a later window. */
+  discovered: number;
   /** KMS keys of the store whose material is not in the cluster under their label: the sweep then deletes nothing. */
   missingLive: number;
   held: boolean;
@@ -37,20 +48,25 @@ export type SweepReport = {
   throttled: number;
 };
 
+/** The ports of the sweep: every cleanup port but Step Functions, and the discovery quarantine. */
+export type SweepDeps = Omit<CleanupDeps, "sfn"> & {
+  /** How long a label found without a KMS key stays on record before a later window may delete it. */
+  quarantineMs: number;
+};
+
 /**
  * The maintenance-window step, with the store DISCONNECTED and kmsuser's password just set: lists kmsuser's keys and
- * deletes those whose label names a KMS key that KMS no longer has. The rules that keep live material safe:
- * - a key is a candidate only when its label is a KMS key ARN of this account and Region, absent from the scan's
- *   snapshot of the store's keys, and carried by no other key of the cluster;
+ * deletes those whose KMS key is gone. The rules that keep live material safe:
+ * - a key is a candidate only when it is one of kmsuser's own backing keys (isBackingKeyOf), its label is a KMS key
+ *   ARN of this account and Region, absent from the scan's snapshot of the store's keys, and carried by no other key;
  * - if any KMS key of the store has no material under its label, labels cannot be trusted: nothing is deleted;
- * - right before each deletion DescribeKey must answer NotFoundException — an error or throttling keeps the key;
+ * - a candidate is deleted only with positive evidence that its key is gone (evidenceOfDeletion) and DescribeKey
+ *   answering NotFoundException right before the deletion; a first sighting is registered DISCOVERED, never deleted;
+ * - right before the first deletion the store must still be DISCONNECTED and backed by the scanned cluster;
  * - deletion is by key-reference (one key), and every deletion is verified by listing again.
- * Orphans are registered before any deletion and resolved right after each, so a failure mid-batch leaves the
- * register telling exactly which remain. kmsuser is logged out at the end whatever happens.
+ * Orphans are registered before their deletion and resolved right after, so a failure mid-batch leaves the register
+ * telling exactly which remain. kmsuser is logged out at the end whatever happens.
  */
-/** The ports of the sweep: every cleanup port but Step Functions. */
-export type SweepDeps = Omit<CleanupDeps, "sfn">;
-
 export async function sweepOrphans(deps: SweepDeps, input: SweepInput): Promise<SweepReport> {
   const kmsuser: HsmCredential = { ...KMSUSER, password: await pendingPassword(deps, input) };
   try {
@@ -64,7 +80,8 @@ export async function sweepOrphans(deps: SweepDeps, input: SweepInput): Promise<
 async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredential): Promise<SweepReport> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
   const at = () => deps.now().toISOString();
-  const keys = await deps.hsm.listKeys(input.clusterId, kmsuser);
+  const listed = await deps.hsm.listKeys(input.clusterId, kmsuser);
+  const keys = listed.filter((key) => isBackingKeyOf(key, kmsuser.username));
   const live = await readKeySnapshot(deps.db, deps.table, input.snapshot.id, input.snapshot.chunks);
   const open = await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId);
   const byLabel = new Map<string, HsmKey[]>();
@@ -88,7 +105,14 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     });
   }
 
-  const kept: KeptKey[] = [];
+  // Shared keys, public keys and anything not shaped like KMS's backing keys: never candidates, never live material.
+  const kept: KeptKey[] = listed
+    .filter((key) => !keys.includes(key))
+    .map((key) => ({
+      reference: key.reference,
+      ...(key.label ? { keyArn: key.label } : {}),
+      reason: "not a KMS backing key of kmsuser (owner, class or attributes differ)",
+    }));
   const candidates: { key: HsmKey; keyArn: string }[] = [];
   for (const key of keys) {
     if (!key.label) {
@@ -137,51 +161,66 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   }
 
   const deleted: { keyArn: string; reference: string }[] = [];
-  if (missingLive.length > 0) {
-    for (const c of candidates) {
-      kept.push({
-        reference: c.key.reference,
-        keyArn: c.keyArn,
-        reason: "held: live keys lack material under their label",
-      });
+  let discovered = 0;
+  let storeChecked = false;
+  const keep = (c: (typeof candidates)[number], reason: string) =>
+    kept.push({ reference: c.key.reference, keyArn: c.keyArn, reason });
+  for (const c of candidates) {
+    if (missingLive.length > 0) {
+      keep(c, "held: live keys lack material under their label");
+      continue;
     }
-  } else {
-    // Register before deleting, so a failure mid-batch leaves every candidate on record.
-    for (const c of candidates) {
-      if (!registered.has(c.keyArn)) await registerDiscovered(deps, input, c.keyArn, at());
+    if (deleted.length >= input.maxDeletes) {
+      keep(c, "over maxDeletes: waits for the next window");
+      continue;
     }
-    for (const [i, c] of candidates.entries()) {
-      if (i >= input.maxDeletes) {
-        kept.push({
-          reference: c.key.reference,
-          keyArn: c.keyArn,
-          reason: "over maxDeletes: waits for the next window",
+    const orphan = registered.get(c.keyArn);
+    const evidence = await evidenceOfDeletion(deps, orphan, c.keyArn);
+    // The re-check right before deleting: only NotFoundException says KMS no longer has the key, and KMS is
+    // eventually consistent (a key minutes old may still answer it), so it is never enough on its own.
+    let now: Awaited<ReturnType<typeof describeKey>>;
+    try {
+      now = await describeKey(deps.kms, c.keyArn, counter, deps.sleep, { attempts: 4 });
+    } catch (error: unknown) {
+      keep(c, `KMS could not confirm the key is gone (${(error as Error).name}); kept`);
+      continue;
+    }
+    if (!now.gone) {
+      if (orphan?.status === "DISCOVERED") {
+        await resolveOrphan(deps.db, deps.table, c.keyArn, {
+          resolution: "KEY_EXISTS",
+          at: at(),
+          by: input.executionName,
         });
-        continue;
       }
-      // The re-check right before deleting: only NotFoundException proves KMS no longer has the key.
-      let gone = false;
-      let reason = "";
-      try {
-        const now = await describeKey(deps.kms, c.keyArn, counter, deps.sleep, { attempts: 4 });
-        gone = now.gone;
-        if (!now.gone) reason = `KMS has the key (${now.metadata.KeyState})`;
-      } catch (error: unknown) {
-        reason = `KMS could not confirm the key is gone (${(error as Error).name}); kept`;
-      }
-      if (!gone) {
-        kept.push({ reference: c.key.reference, keyArn: c.keyArn, reason });
-        continue;
-      }
-      await deps.hsm.deleteKey(input.clusterId, kmsuser, c.key.reference);
-      deleted.push({ keyArn: c.keyArn, reference: c.key.reference });
-      await resolveOrphan(deps.db, deps.table, c.keyArn, {
-        resolution: "DELETED",
-        at: at(),
-        by: input.executionName,
-        hsmKeyReference: c.key.reference,
-      });
+      keep(c, `KMS has the key (${now.metadata.KeyState})`);
+      continue;
     }
+    if (evidence.kind === "none") {
+      // A first sighting: on record, deleted only if a later window still finds it gone after the quarantine.
+      await registerDiscovered(deps, input, c.keyArn, at());
+      discovered++;
+      keep(c, `first sighting without a KMS key: quarantined for ${hours(deps.quarantineMs)} h before deletion`);
+      continue;
+    }
+    if (evidence.kind === "quarantined") {
+      keep(c, `sighted without a KMS key since ${evidence.since}: quarantined until ${evidence.until}`);
+      continue;
+    }
+    if (!storeChecked) {
+      await confirmStoreUnchanged(deps, input, counter);
+      storeChecked = true;
+    }
+    // Register before deleting, so a failure mid-batch leaves every deleted candidate on record.
+    if (!orphan) await registerDiscovered(deps, input, c.keyArn, at());
+    await deps.hsm.deleteKey(input.clusterId, kmsuser, c.key.reference);
+    deleted.push({ keyArn: c.keyArn, reference: c.key.reference });
+    await resolveOrphan(deps.db, deps.table, c.keyArn, {
+      resolution: "DELETED",
+      at: at(),
+      by: input.executionName,
+      hsmKeyReference: c.key.reference,
+    });
   }
 
   if (deleted.length > 0) {
@@ -194,11 +233,12 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   }
 
   return {
-    hsmKeys: keys.length,
+    hsmKeys: listed.length,
     storeKeys: live.size,
     deleted: deleted.length,
     kept: kept.length,
     notPresent,
+    discovered,
     missingLive: missingLive.length,
     held: missingLive.length > 0,
     deletedKeys: deleted.slice(0, REPORT_LIMIT),
@@ -208,6 +248,64 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     throttled: counter.throttled,
   };
 }
+
+/**
+ * A KMS backing key as KMS creates it: owned by kmsuser alone, an AES 256-bit secret key, a token key, not
+ * extractable (KMS Developer Guide, find-handle-for-cmk-id; DOMAIN.md §3.1). `key list` also shows keys shared with
+ * kmsuser and every public key of the cluster (CloudHSM User Guide, cloudhsm_cli-key-list): those are someone else's.
+ * An attribute the listing did not show fails the test: absent is never taken as matching.
+ */
+export function isBackingKeyOf(key: HsmKey, owner: string): boolean {
+  return (
+    key.owners?.length === 1 &&
+    key.owners[0]?.toLowerCase() === owner.toLowerCase() &&
+    key.keyClass === "secret-key" &&
+    key.keyType === "aes" &&
+    key.lengthBytes === 32 &&
+    key.token === true &&
+    key.extractable === false
+  );
+}
+
+type Evidence = { kind: "none" } | { kind: "proof" } | { kind: "quarantined"; since: string; until: string };
+
+/**
+ * Positive evidence that a label's KMS key is gone, besides KMS's answer right now: an orphan registered by a
+ * follow-up from KMS's own deletion record; a DeleteKey record or `KMS CMK Deletion` event for the key; or an earlier
+ * window's sighting (registered only after NotFoundException) at least the quarantine ago.
+ */
+async function evidenceOfDeletion(deps: SweepDeps, orphan: Orphan | undefined, keyArn: string): Promise<Evidence> {
+  if (orphan && orphan.status !== "DISCOVERED") return { kind: "proof" };
+  const status = await readDeletionStatus(deps.db, deps.table, keyArn);
+  if (status?.deleteKeyEventAt || status?.cmkDeletionAt) return { kind: "proof" };
+  if (!orphan) return { kind: "none" };
+  const until = new Date(Date.parse(orphan.foundAt) + deps.quarantineMs);
+  if (!(until.getTime() <= deps.now().getTime())) {
+    return { kind: "quarantined", since: orphan.foundAt, until: until.toISOString() };
+  }
+  return { kind: "proof" };
+}
+
+/** Right before the first deletion: the store is still DISCONNECTED and still backed by the cluster that was scanned. */
+async function confirmStoreUnchanged(deps: SweepDeps, input: SweepInput, counter: CallCounter): Promise<void> {
+  const out = await kmsCall<{ CustomKeyStores?: { ConnectionState?: string; CloudHsmClusterId?: string }[] }>(
+    deps.kms,
+    new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: input.customKeyStoreId }),
+    counter,
+    deps.sleep,
+  );
+  const store = out.CustomKeyStores?.[0];
+  if (store?.ConnectionState !== "DISCONNECTED" || store.CloudHsmClusterId !== input.clusterId) {
+    throw new StoreChangedError(
+      input.customKeyStoreId,
+      input.clusterId,
+      store?.ConnectionState,
+      store?.CloudHsmClusterId,
+    );
+  }
+}
+
+const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
 /** The `attr.id` forms of a backingKeyId (DOMAIN.md §3.3 conflict): hex of its ASCII, and plain 0x-prefixed. */
 export function idForms(backingKeyId: string | undefined): string[] {

@@ -21,6 +21,20 @@ export class LocalAccountNotRunningError extends Error {
   }
 }
 
+/** The local account answers but has not finished deploying serverless.yml in time. */
+export class LocalAccountNotReadyError extends Error {
+  readonly exitCode = EXIT.failed;
+  constructor(
+    readonly endpoint: string,
+    timeoutMs: number,
+  ) {
+    super(
+      `The local account at ${endpoint} is still deploying serverless.yml after ${timeoutMs / 1000} seconds: see the \`npm start\` terminal for errors.`,
+    );
+    this.name = "LocalAccountNotReadyError";
+  }
+}
+
 /** A workflow's state machine is not deployed where the CLI looked for it. */
 export class WorkflowNotDeployedError extends Error {
   readonly exitCode = EXIT.failed;

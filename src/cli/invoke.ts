@@ -34,7 +34,10 @@ export async function invokeLocally(
   });
   const store = new Store(":memory:");
   const logDir = join(dataDir, "logs");
-  const host = new LambdaHost(config, { endpoint: target.endpoint, logDir, store, clock: new Clock(store) });
+  // The handler reads the account's simulated time, as it does on the runtime (the offset when the CLI asked).
+  const clock = new Clock(store);
+  clock.advance(Math.max(0, Date.parse(target.now) - Date.now()));
+  const host = new LambdaHost(config, { endpoint: target.endpoint, logDir, store, clock });
   const fn = host.resolve(request.function);
   if (!fn) {
     await host.stop();

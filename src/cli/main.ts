@@ -96,6 +96,8 @@ Examples:
     );
 
   const globals = (command: Command) => command.optsWithGlobals() as GlobalOptions;
+  /** While `npm start` is still deploying, commands wait for it and say so on stderr. */
+  const waiting = (line: string) => io.stderr.write(line);
 
   program
     .command("start")
@@ -138,7 +140,7 @@ Examples:
         }
         const input = validateInput(workflow, raw);
         const chosen = options.name !== undefined ? checkExecutionName(options.name) : undefined;
-        const target = await resolveTarget(opts);
+        const target = await resolveTarget(opts, waiting);
         // Default names carry the time the execution starts: the simulated time on the local account.
         const { sfn } = clientsFor(target);
         const where = describeTarget(target);
@@ -194,7 +196,7 @@ Examples:
         );
       const [, machine, name] = match as unknown as [string, string, string];
       const workflow = listWorkflows().find((w) => stateMachineName(w, opts.stage) === machine)?.name ?? machine;
-      const target = await resolveTarget(opts);
+      const target = await resolveTarget(opts, waiting);
       const { sfn } = clientsFor(target);
       try {
         await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -227,7 +229,7 @@ Examples:
     )
     .action(async (_options, command) => {
       const opts = globals(command);
-      const target = await resolveTarget(opts);
+      const target = await resolveTarget(opts, waiting);
       const clients = clientsFor(target);
       const now = target.kind === "local" ? target.now : new Date().toISOString();
       const report = await collectStatus(clients, { workflows: listWorkflows(), stage: opts.stage, now });
@@ -259,7 +261,7 @@ Examples:
       const opts = globals(command);
       requireLocal(opts, "invoke");
       const event = readJsonArgument("--event", options.event, io.readStdin);
-      const target = (await resolveTarget(opts)) as LocalTarget;
+      const target = (await resolveTarget(opts, waiting)) as LocalTarget;
       // Loaded here only: the local runtime's modules (worker threads, SQLite) are not needed by the other commands.
       const { invokeLocally } = await import("./invoke");
       // On a terminal, a spinner while serverless.yml is resolved (osls print, slow only when it changed) and the handler runs.
@@ -318,7 +320,7 @@ Examples:
     .action(async (executionArn: string, options: { cert: string; trustAnchor: string }, command) => {
       const opts = globals(command);
       if (!EXECUTION_ARN.test(executionArn)) throw new UsageError(`'${executionArn}' is not an execution ARN`);
-      const target = await resolveTarget(opts);
+      const target = await resolveTarget(opts, waiting);
       const { sfn } = clientsFor(target);
       const { signExecution } = await import("./sign");
       const signed = await signExecution(sfn, {
@@ -355,7 +357,7 @@ Examples:
     )
     .action(async (execution: string, options: { deny?: boolean; reason?: string }, command) => {
       const opts = globals(command);
-      const target = await resolveTarget(opts);
+      const target = await resolveTarget(opts, waiting);
       const { sfn } = clientsFor(target);
       let executionArn = execution;
       if (!EXECUTION_ARN.test(execution)) {
@@ -416,7 +418,7 @@ Examples:
       const opts = globals(command);
       requireLocal(opts, "clock advance");
       const checked = checkDuration(duration);
-      const target = (await resolveTarget(opts)) as LocalTarget;
+      const target = (await resolveTarget(opts, waiting)) as LocalTarget;
       const moved = await advanceClock(target, checked);
       io.stdout.write(
         opts.json
@@ -431,7 +433,7 @@ Examples:
     .action(async (_options, command) => {
       const opts = globals(command);
       requireLocal(opts, "clock now");
-      const target = (await resolveTarget(opts)) as LocalTarget;
+      const target = (await resolveTarget(opts, waiting)) as LocalTarget;
       const { now } = await readClock(target);
       io.stdout.write(opts.json ? `${pretty({ now })}\n` : `${now}\n`);
       done(EXIT.ok);

@@ -1,6 +1,6 @@
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { LocalAccountNotRunningError, UsageError } from "./errors";
+import { LocalAccountNotReadyError, LocalAccountNotRunningError, UsageError } from "./errors";
 
 export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:4599";
 
@@ -42,7 +42,7 @@ export function localEndpoint(options: TargetOptions, env: NodeJS.ProcessEnv = p
  * Resolves the target: for the local account, checks `/_local/health` (region, account id, simulated time) and fails
  * with a one-line hint when nothing answers; for AWS, nothing is called yet (the SDK's credential chain decides).
  */
-export async function resolveTarget(options: TargetOptions): Promise<Target> {
+export async function resolveTarget(options: TargetOptions, notify?: (line: string) => void): Promise<Target> {
   if (wantsAws(options)) {
     if (options.endpoint) throw new UsageError("--endpoint is the local account's address: drop it, or drop --aws");
     return {
@@ -53,7 +53,7 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     };
   }
   const endpoint = localEndpoint(options);
-  const health = await localHealth(endpoint);
+  const health = await waitUntilReady(endpoint, notify);
   return {
     kind: "local",
     endpoint,
@@ -64,17 +64,51 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   };
 }
 
+type Health = { region: string; accountId: string; now: string; ready: boolean };
+
 /** GET /_local/health, or LocalAccountNotRunningError when the endpoint does not answer as the local account. */
-export async function localHealth(endpoint: string): Promise<{ region: string; accountId: string; now: string }> {
+export async function localHealth(endpoint: string): Promise<Health> {
   try {
     const res = await fetch(`${endpoint}/_local/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { ok?: boolean; region?: string; accountId?: string; now?: string };
+    const body = (await res.json()) as {
+      ok?: boolean;
+      ready?: boolean;
+      region?: string;
+      accountId?: string;
+      now?: string;
+    };
     if (!res.ok || body.ok !== true || !body.region || !body.accountId || !body.now)
       throw new Error("not the local account");
-    return { region: body.region, accountId: body.accountId, now: body.now };
+    // An account without the field (started alone, older builds) serves every request at once.
+    return { region: body.region, accountId: body.accountId, now: body.now, ready: body.ready !== false };
   } catch {
     throw new LocalAccountNotRunningError(endpoint);
   }
+}
+
+/** How long the CLI waits for `npm start` to finish deploying before it gives up. */
+export const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * The local account's health once it is ready: while `npm start` is still deploying serverless.yml, says so once
+ * through `notify` and polls, rather than failing on a state machine that is not there yet.
+ */
+export async function waitUntilReady(
+  endpoint: string,
+  notify: (line: string) => void = () => {},
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<Health> {
+  const deadline = Date.now() + timeoutMs;
+  let health = await localHealth(endpoint);
+  if (!health.ready) notify(`Waiting for the local account at ${endpoint} to finish deploying serverless.yml...\n`);
+  while (!health.ready) {
+    if (Date.now() > deadline) {
+      throw new LocalAccountNotReadyError(endpoint, timeoutMs);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    health = await localHealth(endpoint);
+  }
+  return health;
 }
 
 /** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */

@@ -63,3 +63,24 @@ export class PendingPasswordMissingError extends Error {
     this.name = "PendingPasswordMissingError";
   }
 }
+
+/**
+ * CloudHSM locks a user after five failed logins (KMS Developer Guide "fix-keystore", USER_LOCKED_OUT; DOMAIN.md
+ * §2.1): an execution spends at most two, counted in its state across retries, then stops.
+ */
+export class LoginBudgetExhaustedError extends Error {
+  constructor(username: string, failedLogins: number) {
+    super(
+      `${failedLogins} logins as ${username} already failed in this execution; no more are tried, so ${username} cannot be locked out by it`,
+    );
+    this.name = "LoginBudgetExhaustedError";
+  }
+}
+
+/** An orphan-cleanup window of the same store is running: one maintenance operation per store at a time. */
+export class CleanupInProgressError extends Error {
+  constructor(customKeyStoreId: string, executionArn: string) {
+    super(`orphan-cleanup is running for ${customKeyStoreId} (${executionArn}); this connect start does nothing`);
+    this.name = "CleanupInProgressError";
+  }
+}

@@ -1,16 +1,18 @@
+import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { type ExecutionRef, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
 import { parseOrThrow } from "../validation";
-import { AdminSecretNotFoundError, ConnectAlreadyRunningError } from "./errors";
+import { AdminSecretNotFoundError, CleanupInProgressError, ConnectAlreadyRunningError } from "./errors";
 import { adminSecretName, ConnectInputSchema, kmsuserSecretName, type PreparedStore } from "./model";
 import type { ConnectDeps } from "./steps";
 
 /**
- * First step: checks the input and the key store, refuses a second execution for the same store, and makes sure the
- * kmsuser secret exists. Everything that can reject the input runs before anything is created.
+ * First step: checks the input and the key store, refuses a second execution for the same store or one beside an
+ * orphan-cleanup window of it, and makes sure the kmsuser secret exists. Everything that can reject the input runs
+ * before anything is created.
  */
 export async function prepareConnect(
-  deps: Pick<ConnectDeps, "kms" | "sfn" | "secrets">,
+  deps: Pick<ConnectDeps, "kms" | "sfn" | "secrets"> & { cleanupStateMachineArn?: string },
   input: unknown,
   self?: ExecutionRef,
 ): Promise<PreparedStore> {
@@ -21,6 +23,8 @@ export async function prepareConnect(
   const canRemediate = (await deps.secrets.current(adminSecretId, { fresh: true })) !== undefined;
   if (req.mode === "rotate" && !canRemediate) throw new AdminSecretNotFoundError(adminSecretId);
   if (self) await refuseIfAnotherRuns(deps, req.customKeyStoreId, self);
+  if (deps.cleanupStateMachineArn)
+    await refuseBesideCleanup(deps.sfn, deps.cleanupStateMachineArn, req.customKeyStoreId);
   const kmsuserSecretId = await deps.secrets.ensure(
     kmsuserSecretName(req.customKeyStoreId),
     `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot connect-key-store)`,
@@ -48,4 +52,23 @@ async function refuseIfAnotherRuns(
       (!mine || e.startDate < mine.startDate || (e.startDate === mine.startDate && e.executionArn < self.executionArn)),
   );
   if (earlier) throw new ConnectAlreadyRunningError(customKeyStoreId, earlier.executionArn);
+}
+
+/**
+ * States of a running orphan-cleanup that do not block a connect: a window booked for later (it checks again when it
+ * opens and refuses beside a connect), and the window's own reconnect, which is this very connect.
+ */
+const CLEANUP_STATES_BESIDE_CONNECT = new Set(["WaitForWindow", "ConnectKeyStore"]);
+
+/** One maintenance operation per store: the same runningFor mechanism orphan-cleanup's Prepare uses the other way. */
+async function refuseBesideCleanup(sfn: ConnectDeps["sfn"], cleanupStateMachineArn: string, customKeyStoreId: string) {
+  for (const e of await runningFor(sfn, cleanupStateMachineArn, customKeyStoreId)) {
+    const history = (await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 10 }),
+    )) as { events?: HistoryEvent[] };
+    const current = history.events?.find((h) => h.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+    if (!current || !CLEANUP_STATES_BESIDE_CONNECT.has(current)) {
+      throw new CleanupInProgressError(customKeyStoreId, e.executionArn);
+    }
+  }
 }

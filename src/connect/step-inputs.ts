@@ -23,7 +23,12 @@ export const PrepareStepSchema = z.object({
 export const StageStepSchema = z.object({ kmsuserSecretId: secretId, versionId });
 export const SetPasswordStepSchema = z.extend(StageStepSchema, { clusterId, adminSecretId: secretId });
 export const TellKmsStepSchema = z.extend(StageStepSchema, { customKeyStoreId: id });
-export const LogoutStepSchema = z.object({ clusterId, kmsuserSecretId: secretId });
+export const LogoutStepSchema = z.object({
+  clusterId,
+  kmsuserSecretId: secretId,
+  failedLogins: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(100))),
+});
+export const CheckPathStepSchema = z.object({ clusterId, adminSecretId: secretId });
 export const AddHsmStepSchema = z.object({ clusterId });
 export const HsmStateStepSchema = z.object({ clusterId, hsmId: z.string().check(z.regex(/^hsm-[2-7a-zA-Z]{11,16}$/)) });
 export const MarkRotatedStepSchema = z.object({ kmsuserSecretId: secretId, executionName: ExecutionNameSchema });

@@ -8,6 +8,7 @@ import {
   AdminCredentialsRejectedError,
   AdminSecretNotFoundError,
   KmsuserLoggedInElsewhereError,
+  LoginBudgetExhaustedError,
   PendingPasswordMissingError,
 } from "./errors";
 import { AdminSecretSchema, KMSUSER, KmsuserSecretSchema } from "./model";
@@ -82,6 +83,36 @@ function parseSecret<T>(
 }
 
 /**
+ * Before a CONNECTED store is disconnected: proves the admin secret is readable and the CLI reaches the cluster
+ * (`user list`, CloudHSM User Guide "cloudhsm_cli-user-list"), so a broken path stops the rotation while the store
+ * still serves. Run as the admin the rotation will use, so a rejected admin also stops it here; that failed login ends
+ * the execution, so the admin's budget holds.
+ */
+export async function checkHsmPath(
+  deps: Pick<ConnectDeps, "secrets" | "hsm">,
+  ref: { clusterId: string; adminSecretId: string },
+): Promise<{ checked: true }> {
+  const admin = await adminCredential(deps, ref.adminSecretId);
+  try {
+    await deps.hsm.listUsers(ref.clusterId, admin);
+  } catch (error: unknown) {
+    throw adminRejected(error, admin, ref.adminSecretId);
+  }
+  return { checked: true };
+}
+
+/** The admin's own login failing is an operator problem, not kmsuser's: named so ASL stops with the action. */
+function adminRejected(error: unknown, admin: HsmCredential, adminSecretId: string): unknown {
+  if (
+    (error instanceof HsmLoginFailedError || error instanceof HsmUserLockedOutError) &&
+    error.message.toLowerCase().includes(admin.username.toLowerCase())
+  ) {
+    return new AdminCredentialsRejectedError(adminSecretId, error.message);
+  }
+  return error;
+}
+
+/**
  * Sets the pending password on kmsuser as admin (DOMAIN.md §2.3–2.4), creating kmsuser when it is missing
  * (USER_NOT_FOUND). A change by an admin also clears a lock-out (USER_LOCKED_OUT). Needs the store DISCONNECTED.
  */
@@ -101,26 +132,25 @@ export async function setKmsuserPassword(
     await deps.hsm.changePassword(ref.clusterId, admin, KMSUSER, password);
     return { kmsuserCreated: false, kmsuserWasLocked: kmsuser.locked };
   } catch (error: unknown) {
-    // The admin's own login failing is an operator problem, not kmsuser's: name it so ASL stops with the action.
-    if (
-      (error instanceof HsmLoginFailedError || error instanceof HsmUserLockedOutError) &&
-      error.message.toLowerCase().includes(admin.username.toLowerCase())
-    ) {
-      throw new AdminCredentialsRejectedError(ref.adminSecretId, error.message);
-    }
-    throw error;
+    throw adminRejected(error, admin, ref.adminSecretId);
   }
 }
 
+/** Failed logins one execution may spend per user; CloudHSM locks a user after five (DOMAIN.md §2.1). */
+export const LOGIN_BUDGET = 2;
+
 /**
  * USER_LOGGED_IN (§2.1, §2.4): logs kmsuser out with a password this product set (the pending one, then the current
- * one). At most two login attempts, so remediation cannot lock kmsuser out. When neither opens kmsuser, the session
- * belongs to someone else and only they can end it.
+ * one). `failedLogins` is what earlier invocations of this execution spent (carried in the execution state); the
+ * step tries only while fewer than LOGIN_BUDGET failed and returns the new count, so retries cannot lock kmsuser out.
+ * When no password opens kmsuser, the session belongs to someone else and only they can end it.
  */
 export async function logoutKmsuser(
   deps: Pick<ConnectDeps, "secrets" | "hsm">,
-  ref: { clusterId: string; kmsuserSecretId: string },
-): Promise<{ loggedOut: true }> {
+  ref: { clusterId: string; kmsuserSecretId: string; failedLogins?: number },
+): Promise<{ loggedOut: true; failedLogins: number }> {
+  let failedLogins = ref.failedLogins ?? 0;
+  if (failedLogins >= LOGIN_BUDGET) throw new LoginBudgetExhaustedError(KMSUSER.username, failedLogins);
   const stages = await deps.secrets.stages(ref.kmsuserSecretId);
   const holder = (stage: string) => Object.entries(stages).find(([, s]) => s.includes(stage))?.[0];
   const candidates: string[] = [];
@@ -138,11 +168,13 @@ export async function logoutKmsuser(
     }
   }
   for (const password of candidates) {
+    if (failedLogins >= LOGIN_BUDGET) throw new LoginBudgetExhaustedError(KMSUSER.username, failedLogins);
     try {
       await deps.hsm.logout(ref.clusterId, { ...KMSUSER, password });
-      return { loggedOut: true };
+      return { loggedOut: true, failedLogins };
     } catch (error: unknown) {
       if (!(error instanceof HsmLoginFailedError)) throw error;
+      failedLogins += 1;
     }
   }
   throw new KmsuserLoggedInElsewhereError(ref.clusterId);

@@ -9,8 +9,27 @@ export type HsmCredential = { username: string; role: HsmRole; password: string 
 
 export type HsmUser = { username: string; role: string; locked: boolean };
 
-/** A key the caller owns, as `key list --verbose` shows it: KMS writes the KMS key ARN into `label` (DOMAIN.md §3.1). */
-export type HsmKey = { reference: string; label?: string; id?: string };
+/**
+ * A key as `key list --verbose` shows it to the caller: its own keys, keys shared with it, and every public key of the
+ * cluster (CloudHSM User Guide, cloudhsm_cli-key-list.html). KMS writes the KMS key ARN into `label` (DOMAIN.md §3.1).
+ * Attributes the output did not carry are absent, never guessed.
+ */
+export type HsmKey = {
+  reference: string;
+  label?: string;
+  id?: string;
+  /** `key-info.key-owners[].username`. */
+  owners?: string[];
+  /** `key-info.shared-users[].username`. */
+  sharedWith?: string[];
+  /** `attributes.class`: secret-key, public-key, private-key. */
+  keyClass?: string;
+  /** `attributes.key-type`: aes, rsa, ec, ... */
+  keyType?: string;
+  token?: boolean;
+  extractable?: boolean;
+  lengthBytes?: number;
+};
 
 export interface Hsm {
   /** `user list`: every user of the cluster, with its lock state. */
@@ -31,7 +50,10 @@ export interface Hsm {
   ): Promise<void>;
   /** `logout` as `user`: ends the sessions the user left open (single-command mode `login` keeps one). */
   logout(clusterId: string, user: HsmCredential): Promise<void>;
-  /** `key list --verbose`, every page: the keys `as` owns (for kmsuser, the backing keys of the key store). */
+  /**
+   * `key list --verbose`, every page: the keys `as` may see. Fails with HsmListingInconsistentError when the pages do
+   * not add up to the `total_key_count` they report.
+   */
   listKeys(clusterId: string, as: HsmCredential): Promise<HsmKey[]>;
   /** `key delete --filter key-reference=…` as the key's owner: exactly one key, by its unique reference. */
   deleteKey(clusterId: string, as: HsmCredential, keyReference: string): Promise<void>;
@@ -103,10 +125,30 @@ export class HsmClusterNotFoundError extends HsmError {
   }
 }
 
+/** A listing whose pages do not add up (`total_key_count` changed or disagrees): nothing can be decided from it. */
+export class HsmListingInconsistentError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmListingInconsistentError";
+  }
+}
+
 /** Any other `error_code: 1` answer, or output that is not the documented JSON. */
 export class HsmCommandError extends HsmError {
   constructor(message: string) {
     super(message);
     this.name = "HsmCommandError";
+  }
+}
+
+/**
+ * The CLI process itself did not get an answer from the cluster: it could not be started (ENOENT, EACCES), it timed
+ * out, or it reported a network or TLS failure. Says nothing about the cluster's HSMs, so it never leads to adding one
+ * (only KMS's INSUFFICIENT_CLOUDHSM_HSMS does).
+ */
+export class HsmPathUnavailableError extends HsmError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmPathUnavailableError";
   }
 }

@@ -293,4 +293,34 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
     ).toBe(1);
     expect(cli(["logout"], kmsuser).json).toEqual({ error_code: 0, data: "Logout successful" });
   });
+
+  it("returns keys shared with the user and every public key, and lets only the owner delete one", async () => {
+    const label = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const plant = (body: Record<string, unknown>) =>
+      account.control("POST", "/_local/actions/plant-hsm-key", { clusterId: active.clusterId, label, ...body });
+    await plant({ owner: "alice", sharedWith: ["kmsuser"] });
+    await plant({ owner: "alice", class: "public-key" });
+    await plant({ owner: "alice" });
+
+    const listed = cli(["key", "list", "--verbose"], kmsuser).json?.data as {
+      matched_keys: {
+        "key-reference": string;
+        "key-info": { "key-owners": { username: string }[] };
+        attributes: { class: string };
+      }[];
+      total_key_count: number;
+    };
+    const shared = listed.matched_keys.find((k) => k.attributes.class === "secret-key");
+    const refused = cli(["key", "delete", "--filter", `key-reference=${shared?.["key-reference"]}`], kmsuser);
+
+    // "The output includes keys that the user owns and shares, as well as all public keys" (cloudhsm_cli-key-list).
+    expect(listed.total_key_count).toBe(2);
+    expect(
+      listed.matched_keys.map((k) => [k["key-info"]["key-owners"][0]?.username, k.attributes.class]).sort(),
+    ).toEqual([
+      ["alice", "public-key"],
+      ["alice", "secret-key"],
+    ]);
+    expect(refused.json).toEqual({ error_code: 1, data: "Only a key's owner can delete it" });
+  });
 });

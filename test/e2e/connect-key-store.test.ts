@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DeleteHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { ConnectCustomKeyStoreCommand, DeleteCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
@@ -352,6 +353,107 @@ describe("connect-key-store workflow on the local account", () => {
     expect((await finish(first.executionArn as string)).status).toBe("SUCCEEDED");
   });
 
+  /** The CloudTrail records (by eventName) the account wrote after `after` that mention `ref`. */
+  async function calls(after: number, ref: string): Promise<string[]> {
+    return (await account.events(after))
+      .map((e) => e.event.detail as { eventName?: string })
+      .filter((d) => typeof d?.eventName === "string" && JSON.stringify(d).includes(ref))
+      .map((d) => d.eventName as string);
+  }
+
+  async function alertsFor(after: number, id: string) {
+    return (await account.events(after))
+      .filter((e) => e.event.source === "keystore-autopilot" && e.event.detail.customKeyStoreId === id)
+      .map((e) => e.event.detail as { type?: string; message?: string; details?: { failure?: string } });
+  }
+
+  describe("a working store is never left disconnected", () => {
+    afterEach(() => account.control("DELETE", "/_local/faults"));
+
+    it("returns the store CONNECTED and a RotationFailedStoreReconnected alert when the CLI fails after the disconnect", async () => {
+      const { id } = await newStore();
+      await run({ customKeyStoreId: id });
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      await account.arm({ kind: "cli-error", command: "user change-password", message: "Internal error" });
+
+      const done = await run({ customKeyStoreId: id });
+
+      expect(done).toMatchObject({ status: "FAILED", error: "RotationFailedStoreReconnected" });
+      expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+      expect(await calls(after, id)).toEqual(
+        expect.arrayContaining(["DisconnectCustomKeyStore", "ConnectCustomKeyStore"]),
+      );
+      expect(await calls(after, id)).not.toContain("UpdateCustomKeyStore");
+      const alerts = await alertsFor(after, id);
+      expect(alerts).toEqual([
+        expect.objectContaining({
+          type: "ConnectFailed",
+          details: expect.objectContaining({ failure: "RotationFailedStoreReconnected" }),
+        }),
+      ]);
+      expect(alerts[0]?.message).toContain("HsmCommandFailed");
+      expect(alerts[0]?.message).toContain("is CONNECTED");
+    });
+
+    it("returns the store CONNECTED when KMS could not be told the password already changed in the cluster, by telling it before reconnecting", async () => {
+      const { id } = await newStore();
+      await run({ customKeyStoreId: id });
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      // TellKms runs six times (five retries), each SDK call three times (the SDK's default): all 18 fail, so the
+      // rotation stops after the cluster password changed; the safety net's own TellKms then succeeds.
+      await account.arm({ kind: "internal-error", operation: "kms:UpdateCustomKeyStore", count: 18 });
+
+      const done = await run({ customKeyStoreId: id });
+
+      expect(done).toMatchObject({ status: "FAILED", error: "RotationFailedStoreReconnected" });
+      expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+      const made = await calls(after, id);
+      expect(made.indexOf("UpdateCustomKeyStore")).toBeGreaterThan(made.indexOf("DisconnectCustomKeyStore"));
+      expect(made.lastIndexOf("ConnectCustomKeyStore")).toBeGreaterThan(made.indexOf("UpdateCustomKeyStore"));
+    });
+
+    it("returns HsmPathUnavailable with no disconnect and no HSM added when the CLI cannot reach the cluster", async () => {
+      const { id, cluster } = await newStore();
+      await run({ customKeyStoreId: id });
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      await account.arm({
+        kind: "cli-error",
+        message: "Cannot reach the cluster at 10.0.1.5:2223: connection refused",
+        count: 20,
+      });
+
+      const done = await run({ customKeyStoreId: id });
+
+      expect(done).toMatchObject({ status: "FAILED", error: "HsmPathUnavailable" });
+      expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+      expect(await calls(after, id)).not.toContain("DisconnectCustomKeyStore");
+      expect(await calls(after, cluster.clusterId)).not.toContain("CreateHsm");
+      expect((await alertsFor(after, id)).map((a) => a.details?.failure)).toEqual(["HsmPathUnavailable"]);
+    });
+
+    it("returns CONNECTED after adding one HSM and a plain connect, with no UpdateCustomKeyStore, when KMS reports INSUFFICIENT_CLOUDHSM_HSMS", async () => {
+      const { id, cluster } = await newStore();
+      const second = cluster.hsms[1];
+      if (!second) throw new Error("the seeded cluster has two HSMs");
+      await account.cloudhsm().send(new DeleteHsmCommand({ ClusterId: cluster.clusterId, HsmId: second.HsmId }));
+      await account.advance("10m");
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      await account.arm({
+        kind: "connect-error",
+        connectionErrorCode: "INSUFFICIENT_CLOUDHSM_HSMS",
+        customKeyStoreId: id,
+      });
+
+      await patientKms(account).send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+      const done = await finish(await watchOf(id));
+
+      expect(done.status).toBe("SUCCEEDED");
+      expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+      expect((await calls(after, cluster.clusterId)).filter((c) => c === "CreateHsm")).toHaveLength(1);
+      expect(await calls(after, id)).not.toContain("UpdateCustomKeyStore");
+    });
+  });
+
   it.each([
     [{ customKeyStoreId: "cks-0000000000000000a" }, "KeyStoreNotFound"],
     [{ customKeyStoreId: "not-a-store" }, "InvalidInput"],
@@ -383,5 +485,81 @@ describe("connect-key-store workflow on the local account", () => {
     expect(passwords.size).toBeGreaterThan(5);
     expect(executions.length).toBeGreaterThan(5);
     for (const password of passwords) expect(captured.includes(password)).toBe(false);
+  });
+});
+
+/** The CloudHSM CLI binary missing from the functions (a broken layer): the spawn fails with ENOENT. */
+describe("connect-key-store workflow when the CloudHSM CLI cannot be started", () => {
+  let account: LocalAccountProcess;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    account = await LocalAccountProcess.start({
+      entry: "local/start.ts",
+      env: { LOCAL_RUNTIME_CLOUDHSM_CLI_PATH: "/nonexistent/cloudhsm-cli" },
+    });
+    sfn = new SFNClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 5 });
+  });
+  afterAll(() => account.stop());
+
+  async function finish(executionArn: string) {
+    for (let i = 0; i < 400; i++) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== "RUNNING") return d;
+      const history = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }),
+      );
+      const last = history.events?.[0]?.type ?? "";
+      if (last === "WaitStateEntered") await account.advance("5m");
+      else if (/Failed$|TimedOut$/.test(last)) await account.advance("30s");
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    throw new Error(`execution ${executionArn} did not finish`);
+  }
+
+  async function idle(id: string) {
+    for (let i = 0; i < 400; i++) {
+      const all =
+        (await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE, maxResults: 1000 }))).executions ?? [];
+      const running = all.filter((e) => e.name?.startsWith(id) && e.status === "RUNNING");
+      if (running.length === 0) return;
+      for (const e of running) await finish(e.executionArn as string);
+    }
+  }
+
+  it("returns HsmPathUnavailable with the store still CONNECTED, no disconnect and no HSM added", async () => {
+    const cluster = await seedCluster(account, { kmsuserPassword: "Kmsuser0Passw0rd" });
+    const kms = patientKms(account);
+    const id = await createStore(kms, cluster, "cli-missing");
+    await new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS }).send(
+      new CreateSecretCommand({
+        Name: `keystore-autopilot/${id}/admin`,
+        SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
+      }),
+    );
+    // Connected by its owner with the password KMS was given at creation (no CLI needed for that).
+    await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    for (let i = 0; i < 100 && (await describeStore(kms, id)).ConnectionState !== "CONNECTED"; i++) {
+      await account.advance("1m");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await idle(id);
+    expect((await describeStore(kms, id)).ConnectionState).toBe("CONNECTED");
+    const after = (await account.events()).at(-1)?.seq ?? 0;
+
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: MACHINE,
+        name: `rotate-${id}`,
+        input: JSON.stringify({ customKeyStoreId: id }),
+      }),
+    );
+    const done = await finish(executionArn as string);
+
+    expect(done).toMatchObject({ status: "FAILED", error: "HsmPathUnavailable" });
+    expect((await describeStore(kms, id)).ConnectionState).toBe("CONNECTED");
+    const made = (await account.events(after)).map((e) => (e.event.detail as { eventName?: string }).eventName);
+    expect(made).not.toContain("DisconnectCustomKeyStore");
+    expect(made).not.toContain("CreateHsm");
   });
 });

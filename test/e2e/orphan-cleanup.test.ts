@@ -293,6 +293,38 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await calls(before, "ConnectCustomKeyStore", store.id)).toBe(1);
   });
 
+  it("keeps the material of a key KMS cannot see yet: a first sighting is registered DISCOVERED, then resolved", async () => {
+    const store = await storeWithKeys(1);
+    await tick("3h");
+    // KMS is eventually consistent: for a while after CreateKey, ListKeys omits the key and DescribeKey answers
+    // NotFoundException (KMS Developer Guide, programming-eventual-consistency). The scan misses it, the sweep finds
+    // its material without a KMS key in the snapshot, and KMS says it does not exist.
+    await account.control("POST", "/_local/faults", { kind: "kms-eventual-consistency", seconds: 7_200 });
+    const fresh = (await kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: store.id })))
+      .KeyMetadata?.KeyId as string;
+
+    const first = await finish(await start({ customKeyStoreId: store.id, discover: true, approval: "skip" }));
+
+    expect(first.status).toBe("SUCCEEDED");
+    expect(output(first)).toMatchObject({
+      connectionState: "CONNECTED",
+      sweep: expect.objectContaining({ deleted: 0, discovered: 1 }),
+    });
+    expect(await labels(store.cluster.clusterId)).toContain(store.arn(fresh));
+    expect(await getOrphan(db, TABLE, store.arn(fresh))).toMatchObject({ status: "DISCOVERED" });
+    await account.control("DELETE", "/_local/faults");
+    expect(await roundTrip(fresh)).toBe(`data of ${fresh}`);
+
+    // The next window, after the quarantine: KMS now lists the key, so the sighting is resolved and nothing deleted.
+    await tick("25h");
+    const second = await finish(await start({ customKeyStoreId: store.id, discover: true, approval: "skip" }));
+
+    expect(second.status).toBe("SUCCEEDED");
+    expect(output(second)).toMatchObject({ sweep: expect.objectContaining({ deleted: 0 }) });
+    expect(await getOrphan(db, TABLE, store.arn(fresh))).toMatchObject({ resolution: "KEY_EXISTS" });
+    expect(await roundTrip(fresh)).toBe(`data of ${fresh}`);
+  });
+
   it("waits for a connect of the store running when its booked window opens, then cleans in that window", async () => {
     const store = await storeWithKeys(2);
     const [live, gone] = store.keyIds as [string, string];

@@ -9,7 +9,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { resolveApproval } from "../../src/cleanup/approval";
 import { mapAdaptive } from "../../src/cleanup/kms-calls";
@@ -192,6 +192,21 @@ describe("approval of a waiting window", () => {
 
 describe("the sweep's safety rules", () => {
   const STORE = "cks-1234567890abcdef0";
+  const CLUSTER = "cluster-jxhlf7644ne";
+  const NOW = new Date("2026-11-23T10:00:00Z");
+  const HOUR = 3_600_000;
+  /** A KMS backing key as `key list --verbose` shows it (KMS Developer Guide, find-handle-for-cmk-id). */
+  const backing = (reference: string, label: string): HsmKey => ({
+    reference,
+    label,
+    owners: ["kmsuser"],
+    sharedWith: [],
+    keyClass: "secret-key",
+    keyType: "aes",
+    token: true,
+    extractable: false,
+    lengthBytes: 32,
+  });
   function fakeHsm(keys: HsmKey[]) {
     const deleted: string[] = [];
     const hsm: Hsm = {
@@ -208,10 +223,17 @@ describe("the sweep's safety rules", () => {
     };
     return { hsm, deleted };
   }
-  function deps(hsm: Hsm, live: string[]) {
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    // The snapshot: the live keys of the store, one chunk.
-    ddb.onAnyCommand().resolves({ Item: { keyArns: live.join("\n") }, Items: [] });
+  type Register = { orphans?: Record<string, unknown>[]; statuses?: Record<string, Record<string, unknown>> };
+  function deps(hsm: Hsm, live: string[], register: Register = {}) {
+    ddb.onAnyCommand().resolves({});
+    ddb.on(QueryCommand).resolves({ Items: (register.orphans ?? []).map((o) => ({ kind: "orphan", ...o })) });
+    ddb.on(GetCommand, { Key: { pk: "SCAN#run-1#0" } }).resolves({ Item: { keyArns: live.join("\n") } });
+    for (const [keyArn, status] of Object.entries(register.statuses ?? {})) {
+      ddb.on(GetCommand, { Key: { pk: `STATUS#${keyArn}` } }).resolves({ Item: { keyArn, ...status } });
+    }
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: STORE, ConnectionState: "DISCONNECTED", CloudHsmClusterId: CLUSTER }],
+    });
     return {
       kms: new KMSClient({ region: "us-east-1" }),
       sfn: { send: async () => ({}) },
@@ -225,42 +247,68 @@ describe("the sweep's safety rules", () => {
       alertBusName: "default",
       accountId: "111122223333",
       region: "us-east-1",
-      now: () => new Date("2026-11-23T10:00:00Z"),
+      now: () => NOW,
       sleep: async () => undefined,
+      quarantineMs: 24 * HOUR,
     };
   }
   const input = {
     customKeyStoreId: STORE,
-    clusterId: "cluster-jxhlf7644ne",
+    clusterId: CLUSTER,
     kmsuserSecretId: "keystore-autopilot/cks/kmsuser",
     versionId: "00000000-0000-0000-0000-000000000001",
     snapshot: { id: "run-1", chunks: 1 },
     maxDeletes: 10,
     executionName: "run-1",
   };
+  const notFound = () => new NotFoundException({ message: "gone", $metadata: {} });
+  const orphan = (id: string, status: string, foundAt: string) => ({
+    pk: `ORPHAN#${arn(id)}`,
+    keyArn: arn(id),
+    customKeyStoreId: STORE,
+    status,
+    foundAt,
+    followUp: status === "DISCOVERED" ? "an-earlier-window" : "follow-up-1",
+  });
+  const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item as Record<string, unknown>);
+  const resolutions = () =>
+    ddb
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => String(i.Key?.pk).startsWith("ORPHAN#"))
+      .map((i) => [String(i.Key?.pk).slice(7), i.ExpressionAttributeValues?.[":r"]]);
 
-  it("deletes only material whose KMS key answers NotFoundException, and keeps the others with the reason", async () => {
+  it("deletes only material with evidence its key is gone and NotFoundException right before, keeping the others with the reason", async () => {
     const { hsm, deleted } = fakeHsm([
-      { reference: "0x01", label: arn("live") },
-      { reference: "0x02", label: arn("gone") },
-      { reference: "0x03", label: arn("pending-elsewhere") },
-      { reference: "0x04", label: "arn:aws:kms:us-east-1:999999999999:key/foreign" },
-      { reference: "0x05", label: arn("twice") },
-      { reference: "0x06", label: arn("twice") },
-      { reference: "0x07", label: arn("throttled") },
+      backing("0x01", arn("live")),
+      backing("0x02", arn("orphan-of-follow-up")),
+      backing("0x03", arn("pending-elsewhere")),
+      backing("0x04", "arn:aws:kms:us-east-1:999999999999:key/foreign"),
+      backing("0x05", arn("twice")),
+      backing("0x06", arn("twice")),
+      backing("0x07", arn("throttled")),
+      backing("0x08", arn("deleted-on-record")),
     ]);
     kms
-      .on(DescribeKeyCommand, { KeyId: arn("gone") })
-      .rejects(new NotFoundException({ message: "gone", $metadata: {} }))
+      .on(DescribeKeyCommand, { KeyId: arn("orphan-of-follow-up") })
+      .rejects(notFound())
+      .on(DescribeKeyCommand, { KeyId: arn("deleted-on-record") })
+      .rejects(notFound())
       .on(DescribeKeyCommand, { KeyId: arn("pending-elsewhere") })
       .resolves({ KeyMetadata: { KeyId: "p", KeyState: "PendingDeletion" } })
       .on(DescribeKeyCommand, { KeyId: arn("throttled") })
       .rejects(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
 
-    const report = await sweepOrphans(deps(hsm, [arn("live")]) as never, input);
+    const report = await sweepOrphans(
+      deps(hsm, [arn("live")], {
+        orphans: [orphan("orphan-of-follow-up", "FAILURE", "2026-11-20T00:00:00Z")],
+        statuses: { [arn("deleted-on-record")]: { deleteKeyEventAt: "2026-11-22T00:00:00Z" } },
+      }) as never,
+      input,
+    );
 
-    expect(deleted).toEqual(["0x02"]);
-    expect(report.deleted).toBe(1);
+    expect(deleted.sort()).toEqual(["0x02", "0x08"]);
+    expect(report.deleted).toBe(2);
     const reasons = Object.fromEntries(report.keptKeys.map((k) => [k.reference, k.reason]));
     expect(reasons["0x03"]).toContain("KMS has the key (PendingDeletion)");
     expect(reasons["0x04"]).toContain("no KMS key of this account");
@@ -269,15 +317,106 @@ describe("the sweep's safety rules", () => {
     expect(reasons["0x01"]).toBeUndefined();
   });
 
-  it("deletes nothing when a live key of the store has no material under its label", async () => {
-    const { hsm, deleted } = fakeHsm([{ reference: "0x02", label: arn("gone") }]);
+  it("registers a first sighting DISCOVERED and deletes nothing, however sure KMS sounds", async () => {
+    const { hsm, deleted } = fakeHsm([backing("0x02", arn("new-key-kms-not-sure-of"))]);
+    kms.on(DescribeKeyCommand).rejects(notFound());
+
+    const report = await sweepOrphans(deps(hsm, []) as never, input);
+
+    expect(deleted).toEqual([]);
+    expect(report).toMatchObject({ deleted: 0, discovered: 1 });
+    expect(report.keptKeys[0]?.reason).toContain("first sighting");
+    expect(puts()).toEqual([
+      expect.objectContaining({
+        keyArn: arn("new-key-kms-not-sure-of"),
+        status: "DISCOVERED",
+        foundAt: NOW.toISOString(),
+      }),
+    ]);
+  });
+
+  it("deletes a sighting only once the quarantine has passed", async () => {
+    const { hsm, deleted } = fakeHsm([
+      backing("0x02", arn("seen-an-hour-ago")),
+      backing("0x03", arn("seen-2-days-ago")),
+    ]);
+    kms.on(DescribeKeyCommand).rejects(notFound());
+
+    const report = await sweepOrphans(
+      deps(hsm, [], {
+        orphans: [
+          orphan("seen-an-hour-ago", "DISCOVERED", new Date(NOW.getTime() - HOUR).toISOString()),
+          orphan("seen-2-days-ago", "DISCOVERED", new Date(NOW.getTime() - 48 * HOUR).toISOString()),
+        ],
+      }) as never,
+      input,
+    );
+
+    expect(deleted).toEqual(["0x03"]);
+    expect(report.keptKeys.find((k) => k.reference === "0x02")?.reason).toContain("quarantined until");
+  });
+
+  it("resolves a sighting whose key KMS describes after all, so it books no further window", async () => {
+    const { hsm, deleted } = fakeHsm([backing("0x02", arn("was-eventually-consistent"))]);
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Enabled" } });
+
+    await sweepOrphans(
+      deps(hsm, [], { orphans: [orphan("was-eventually-consistent", "DISCOVERED", "2026-11-20T00:00:00Z")] }) as never,
+      input,
+    );
+
+    expect(deleted).toEqual([]);
+    expect(resolutions()).toEqual([[arn("was-eventually-consistent"), "KEY_EXISTS"]]);
+  });
+
+  it("never takes keys shared with kmsuser or public keys for candidates or for a live key's material", async () => {
+    const shared = { ...backing("0x02", arn("deleted-key")), owners: ["alice"], sharedWith: ["kmsuser"] };
+    const pub = { ...backing("0x03", arn("live")), keyClass: "public-key", keyType: "rsa", extractable: true };
+    const { hsm, deleted } = fakeHsm([shared, pub]);
     kms
-      .on(DescribeKeyCommand, { KeyId: arn("gone") })
-      .rejects(new NotFoundException({ message: "gone", $metadata: {} }))
+      .on(DescribeKeyCommand, { KeyId: arn("deleted-key") })
+      .rejects(notFound())
       .on(DescribeKeyCommand, { KeyId: arn("live") })
       .resolves({ KeyMetadata: { KeyId: "live", KeyState: "Enabled" } });
 
-    const report = await sweepOrphans(deps(hsm, [arn("live")]) as never, input);
+    const report = await sweepOrphans(
+      deps(hsm, [arn("live")], { orphans: [orphan("deleted-key", "FAILURE", "2026-11-20T00:00:00Z")] }) as never,
+      input,
+    );
+
+    expect(deleted).toEqual([]);
+    // The live key's material is not the public key labelled with its ARN: it is missing, so everything is held.
+    expect(report).toMatchObject({ held: true, missingLiveKeys: [arn("live")] });
+    expect(report.keptKeys.map((k) => k.reason)).toEqual([
+      expect.stringContaining("not a KMS backing key of kmsuser"),
+      expect.stringContaining("not a KMS backing key of kmsuser"),
+    ]);
+  });
+
+  it("deletes nothing when the store was reconnected or re-pointed since the disconnect", async () => {
+    const { hsm, deleted } = fakeHsm([backing("0x02", arn("orphan-of-follow-up"))]);
+    kms.on(DescribeKeyCommand).rejects(notFound());
+    const d = deps(hsm, [], { orphans: [orphan("orphan-of-follow-up", "FAILURE", "2026-11-20T00:00:00Z")] });
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: STORE, ConnectionState: "CONNECTED", CloudHsmClusterId: CLUSTER }],
+    });
+
+    await expect(sweepOrphans(d as never, input)).rejects.toMatchObject({ name: "StoreChangedError" });
+    expect(deleted).toEqual([]);
+  });
+
+  it("deletes nothing when a live key of the store has no material under its label", async () => {
+    const { hsm, deleted } = fakeHsm([backing("0x02", arn("gone"))]);
+    kms
+      .on(DescribeKeyCommand, { KeyId: arn("gone") })
+      .rejects(notFound())
+      .on(DescribeKeyCommand, { KeyId: arn("live") })
+      .resolves({ KeyMetadata: { KeyId: "live", KeyState: "Enabled" } });
+
+    const report = await sweepOrphans(
+      deps(hsm, [arn("live")], { orphans: [orphan("gone", "FAILURE", "2026-11-20T00:00:00Z")] }) as never,
+      input,
+    );
 
     expect(deleted).toEqual([]);
     expect(report).toMatchObject({ held: true, missingLive: 1, missingLiveKeys: [arn("live")] });

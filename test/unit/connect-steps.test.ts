@@ -1,17 +1,29 @@
 import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DescribeCustomKeyStoresCommand, KMSClient, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
-import { SFNClient } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { addHsm, type HsmsDeps } from "../../src/connect/hsms";
 import { generatePassword } from "../../src/connect/password";
 import { prepareConnect } from "../../src/connect/prepare";
-import { type ConnectDeps, logoutKmsuser, setKmsuserPassword, stagePassword } from "../../src/connect/steps";
+import {
+  type ConnectDeps,
+  checkHsmPath,
+  logoutKmsuser,
+  setKmsuserPassword,
+  stagePassword,
+} from "../../src/connect/steps";
 import { tellKms } from "../../src/connect/tell-kms";
-import { type Hsm, HsmLoginFailedError } from "../../src/ports/hsm";
+import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 
 const kms = mockClient(KMSClient);
+const sfn = mockClient(SFNClient);
 /** CloudHSM v2 replies by command class (this SDK client's version predates aws-sdk-client-mock's types). */
 const cloudhsmReplies = new Map<unknown, unknown>();
 const cloudhsmCalls: { command: string; input: unknown }[] = [];
@@ -113,6 +125,7 @@ const VERSION = "00000000-0000-4000-8000-000000000001";
 describe("connect-key-store steps", () => {
   beforeEach(() => {
     kms.reset();
+    sfn.reset();
     cloudhsmReplies.clear();
     cloudhsmCalls.length = 0;
   });
@@ -240,5 +253,167 @@ describe("connect-key-store steps", () => {
       ClusterId: CLUSTER,
       AvailabilityZone: "us-east-1b",
     });
+  });
+
+  describe("login budget", () => {
+    async function secretsWithTwoUnknownPasswords() {
+      const secrets = memorySecrets();
+      await secrets.ensure(KMSUSER, "test");
+      await secrets.put(KMSUSER, "v-current", '{"username":"kmsuser","password":"Current0Passw0rd"}', ["AWSCURRENT"]);
+      await secrets.put(KMSUSER, VERSION, '{"username":"kmsuser","password":"Pending0Passw0rd"}', ["AWSPENDING"]);
+      return secrets;
+    }
+
+    it("returns the failed logins it spent so the next invocation starts from them when the second password opens kmsuser", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "Current0Passw0rd");
+
+      const out = await logoutKmsuser(deps(secrets, fake.hsm), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER });
+
+      expect(out).toEqual({ loggedOut: true, failedLogins: 1 });
+      expect(fake.calls).toEqual(["logout kmsuser", "logout kmsuser"]);
+    });
+
+    it("returns LoginBudgetExhaustedError after one more try when one failed login was already spent in the execution", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "SomeoneElses0Pw");
+
+      await expect(
+        logoutKmsuser(deps(secrets, fake.hsm), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER, failedLogins: 1 }),
+      ).rejects.toMatchObject({ name: "LoginBudgetExhaustedError" });
+      expect(fake.calls).toEqual(["logout kmsuser"]);
+    });
+
+    it("returns LoginBudgetExhaustedError without logging in when two failed logins were already spent", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "Current0Passw0rd");
+
+      await expect(
+        logoutKmsuser(deps(secrets, fake.hsm), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER, failedLogins: 2 }),
+      ).rejects.toMatchObject({ name: "LoginBudgetExhaustedError" });
+      expect(fake.calls).toEqual([]);
+    });
+  });
+
+  describe("path check before a disconnect", () => {
+    async function adminSecret() {
+      const secrets = memorySecrets();
+      await secrets.ensure(ADMIN, "test");
+      await secrets.put(ADMIN, "admin-v1", '{"username":"admin","password":"AdminPassw0rd"}', ["AWSCURRENT"]);
+      return secrets;
+    }
+
+    it("returns checked when the admin secret reads and user list answers", async () => {
+      const fake = fakeHsm([{ username: "admin", role: "admin", locked: false }]);
+
+      await expect(
+        checkHsmPath(deps(await adminSecret(), fake.hsm), { clusterId: CLUSTER, adminSecretId: ADMIN }),
+      ).resolves.toEqual({ checked: true });
+    });
+
+    it("returns HsmPathUnavailableError when the CLI cannot run", async () => {
+      const fake = fakeHsm([]);
+      fake.hsm.listUsers = async () => {
+        throw new HsmPathUnavailableError("The CloudHSM CLI did not run: ENOENT");
+      };
+
+      await expect(
+        checkHsmPath(deps(await adminSecret(), fake.hsm), { clusterId: CLUSTER, adminSecretId: ADMIN }),
+      ).rejects.toMatchObject({ name: "HsmPathUnavailableError" });
+    });
+
+    it("returns AdminSecretNotFoundError when the admin secret is missing", async () => {
+      await expect(
+        checkHsmPath(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER, adminSecretId: ADMIN }),
+      ).rejects.toMatchObject({ name: "AdminSecretNotFoundError" });
+    });
+
+    it("returns AdminCredentialsRejectedError when the cluster rejects the admin", async () => {
+      const fake = fakeHsm([]);
+      fake.hsm.listUsers = async () => {
+        throw new HsmLoginFailedError("Login failed: incorrect password for admin");
+      };
+
+      await expect(
+        checkHsmPath(deps(await adminSecret(), fake.hsm), { clusterId: CLUSTER, adminSecretId: ADMIN }),
+      ).rejects.toMatchObject({ name: "AdminCredentialsRejectedError" });
+    });
+  });
+
+  describe("one maintenance operation per store", () => {
+    const CONNECT_SM = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-connectKeyStore";
+    const CLEANUP_SM = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-orphanCleanup";
+    const SELF = `${CONNECT_SM.replace(":stateMachine:", ":execution:")}:rotate-1`;
+    const WINDOW = `${CLEANUP_SM.replace(":stateMachine:", ":execution:")}:window-1`;
+
+    async function cleanupIn(state: string) {
+      const secrets = memorySecrets();
+      await secrets.ensure(ADMIN, "test");
+      await secrets.put(ADMIN, "admin-v1", '{"username":"admin","password":"AdminPassw0rd"}', ["AWSCURRENT"]);
+      kms.on(DescribeCustomKeyStoresCommand).resolves({
+        CustomKeyStores: [
+          {
+            CustomKeyStoreId: ID,
+            CustomKeyStoreType: "AWS_CLOUDHSM",
+            CloudHsmClusterId: CLUSTER,
+            ConnectionState: "CONNECTED",
+          },
+        ],
+      });
+      sfn.on(ListExecutionsCommand, { stateMachineArn: CONNECT_SM }).resolves({
+        executions: [
+          {
+            executionArn: SELF,
+            stateMachineArn: CONNECT_SM,
+            name: "rotate-1",
+            status: "RUNNING",
+            startDate: new Date(),
+          },
+        ],
+      });
+      sfn.on(ListExecutionsCommand, { stateMachineArn: CLEANUP_SM }).resolves({
+        executions: [
+          {
+            executionArn: WINDOW,
+            stateMachineArn: CLEANUP_SM,
+            name: "window-1",
+            status: "RUNNING",
+            startDate: new Date(),
+          },
+        ],
+      });
+      sfn.on(DescribeExecutionCommand).resolves({ status: "RUNNING", input: JSON.stringify({ customKeyStoreId: ID }) });
+      sfn.on(GetExecutionHistoryCommand, { executionArn: WINDOW }).resolves({
+        events: [
+          { id: 9, timestamp: new Date(), type: "TaskStarted" },
+          { id: 8, timestamp: new Date(), type: "TaskStateEntered", stateEnteredEventDetails: { name: state } },
+        ],
+      });
+      const d = { ...deps(secrets, fakeHsm([]).hsm), sfn: new SFNClient({ region: "us-east-1" }) };
+      return { d: { ...d, cleanupStateMachineArn: CLEANUP_SM }, secrets };
+    }
+
+    it("returns CleanupInProgressError and creates no secret when a cleanup window of the store is running", async () => {
+      const { d, secrets } = await cleanupIn("Sweep");
+
+      await expect(
+        prepareConnect(d, { customKeyStoreId: ID }, { executionArn: SELF, stateMachineArn: CONNECT_SM }),
+      ).rejects.toMatchObject({ name: "CleanupInProgressError" });
+      expect(secrets.data.has(KMSUSER)).toBe(false);
+    });
+
+    it.each(["WaitForWindow", "ConnectKeyStore"])(
+      "returns the prepared store when the store's cleanup is in %s (a booked window, or its own reconnect)",
+      async (state) => {
+        const { d } = await cleanupIn(state);
+
+        await expect(
+          prepareConnect(d, { customKeyStoreId: ID }, { executionArn: SELF, stateMachineArn: CONNECT_SM }),
+        ).resolves.toMatchObject({ customKeyStoreId: ID, mode: "rotate" });
+      },
+    );
   });
 });

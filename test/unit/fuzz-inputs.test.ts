@@ -19,6 +19,7 @@ import { cleanupStart } from "../../functions/cleanup-start";
 import { cleanupSweep } from "../../functions/cleanup-sweep";
 import { connectAddHsm } from "../../functions/connect-add-hsm";
 import { connectAlert } from "../../functions/connect-alert";
+import { connectCheckPath } from "../../functions/connect-check-path";
 import { connectHsmState } from "../../functions/connect-hsm-state";
 import { connectLogoutKmsuser } from "../../functions/connect-logout-kmsuser";
 import { connectMarkRotated } from "../../functions/connect-mark-rotated";
@@ -115,7 +116,12 @@ const CASES: Record<string, Case> = {
     fn: connectTellKms,
     valid: { kmsuserSecretId: KMSUSER, versionId: VERSION, customKeyStoreId: CKS },
   },
-  connectLogoutKmsuser: { fn: connectLogoutKmsuser, valid: { clusterId: CLUSTER, kmsuserSecretId: KMSUSER } },
+  connectLogoutKmsuser: {
+    fn: connectLogoutKmsuser,
+    valid: { clusterId: CLUSTER, kmsuserSecretId: KMSUSER, failedLogins: 0 },
+    optional: ["failedLogins"],
+  },
+  connectCheckPath: { fn: connectCheckPath, valid: { clusterId: CLUSTER, adminSecretId: ADMIN } },
   connectAddHsm: { fn: connectAddHsm, valid: { clusterId: CLUSTER } },
   connectHsmState: { fn: connectHsmState, valid: { clusterId: CLUSTER, hsmId: "hsm-abcdefghijk" } },
   connectMarkRotated: { fn: connectMarkRotated, valid: { kmsuserSecretId: KMSUSER, executionName: "run-1" } },

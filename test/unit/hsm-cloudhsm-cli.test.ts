@@ -6,6 +6,7 @@ import {
   DEFAULT_CLI_PATH,
   LOCAL_CLI_PATH,
   parseCliOutput,
+  processRunner,
 } from "../../src/adapters/cloudhsm-cli";
 
 const admin = { username: "admin", role: "admin" as const, password: "AdminPassw0rd" };
@@ -81,6 +82,9 @@ describe("CloudHSM CLI adapter", () => {
     ["User kmsuser already exists", "HsmUserExistsError"],
     ["Cluster cluster-abcdefghijk has no ACTIVE HSM; the CloudHSM CLI cannot connect to it", "HsmUnavailableError"],
     ["Cluster cluster-abcdefghijk not found", "HsmClusterNotFoundError"],
+    ["Cannot reach the local account at http://127.0.0.1:4599: ECONNREFUSED", "HsmPathUnavailableError"],
+    ["Connection to 10.0.1.5:2223 timed out", "HsmPathUnavailableError"],
+    ["TLS handshake failed: certificate verify failed", "HsmPathUnavailableError"],
     ["Specified user is inconsistent across the cluster", "HsmCommandError"],
   ])("returns a named error when the CLI answers %j", (message, name) => {
     expect(classify(message).name).toBe(name);
@@ -92,13 +96,27 @@ describe("CloudHSM CLI adapter", () => {
     );
   });
 
-  it("returns HsmCommandError when the CLI prints no JSON, and HsmUnavailableError when it cannot run", () => {
+  it("returns HsmCommandError when the CLI prints no JSON", () => {
     expect(() => parseCliOutput({ stdout: "Segmentation fault", exitCode: 139 })).toThrow(
       expect.objectContaining({ name: "HsmCommandError" }),
     );
-    expect(() => parseCliOutput({ stdout: "", exitCode: null, spawnError: "ENOENT" })).toThrow(
-      expect.objectContaining({ name: "HsmUnavailableError" }),
-    );
+  });
+
+  it.each(["ENOENT", "EACCES", "TIMEOUT"])(
+    "returns HsmPathUnavailableError, never HsmUnavailableError, when the CLI process fails with %s",
+    (spawnError) => {
+      expect(() => parseCliOutput({ stdout: "", exitCode: null, spawnError })).toThrow(
+        expect.objectContaining({ name: "HsmPathUnavailableError" }),
+      );
+    },
+  );
+
+  it("returns HsmPathUnavailableError when the binary does not exist", async () => {
+    const cli = new CloudHsmCli(processRunner({ cliPath: "/nonexistent/cloudhsm-cli" }));
+
+    await expect(
+      cli.listUsers("cluster-abcdefghijk", { username: "admin", role: "admin", password: "Passw0rd1" }),
+    ).rejects.toMatchObject({ name: "HsmPathUnavailableError" });
   });
 
   it("returns the layer path in AWS and the shipped CLI on the local account when choosing the binary", () => {

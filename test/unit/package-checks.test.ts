@@ -7,10 +7,14 @@ import {
   checkBundleSizes,
   checkCliVpc,
   checkIam,
+  checkNameLengths,
+  checkNothingDropped,
   checkObservability,
   checkOwnRoles,
+  checkRetainedNames,
   checkSdkClients,
   checkSdkIntegrations,
+  checkTaskTimeouts,
   MAX_ZIP_BYTES,
   type Template,
 } from "../../scripts/package-checks";
@@ -291,5 +295,245 @@ describe("VPC check of the functions that run the CloudHSM CLI", () => {
 
   it("returns a problem naming the function when a CLI function has no VpcConfig", () => {
     expect(checkCliVpc(withFunction(cliEnv))).toEqual(["function:cli: runs the CloudHSM CLI but has no VpcConfig"]);
+  });
+
+  it("returns a problem naming the param when a CLI function's security groups or subnets are empty lists", () => {
+    const t = withFunction({ ...cliEnv, VpcConfig: { SecurityGroupIds: [], SubnetIds: [] } });
+
+    expect(checkCliVpc(t)).toEqual([
+      "function:cli: runs the CloudHSM CLI with no security group (cliSecurityGroupIds)",
+      "function:cli: runs the CloudHSM CLI with no subnet (cliSubnetIds)",
+    ]);
+  });
+});
+
+describe("name length check of the packaged template", () => {
+  // What serverless-iam-roles-per-function generates: <service>-<stage>-<function>-<region>[-lambdaRole].
+  const role = (stage: string) => ({
+    Type: "AWS::IAM::Role",
+    Properties: {
+      RoleName: {
+        "Fn::Join": ["-", ["keystore-autopilot", stage, "provisionAcceptCertificates", { Ref: "AWS::Region" }]],
+      },
+    },
+  });
+
+  it("returns no problem when a generated role name fits in the Region, or when CloudFormation names the role", () => {
+    const t: Template = { Resources: { R: role("dev"), Unnamed: { Type: "AWS::IAM::Role", Properties: {} } } };
+
+    expect(checkNameLengths(t, "us-east-1")).toEqual([]);
+  });
+
+  it("returns a problem when a role name grows over 64 characters with a long stage and Region", () => {
+    const t: Template = { Resources: { R: role("production") } };
+
+    expect(checkNameLengths(t, "ap-southeast-2")).toEqual([
+      "R: RoleName keystore-autopilot-production-provisionAcceptCertificates-ap-southeast-2 is 72 characters, over 64 (IAM User Guide, reference_iam-quotas)",
+    ]);
+  });
+
+  it("returns a problem for a function or rule name over 64 characters and one it cannot measure", () => {
+    const long = `svc-${"x".repeat(61)}`;
+    const t: Template = {
+      Resources: {
+        F: { Type: "AWS::Lambda::Function", Properties: { FunctionName: long } },
+        E: { Type: "AWS::Events::Rule", Properties: { Name: { "Fn::Select": [0, ["rule"]] } } },
+      },
+    };
+
+    expect(checkNameLengths(t, "us-east-1")).toEqual([
+      `F: FunctionName ${long} is 65 characters, over 64 (Lambda API Reference, CreateFunction)`,
+      'E: Name {"Fn::Select":[0,["rule"]]} cannot be measured',
+    ]);
+  });
+});
+
+describe("nothing-dropped check of the packaged template", () => {
+  const getAtt = (id: string) => ({ "Fn::GetAtt": [id, "Arn"] });
+  const alarm = (namespace: string, metric: string, dimension: unknown) => ({
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      Namespace: namespace,
+      MetricName: metric,
+      Dimensions: [{ Name: "x", Value: dimension }],
+      AlarmActions: [{ Ref: "Topic" }],
+    },
+  });
+  /** A rule invoking function F, with everything the check asks for; `drop` removes resources or properties. */
+  const wired = (edit: (r: NonNullable<Template["Resources"]>) => void = () => {}): Template => {
+    const resources: NonNullable<Template["Resources"]> = {
+      F: { Type: "AWS::Lambda::Function", Properties: {} },
+      Rule: {
+        Type: "AWS::Events::Rule",
+        Properties: {
+          Targets: [
+            {
+              Id: "t",
+              Arn: getAtt("F"),
+              RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+              DeadLetterConfig: { Arn: getAtt("Dlq") },
+            },
+          ],
+        },
+      },
+      Dlq: { Type: "AWS::SQS::Queue", Properties: {} },
+      FConf: {
+        Type: "AWS::Lambda::EventInvokeConfig",
+        Properties: { FunctionName: { Ref: "F" }, DestinationConfig: { OnFailure: { Destination: getAtt("Dlq") } } },
+      },
+      FErrors: alarm("AWS/Lambda", "Errors", { Ref: "F" }),
+      DlqDepth: alarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["Dlq", "QueueName"] }),
+      Topic: { Type: "AWS::SNS::Topic", Properties: { KmsMasterKeyId: { Ref: "Key" } } },
+      Key: {
+        Type: "AWS::KMS::Key",
+        Properties: {
+          KeyPolicy: {
+            Statement: [
+              { Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"] },
+            ],
+          },
+        },
+      },
+      Flow: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          LoggingConfiguration: {
+            Level: "ERROR",
+            IncludeExecutionData: false,
+            Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt("Logs") } }],
+          },
+        },
+      },
+    };
+    edit(resources);
+    return { Resources: resources };
+  };
+  const props = (r: NonNullable<Template["Resources"]>, id: string) => r[id]?.Properties as Record<string, unknown>;
+
+  it("returns no problem when every target retries into a DLQ, every async function has a destination and alarms", () => {
+    expect(checkNothingDropped(wired())).toEqual([]);
+  });
+
+  it("returns a problem when a rule target has no retry policy or no dead-letter queue", () => {
+    const t = wired((r) => {
+      const target = (props(r, "Rule").Targets as Record<string, unknown>[])[0] as Record<string, unknown>;
+      delete target.RetryPolicy;
+      delete target.DeadLetterConfig;
+    });
+
+    expect(checkNothingDropped(t)).toEqual([
+      "Rule target t: no retry policy",
+      "Rule target t: no dead-letter queue of this stack",
+    ]);
+  });
+
+  it("returns a problem when a function EventBridge invokes has no on-failure destination or no Errors alarm", () => {
+    const t = wired((r) => {
+      delete r.FConf;
+      delete r.FErrors;
+    });
+
+    expect(checkNothingDropped(t)).toEqual([
+      "F: invoked by EventBridge but has no on-failure destination",
+      "F: invoked by EventBridge but no alarm on its Errors",
+    ]);
+  });
+
+  it("returns a problem when the dead-letter queue has no depth alarm", () => {
+    expect(checkNothingDropped(wired((r) => delete r.DlqDepth))).toEqual([
+      "Dlq: failed events land in it but no alarm on its depth",
+    ]);
+  });
+
+  it("returns a problem when the alarm topic uses alias/aws/sns or a key CloudWatch may not use", () => {
+    const managed = wired((r) => {
+      props(r, "Topic").KmsMasterKeyId = "alias/aws/sns";
+    });
+    const closed = wired((r) => {
+      props(r, "Key").KeyPolicy = { Statement: [] };
+    });
+
+    expect(checkNothingDropped(managed)).toEqual([
+      "Topic: not encrypted with a key of this stack (CloudWatch cannot use alias/aws/sns)",
+    ]);
+    expect(checkNothingDropped(closed)).toEqual([
+      "Topic: its key's policy does not let cloudwatch.amazonaws.com use it",
+    ]);
+  });
+
+  it("returns a problem when a state machine logs nothing, or logs its execution data", () => {
+    const none = wired((r) => delete props(r, "Flow").LoggingConfiguration);
+    const data = wired((r) => {
+      (props(r, "Flow").LoggingConfiguration as Record<string, unknown>).IncludeExecutionData = true;
+    });
+
+    expect(checkNothingDropped(none)).toEqual(["Flow: no execution logging"]);
+    expect(checkNothingDropped(data)).toEqual(["Flow: execution logs include execution data"]);
+  });
+});
+
+describe("retained resources check of the packaged template", () => {
+  it("returns no problem when a retained table has no fixed name, or a fixed name is deleted with the stack", () => {
+    const t: Template = {
+      Resources: {
+        Retained: {
+          Type: "AWS::DynamoDB::Table",
+          DeletionPolicy: "Retain",
+          Properties: { BillingMode: "PAY_PER_REQUEST" },
+        },
+        Named: { Type: "AWS::SQS::Queue", Properties: { QueueName: "svc-dev-failures" } },
+      },
+    };
+
+    expect(checkRetainedNames(t)).toEqual([]);
+  });
+
+  it("returns a problem when a retained table keeps a fixed TableName", () => {
+    const t: Template = {
+      Resources: {
+        Orphans: {
+          Type: "AWS::DynamoDB::Table",
+          DeletionPolicy: "Retain",
+          Properties: { TableName: "svc-dev-orphans" },
+        },
+      },
+    };
+
+    expect(checkRetainedNames(t)).toEqual([
+      "Orphans: retained with a fixed TableName, which a redeploy would collide with",
+    ]);
+  });
+});
+
+describe("task timeout check of the packaged template", () => {
+  const template = (taskTimeout: number) => ({
+    Resources: {
+      SweepLambdaFunction: { Type: "AWS::Lambda::Function", Properties: { Timeout: 900 } },
+      Cleanup: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          StateMachineName: "keystore-autopilot-dev-orphanCleanup",
+          DefinitionString: {
+            "Fn::Sub": [
+              JSON.stringify({
+                StartAt: "Sweep",
+                States: { Sweep: { Type: "Task", Resource: "${abc}", TimeoutSeconds: taskTimeout, End: true } },
+              }),
+              { abc: { "Fn::GetAtt": ["SweepLambdaFunction", "Arn"] } },
+            ],
+          },
+        },
+      },
+    },
+  });
+
+  it("returns a problem naming the task when its timeout does not exceed its function's", () => {
+    expect(checkTaskTimeouts(template(900))).toEqual([
+      "stateMachine:orphanCleanup: task Sweep times out at 900 s, not after its function's 900 s",
+    ]);
+  });
+
+  it("returns no problem when the task outlives its function", () => {
+    expect(checkTaskTimeouts(template(930))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import {
   setPassword,
   usernameProblem,
 } from "../cluster-users";
-import type { ClusterRecord, ClusterUser } from "../model";
+import type { ClusterRecord, ClusterUser, OtherHsmKey } from "../model";
 import { KEY_OWNER, takeBackup } from "./backups";
 import { CliError, type CliRole, type CommandName, type ParsedCommand, parseArgv, parseRole } from "./cli-args";
 import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster } from "./records";
@@ -271,7 +271,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (target.sessions > 0 || target.kmsSession) {
       throw new CliError(`Cannot delete ${target.username}: the user is logged in`);
     }
-    const owned = ownedKeys(s, target);
+    const owned = visibleKeys(s, target).filter((k) => k.owner === target.username);
     if (owned.length > 0) throw new CliError(`Cannot delete ${target.username}: the user owns ${owned.length} key(s)`);
     s.cluster.users = s.cluster.users.filter((u) => u !== target);
     s.save();
@@ -287,18 +287,14 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     }
     const maxItems = integerOption(s.value("max-items"), "--max-items", 1) ?? DEFAULT_MAX_ITEMS;
     const start = integerOption(s.value("starting-token"), "--starting-token", 0) ?? 0;
-    const matched = filterKeys(ownedKeys(s, caller), filters);
+    const matched = filterKeys(visibleKeys(s, caller), filters);
     const pageOfKeys = matched.slice(start, start + maxItems);
     // "--verbose has no effect" for admins, who see only keys they own or share (DOMAIN.md §3.4).
     const verbose = s.command.flags.has("verbose") && caller.role === "crypto-user";
     return {
       matched_keys: pageOfKeys.map((key) =>
         verbose
-          ? {
-              "key-reference": key.reference,
-              "key-info": BACKING_KEY_INFO,
-              attributes: backingKeyAttributes(key.label, key.id),
-            }
+          ? { "key-reference": key.reference, "key-info": keyInfo(key), attributes: attributesOf(key) }
           : { "key-reference": key.reference, attributes: { label: key.label } },
       ),
       total_key_count: matched.length,
@@ -311,34 +307,77 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     s.requireActive();
     const caller = s.caller();
     if (caller.role !== "crypto-user") throw new CliError("Only a crypto user who owns a key can delete it");
-    const matched = filterKeys(ownedKeys(s, caller), s.command.multi.filter ?? []);
+    const matched = filterKeys(visibleKeys(s, caller), s.command.multi.filter ?? []);
     if (matched.length === 0) throw new CliError("No key you own matches the filter; only a key's owner can delete it");
     if (matched.length > 1) {
       throw new CliError(`The filter matches ${matched.length} keys; key delete deletes one key at a time`);
     }
-    s.ctx.hsm.deleteKey(s.cluster.tokenLabel, (matched[0] as ListedKey).id);
+    const key = matched[0] as ListedKey;
+    if (key.owner !== caller.username) throw new CliError("Only a key's owner can delete it");
+    if (key.other) {
+      s.cluster.otherKeys = (s.cluster.otherKeys ?? []).filter((k) => k.id !== key.id);
+      s.save();
+    } else {
+      s.ctx.hsm.deleteKey(s.cluster.tokenLabel, key.id);
+    }
     return { message: "Key deleted successfully" };
   },
 };
 
 /** A key as listing sees it; its full attributes are built only for the keys a page returns or a filter reads. */
-type ListedKey = { id: string; reference: string; label: string };
+type ListedKey = { id: string; reference: string; label: string; owner: string; other?: OtherHsmKey };
 
-/** Every backing key in a cluster token is owned by kmsuser, who shares none (DOMAIN.md §3.1). */
-function ownedKeys(s: Session, user: ClusterUser): ListedKey[] {
-  if (user.role !== "crypto-user" || user.username !== KEY_OWNER) return [];
-  return s.ctx.hsm
-    .listKeys(s.cluster.tokenLabel)
-    .map((key) => ({ id: key.id, label: key.label, reference: keyReference(s.cluster.ClusterId, key.id) }))
-    .sort((a, b) => a.reference.localeCompare(b.reference));
+/**
+ * What `key list` shows a user: "keys that the user owns and shares, as well as all public keys in the CloudHSM
+ * cluster" (CloudHSM User Guide, "List keys for a user with CloudHSM CLI", cloudhsm_cli-key-list.html). The KMS
+ * backing keys in the token are kmsuser's, shared with nobody (DOMAIN.md §3.1); other keys come from `plant-hsm-key`.
+ */
+function visibleKeys(s: Session, user: ClusterUser): ListedKey[] {
+  const backing: ListedKey[] =
+    user.role === "crypto-user" && user.username === KEY_OWNER
+      ? s.ctx.hsm.listKeys(s.cluster.tokenLabel).map((key) => ({
+          id: key.id,
+          label: key.label,
+          owner: KEY_OWNER,
+          reference: keyReference(s.cluster.ClusterId, key.id),
+        }))
+      : [];
+  const others: ListedKey[] = (s.cluster.otherKeys ?? [])
+    .filter((k) => k.owner === user.username || k.sharedWith.includes(user.username) || k.class === "public-key")
+    .map((k) => ({
+      id: k.id,
+      label: k.label,
+      owner: k.owner,
+      other: k,
+      reference: keyReference(s.cluster.ClusterId, k.id),
+    }));
+  return [...backing, ...others].sort((a, b) => a.reference.localeCompare(b.reference));
 }
 
-const BACKING_KEY_INFO = {
-  "key-owners": [{ username: KEY_OWNER, "key-coverage": "full" }],
-  "shared-users": [],
-  "key-quorum-values": { "manage-key-quorum-value": 0, "use-key-quorum-value": 0 },
-  "cluster-coverage": "full",
-};
+function keyInfo(key: ListedKey) {
+  return {
+    "key-owners": [{ username: key.owner, "key-coverage": "full" }],
+    "shared-users": (key.other?.sharedWith ?? []).map((username) => ({ username, "key-coverage": "full" })),
+    "key-quorum-values": { "manage-key-quorum-value": 0, "use-key-quorum-value": 0 },
+    "cluster-coverage": "full",
+  };
+}
+
+function attributesOf(key: ListedKey): Record<string, string | number | boolean> {
+  const attributes = backingKeyAttributes(key.label, key.id);
+  if (key.other?.class !== "public-key") return attributes;
+  // An RSA public key as `key list --verbose` shows one (cloudhsm_cli-key-list.html, example output).
+  const { "key-length-bytes": _length, ...rest } = attributes;
+  return {
+    ...rest,
+    "key-type": "rsa",
+    class: "public-key",
+    extractable: true,
+    private: false,
+    sensitive: false,
+    "modulus-size-bits": 2048,
+  };
+}
 
 /** `0x` + 16 hex digits, stable for a key of a cluster (CloudHSM CLI's key-reference). */
 export function keyReference(clusterId: string, keyId: string): string {
@@ -398,7 +437,7 @@ function filterKeys(keys: ListedKey[], filters: string[]): ListedKey[] {
     }
     if (!(attribute in backingKeyAttributes("", ""))) throw new CliError(`Unknown key attribute '${attribute}'`);
     if (attribute === "label") return (key: ListedKey) => key.label === value;
-    return (key: ListedKey) => String(backingKeyAttributes(key.label, key.id)[attribute]) === value;
+    return (key: ListedKey) => String(attributesOf(key)[attribute]) === value;
   });
   return keys.filter((key) => tests.every((test) => test(key)));
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import type { AccountContext } from "../account";
 import type { ClusterRecord, HsmRecord } from "../model";
 import { CLUSTER, deriveActivatedState, hsmView, saveCluster } from "./records";
@@ -5,6 +7,8 @@ import { CLUSTER, deriveActivatedState, hsmView, saveCluster } from "./records";
 /**
  * Control routes that stand in for hardware trouble AWS would cause: `degrade-hsm` marks an ACTIVE HSM DEGRADED
  * (it no longer counts as active, and its activated cluster becomes DEGRADED); `restore-hsm` makes it ACTIVE again.
+ * `plant-hsm-key` adds a key that is not a KMS backing key (another crypto user's, shared with kmsuser or not, or a
+ * public key), as other applications of a shared cluster would: `key list` as kmsuser shows the shared and public ones.
  */
 export function registerHsmControls(ctx: AccountContext): void {
   const change = (body: unknown, from: HsmRecord["State"], to: HsmRecord["State"], message: string) => {
@@ -35,4 +39,29 @@ export function registerHsmControls(ctx: AccountContext): void {
     change(body, "ACTIVE", "DEGRADED", "HSM is degraded (local fault injection)."),
   );
   ctx.front.route("POST", "/_local/actions/restore-hsm", (body) => change(body, "DEGRADED", "ACTIVE", "HSM created."));
+  ctx.front.route("POST", "/_local/actions/plant-hsm-key", (body) => {
+    const input = PlantKeySchema.parse(body);
+    return ctx.store.tx(() => {
+      const cluster = ctx.store.get<ClusterRecord>(CLUSTER, input.clusterId);
+      if (!cluster || cluster.State === "DELETED") throw new Error(`No cluster ${input.clusterId}`);
+      const key = {
+        id: randomUUID(),
+        owner: input.owner,
+        label: input.label,
+        class: input.class,
+        sharedWith: input.sharedWith,
+      };
+      cluster.otherKeys = [...(cluster.otherKeys ?? []), key];
+      saveCluster(ctx, cluster);
+      return { id: key.id };
+    });
+  });
 }
+
+const PlantKeySchema = z.object({
+  clusterId: z.string().min(1),
+  owner: z.string().min(1).describe("the crypto user who owns the key"),
+  label: z.string(),
+  class: z.enum(["secret-key", "public-key"]).default("secret-key"),
+  sharedWith: z.array(z.string().min(1)).default([]),
+});

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { AccountContext } from "../account";
 import { newUser } from "../cluster-users";
 import type { BackupRecord, ClusterRecord } from "../model";
-import { applyRetention, dailyBackupDue, purgeDeletedBackups, takeBackup } from "./backups";
+import { DAY, TIMING } from "../timing";
+import { applyRetention, dailyBackupDue, lastBackupAt, purgeDeletedBackups, takeBackup } from "./backups";
 import { generateClusterCsr } from "./certificates";
 import { activeHsms, BACKUP, CLUSTER, deriveActivatedState, isActivated, saveCluster } from "./records";
 
@@ -32,6 +33,37 @@ export function settleCloudHsm(ctx: AccountContext, now: number): void {
   if (backups.length === 0) return;
   applyRetention(ctx, now, backups, new Map(clusters.map((c) => [c.ClusterId, c])));
   purgeDeletedBackups(ctx, now, backups);
+}
+
+/**
+ * The earliest CloudHSM transition due strictly after `after`: a cluster or HSM finishing, a daily backup, a backup
+ * passing its retention, a deleted backup's purge. The same rules as `settleCloudHsm`, read without changing anything.
+ */
+export function nextCloudHsmDue(ctx: AccountContext, after: number): number | undefined {
+  let next: number | undefined;
+  const consider = (at: number | undefined) => {
+    if (at !== undefined && at > after && (next === undefined || at < next)) next = at;
+  };
+  const backups = ctx.store.list<BackupRecord>(BACKUP);
+  const clusters = new Map<string, ClusterRecord>();
+  for (const cluster of ctx.store.list<ClusterRecord>(CLUSTER)) {
+    clusters.set(cluster.ClusterId, cluster);
+    if (cluster.State === "DELETED") continue;
+    consider(cluster.dueAt);
+    for (const hsm of cluster.Hsms) consider(hsm.dueAt);
+    const last = lastBackupAt(backups, cluster.ClusterId);
+    if (isActivated(cluster) && activeHsms(cluster).length > 0 && last !== undefined) {
+      consider(last + TIMING.backupInterval);
+    }
+  }
+  for (const backup of backups) {
+    const cluster = clusters.get(backup.ClusterId);
+    if (backup.BackupState === "READY" && !backup.NeverExpires && cluster) {
+      consider(backup.CreateTimestamp + Number(cluster.BackupRetentionPolicy.Value) * DAY);
+    }
+    if (backup.BackupState === "PENDING_DELETION") consider(backup.DeleteTimestamp);
+  }
+  return next;
 }
 
 function settleCluster(ctx: AccountContext, cluster: ClusterRecord, now: number, backups: BackupRecord[]): boolean {

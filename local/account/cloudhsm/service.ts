@@ -7,7 +7,7 @@ import { TIMING } from "../timing";
 import { markPendingDeletion } from "./backups";
 import { verifyInitialization } from "./certificates";
 import { registerHsmControls } from "./controls";
-import { settleCloudHsm } from "./lifecycle";
+import { nextCloudHsmDue, settleCloudHsm } from "./lifecycle";
 import { availabilityZoneOfSubnet, ec2Id, freeIp, ipProblem } from "./network";
 import {
   BACKUP,
@@ -74,6 +74,7 @@ export function createCloudHsmService(ctx: AccountContext): Service {
     jsonVersion: "1.1",
     internalError: { code: "CloudHsmInternalFailureException", status: 500 },
     tick: (now) => settleCloudHsm(ctx, now),
+    nextDue: (after) => nextCloudHsmDue(ctx, after),
     recover: () => {
       // Token creation happens before the commit that records a cluster, so a live cluster always has its token;
       // this only repairs a data directory whose token files were removed by hand.

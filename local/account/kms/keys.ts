@@ -14,6 +14,7 @@ import {
   kmsInternal,
   kmsInvalidState,
   limitExceeded,
+  notFound,
   unsupportedOperation,
 } from "./exceptions";
 import { page } from "./paging";
@@ -127,14 +128,22 @@ export function createKey({ ctx }: Deps, input: unknown) {
 export function describeKey({ ctx }: Deps, input: unknown) {
   take(ctx, "DescribeKey");
   const req = parseInput(KeyRefInput, input);
-  return { KeyMetadata: keyMetadata(ctx, findKey(ctx, req.KeyId)) };
+  const key = findKey(ctx, req.KeyId);
+  if (!settled(ctx, key)) throw notFound(`Key '${key.Arn}' does not exist`);
+  return { KeyMetadata: keyMetadata(ctx, key) };
+}
+
+/** False while the eventual-consistency fault hides a key this young (see faults.ts). */
+function settled(ctx: AccountContext, key: KeyRecord): boolean {
+  const fault = ctx.faults.standing("kms-eventual-consistency");
+  return !fault || ctx.clock.now() - key.CreationDate >= fault.seconds * 1000;
 }
 
 /** ListKeys: every key not yet deleted, pending deletion included. It does not say which store a key is in. */
 export function listKeys({ ctx }: Deps, input: unknown) {
   take(ctx, "ListKeys");
   const req = parseInput(ListKeysInput, input);
-  const keys = ctx.store.list<KeyRecord>(KIND.key);
+  const keys = ctx.store.list<KeyRecord>(KIND.key).filter((k) => settled(ctx, k));
   const { items, nextMarker } = page(keys, (k) => [k.CreationDate, k.KeyId], req.Limit, req.Marker);
   return defined({
     Keys: items.map((k) => ({ KeyId: k.KeyId, KeyArn: k.Arn })),

@@ -23,6 +23,19 @@ export function tick(ctx: AccountContext, due: DueTimes, now: number): void {
   due.settled(next);
 }
 
+/** The earliest connect, disconnect or key deletion due strictly after `after`. */
+export function nextDue(ctx: AccountContext, after: number): number | undefined {
+  let next: number | undefined;
+  const consider = (at: number | undefined) => {
+    if (at !== undefined && at > after && (next === undefined || at < next)) next = at;
+  };
+  for (const store of listKeyStores(ctx)) consider(store.dueAt);
+  for (const key of ctx.store.list<KeyRecord>(KIND.key)) {
+    if (key.KeyState === "PendingDeletion") consider(key.deleteAt);
+  }
+  return next;
+}
+
 /**
  * Undoes a CreateKey that a crash interrupted between writing the backing key into the token and committing the key
  * record: a token object labelled with one of this account's key ARNs, with neither a key record nor a deleted-key

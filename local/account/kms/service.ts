@@ -10,7 +10,7 @@ import {
   updateCustomKeyStore,
 } from "./key-stores";
 import { cancelKeyDeletion, createKey, describeKey, listKeys, scheduleKeyDeletion, setEnabled } from "./keys";
-import { recover, tick } from "./lifecycle";
+import { nextDue, recover, tick } from "./lifecycle";
 import { DueTimes } from "./scheduler";
 import { registerSeedRoutes } from "./seed";
 
@@ -46,6 +46,7 @@ export function createKmsService(ctx: AccountContext): Service {
       GenerateDataKey: (input) => generateDataKey(deps, input),
     },
     tick: (now) => tick(ctx, deps.due, now),
+    nextDue: (after) => nextDue(ctx, after),
     recover: () => recover(ctx),
   };
 }

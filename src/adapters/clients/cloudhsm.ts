@@ -1,11 +1,20 @@
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { config } from "../../config";
 import { traced } from "../../observability";
+import { HTTP_TIMEOUTS } from "./http";
 
-// client-cloudhsm-v2 3.332 (the newest on the registry) predates the SDK reading AWS_ENDPOINT_URL itself.
+type HandlerClass = new (options: typeof HTTP_TIMEOUTS) => NonNullable<CloudHSMV2Client["config"]["requestHandler"]>;
+
+/**
+ * client-cloudhsm-v2 3.332 (the newest on the registry) predates the SDK reading AWS_ENDPOINT_URL itself, and taking
+ * the request handler's options in place of a handler: it gets an instance of the handler class it is built with.
+ */
+const Handler = new CloudHSMV2Client({ region: config.AWS_REGION }).config.requestHandler.constructor as HandlerClass;
+
 export const cloudhsm = traced(
   new CloudHSMV2Client({
     region: config.AWS_REGION,
+    requestHandler: new Handler(HTTP_TIMEOUTS),
     ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
   }),
 );

@@ -1,0 +1,49 @@
+// List params for serverless.yml. osls hands every `--param='name=value'` over as one string (it has no list syntax),
+// so serverless.yml reads its list params through these resolvers: `${file(deploy/list-params.cjs):cliSubnetIds}`.
+// Each accepts a YAML list (params in serverless.yml), a JSON array string or a comma-separated string, and refuses
+// an item that is not what the param holds, naming the param. Serverless Framework docs, "Variables" (Reference
+// Variables in JavaScript Files: an exported function receives `resolveVariable`).
+"use strict";
+
+const LISTS = {
+  cloudhsmCliLayers: {
+    pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/,
+    what: "a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
+  },
+  cliSecurityGroupIds: { pattern: /^sg-[0-9a-f]{8,17}$/, what: "a security group id (sg-…)" },
+  cliSubnetIds: { pattern: /^subnet-[0-9a-f]{8,17}$/, what: "a subnet id (subnet-…)" },
+};
+
+/** The items of list param `name` from `value` (a list, a JSON array string or a comma-separated string). */
+function parseList(name, value) {
+  const spec = LISTS[name];
+  if (!spec) throw new Error(`param ${name}: not a list param (known: ${Object.keys(LISTS).join(", ")})`);
+  let items;
+  if (value === null || value === undefined) items = [];
+  else if (Array.isArray(value)) items = value;
+  else if (typeof value === "string" && value.trim().startsWith("[")) {
+    try {
+      items = JSON.parse(value);
+    } catch {
+      throw new Error(`param ${name}: ${JSON.stringify(value)} is not a JSON array; pass ["a","b"] or a,b`);
+    }
+    if (!Array.isArray(items)) throw new Error(`param ${name}: expected a list`);
+  } else if (typeof value === "string") {
+    items = value.split(",").map((item) => item.trim());
+    if (items.length === 1 && items[0] === "") items = [];
+  } else throw new Error(`param ${name}: expected a list, got ${typeof value}`);
+  for (const item of items) {
+    if (typeof item !== "string" || !spec.pattern.test(item)) {
+      throw new Error(`param ${name}: ${JSON.stringify(item)} is not ${spec.what}`);
+    }
+  }
+  return items;
+}
+
+module.exports = Object.fromEntries(
+  Object.keys(LISTS).map((name) => [
+    name,
+    async ({ resolveVariable }) => parseList(name, await resolveVariable(`param:${name}`)),
+  ]),
+);
+module.exports.parseList = parseList;

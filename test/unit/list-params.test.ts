@@ -1,0 +1,50 @@
+// serverless.yml reads its list params through deploy/list-params.cjs (osls hands `--param` values over as strings).
+type Resolver = (ctx: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<string[]>;
+const listParams = require("../../deploy/list-params.cjs") as Record<string, Resolver> & {
+  parseList: (name: string, value: unknown) => string[];
+};
+
+const LAYER = "arn:aws:lambda:eu-west-1:111122223333:layer:cloudhsm-cli:3";
+
+describe("list params of serverless.yml", () => {
+  it("returns the items of a YAML list, a JSON array string and a comma-separated string alike", () => {
+    const subnets = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"];
+
+    expect(listParams.parseList("cliSubnetIds", subnets)).toEqual(subnets);
+    expect(listParams.parseList("cliSubnetIds", JSON.stringify(subnets))).toEqual(subnets);
+    expect(listParams.parseList("cliSubnetIds", " subnet-0123456789abcdef0, subnet-0fedcba9876543210")).toEqual(
+      subnets,
+    );
+  });
+
+  it("returns an empty list for the default [] and for an empty string", () => {
+    expect(listParams.parseList("cliSecurityGroupIds", [])).toEqual([]);
+    expect(listParams.parseList("cliSecurityGroupIds", "")).toEqual([]);
+  });
+
+  it("resolves the param through osls's resolveVariable, as serverless.yml's file variable does", async () => {
+    const asked: string[] = [];
+    const resolveVariable = async (address: string) => {
+      asked.push(address);
+      return `["${LAYER}"]`;
+    };
+
+    await expect(listParams.cloudhsmCliLayers?.({ resolveVariable })).resolves.toEqual([LAYER]);
+    expect(asked).toEqual(["param:cloudhsmCliLayers"]);
+  });
+
+  it("throws naming the param when an item is not what the param holds", () => {
+    expect(() => listParams.parseList("cliSubnetIds", "sg-0123456789abcdef0")).toThrow(
+      'param cliSubnetIds: "sg-0123456789abcdef0" is not a subnet id (subnet-…)',
+    );
+    expect(() => listParams.parseList("cloudhsmCliLayers", "cloudhsm-cli:3")).toThrow(
+      'param cloudhsmCliLayers: "cloudhsm-cli:3" is not a Lambda layer version ARN',
+    );
+  });
+
+  it("throws naming the param when a JSON array is malformed", () => {
+    expect(() => listParams.parseList("cliSecurityGroupIds", '["sg-0123456789abcdef0"')).toThrow(
+      "param cliSecurityGroupIds: ",
+    );
+  });
+});
