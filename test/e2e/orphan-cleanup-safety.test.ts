@@ -191,6 +191,43 @@ const ACTIONS = {
       await finish(r, await startCleanup(r, { discover: true }));
     },
   },
+  /**
+   * KMS's eventual consistency ("AWS KMS eventual consistency", KMS Developer Guide): from here to the end of the run,
+   * DescribeKey answers NotFoundException and ListKeys omits keys created in the last `seconds`. Keys created after a
+   * scan then look gone at sweep time: only positive evidence may delete material.
+   */
+  eventualConsistency: {
+    weight: 2,
+    args: fc.record({ seconds: fc.integer({ min: 60, max: 7_200 }) }),
+    run: async (r: Run, a: { seconds: number }) => {
+      await r.rt.account.arm({ kind: "kms-eventual-consistency", seconds: a.seconds });
+      r.armed.push(`kms-eventual-consistency ${a.seconds}s`);
+    },
+  },
+  /**
+   * Another application's key in the shared cluster, labelled with a KMS key's ARN (a deleted one's or a live one's):
+   * shared with kmsuser, or a public key, both of which `key list` as kmsuser shows ("key list", CloudHSM User Guide).
+   * It is never a candidate and never counts as a live key's material.
+   */
+  plantDecoy: {
+    weight: 1,
+    args: fc.record({
+      key: fc.nat(9),
+      class: fc.constantFrom("secret-key" as const, "public-key" as const),
+      shared: fc.boolean(),
+    }),
+    run: async (r: Run, a: { key: number; class: "secret-key" | "public-key"; shared: boolean }) => {
+      const arn = key(r, a.key);
+      if (!arn) return;
+      await r.rt.account.control("POST", "/_local/actions/plant-hsm-key", {
+        clusterId: r.store.cluster.clusterId,
+        owner: "appuser",
+        label: arn,
+        class: a.class,
+        sharedWith: a.shared ? ["kmsuser"] : [],
+      });
+    },
+  },
   /** A wrong register entry (say, written by hand) must never make a live key's material deletable. */
   registerLive: {
     weight: 1,
