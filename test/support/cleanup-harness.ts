@@ -130,14 +130,21 @@ export class CleanupHarness {
 
   /** What local/bin/cloudhsm-cli sends for one command, without spawning it. */
   private runner(): CliRunner {
-    return async (argv, env) => {
+    return async (argv, env, stdin) => {
       const at = argv.indexOf("--cluster-id");
       const clusterId = at >= 0 ? argv[at + 1] : undefined;
       const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
       const res = await fetch(`${this.endpoint}/_local/cloudhsm-cli`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ clusterId, role: env.CLOUDHSM_ROLE, pin: env.CLOUDHSM_PIN, argv: rest }),
+        body: JSON.stringify({
+          clusterId,
+          role: env.CLOUDHSM_ROLE,
+          pin: env.CLOUDHSM_PIN,
+          argv: rest,
+          // The answers to the password prompts, as the CLI reads them from standard input.
+          ...(stdin === undefined ? {} : { answers: stdin.split("\n").slice(0, 2) }),
+        }),
       });
       const json = (await res.json()) as { error_code?: number };
       return { stdout: JSON.stringify(json), exitCode: json.error_code === 0 ? 0 : 1 };
