@@ -33,8 +33,11 @@ export function cliPathFor(configured: string | undefined, localAccountEndpoint:
 /** What one single-command run printed and how it exited. */
 export type CliRun = { stdout: string; exitCode: number | null; spawnError?: string };
 
-/** Runs the CLI binary with argv and env; separated so unit tests can feed documented outputs. */
-export type CliRunner = (argv: string[], env: Record<string, string>) => Promise<CliRun>;
+/**
+ * Runs the CLI binary with argv, env and what to type at its prompts (`stdin`); separated so unit tests can feed
+ * documented outputs.
+ */
+export type CliRunner = (argv: string[], env: Record<string, string>, stdin?: string) => Promise<CliRun>;
 
 export type CloudHsmCliOptions = {
   /** /opt/cloudhsm/bin/cloudhsm-cli in the Lambda layer; local/bin/cloudhsm-cli on the local account. */
@@ -44,16 +47,21 @@ export type CloudHsmCliOptions = {
   timeoutMs?: number;
 };
 
-/** Spawns the CLI without a shell (no quoting of passwords), with only the variables it needs. */
+/**
+ * Spawns the CLI without a shell (no quoting of passwords), with only the variables it needs: any local user can read
+ * a process's argv in /proc/<pid>/cmdline, so a new password goes on standard input and the environment carries no
+ * secret beyond CLOUDHSM_PIN (the documented credential of single-command mode, cloudhsm_cli-modes.html).
+ * Standard input is always closed, so a CLI that prompts unexpectedly sees end of input instead of waiting.
+ */
 export function processRunner(options: CloudHsmCliOptions): CliRunner {
-  return (argv, env) =>
+  return (argv, env, stdin) =>
     new Promise((resolve) => {
       const childEnv: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         ...(options.localAccountEndpoint ? { LOCAL_ACCOUNT_ENDPOINT: options.localAccountEndpoint } : {}),
         ...env,
       };
-      execFile(
+      const child = execFile(
         options.cliPath,
         argv,
         { env: childEnv, timeout: options.timeoutMs ?? 60_000, maxBuffer: 8 * 1024 * 1024 },
@@ -72,6 +80,9 @@ export function processRunner(options: CloudHsmCliOptions): CliRunner {
           });
         },
       );
+      // A CLI that exits before reading (or never starts) closes the pipe: its exit, not EPIPE, is the result.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(stdin ?? "");
     });
 }
 
@@ -89,13 +100,22 @@ export function parseCliOutput(run: CliRun, secrets: string[] = []): unknown {
   }
   let answer: CliAnswer;
   try {
-    answer = JSON.parse(run.stdout) as CliAnswer;
+    answer = JSON.parse(afterPrompts(run.stdout)) as CliAnswer;
   } catch {
     throw new HsmCommandError(`The CloudHSM CLI printed no JSON (exit ${String(run.exitCode)})`);
   }
   if (answer.error_code === 0) return answer.data;
   const message = redact(typeof answer.data === "string" ? answer.data : JSON.stringify(answer.data));
   throw classify(message);
+}
+
+/**
+ * The documented transcripts print "Enter password:" and "Confirm password:" before the JSON (cloudhsm_cli-modes.html,
+ * cloudhsm_cli-cluster-activate.html); whether the prompts go to stdout is not documented, so assume they may.
+ */
+function afterPrompts(stdout: string): string {
+  const start = stdout.indexOf("{");
+  return start > 0 ? stdout.slice(start) : stdout;
 }
 
 /** CloudHSM CLI error strings are UNCONFIRMED (DOMAIN.md §9.2): match loosely, fall back to HsmCommandError. */
@@ -123,12 +143,31 @@ export function classify(message: string): HsmError {
 export class CloudHsmCli implements Hsm {
   constructor(private readonly run: CliRunner) {}
 
-  private async command(clusterId: string, as: HsmCredential | undefined, argv: string[], secrets: string[]) {
+  private async command(
+    clusterId: string,
+    as: HsmCredential | undefined,
+    argv: string[],
+    secrets: string[],
+    stdin?: string,
+  ) {
     const env: Record<string, string> = as
       ? { CLOUDHSM_ROLE: as.role, CLOUDHSM_PIN: `${as.username}:${as.password}` }
       : {};
-    const out = await this.run(["--cluster-id", clusterId, ...argv], env);
+    const out = await this.run(["--cluster-id", clusterId, ...argv], env, stdin);
     return parseCliOutput(out, [...secrets, ...(as ? [as.password] : [])]);
+  }
+
+  /**
+   * Runs a command that sets a password, leaving out its optional `--password` so the password never reaches argv:
+   * user create, user change-password and cluster activate then prompt "Enter password:" and "Confirm password:"
+   * (cloudhsm_cli-user-create.html, cloudhsm_cli-user-change-password.html, cloudhsm_cli-cluster-activate.html,
+   * cloudhsm_cli-modes.html), and the two answers are written to standard input. The documentation does not say that
+   * the prompt reads a standard input that is not a terminal; if a CLI version insists on a terminal, the command
+   * fails (no JSON, or an error) and nothing is set, which is the safe failure; it never falls back to argv.
+   */
+  private async withNewPassword(clusterId: string, as: HsmCredential | undefined, argv: string[], password: string) {
+    if (/[\r\n]/.test(password)) throw new HsmCommandError("A new password cannot contain a line break");
+    return this.command(clusterId, as, argv, [password], `${password}\n${password}\n`);
   }
 
   async listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]> {
@@ -149,11 +188,11 @@ export class CloudHsmCli implements Hsm {
     user: { username: string; role: HsmRole },
     password: string,
   ): Promise<void> {
-    await this.command(
+    await this.withNewPassword(
       clusterId,
       as,
-      ["user", "change-password", "--username", user.username, "--role", user.role, "--password", password],
-      [password],
+      ["user", "change-password", "--username", user.username, "--role", user.role],
+      password,
     );
   }
 
@@ -163,11 +202,11 @@ export class CloudHsmCli implements Hsm {
     user: { username: string; role: HsmRole },
     password: string,
   ): Promise<void> {
-    await this.command(
+    await this.withNewPassword(
       clusterId,
       as,
-      ["user", "create", "--username", user.username, "--role", user.role, "--password", password],
-      [password],
+      ["user", "create", "--username", user.username, "--role", user.role],
+      password,
     );
   }
 
@@ -218,7 +257,7 @@ export class CloudHsmCli implements Hsm {
 
   // --- provision-key-store (issue 7) ---
   async activateCluster(clusterId: string, adminPassword: string): Promise<void> {
-    await this.command(clusterId, undefined, ["cluster", "activate", "--password", adminPassword], [adminPassword]);
+    await this.withNewPassword(clusterId, undefined, ["cluster", "activate"], adminPassword);
   }
 
   async userCoverage(clusterId: string, as: HsmCredential, username: string): Promise<string> {

@@ -24,13 +24,16 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
   });
   afterAll(() => account.stop());
 
-  const cli = (args: string[], login?: Login) => account.cli(["--cluster-id", active.clusterId, ...args], login);
+  const cli = (args: string[], login?: Login, input?: string) =>
+    account.cli(["--cluster-id", active.clusterId, ...args], login, input);
+  /** What a user types at "Enter password:" and "Confirm password:". */
+  const typed = (password: string, confirmation = password) => `${password}\n${confirmation}\n`;
   const userList = () => {
     const data = cli(["user", "list"], admin).json?.data as { users: { username: string; locked: string }[] };
     return data.users;
   };
 
-  it("returns the documented activation message and an ACTIVE cluster when cluster activate is run", async () => {
+  it("returns the documented activation message and an ACTIVE cluster when cluster activate reads the prompted password", async () => {
     const cluster = await createCluster(account, { zones: ["a", "c"] });
     const clusterId = cluster.ClusterId as string;
     await addHsm(account, clusterId, "a");
@@ -39,15 +42,28 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
       users: { username: string; role: string }[];
     };
 
-    const run = account.cli(["--cluster-id", clusterId, "cluster", "activate", "--password", "FirstAdmin1"]);
+    const activate = (input: string) =>
+      account.cli(["--cluster-id", clusterId, "cluster", "activate"], undefined, input);
+    const mismatched = activate(typed("FirstAdmin1", "FirstAdmin2"));
+    const unconfirmed = activate("FirstAdmin1\n");
+    const stateAfterRefusals = (await describeCluster(account, clusterId)).State;
+    const run = activate(typed("FirstAdmin1"));
 
     expect(before.users).toContainEqual(expect.objectContaining({ username: "admin", role: "unactivated-admin" }));
     expect(before.users).toContainEqual(
       expect.objectContaining({ username: "app_user", role: "internal(APPLIANCE_USER)" }),
     );
+    // Two different entries, or no confirmation, are refused and change nothing.
+    expect(mismatched).toMatchObject({ status: 1, json: { error_code: 1, data: "Passwords do not match" } });
+    expect(unconfirmed.json).toEqual({
+      error_code: 1,
+      data: "No password confirmed: answer the 'Confirm password:' prompt",
+    });
+    expect(stateAfterRefusals).toBe("INITIALIZED");
     expect(run.status).toBe(0);
     expect(run.json).toEqual({ error_code: 0, data: "Cluster activation successful" });
-    expect(run.stdout).toBe(`${JSON.stringify(run.json, null, 2)}\n`);
+    // The documented transcript: both prompts, never the answers, then the JSON (cloudhsm_cli-cluster-activate.html).
+    expect(run.stdout).toBe(`Enter password:\nConfirm password:\n${JSON.stringify(run.json, null, 2)}\n`);
     expect((await describeCluster(account, clusterId)).State).toBe("ACTIVE");
     const again = account.cli(["--cluster-id", clusterId, "cluster", "activate", "--password", "FirstAdmin1"]);
     expect(again.json).toEqual({ error_code: 1, data: `Cluster ${clusterId} is already activated` });
@@ -73,9 +89,17 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
   });
 
   it("returns the username and role when user create is run by an admin, and refuses a crypto user", () => {
-    const created = cli(
-      ["user", "create", "--username", "Alice_1", "--role", "crypto-user", "--password", "AlicePass1"],
+    const mismatched = cli(
+      ["user", "create", "--username", "Alice_1", "--role", "crypto-user"],
       admin,
+      typed("AlicePass1", "AlicePass2"),
+    );
+    const noneTyped = cli(["user", "create", "--username", "Alice_1", "--role", "crypto-user"], admin, "");
+    const namesAfterRefusals = userList().map((u) => u.username);
+    const created = cli(
+      ["user", "create", "--username", "Alice_1", "--role", "crypto-user"],
+      admin,
+      typed("AlicePass1"),
     );
     const byCu = cli(
       ["user", "create", "--username", "bob", "--role", "crypto-user", "--password", "BobPassw0rd"],
@@ -90,6 +114,12 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
       admin,
     );
 
+    expect(mismatched.json).toEqual({ error_code: 1, data: "Passwords do not match" });
+    expect(noneTyped.json).toEqual({
+      error_code: 1,
+      data: "No password entered: pass --password or answer the 'Enter password:' prompt",
+    });
+    expect(namesAfterRefusals).not.toContain("alice_1");
     expect(created.json).toEqual({ error_code: 0, data: { username: "alice_1", role: "crypto-user" } });
     expect(byCu).toMatchObject({ status: 1, json: { error_code: 1, data: "Only an admin can create users" } });
     expect(duplicate.json).toEqual({ error_code: 1, data: "User alice_1 already exists" });
@@ -108,8 +138,9 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
     );
     const logout = cli(["logout"], { role: "crypto-user", username: "alice_1", password: "AlicePass1" });
     const changeAfter = cli(
-      ["user", "change-password", "--username", "alice_1", "--role", "crypto-user", "--password", "NewAlice1"],
+      ["user", "change-password", "--username", "alice_1", "--role", "crypto-user"],
       admin,
+      typed("NewAlice1"),
     );
 
     expect(login.json).toEqual({ error_code: 0, data: { username: "alice_1", role: "crypto-user" } });
@@ -124,15 +155,25 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
   it("returns a crypto user's own password change, and refuses one for another user", () => {
     const alice = { role: "crypto-user", username: "alice_1", password: "NewAlice1" } as const;
 
-    const own = cli(
-      ["user", "change-password", "--username", "alice_1", "--role", "crypto-user", "--password", "Alice2nd1"],
+    const mismatched = cli(
+      ["user", "change-password", "--username", "alice_1", "--role", "crypto-user"],
       alice,
+      typed("Alice2nd1", "Alice2nd2"),
+    );
+    const oldStillOpens = cli(["user", "list"], alice);
+    const own = cli(
+      ["user", "change-password", "--username", "alice_1", "--role", "crypto-user"],
+      alice,
+      typed("Alice2nd1"),
     );
     const other = cli(
       ["user", "change-password", "--username", "kmsuser", "--role", "crypto-user", "--password", "Hijack123"],
       { ...alice, password: "Alice2nd1" },
     );
 
+    expect(mismatched.json).toEqual({ error_code: 1, data: "Passwords do not match" });
+    // The refused change left the password as it was: alice still logs in with it.
+    expect(oldStillOpens.json?.error_code).toBe(0);
     expect(own.json?.error_code).toBe(0);
     expect(other.json).toEqual({
       error_code: 1,
@@ -239,6 +280,7 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
       cli(["user", "create", "--username", "eve", "--role", "crypto-user", "--pasword", secret], admin),
       cli(["user", "create", "--username", "eve", "--role", "crypto-user", secret], admin),
       cli(["user", "change-password", "--username", "eve", "--role", "crypto-user", "--password", secret], admin),
+      cli(["user", "change-password", "--username", "alice_1", "--role", "crypto-user"], admin, typed(secret, "x")),
       cli(["frobnicate", secret], admin),
       cli(["user", "list"], { role: "admin", username: "admin", password: secret }),
     ];
@@ -261,6 +303,7 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("key list [--filter <FILTER>...]");
     expect(help.stdout).toContain("CLOUDHSM_PIN=<username>:<password>");
+    expect(help.stdout).toContain("user change-password --username <USERNAME> --role <admin|crypto-user> [--password");
     expect(ambiguous.json).toEqual({
       error_code: 1,
       data: "The local account has 2 clusters; choose one with --cluster-id or CLOUDHSM_CLUSTER_ID",

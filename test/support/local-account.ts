@@ -86,8 +86,11 @@ export class LocalAccountProcess {
     return (await this.control<{ events: never[] }>("GET", `/_local/events?after=${after}&limit=100000`)).events;
   }
 
-  /** Runs the shipped CloudHSM CLI command in single-command mode, as a user would. */
-  cli(args: string[], login?: { role: string; username: string; password: string }) {
+  /**
+   * Runs the shipped CloudHSM CLI command in single-command mode, as a user would; `input` is what is typed at its
+   * password prompts (standard input).
+   */
+  cli(args: string[], login?: { role: string; username: string; password: string }, input?: string) {
     const env: Record<string, string> = { ...process.env, LOCAL_ACCOUNT_ENDPOINT: this.endpoint } as Record<
       string,
       string
@@ -98,10 +101,11 @@ export class LocalAccountProcess {
       env.CLOUDHSM_ROLE = login.role;
       env.CLOUDHSM_PIN = `${login.username}:${login.password}`;
     }
-    const run = spawnSync(CLI, args, { env, encoding: "utf8" });
+    const run = spawnSync(CLI, args, { env, encoding: "utf8", input: input ?? "" });
     let json: { error_code: number; data: unknown } | undefined;
     try {
-      json = JSON.parse(run.stdout);
+      // The password prompts, when the command prompts, come before the JSON.
+      json = JSON.parse(run.stdout.slice(Math.max(0, run.stdout.indexOf("{"))));
     } catch {
       json = undefined;
     }

@@ -38,10 +38,10 @@ describe("CloudHSM CLI adapter", () => {
     });
   });
 
-  it("returns the single-command argv for change-password and logout when they succeed", async () => {
-    const argvs: string[][] = [];
-    const cli = new CloudHsmCli(async (argv) => {
-      argvs.push(argv);
+  it("returns the new password on standard input, never in argv, when change-password and user create run", async () => {
+    const calls: { argv: string[]; env: Record<string, string>; stdin?: string }[] = [];
+    const cli = new CloudHsmCli(async (argv, env, stdin) => {
+      calls.push({ argv, env, stdin });
       return ok(argv.includes("logout") ? "Logout successful" : { username: "kmsuser", role: "crypto-user" });
     });
 
@@ -51,23 +51,57 @@ describe("CloudHSM CLI adapter", () => {
       { username: "kmsuser", role: "crypto-user" },
       "NewPassw0rd1",
     );
+    await cli.createUser("cluster-abcdefghijk", admin, { username: "alice", role: "crypto-user" }, "AlicePassw0rd");
     await cli.logout("cluster-abcdefghijk", { username: "kmsuser", role: "crypto-user", password: "NewPassw0rd1" });
 
-    expect(argvs).toEqual([
-      [
-        "--cluster-id",
-        "cluster-abcdefghijk",
-        "user",
-        "change-password",
-        "--username",
-        "kmsuser",
-        "--role",
-        "crypto-user",
-        "--password",
-        "NewPassw0rd1",
-      ],
-      ["--cluster-id", "cluster-abcdefghijk", "logout"],
+    expect(calls).toEqual([
+      {
+        argv: [
+          "--cluster-id",
+          "cluster-abcdefghijk",
+          "user",
+          "change-password",
+          "--username",
+          "kmsuser",
+          "--role",
+          "crypto-user",
+        ],
+        env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
+        stdin: "NewPassw0rd1\nNewPassw0rd1\n",
+      },
+      {
+        argv: ["--cluster-id", "cluster-abcdefghijk", "user", "create", "--username", "alice", "--role", "crypto-user"],
+        env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
+        stdin: "AlicePassw0rd\nAlicePassw0rd\n",
+      },
+      {
+        argv: ["--cluster-id", "cluster-abcdefghijk", "logout"],
+        env: { CLOUDHSM_ROLE: "crypto-user", CLOUDHSM_PIN: "kmsuser:NewPassw0rd1" },
+        stdin: undefined,
+      },
     ]);
+  });
+
+  it("returns HsmCommandError without running the CLI when a new password holds a line break", async () => {
+    let runs = 0;
+    const cli = new CloudHsmCli(async () => {
+      runs++;
+      return ok({});
+    });
+
+    await expect(
+      cli.changePassword("cluster-abcdefghijk", admin, { username: "kmsuser", role: "crypto-user" }, "Passw0rd\nx"),
+    ).rejects.toMatchObject({ name: "HsmCommandError", message: "A new password cannot contain a line break" });
+    expect(runs).toBe(0);
+  });
+
+  it("returns the JSON answer when the CLI printed its password prompts before it", () => {
+    const run: CliRun = {
+      stdout: `Enter password:\nConfirm password:\n${JSON.stringify({ error_code: 0, data: "Cluster activation successful" }, null, 2)}\n`,
+      exitCode: 0,
+    };
+
+    expect(parseCliOutput(run)).toBe("Cluster activation successful");
   });
 
   it.each([

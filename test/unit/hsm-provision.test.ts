@@ -66,17 +66,17 @@ function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
 }
 
 describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () => {
-  it("returns after `cluster activate --password` runs without a login when activation succeeds", async () => {
-    const calls: { argv: string[]; env: Record<string, string> }[] = [];
-    const cli = new CloudHsmCli(async (argv, env) => {
-      calls.push({ argv, env });
+  it("returns after `cluster activate` runs without a login, the password typed at its prompts, when activation succeeds", async () => {
+    const calls: { argv: string[]; env: Record<string, string>; stdin?: string }[] = [];
+    const cli = new CloudHsmCli(async (argv, env, stdin) => {
+      calls.push({ argv, env, stdin });
       return ok("Cluster activation successful");
     });
 
     await cli.activateCluster(CLUSTER, "AdminPassw0rd1");
 
     expect(calls).toEqual([
-      { argv: ["--cluster-id", CLUSTER, "cluster", "activate", "--password", "AdminPassw0rd1"], env: {} },
+      { argv: ["--cluster-id", CLUSTER, "cluster", "activate"], env: {}, stdin: "AdminPassw0rd1\nAdminPassw0rd1\n" },
     ]);
   });
 

@@ -13,12 +13,14 @@ export class CliError extends Error {
 type Spec = { values: string[]; multi?: string[]; flags?: string[]; required?: string[] };
 
 export const COMMANDS = {
-  "cluster activate": { values: ["password"], required: ["password"] },
+  // --password is optional where a password is set: without it the CLI prompts (cloudhsm_cli-cluster-activate.html,
+  // cloudhsm_cli-user-create.html, cloudhsm_cli-user-change-password.html).
+  "cluster activate": { values: ["password"] },
   login: { values: ["username", "role", "password"], required: ["username", "role"] },
   logout: { values: [] },
   "user list": { values: [] },
-  "user create": { values: ["username", "role", "password"], required: ["username", "role", "password"] },
-  "user change-password": { values: ["username", "role", "password"], required: ["username", "role", "password"] },
+  "user create": { values: ["username", "role", "password"], required: ["username", "role"] },
+  "user change-password": { values: ["username", "role", "password"], required: ["username", "role"] },
   "user delete": { values: ["username", "role"], required: ["username", "role"] },
   "key list": { values: ["max-items", "starting-token"], multi: ["filter"], flags: ["verbose"] },
   "key delete": { values: [], multi: ["filter"], required: ["filter"] },
@@ -80,11 +82,7 @@ export function parseArgv(argv: string[]): ParsedCommand {
   }
   for (const option of spec.required ?? []) {
     if (parsed.values[option] === undefined && parsed.multi[option] === undefined) {
-      throw new CliError(
-        option === "password"
-          ? "--password is required in single-command mode (the local CloudHSM CLI cannot prompt for it)"
-          : `--${option} is required for '${command}'`,
-      );
+      throw new CliError(`--${option} is required for '${command}'`);
     }
   }
   return parsed;

@@ -20,7 +20,8 @@ import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster } f
  * thrown, so failed-login counts and lock-outs are committed.
  */
 
-export type CliRequest = { clusterId?: string; role?: string; pin?: string; argv: string[] };
+/** `answers`: the lines typed at the password prompts, in order, when `--password` was left out. */
+export type CliRequest = { clusterId?: string; role?: string; pin?: string; argv: string[]; answers?: string[] };
 export type CliResult = { error_code: 0 | 1; data: unknown };
 
 /** Users per cluster (DOMAIN.md §6). */
@@ -74,6 +75,23 @@ class Session {
     const value = this.value(name);
     if (value === undefined) throw new CliError(`--${name} is required`);
     return value;
+  }
+
+  /**
+   * The password a command sets: `--password`, else the answers to "Enter password:" and "Confirm password:", the
+   * prompts the documented transcripts show (cloudhsm_cli-modes.html, cloudhsm_cli-user-create.html,
+   * cloudhsm_cli-cluster-activate.html). The message for two different answers is not documented.
+   */
+  newPassword(): string {
+    const given = this.value("password");
+    if (given !== undefined) return given;
+    const [entered, confirmed] = this.request.answers ?? [];
+    if (entered === undefined || entered === "") {
+      throw new CliError("No password entered: pass --password or answer the 'Enter password:' prompt");
+    }
+    if (confirmed === undefined) throw new CliError("No password confirmed: answer the 'Confirm password:' prompt");
+    if (confirmed !== entered) throw new CliError("Passwords do not match");
+    return entered;
   }
 
   save(): void {
@@ -163,7 +181,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
       );
     }
     s.requireReachable();
-    const password = s.required("password");
+    const password = s.newPassword();
     const problem = passwordProblem(password);
     if (problem) throw new CliError(problem);
     const admin = s.cluster.users.find((u) => u.role === "unactivated-admin");
@@ -224,7 +242,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (caller.role !== "admin") throw new CliError("Only an admin can create users");
     const username = s.required("username");
     const role = parseRole(s.value("role"), "--role");
-    const password = s.required("password");
+    const password = s.newPassword();
     const problem = usernameProblem(username) ?? passwordProblem(password);
     if (problem) throw new CliError(problem);
     if (findUser(s.cluster.users, username)) throw new CliError(`User ${username.toLowerCase()} already exists`);
@@ -243,7 +261,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (caller.role !== "admin" && caller !== target) {
       throw new CliError("A crypto user can only change its own password; an admin can change any user's");
     }
-    const password = s.required("password");
+    const password = s.newPassword();
     const problem = passwordProblem(password);
     if (problem) throw new CliError(problem);
     if (target.kmsSession) {

@@ -8,10 +8,12 @@ const CliRequestSchema = z.object({
   role: z.string().optional(),
   pin: z.string().optional(),
   argv: z.array(z.string()),
+  // What was typed at the password prompts: in the body, like the PIN, never in the URL or the CLI's argv.
+  answers: z.array(z.string()).max(2).optional(),
 });
 
 /**
- * `POST /_local/cloudhsm-cli {clusterId?, role?, pin?, argv}` → `{"error_code": 0|1, "data": …}`: what
+ * `POST /_local/cloudhsm-cli {clusterId?, role?, pin?, argv, answers?}` → `{"error_code": 0|1, "data": …}`: what
  * local/bin/cloudhsm-cli sends for one command in single-command mode. The command runs in one transaction after
  * settling due CloudHSM transitions; key material is reached only through ctx.hsm.
  */
@@ -19,7 +21,9 @@ export function registerCloudHsmCli(ctx: AccountContext): void {
   ctx.front.route("POST", "/_local/cloudhsm-cli", (body) => {
     const parsed = CliRequestSchema.safeParse(body);
     if (!parsed.success) {
-      throw new Error('Body must be {"clusterId"?: string, "role"?: string, "pin"?: string, "argv": string[]}');
+      throw new Error(
+        'Body must be {"clusterId"?: string, "role"?: string, "pin"?: string, "argv": string[], "answers"?: string[] (at most 2)}',
+      );
     }
     try {
       const result = ctx.store.tx(() => {
