@@ -60,7 +60,10 @@ export class EventBus {
     return seq;
   }
 
-  /** CloudTrail record inside an EventBridge envelope, shaped as DOMAIN.md §5.1. */
+  /**
+   * CloudTrail record inside an EventBridge envelope, shaped as the KMS Developer Guide's examples
+   * (test/events/aws/SOURCES.md): service events have no requestID; calls about a key store have no `resources`.
+   */
   cloudTrail(call: CloudTrailCall): number {
     const eventType = call.eventType ?? "AwsApiCall";
     const { accountId, region } = this.identity;
@@ -70,7 +73,14 @@ export class EventBus {
       userIdentity:
         eventType === "AwsServiceEvent"
           ? { accountId, invokedBy: "AWS Internal" }
-          : { type: "IAMUser", arn: `arn:aws:iam::${accountId}:user/local`, accountId, userName: "local" },
+          : {
+              type: "IAMUser",
+              principalId: "AIDALOCALUSER",
+              arn: `arn:aws:iam::${accountId}:user/local`,
+              accountId,
+              accessKeyId: "AKIALOCAL",
+              userName: "local",
+            },
       eventTime: time,
       eventSource: call.service === "kms" ? "kms.amazonaws.com" : "cloudhsm.amazonaws.com",
       eventName: call.eventName,
@@ -80,14 +90,18 @@ export class EventBus {
       requestParameters: call.requestParameters,
       responseElements: call.responseElements,
       ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
-      requestID: randomUUID(),
+      ...(eventType === "AwsApiCall" ? { requestID: randomUUID() } : {}),
       eventID: randomUUID(),
       readOnly: false,
-      resources: (call.resources ?? []).map((arn) => ({
-        accountId,
-        type: call.service === "kms" ? "AWS::KMS::Key" : "AWS::CloudHSM::Cluster",
-        ARN: arn,
-      })),
+      ...(call.resources
+        ? {
+            resources: call.resources.map((arn) => ({
+              accountId,
+              type: call.service === "kms" ? "AWS::KMS::Key" : "AWS::CloudHSM::Cluster",
+              ARN: arn,
+            })),
+          }
+        : {}),
       eventType,
       managementEvent: true,
       recipientAccountId: accountId,

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { ClusterIdSchema } from "../validation";
+import { ClusterIdSchema, InvalidInputError } from "../validation";
 
 /** The events the deletion follow-up reacts to (DOMAIN.md §4, §5.1), as EventBridge delivers them. */
 export const KMS_SOURCE = "aws.kms";
@@ -21,42 +21,14 @@ const Envelope = z.object({
   region: z.string().check(z.minLength(1, "must be a Region")),
 });
 
-/** CloudTrail's `additionalEventData` for keys in a CloudHSM key store; `backingKeys` is a JSON-encoded string. */
-const CustomStoreData = z.optional(
-  z.object({
-    customKeyStoreId: z.optional(
-      z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
-    ),
-    clusterId: z.optional(ClusterIdSchema),
-    backingKeys: z.optional(z.string()),
-    backingKeysDeletionStatus: z.optional(z.string()),
-  }),
-);
-
-export const ScheduleKeyDeletionEventSchema = z.extend(Envelope, {
-  "detail-type": z.literal(CLOUDTRAIL_API_CALL),
-  detail: z.object({
-    eventName: z.literal(SCHEDULE_KEY_DELETION),
-    responseElements: z.object({
-      keyId: keyArn,
-      deletionDate: z.union([z.string().check(z.minLength(1)), z.number()]),
-    }),
-    additionalEventData: CustomStoreData,
-  }),
-});
-
-export const CancelKeyDeletionEventSchema = z.extend(Envelope, {
-  "detail-type": z.literal(CLOUDTRAIL_API_CALL),
-  detail: z.object({ eventName: z.literal(CANCEL_KEY_DELETION), responseElements: z.object({ keyId: keyArn }) }),
-});
-
-export const DeleteKeyEventSchema = z.extend(Envelope, {
-  "detail-type": z.enum([CLOUDTRAIL_SERVICE_EVENT, CLOUDTRAIL_API_CALL]),
-  detail: z.object({
-    eventName: z.literal(DELETE_KEY),
-    responseElements: z.object({ keyId: keyArn }),
-    additionalEventData: CustomStoreData,
-  }),
+/**
+ * A KMS CloudTrail record inside its EventBridge envelope. Only the envelope and the event name are checked here: the
+ * record's other fields are read liberally by `readKeyRecord`, because AWS's own examples differ in which are present
+ * (test/events/aws/SOURCES.md).
+ */
+export const KeyRecordEventSchema = z.extend(Envelope, {
+  "detail-type": z.enum([CLOUDTRAIL_API_CALL, CLOUDTRAIL_SERVICE_EVENT]),
+  detail: z.looseObject({ eventName: z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY]) }),
 });
 
 export const CmkDeletionEventSchema = z.extend(Envelope, {
@@ -71,8 +43,65 @@ export const EventKindSchema = z.object({
   detail: z.object({ eventName: z.optional(z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY])) }),
 });
 
-export type ScheduleKeyDeletionEvent = z.infer<typeof ScheduleKeyDeletionEventSchema>;
-export type DeleteKeyEvent = z.infer<typeof DeleteKeyEventSchema>;
+/** What a KMS CloudTrail record says about one key; everything but `keyArn` is informational and may be missing. */
+export type KeyRecordFields = {
+  keyArn: string;
+  /** `responseElements.deletionDate`, when present and readable. */
+  deletionDate?: Date;
+  keyState?: string;
+  customKeyStoreId?: string;
+  clusterId?: string;
+  backingKeys: { backingKeyId: string; deletionStatus?: string }[];
+  backingKeysDeletionStatus: { backingKeyId: string; deletionStatus?: string }[];
+};
+
+const CustomKeyStoreIdSchema = z.string().check(z.regex(CUSTOM_KEY_STORE_ID));
+
+/**
+ * Reads a KMS CloudTrail record liberally. The key ARN is the one required field: `responseElements.keyId`, or else
+ * the record's `resources`, which is the only place DeleteKey records written before December 2022 name it
+ * ("responseElements": null; KMS Developer Guide, ct-delete-key). A missing or malformed deletion date, key store id,
+ * cluster id or backing key list is left out, for the caller to fall back on DescribeKey.
+ */
+export function readKeyRecord(detail: unknown): KeyRecordFields {
+  const record = asObject(detail);
+  const response = asObject(record.responseElements);
+  const data = asObject(record.additionalEventData);
+  const keyArn = [response.keyId, ...resourceArns(record.resources)].find(
+    (v): v is string => typeof v === "string" && KEY_ARN.test(v),
+  );
+  if (!keyArn) {
+    throw new InvalidInputError(
+      "Invalid input: detail.responseElements.keyId: must be a KMS key ARN (or detail.resources must name one)",
+      "detail.responseElements.keyId",
+    );
+  }
+  const date = response.deletionDate;
+  const deletionDate = typeof date === "string" || typeof date === "number" ? parseDeletionDate(date) : undefined;
+  const customKeyStoreId = CustomKeyStoreIdSchema.safeParse(data.customKeyStoreId);
+  const clusterId = ClusterIdSchema.safeParse(data.clusterId);
+  return {
+    keyArn,
+    ...(deletionDate ? { deletionDate } : {}),
+    ...(typeof response.keyState === "string" ? { keyState: response.keyState } : {}),
+    ...(customKeyStoreId.success ? { customKeyStoreId: customKeyStoreId.data } : {}),
+    ...(clusterId.success ? { clusterId: clusterId.data } : {}),
+    backingKeys: parseBackingKeys(typeof data.backingKeys === "string" ? data.backingKeys : undefined),
+    backingKeysDeletionStatus: parseBackingKeys(
+      typeof data.backingKeysDeletionStatus === "string" ? data.backingKeysDeletionStatus : undefined,
+    ),
+  };
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The KMS key ARNs in a CloudTrail record's `resources` ({accountId, type: "AWS::KMS::Key", ARN}). */
+function resourceArns(resources: unknown): unknown[] {
+  if (!Array.isArray(resources)) return [];
+  return resources.map(asObject).map((r) => r.ARN);
+}
 
 /** What a follow-up execution starts from: built only from the record, so duplicates carry identical input. */
 export const FollowUpInputSchema = z.object({

@@ -9,7 +9,7 @@ export const DELETION_SLACK_MS = 24 * 60 * 60 * 1000;
 /** The key as KMS describes it, or undefined when KMS no longer has it. */
 export async function describeKey(kms: KmsPort, keyArn: string): Promise<KeyMetadata | undefined> {
   try {
-    return (await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata;
+    return (await kms.send(new DescribeKeyCommand({ KeyId: keyArn })))?.KeyMetadata;
   } catch (error: unknown) {
     if (error instanceof Error && error.name === "NotFoundException") return undefined;
     throw error;

@@ -5,19 +5,18 @@ import { type DocumentPort, recordCmkDeletion, recordDeleteKeyStatus } from "../
 import { InvalidInputError, parseOrThrow } from "../validation";
 import {
   CANCEL_KEY_DELETION,
-  CancelKeyDeletionEventSchema,
   CMK_DELETION,
   CmkDeletionEventSchema,
   DELETE_KEY,
-  DeleteKeyEventSchema,
   EventKindSchema,
   executionName,
   executionPrefix,
   type FollowUpInput,
   KEY_ARN,
-  parseBackingKeys,
-  parseDeletionDate,
-  ScheduleKeyDeletionEventSchema,
+  KeyRecordEventSchema,
+  type KeyRecordFields,
+  readKeyRecord,
+  SCHEDULE_KEY_DELETION,
 } from "./events";
 import { describeKey } from "./record";
 
@@ -50,62 +49,62 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
     await recordCmkDeletion(deps.db, deps.table, keyArn, eventTime(event));
     return { outcome: "recorded", keyArn };
   }
-  switch (kind.detail.eventName) {
-    case CANCEL_KEY_DELETION: {
-      const e = parseOrThrow(CancelKeyDeletionEventSchema, event);
-      checkAccount(deps, e.account, e.detail.responseElements.keyId, "detail.responseElements.keyId");
-      return { outcome: "stopped", executions: await stopFollowUps(deps, e.detail.responseElements.keyId) };
-    }
+  const e = parseOrThrow(KeyRecordEventSchema, event);
+  const record = readKeyRecord(e.detail);
+  checkAccount(deps, e.account, record.keyArn, "detail.responseElements.keyId");
+  switch (e.detail.eventName) {
+    case CANCEL_KEY_DELETION:
+      return { outcome: "stopped", executions: await stopFollowUps(deps, record.keyArn) };
     case DELETE_KEY: {
-      const e = parseOrThrow(DeleteKeyEventSchema, event);
-      const keyArn = e.detail.responseElements.keyId;
-      checkAccount(deps, e.account, keyArn, "detail.responseElements.keyId");
-      const data = e.detail.additionalEventData;
-      if (!data?.customKeyStoreId) return { outcome: "ignored", reason: "not in a CloudHSM key store" };
-      const [status] = parseBackingKeys(data.backingKeysDeletionStatus);
-      if (status?.deletionStatus !== "SUCCESS" && status?.deletionStatus !== "FAILURE") {
-        throw new InvalidInputError(
-          "Invalid input: detail.additionalEventData.backingKeysDeletionStatus: must be a JSON list with deletionStatus SUCCESS or FAILURE",
-          "detail.additionalEventData.backingKeysDeletionStatus",
-        );
+      if (!record.customKeyStoreId) return { outcome: "ignored", reason: "not in a CloudHSM key store" };
+      const [status] = record.backingKeysDeletionStatus;
+      // Only CloudHSM key stores have backing keys; an external key store's key, or a record without a readable
+      // status, leaves the follow-up to find out for itself when it wakes.
+      if (!status || (status.deletionStatus !== "SUCCESS" && status.deletionStatus !== "FAILURE")) {
+        return { outcome: "ignored", reason: "the record has no readable backingKeysDeletionStatus" };
       }
       await recordDeleteKeyStatus(deps.db, deps.table, {
-        keyArn,
+        keyArn: record.keyArn,
         backingKeyId: status.backingKeyId,
         status: status.deletionStatus,
         at: eventTime(event),
       });
-      return { outcome: "recorded", keyArn };
+      return { outcome: "recorded", keyArn: record.keyArn };
     }
-    case "ScheduleKeyDeletion":
-      return startFollowUp(deps, event);
-    default:
-      throw new InvalidInputError(
-        "Invalid input: detail.eventName: must be one the follow-up handles",
-        "detail.eventName",
-      );
+    case SCHEDULE_KEY_DELETION:
+      return startFollowUp(deps, record);
   }
 }
 
-async function startFollowUp(deps: EventDeps, event: unknown): Promise<EventOutcome> {
-  const e = parseOrThrow(ScheduleKeyDeletionEventSchema, event);
-  const keyArn = e.detail.responseElements.keyId;
-  checkAccount(deps, e.account, keyArn, "detail.responseElements.keyId");
-  const data = e.detail.additionalEventData;
-  let customKeyStoreId = data?.customKeyStoreId;
-  let clusterId = data?.clusterId;
-  let deletionDate = parseDeletionDate(e.detail.responseElements.deletionDate);
-  // DescribeKey only when the record lacks what we need: most events are decided from the record alone.
-  if (!customKeyStoreId || !deletionDate) {
+/**
+ * Starts the key's follow-up. The record alone decides when it names the key store, the cluster and the deletion
+ * date; otherwise DescribeKey does. A record without a cluster may be an external key store's key: those have no
+ * cluster and no key material of ours, so only a key whose Origin is AWS_CLOUDHSM gets a follow-up.
+ */
+async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<EventOutcome> {
+  const { keyArn } = record;
+  let { customKeyStoreId, clusterId, deletionDate } = record;
+  if (!customKeyStoreId || !clusterId || !deletionDate) {
     const key = await describeKey(deps.kms, keyArn);
     if (!key) return { outcome: "ignored", reason: "the key no longer exists" };
+    // A multi-Region primary key with replicas is PendingReplicaDeletion, with no deletion date: its waiting period
+    // starts only when its last replica is deleted (KMS Developer Guide, multi-region-keys-delete). Custom key stores
+    // hold no multi-Region keys (KMS API Reference, CreateKey), so such a key never needs a follow-up.
+    if (key.KeyState === "PendingReplicaDeletion") {
+      return {
+        outcome: "ignored",
+        reason: "a multi-Region key waiting for its replicas (never in a custom key store)",
+      };
+    }
+    if (key.Origin !== "AWS_CLOUDHSM" || !key.CustomKeyStoreId) {
+      return { outcome: "ignored", reason: "not in a CloudHSM key store" };
+    }
     customKeyStoreId = key.CustomKeyStoreId;
     clusterId = clusterId ?? key.CloudHsmClusterId;
-    deletionDate = deletionDate ?? key.DeletionDate;
+    deletionDate = deletionDate ?? (key.KeyState === "PendingDeletion" ? key.DeletionDate : undefined);
   }
-  if (!customKeyStoreId) return { outcome: "ignored", reason: "not in a CloudHSM key store" };
   if (!deletionDate) return { outcome: "ignored", reason: "the key is no longer pending deletion" };
-  const [backing] = parseBackingKeys(data?.backingKeys);
+  const [backing] = record.backingKeys;
   const input: FollowUpInput = {
     keyArn,
     customKeyStoreId,

@@ -186,29 +186,119 @@ describe("handleDeletionEvent", () => {
     expect(update?.UpdateExpression).not.toContain("backingKeysDeletionStatus");
   });
 
-  type Event = {
-    account: string;
-    "detail-type": string;
-    detail: { responseElements: Record<string, unknown>; additionalEventData: Record<string, unknown> };
-  };
-  const spoilers: [string, (e: Event) => void][] = [
-    [
-      "detail.responseElements.keyId",
-      (e) => {
-        delete e.detail.responseElements.keyId;
+  it("returns started from the record's resources when responseElements has no key ARN", async () => {
+    const event = fixture();
+    event.detail.responseElements = null;
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+    kms.on(DescribeKeyCommand).resolves({
+      KeyMetadata: {
+        KeyId: "k",
+        KeyState: "PendingDeletion",
+        Origin: "AWS_CLOUDHSM",
+        CustomKeyStoreId: "cks-1234567890abcdef0",
+        DeletionDate: new Date("2026-11-30T23:25:25Z"),
       },
-    ],
+    });
+
+    expect(await handleDeletionEvent(deps, event)).toEqual({
+      outcome: "started",
+      executionName: "followup-0987dcba-09fe-87dc-65ba-ab0987654321-20261130232525",
+    });
+  });
+
+  const describedHsmKey = {
+    KeyMetadata: {
+      KeyId: "k",
+      KeyState: "PendingDeletion" as const,
+      Origin: "AWS_CLOUDHSM" as const,
+      CustomKeyStoreId: "cks-1234567890abcdef0",
+      CloudHsmClusterId: "cluster-jxhlf7644ne",
+      DeletionDate: new Date("2026-12-01T10:00:00Z"),
+    },
+  };
+  it.each<[string, (e: Event) => void]>([
     [
-      "detail.responseElements.deletionDate",
+      "deletionDate is not a date",
       (e) => {
         e.detail.responseElements.deletionDate = true;
       },
     ],
     [
       // CloudHSM issues base32 cluster ids: 0, 1, 8 and 9 never appear in one.
-      "detail.additionalEventData.clusterId",
+      "clusterId is malformed",
       (e) => {
         e.detail.additionalEventData.clusterId = "cluster-1234abcd0189";
+      },
+    ],
+  ])("returns started with DescribeKey's store, cluster and date when the record's %s", async (_what, spoil) => {
+    const event = fixture();
+    spoil(event);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+    kms.on(DescribeKeyCommand).resolves(describedHsmKey);
+
+    const out = await handleDeletionEvent(deps, event);
+
+    expect(out).toMatchObject({ outcome: "started" });
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? "{}");
+    expect(input).toMatchObject({ customKeyStoreId: "cks-1234567890abcdef0", clusterId: expect.any(String) });
+    expect(kms.commandCalls(DescribeKeyCommand)).toHaveLength(1);
+  });
+
+  it("returns ignored and starts nothing when the record has no cluster and DescribeKey says an external key store", async () => {
+    const event = fixture();
+    delete event.detail.additionalEventData.clusterId;
+    kms.on(DescribeKeyCommand).resolves({
+      KeyMetadata: {
+        KeyId: "k",
+        KeyState: "PendingDeletion",
+        Origin: "EXTERNAL_KEY_STORE",
+        CustomKeyStoreId: "cks-1234567890abcdef0",
+      },
+    });
+
+    expect(await handleDeletionEvent(deps, event)).toEqual({
+      outcome: "ignored",
+      reason: "not in a CloudHSM key store",
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it("returns ignored and starts nothing when a multi-Region key waits for its replicas (no deletionDate)", async () => {
+    const event = fixture();
+    delete event.detail.additionalEventData;
+    delete event.detail.responseElements.deletionDate;
+    event.detail.responseElements.keyState = "PendingReplicaDeletion";
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "PendingReplicaDeletion" } });
+
+    expect(await handleDeletionEvent(deps, event)).toMatchObject({ outcome: "ignored" });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it("returns ignored and writes nothing when a DeleteKey record has no readable backingKeysDeletionStatus", async () => {
+    const event = fixture();
+    event["detail-type"] = "AWS Service Event via CloudTrail";
+    event.detail.eventName = "DeleteKey";
+    event.detail.additionalEventData.backingKeysDeletionStatus = "not json";
+
+    expect(await handleDeletionEvent(deps, event)).toMatchObject({ outcome: "ignored" });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  type Event = {
+    account: string;
+    "detail-type": string;
+    detail: {
+      responseElements: Record<string, unknown>;
+      additionalEventData: Record<string, unknown>;
+      resources?: unknown;
+    };
+  };
+  const spoilers: [string, (e: Event) => void][] = [
+    [
+      "detail.responseElements.keyId",
+      (e) => {
+        delete e.detail.responseElements.keyId;
+        delete e.detail.resources;
       },
     ],
     [

@@ -81,13 +81,16 @@ export function createKey({ ctx }: Deps, input: unknown) {
     enabled: true,
     KeyState: "Enabled",
   };
+  // As KMS logs it (KMS Developer Guide, ct-createkey): defaults filled in, the deprecated customerMasterKeySpec
+  // beside keySpec, multiRegion only when the caller sent it.
   const requestParameters = lowerCamel({
     keyUsage: req.KeyUsage ?? "ENCRYPT_DECRYPT",
     keySpec: spec,
+    customerMasterKeySpec: spec,
     origin,
-    description: req.Description,
+    description: req.Description ?? "",
     customKeyStoreId: req.CustomKeyStoreId,
-    multiRegion: req.MultiRegion ?? false,
+    multiRegion: req.MultiRegion,
     bypassPolicyLockoutSafetyCheck: req.BypassPolicyLockoutSafetyCheck ?? false,
   });
 
