@@ -61,7 +61,7 @@ describe("local runtime: one clock advance goes through the waits and schedules 
       (events) => events.some((e) => e.type === "WaitStateEntered"),
       "the wait to start",
     );
-    const waitEnd = (entered.find((e) => e.type === "WaitStateEntered")?.timestamp as Date).getTime() + 10 * DAY;
+    const waitEnd = Number(entered.find((e) => e.type === "WaitStateEntered")?.timestamp) + 10 * DAY;
     const after = rt.account.ctx.store.lastEventSeq();
 
     const out = await advance(rt, "30d");
