@@ -45,6 +45,8 @@ const NO_RESOURCE_TYPES = (page: string) =>
   `no resource types in the ${SAR} (${page}): the action only accepts Resource "*"`;
 const KMS_CKS = `${NO_RESOURCE_TYPES("list_awskeymanagementservice")}; KMS's permissions table lists custom key store operations as IAM-policy-only with no resource (kms-api-permissions-reference)`;
 const CLOUDHSM_DESCRIBE = NO_RESOURCE_TYPES("list_awscloudhsm");
+const TASK_TOKEN =
+  "a callback's task token names no resource the caller can scope to (the SAR lists only the activity resource type, which tokens of state machine tasks do not match; UNCONFIRMED for callbacks): the token, readable only with states:GetExecutionHistory on the two state machines' executions, is the control";
 const XRAY = `${NO_RESOURCE_TYPES("list_awsx-ray")}; active tracing (provider.tracing, tracingConfig) needs it on every role`;
 const CLOUDHSM_CREATE_CLUSTER =
   "the cluster does not exist before the call; the Service Authorization Reference (list_awscloudhsm) gives CreateCluster only the backup resource type, for restores from a backup, which provisioning never does; the grant is held to requests carrying the key store tag (aws:RequestTag condition)";
@@ -101,6 +103,14 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupSweep", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupScan", action: "kms:ListKeys", reason: NO_RESOURCE_TYPES("list_awskeymanagementservice") },
+  // The approvers' policy (README "Approvers"): answer a waiting approval or signature, find a state machine by name.
+  { owner: "role:ApproverPolicy", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
+  { owner: "role:ApproverPolicy", action: "states:SendTaskFailure", reason: TASK_TOKEN },
+  {
+    owner: "role:ApproverPolicy",
+    action: "states:ListStateMachines",
+    reason: `${NO_RESOURCE_TYPES("list_awsstepfunctions")}; \`approve <name>\` finds orphan-cleanup's ARN by its name`,
+  },
   { owner: "stateMachine:orphanCleanup", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "stateMachine:orphanCleanup", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
   // --- connect-key-store (issue 5): the state machine's own aws-sdk:kms calls ---
