@@ -536,6 +536,30 @@ export function checkNothingDropped(template: Template): string[] {
 }
 
 /**
+ * The sources a rule may match: AWS's own services, and our alerts (a follow-up's orphan books a window). No rule
+ * matches an operator's event: approving, denying or booking by hand goes through Step Functions calls IAM authorizes
+ * (README "Approvers"), since anyone with events:PutEvents on the bus can put any other source.
+ */
+export const RULE_SOURCES = ["aws.kms", "aws.cloudhsm", "keystore-autopilot"];
+
+/** Every EventBridge rule with a pattern names its sources, all of them in RULE_SOURCES. */
+export function checkRuleSources(template: Template, allowed: string[] = RULE_SOURCES): string[] {
+  const problems: string[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
+    if (p.EventPattern === undefined) continue;
+    const pattern = asRecord(typeof p.EventPattern === "string" ? JSON.parse(p.EventPattern) : p.EventPattern);
+    const sources = asArray(pattern.source);
+    if (sources.length === 0) problems.push(`${id}: matches events of any source`);
+    for (const source of sources.filter((s) => typeof s !== "string" || !allowed.includes(s))) {
+      problems.push(
+        `${id}: matches source ${JSON.stringify(source)}, which anyone with events:PutEvents can send (allowed: ${allowed.join(", ")})`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
  * Deploy-side observability: every state machine has an ExecutionsFailed alarm with an action and tracing on;
  * every function has active tracing and a log group with a retention; every log group has a retention.
  */
