@@ -6,6 +6,12 @@
 "use strict";
 
 const LISTS = {
+  // IAM roles of this account that may approve cleanup windows and answer external signing requests (README
+  // "Approvers"): the stack attaches ApproverPolicy to each by name.
+  approverPrincipalArns: {
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+    what: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+  },
   cloudhsmCliLayers: {
     pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/,
     what: "a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
@@ -46,4 +52,12 @@ module.exports = Object.fromEntries(
     async ({ resolveVariable }) => parseList(name, await resolveVariable(`param:${name}`)),
   ]),
 );
+// ApproverPolicy's Roles take role names (AWS::IAM::ManagedPolicy, CloudFormation User Guide): the last segment of
+// each role ARN (IAM User Guide, reference_identifiers: arn:aws:iam::<account>:role/<path>/<name>). None: no Roles.
+module.exports.approverRoleNames = async ({ resolveVariable }) => {
+  const names = parseList("approverPrincipalArns", await resolveVariable("param:approverPrincipalArns")).map((arn) =>
+    arn.split("/").at(-1),
+  );
+  return names.length > 0 ? names : { Ref: "AWS::NoValue" };
+};
 module.exports.parseList = parseList;

@@ -15,6 +15,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
   checkTaskTimeouts,
@@ -43,6 +44,7 @@ const problems = [
   ...checkCliVpc(template),
   ...checkNameLengths(template, region),
   ...checkNothingDropped(template),
+  ...checkRuleSources(template),
   ...checkRetainedNames(template),
   ...checkTaskTimeouts(template),
   ...checkObservability(template),
@@ -55,6 +57,6 @@ if (problems.length > 0) {
 }
 console.log(
   `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
+    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -46,7 +46,7 @@ const NO_RESOURCE_TYPES = (page: string) =>
 const KMS_CKS = `${NO_RESOURCE_TYPES("list_awskeymanagementservice")}; KMS's permissions table lists custom key store operations as IAM-policy-only with no resource (kms-api-permissions-reference)`;
 const CLOUDHSM_DESCRIBE = NO_RESOURCE_TYPES("list_awscloudhsm");
 const TASK_TOKEN =
-  "a callback's task token names no resource the caller can scope to (the SAR lists only the activity resource type, which tokens of state machine tasks do not match; UNCONFIRMED for callbacks)";
+  "a callback's task token names no resource the caller can scope to (the SAR lists only the activity resource type, which tokens of state machine tasks do not match; UNCONFIRMED for callbacks): the token, readable only with states:GetExecutionHistory on the two state machines' executions, is the control";
 const XRAY = `${NO_RESOURCE_TYPES("list_awsx-ray")}; active tracing (provider.tracing, tracingConfig) needs it on every role`;
 const CLOUDHSM_CREATE_CLUSTER =
   "the cluster does not exist before the call; the Service Authorization Reference (list_awscloudhsm) gives CreateCluster only the backup resource type, for restores from a backup, which provisioning never does; the grant is held to requests carrying the key store tag (aws:RequestTag condition)";
@@ -103,8 +103,14 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupSweep", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupScan", action: "kms:ListKeys", reason: NO_RESOURCE_TYPES("list_awskeymanagementservice") },
-  { owner: "function:cleanupApprove", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
-  { owner: "function:cleanupApprove", action: "states:SendTaskFailure", reason: TASK_TOKEN },
+  // The approvers' policy (README "Approvers"): answer a waiting approval or signature, find a state machine by name.
+  { owner: "role:ApproverPolicy", action: "states:SendTaskSuccess", reason: TASK_TOKEN },
+  { owner: "role:ApproverPolicy", action: "states:SendTaskFailure", reason: TASK_TOKEN },
+  {
+    owner: "role:ApproverPolicy",
+    action: "states:ListStateMachines",
+    reason: `${NO_RESOURCE_TYPES("list_awsstepfunctions")}; \`approve <name>\` finds orphan-cleanup's ARN by its name`,
+  },
   { owner: "stateMachine:orphanCleanup", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "stateMachine:orphanCleanup", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
   // --- connect-key-store (issue 5): the state machine's own aws-sdk:kms calls ---
@@ -525,6 +531,30 @@ export function checkNothingDropped(template: Template): string[] {
       problems.push(`${id}: no execution logging`);
     else if (logging.IncludeExecutionData !== false) problems.push(`${id}: execution logs include execution data`);
     else if (asArray(logging.Destinations).length === 0) problems.push(`${id}: execution logging has no log group`);
+  }
+  return problems;
+}
+
+/**
+ * The sources a rule may match: AWS's own services, and our alerts (a follow-up's orphan books a window). No rule
+ * matches an operator's event: approving, denying or booking by hand goes through Step Functions calls IAM authorizes
+ * (README "Approvers"), since anyone with events:PutEvents on the bus can put any other source.
+ */
+export const RULE_SOURCES = ["aws.kms", "aws.cloudhsm", "keystore-autopilot"];
+
+/** Every EventBridge rule with a pattern names its sources, all of them in RULE_SOURCES. */
+export function checkRuleSources(template: Template, allowed: string[] = RULE_SOURCES): string[] {
+  const problems: string[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
+    if (p.EventPattern === undefined) continue;
+    const pattern = asRecord(typeof p.EventPattern === "string" ? JSON.parse(p.EventPattern) : p.EventPattern);
+    const sources = asArray(pattern.source);
+    if (sources.length === 0) problems.push(`${id}: matches events of any source`);
+    for (const source of sources.filter((s) => typeof s !== "string" || !allowed.includes(s))) {
+      problems.push(
+        `${id}: matches source ${JSON.stringify(source)}, which anyone with events:PutEvents can send (allowed: ${allowed.join(", ")})`,
+      );
+    }
   }
   return problems;
 }

@@ -13,6 +13,7 @@ import { Quotas } from "./quotas";
 import { createSecretsManagerService } from "./secretsmanager/service";
 import { HttpFront } from "./server";
 import { Store } from "./store";
+import { registerSts } from "./sts/service";
 
 /** Everything a service implementation may use. */
 export type AccountContext = {
@@ -86,6 +87,7 @@ export class LocalAccount {
     this.addService(createCloudHsmService(this.ctx));
     this.addService(createSecretsManagerService(this.ctx));
     registerCloudHsmCli(this.ctx);
+    registerSts(this.ctx);
     this.registerControl();
     for (const service of this.services.values()) this.inTx(() => service.recover?.());
     this.tick();

@@ -4,11 +4,14 @@ import { AwsServiceError } from "./errors";
 
 export type ControlHandler = (body: unknown, query: URLSearchParams) => unknown;
 export type AwsHandler = (target: string, body: string) => { status: number; payload: unknown; jsonVersion: string };
+/** An AWS Query-protocol service (form-encoded Action=…, XML answers), e.g. STS. */
+export type QueryHandler = (params: URLSearchParams) => { status: number; xml: string };
 
 /** One loopback port: AWS JSON protocols routed by X-Amz-Target, and the local control API under /_local/. */
 export class HttpFront {
   private server?: Server;
   private readonly control = new Map<string, ControlHandler>();
+  private readonly queryServices = new Map<string, QueryHandler>();
   /** While set, requests wait for it (all but the health route): see `hold`. */
   private gate?: { opened: Promise<void>; open: () => void };
 
@@ -38,6 +41,11 @@ export class HttpFront {
 
   route(method: "GET" | "POST" | "DELETE", path: string, handler: ControlHandler): void {
     this.control.set(`${method} ${path}`, handler);
+  }
+
+  /** Serves a Query-protocol service; requests are told apart by the signing name in their Authorization header. */
+  query(signingName: string, handler: QueryHandler): void {
+    this.queryServices.set(signingName, handler);
   }
 
   listen(port: number, host: string): Promise<number> {
@@ -75,6 +83,19 @@ export class HttpFront {
       send(res, out.status, out.payload, `application/x-amz-json-${out.jsonVersion}`);
       return;
     }
+    const queryService = queryServiceOf(req);
+    const queryHandler = queryService ? this.queryServices.get(queryService) : undefined;
+    if (req.method === "POST" && queryHandler) {
+      const out = queryHandler(new URLSearchParams(body));
+      const text = out.xml;
+      res.writeHead(out.status, {
+        "content-type": "text/xml",
+        "content-length": Buffer.byteLength(text),
+        "x-amzn-requestid": randomUUID(),
+      });
+      res.end(text);
+      return;
+    }
     const handler = this.control.get(`${req.method} ${url.pathname}`);
     if (!handler) {
       send(res, 404, { message: `No route ${req.method} ${url.pathname}` }, "application/json");
@@ -95,6 +116,12 @@ export class HttpFront {
       );
     }
   }
+}
+
+/** The service a form-encoded SigV4 request is signed for (`Credential=…/<date>/<region>/<service>/aws4_request`). */
+function queryServiceOf(req: IncomingMessage): string | undefined {
+  if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return undefined;
+  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""))?.[1];
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

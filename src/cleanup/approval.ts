@@ -7,52 +7,51 @@ import {
   type SFNClient,
 } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
+import { callerArn, type StsPort } from "../caller-identity";
 import { parseOrThrow } from "../validation";
 import { NotAwaitingApprovalError } from "./errors";
 
-export const OPERATOR_SOURCE = "keystore-autopilot.operator";
-export const APPROVAL_DETAIL_TYPE = "Orphan Cleanup Approval";
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]{1,80}$/;
 
+/**
+ * What an approver decides. There is no field for who decides: that is the caller's authenticated identity.
+ * Approvals come only through Step Functions calls IAM authorizes (SendTaskSuccess/SendTaskFailure with the token
+ * from GetExecutionHistory), never through an event anyone with events:PutEvents could put on a bus.
+ */
 export const ApprovalDecisionSchema = z.strictObject({
   executionArn: z.string().check(z.regex(EXECUTION_ARN, "executionArn must be an orphan-cleanup execution ARN")),
   decision: z.enum(["APPROVE", "DENY"]),
   reason: z.optional(z.string().check(z.maxLength(512))),
-  by: z.optional(z.string().check(z.maxLength(128))),
 });
 export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
-
-/** The operator event that resolves an approval, as EventBridge delivers it. */
-export const ApprovalEventSchema = z.object({
-  source: z.literal(OPERATOR_SOURCE),
-  "detail-type": z.literal(APPROVAL_DETAIL_TYPE),
-  detail: ApprovalDecisionSchema,
-});
 
 const APPROVAL_RESOURCE = "invoke.waitForTaskToken";
 const CLOSING = new Set(["TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskAborted"]);
 
 /**
- * Approves or denies a waiting orphan-cleanup. The task token is read from the execution's own history (the
- * approval task's parameters), so it never travels through events or logs. Used by the CLI (`approve`) and by the
- * operator-event handler: one way to do it.
+ * Approves or denies a waiting orphan-cleanup (`keystore-autopilot approve`). The task token is read from the
+ * execution's own history (the approval task's parameters), so it never travels through events or logs; the
+ * approver is the caller's ARN from sts:GetCallerIdentity, recorded in the task's output (or the denial's cause),
+ * while CloudTrail records the SendTaskSuccess/SendTaskFailure caller independently.
  */
 export async function resolveApproval(
-  sfn: Pick<SFNClient, "send">,
+  ports: { sfn: Pick<SFNClient, "send">; sts: StsPort },
   raw: unknown,
-): Promise<{ executionArn: string; decision: "APPROVE" | "DENY" }> {
+): Promise<{ executionArn: string; decision: "APPROVE" | "DENY"; approver: string }> {
   const req = parseOrThrow(ApprovalDecisionSchema, raw);
+  const { sfn } = ports;
   const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: req.executionArn }));
   if (execution.status !== "RUNNING") {
     throw new NotAwaitingApprovalError(req.executionArn, `it is ${execution.status}`);
   }
   const token = await waitingToken(sfn, req.executionArn);
+  const approver = await callerArn(ports.sts);
   try {
     if (req.decision === "APPROVE") {
       await sfn.send(
         new SendTaskSuccessCommand({
           taskToken: token,
-          output: JSON.stringify({ approved: true, ...(req.by ? { by: req.by } : {}) }),
+          output: JSON.stringify({ approved: true, approvedBy: approver }),
         }),
       );
     } else {
@@ -60,7 +59,7 @@ export async function resolveApproval(
         new SendTaskFailureCommand({
           taskToken: token,
           error: "ApprovalDeniedError",
-          cause: req.reason ?? `Denied${req.by ? ` by ${req.by}` : ""}`,
+          cause: req.reason ? `${req.reason} (denied by ${approver})` : `Denied by ${approver}`,
         }),
       );
     }
@@ -71,7 +70,7 @@ export async function resolveApproval(
     }
     throw error;
   }
-  return { executionArn: req.executionArn, decision: req.decision };
+  return { executionArn: req.executionArn, decision: req.decision, approver };
 }
 
 async function waitingToken(sfn: Pick<SFNClient, "send">, executionArn: string): Promise<string> {

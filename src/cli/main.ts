@@ -311,7 +311,9 @@ Examples:
       `
 The CSR is in the execution's "Cluster CSR Awaiting Signature" event (and in DescribeClusters). The certificates are
 checked first (key match with the CSR, chain to a self-signed root, Basic Constraints CA:TRUE): a rejected one exits 2,
-the execution keeps waiting and the cluster is untouched. Then the execution resumes (SendTaskSuccess).
+the execution keeps waiting and the cluster is untouched. Then the execution resumes (SendTaskSuccess) with the
+task token read from the execution's history (never from an event), and records your ARN (sts:GetCallerIdentity) as
+the signer. Needs states:DescribeExecution, states:GetExecutionHistory and states:SendTaskSuccess (README "Approvers").
 
 Examples:
   keystore-autopilot sign arn:aws:states:us-east-1:111122223333:execution:keystore-autopilot-dev-provisionKeyStore:payments-r1 \\
@@ -321,18 +323,21 @@ Examples:
       const opts = globals(command);
       if (!EXECUTION_ARN.test(executionArn)) throw new UsageError(`'${executionArn}' is not an execution ARN`);
       const target = await resolveTarget(opts, waiting);
-      const { sfn } = clientsFor(target);
+      const { sfn, sts } = clientsFor(target);
       const { signExecution } = await import("./sign");
-      const signed = await signExecution(sfn, {
-        executionArn,
-        certPath: options.cert,
-        trustAnchorPath: options.trustAnchor,
-        now: target.kind === "local" ? new Date(target.now) : new Date(),
-      });
+      const signed = await signExecution(
+        { sfn, sts },
+        {
+          executionArn,
+          certPath: options.cert,
+          trustAnchorPath: options.trustAnchor,
+          now: target.kind === "local" ? new Date(target.now) : new Date(),
+        },
+      );
       io.stdout.write(
         opts.json
           ? `${pretty({ executionArn, ...signed, resumed: true })}\n`
-          : `Certificates accepted for cluster ${signed.clusterId} (${signed.keyStoreName}); the execution resumes\n`,
+          : `Certificates accepted for cluster ${signed.clusterId} (${signed.keyStoreName}), signed by ${signed.signedBy}; the execution resumes\n`,
       );
       done(EXIT.ok);
     });
@@ -349,7 +354,9 @@ Examples:
       `
 A window that waits has published an OrphanCleanupApprovalRequested alert naming the execution. Approving lets it
 disconnect the key store, delete the orphans it re-checks with KMS, and reconnect; denying ends it with nothing done.
-The task token is read from the execution's own history: it never travels through events or logs.
+The task token is read from the execution's own history: it never travels through events or logs. The approver
+recorded is your ARN (sts:GetCallerIdentity). Needs states:DescribeExecution, states:GetExecutionHistory and
+states:SendTaskSuccess/SendTaskFailure (README "Approvers"); there is no other way to approve.
 
 Examples:
   keystore-autopilot approve cleanup-cks-1234567890abcdef0-2026112403
@@ -358,7 +365,7 @@ Examples:
     .action(async (execution: string, options: { deny?: boolean; reason?: string }, command) => {
       const opts = globals(command);
       const target = await resolveTarget(opts, waiting);
-      const { sfn } = clientsFor(target);
+      const { sfn, sts } = clientsFor(target);
       let executionArn = execution;
       if (!EXECUTION_ARN.test(execution)) {
         if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution)) {
@@ -375,13 +382,12 @@ Examples:
       const { resolveApproval } = await import("../cleanup/approval");
       const { NotAwaitingApprovalError } = await import("../cleanup/errors");
       const decision = options.deny ? "DENY" : "APPROVE";
+      let approver: string;
       try {
-        await resolveApproval(sfn, {
-          executionArn,
-          decision,
-          ...(options.reason ? { reason: options.reason } : {}),
-          by: process.env.USER ? `keystore-autopilot approve (${process.env.USER})` : "keystore-autopilot approve",
-        });
+        ({ approver } = await resolveApproval(
+          { sfn, sts },
+          { executionArn, decision, ...(options.reason ? { reason: options.reason } : {}) },
+        ));
       } catch (error: unknown) {
         if (error instanceof NotAwaitingApprovalError || (error as Error).name === "ExecutionDoesNotExist") {
           throw new UsageError((error as Error).message);
@@ -390,10 +396,10 @@ Examples:
       }
       io.stdout.write(
         opts.json
-          ? `${pretty({ executionArn, decision })}\n`
+          ? `${pretty({ executionArn, decision, approver })}\n`
           : decision === "APPROVE"
-            ? `Approved: ${executionArn} opens its maintenance window\n`
-            : `Denied: ${executionArn} ends with nothing touched\n`,
+            ? `Approved by ${approver}: ${executionArn} opens its maintenance window\n`
+            : `Denied by ${approver}: ${executionArn} ends with nothing touched\n`,
       );
       done(EXIT.ok);
     });

@@ -5,13 +5,18 @@ import {
   type HistoryEvent,
   SendTaskSuccessCommand,
 } from "@aws-sdk/client-sfn";
+import { callerArn, type StsPort } from "../caller-identity";
 import type { SfnPort } from "../executions";
 import { checkCertificates } from "../provision/certificates";
 import { CertificateRejectedError } from "../provision/errors";
 import { UsageError } from "./errors";
 
-/** What provision-key-store's AwaitSignature state put on the bus (and in its TaskScheduled event). */
+/**
+ * The payload of provision-key-store's AwaitSignature task, as its TaskScheduled event records it. The token is read
+ * only here, from the history (states:GetExecutionHistory): the event the task publishes never carries it.
+ */
 type SignatureRequest = { clusterId: string; keyStoreName: string; csr: string; taskToken: string };
+const SIGNATURE_RESOURCE = "invoke.waitForTaskToken";
 
 /** The pending request of a provisioning that waits for an external signature, read from its history. */
 export async function pendingSignature(sfn: SfnPort, executionArn: string): Promise<SignatureRequest> {
@@ -35,8 +40,8 @@ export async function pendingSignature(sfn: SfnPort, executionArn: string): Prom
   const scheduled = events.findLastIndex(
     (e) =>
       e.type === "TaskScheduled" &&
-      e.taskScheduledEventDetails?.resourceType === "events" &&
-      e.taskScheduledEventDetails.resource?.startsWith("putEvents.waitForTaskToken"),
+      e.taskScheduledEventDetails?.resourceType === "lambda" &&
+      e.taskScheduledEventDetails.resource === SIGNATURE_RESOURCE,
   );
   const closed = events
     .slice(scheduled + 1)
@@ -45,10 +50,9 @@ export async function pendingSignature(sfn: SfnPort, executionArn: string): Prom
     throw new UsageError(`Execution ${executionArn} is not waiting for a signed certificate (ca mode external)`);
   }
   const parameters = JSON.parse(events[scheduled]?.taskScheduledEventDetails?.parameters ?? "{}") as {
-    Entries?: { Detail?: SignatureRequest | string }[];
+    Payload?: SignatureRequest;
   };
-  const detail = parameters.Entries?.[0]?.Detail;
-  const request = (typeof detail === "string" ? JSON.parse(detail) : detail) as SignatureRequest | undefined;
+  const request = parameters.Payload;
   if (!request?.taskToken || !request.csr) {
     throw new UsageError(`Execution ${executionArn} has no signature request in its history`);
   }
@@ -69,9 +73,10 @@ function readPem(option: string, path: string): string {
  * rejected certificate is a usage error: the execution keeps waiting and the cluster is untouched.
  */
 export async function signExecution(
-  sfn: SfnPort,
+  ports: { sfn: SfnPort; sts: StsPort },
   request: { executionArn: string; certPath: string; trustAnchorPath: string; now: Date },
-): Promise<{ clusterId: string; keyStoreName: string }> {
+): Promise<{ clusterId: string; keyStoreName: string; signedBy: string }> {
+  const { sfn } = ports;
   const signedCert = readPem("--cert", request.certPath);
   const trustAnchor = readPem("--trust-anchor", request.trustAnchorPath);
   const pending = await pendingSignature(sfn, request.executionArn);
@@ -85,8 +90,13 @@ export async function signExecution(
     }
     throw error;
   }
+  // Who answered, from the caller's credentials: the history keeps it in TaskSucceeded, CloudTrail keeps the caller.
+  const signedBy = await callerArn(ports.sts);
   await sfn.send(
-    new SendTaskSuccessCommand({ taskToken: pending.taskToken, output: JSON.stringify({ signedCert, trustAnchor }) }),
+    new SendTaskSuccessCommand({
+      taskToken: pending.taskToken,
+      output: JSON.stringify({ signedCert, trustAnchor, signedBy }),
+    }),
   );
-  return { clusterId: pending.clusterId, keyStoreName: pending.keyStoreName };
+  return { clusterId: pending.clusterId, keyStoreName: pending.keyStoreName, signedBy };
 }

@@ -1,5 +1,6 @@
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { STSClient } from "@aws-sdk/client-sts";
 import { LocalAccountNotReadyError, LocalAccountNotRunningError, UsageError } from "./errors";
 
 export const DEFAULT_LOCAL_ENDPOINT = "http://127.0.0.1:4599";
@@ -26,7 +27,7 @@ export type AwsTarget = { kind: "aws"; region?: string; profile?: string; stage:
 export type Target = LocalTarget | AwsTarget;
 
 /** The clients every command uses, created once per run for the target (the same SDK code for both). */
-export type Clients = { kms: KMSClient; sfn: SFNClient };
+export type Clients = { kms: KMSClient; sfn: SFNClient; sts: STSClient };
 
 /** AWS when --aws, --profile or --region is given; else the local account (LOCAL_ACCOUNT_ENDPOINT or :4599). */
 export function wantsAws(options: TargetOptions): boolean {
@@ -114,7 +115,7 @@ export async function waitUntilReady(
 /** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** KMS and Step Functions clients for the target: the local endpoint with dummy credentials, or the AWS chain. */
+/** KMS, Step Functions and STS clients for the target: the local endpoint with dummy credentials, or the AWS chain. */
 export function clientsFor(target: Target): Clients {
   // Adaptive retries absorb the request quotas (ThrottlingException) that AWS and the local account both enforce.
   const common = { maxAttempts: 8, retryMode: "adaptive" };
@@ -126,7 +127,7 @@ export function clientsFor(target: Target): Clients {
           ...(target.region ? { region: target.region } : {}),
           ...(target.profile ? { profile: target.profile } : {}),
         };
-  return { kms: new KMSClient(config), sfn: new SFNClient(config) };
+  return { kms: new KMSClient(config), sfn: new SFNClient(config), sts: new STSClient(config) };
 }
 
 /** One line saying where the CLI is talking to. */

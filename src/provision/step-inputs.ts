@@ -36,3 +36,10 @@ export const CreateKeyStoreStepSchema = z.object({
   caMode: z.enum(["managed", "secret", "external"]),
   caSecretId: z.nullish(SecretIdSchema),
 });
+/** What the signature request announces; the task token beside it in the payload is not read (and never published). */
+export const RequestSignatureStepSchema = z.object({
+  keyStoreName: KeyStoreNameSchema,
+  clusterId,
+  csr: pem,
+  executionArn: ExecutionArnSchema,
+});

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import {
   ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
@@ -27,6 +28,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { resolveApproval } from "../../src/cleanup/approval";
 import { getOrphan } from "../../src/orphans";
@@ -39,6 +41,8 @@ const CLEANUP = `${PREFIX}orphanCleanup`;
 const CONNECT = `${PREFIX}connectKeyStore`;
 const FOLLOW_UP = `${PREFIX}deletionFollowUp`;
 const TABLE = "keystore-autopilot-dev-orphans";
+/** What the local account's sts:GetCallerIdentity answers for every caller. */
+const OPERATOR = "arn:aws:iam::111122223333:user/local-operator";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,8 +52,11 @@ describe("orphan-cleanup workflow on the local account", () => {
   let kms: KMSClient;
   let sfn: SFNClient;
   let sm: SecretsManagerClient;
+  let sts: STSClient;
   let db: DynamoDBDocumentClient;
   const passwords = new Set<string>();
+  /** What the CLI printed, for the token scan. */
+  const cliOutputs: string[] = [];
   const secretIds = new Set<string>();
   let n = 0;
 
@@ -58,6 +65,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     kms = patientKms(account);
     sfn = new SFNClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 5 });
     sm = new SecretsManagerClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
+    sts = new STSClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
     const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
     db = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 3 }),
@@ -397,6 +405,66 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await roundTrip(live)).toBe(`data of ${live}`);
   });
 
+  it("changes nothing when an approval or a booking is forged as an operator event on the bus", async () => {
+    const store = await storeWithKeys(2);
+    const [, gone] = store.keyIds as [string, string];
+    await orphan(store, [gone]);
+    await cancelBooked(store.id);
+    const waiting = await start({ customKeyStoreId: store.id, approval: "required" });
+    await until(
+      () => history(waiting),
+      (h) => h.some((e) => e.type === "TaskSubmitted"),
+      "the approval request",
+    );
+    const before = await seqNow();
+    const executionsBefore = (await list(CLEANUP)).length;
+
+    // Anyone with events:PutEvents on the default bus: the old approval and a booking, with a self-declared approver.
+    const events = new EventBridgeClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: "keystore-autopilot.operator",
+            DetailType: "Orphan Cleanup Approval",
+            Detail: JSON.stringify({ executionArn: waiting, decision: "APPROVE", by: "mallory" }),
+          },
+          {
+            Source: "keystore-autopilot.operator",
+            DetailType: "Orphan Cleanup Approval",
+            Detail: JSON.stringify({ executionArn: waiting, decision: "DENY", by: "mallory" }),
+          },
+          {
+            Source: "keystore-autopilot.operator",
+            DetailType: "Orphan Cleanup Booking",
+            Detail: JSON.stringify({ customKeyStoreId: store.id }),
+          },
+        ],
+      }),
+    );
+    expect(put.FailedEntryCount).toBe(0);
+    await tick("1m");
+
+    // The events reached the bus, and no rule took them: no function ran on them, the window still waits.
+    expect((await account.events(before)).filter((e) => e.event.source === "keystore-autopilot.operator")).toHaveLength(
+      3,
+    );
+    const { invocations } = await account.control<{ invocations: { functionName?: string; event?: unknown }[] }>(
+      "GET",
+      "/_local/invocations",
+    );
+    expect(JSON.stringify(invocations)).not.toContain("mallory");
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: waiting }))).status).toBe("RUNNING");
+    const after = await history(waiting);
+    expect(after.filter((e) => /^Task(Succeeded|Failed)$/.test(e.type ?? ""))).toEqual([]);
+    expect(after.at(-1)?.type).toBe("TaskSubmitted");
+    expect(await list(CLEANUP)).toHaveLength(executionsBefore);
+    expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
+
+    await resolveApproval({ sfn, sts }, { executionArn: waiting, decision: "DENY", reason: "test over" });
+    expect(output(await finish(waiting))).toMatchObject({ status: "DENIED" });
+  });
+
   it("returns DENIED and APPROVAL_TIMED_OUT without touching the store, and cleans after an approval", async () => {
     const store = await storeWithKeys(2);
     const [, gone] = store.keyIds as [string, string];
@@ -412,8 +480,11 @@ describe("orphan-cleanup workflow on the local account", () => {
 
     const denied = await start({ customKeyStoreId: store.id, approval: "required" });
     await waitingForApproval(denied);
-    await resolveApproval(sfn, { executionArn: denied, decision: "DENY", reason: "not this week" });
-    expect(output(await finish(denied))).toMatchObject({ status: "DENIED", reason: "not this week" });
+    await resolveApproval({ sfn, sts }, { executionArn: denied, decision: "DENY", reason: "not this week" });
+    expect(output(await finish(denied))).toMatchObject({
+      status: "DENIED",
+      reason: `not this week (denied by ${OPERATOR})`,
+    });
 
     const timedOut = await start({ customKeyStoreId: store.id, approval: "required", approvalTimeoutSeconds: 3600 });
     await waitingForApproval(timedOut);
@@ -421,7 +492,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(output(await finish(timedOut))).toMatchObject({ status: "APPROVAL_TIMED_OUT" });
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
     expect(await labels(store.cluster.clusterId)).toContain(store.arn(gone));
-    await expect(resolveApproval(sfn, { executionArn: timedOut, decision: "APPROVE" })).rejects.toMatchObject({
+    await expect(resolveApproval({ sfn, sts }, { executionArn: timedOut, decision: "APPROVE" })).rejects.toMatchObject({
       name: "NotAwaitingApprovalError",
     });
 
@@ -437,12 +508,22 @@ describe("orphan-cleanup workflow on the local account", () => {
       encoding: "utf8",
     });
     expect(cli.status).toBe(0);
-    expect(cli.stdout).toContain("Approved:");
+    expect(cli.stdout).toContain(`Approved by ${OPERATOR}:`);
+    cliOutputs.push(cli.stdout, cli.stderr);
+    // Who approved is the caller's identity (sts:GetCallerIdentity), in the history; no field names it.
+    const succeeded = (await history(approved)).find(
+      (e) => e.type === "TaskSucceeded" && e.taskSucceededEventDetails?.resource === "invoke.waitForTaskToken",
+    );
+    expect(JSON.parse(succeeded?.taskSucceededEventDetails?.output ?? "{}")).toEqual({
+      approved: true,
+      approvedBy: OPERATOR,
+    });
     const again = spawnSync(join(ROOT, "bin/keystore-autopilot"), ["approve", approved], {
       cwd: ROOT,
       env: { ...process.env, LOCAL_ACCOUNT_ENDPOINT: account.endpoint, NO_COLOR: "1" },
       encoding: "utf8",
     });
+    cliOutputs.push(again.stdout, again.stderr);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain("not waiting for an approval");
     const done = await finish(approved);
@@ -463,7 +544,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     );
     // From here on DescribeKey is throttled: the scan is done, the re-checks are not.
     await account.arm({ kind: "throttle", operation: "kms:DescribeKey", count: 100 });
-    await resolveApproval(sfn, { executionArn: arn, decision: "APPROVE" });
+    await resolveApproval({ sfn, sts }, { executionArn: arn, decision: "APPROVE" });
 
     const done = await finish(arn);
     await account.control("DELETE", "/_local/faults");
@@ -595,6 +676,28 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(JSON.stringify(await history(malformed.executionArn as string))).toContain("OrphanRecordInvalidError");
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
     expect((await describeStore(kms, store.id)).ConnectionState).toBe("CONNECTED");
+  });
+
+  it("leaks no task token into logs, events or the CLI's output", async () => {
+    const tokens = new Set<string>();
+    for (const e of await list(CLEANUP)) {
+      for (const h of await history(e.executionArn as string)) {
+        if (h.type !== "TaskScheduled" || h.taskScheduledEventDetails?.resource !== "invoke.waitForTaskToken") continue;
+        const token = (
+          JSON.parse(h.taskScheduledEventDetails.parameters ?? "{}") as { Payload?: { taskToken?: string } }
+        ).Payload?.taskToken;
+        if (token) tokens.add(token);
+      }
+    }
+    expect(tokens.size).toBeGreaterThan(2);
+    expect(cliOutputs.length).toBeGreaterThan(0);
+    const captured: string[] = [...cliOutputs];
+    const logDir = join(account.dataDir, "logs");
+    for (const file of readdirSync(logDir)) captured.push(readFileSync(join(logDir, file), "utf8"));
+    captured.push(JSON.stringify(await account.events()));
+    captured.push(account.log);
+    const text = captured.join("\n");
+    for (const token of tokens) expect(text.includes(token)).toBe(false);
   });
 
   it("leaks no password into logs, execution histories or events", async () => {

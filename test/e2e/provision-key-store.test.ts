@@ -68,9 +68,14 @@ describe("provision-key-store workflow on the local account", () => {
   /** The execution waits in AwaitSignature: the putEvents task is scheduled and not closed. */
   const awaitingSignature = (events: HistoryEvent[]) => {
     const i = events.findLastIndex(
-      (e) => e.type === "TaskScheduled" && e.taskScheduledEventDetails?.resource?.startsWith("putEvents"),
+      (e) => e.type === "TaskScheduled" && e.taskScheduledEventDetails?.resource === "invoke.waitForTaskToken",
     );
-    return i >= 0 && !events.slice(i + 1).some((e) => /^Task(Succeeded|Failed|TimedOut)$/.test(e.type ?? ""));
+    const after = events.slice(i + 1);
+    return (
+      i >= 0 &&
+      after.some((e) => e.type === "TaskSubmitted") &&
+      !after.some((e) => /^Task(Succeeded|Failed|TimedOut)$/.test(e.type ?? ""))
+    );
   };
 
   async function clusterOf(arn: string): Promise<string> {
@@ -264,7 +269,7 @@ describe("provision-key-store workflow on the local account", () => {
     // Bypassing the CLI: the workflow checks again, rejects, and waits for another signature.
     const token = JSON.parse(
       (await history(arn)).findLast((e) => e.type === "TaskScheduled")?.taskScheduledEventDetails?.parameters ?? "{}",
-    ).Entries[0].Detail.taskToken as string;
+    ).Payload.taskToken as string;
     await sfn.send(
       new SendTaskSuccessCommand({
         taskToken: token,
@@ -293,6 +298,27 @@ describe("provision-key-store workflow on the local account", () => {
 
     expect(signed).toMatchObject({ code: 0, stderr: "" });
     expect(signed.stdout).toContain("Certificates accepted");
+    // The signer is the caller's identity, in the history; the token was never on the bus nor in the CLI's output.
+    const answered = (await history(arn)).find(
+      (e) => e.type === "TaskSucceeded" && e.taskSucceededEventDetails?.resource === "invoke.waitForTaskToken",
+    );
+    expect(JSON.parse(answered?.taskSucceededEventDetails?.output ?? "{}")).toMatchObject({
+      signedBy: "arn:aws:iam::111122223333:user/local-operator",
+    });
+    const scheduled = (await history(arn)).find(
+      (e) => e.type === "TaskScheduled" && e.taskScheduledEventDetails?.resource === "invoke.waitForTaskToken",
+    );
+    const token = JSON.parse(scheduled?.taskScheduledEventDetails?.parameters ?? "{}").Payload.taskToken as string;
+    expect(token.length).toBeGreaterThan(0);
+    const requests = (await account.events())
+      .map((e) => e.event)
+      .filter((e) => e["detail-type"] === "Cluster CSR Awaiting Signature" && e.detail?.executionArn === arn);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.detail).not.toHaveProperty("taskToken");
+    const logDir = join(account.dataDir, "logs");
+    const seen = [signed.stdout, signed.stderr, JSON.stringify(await account.events()), account.log];
+    for (const file of readdirSync(logDir)) seen.push(readFileSync(join(logDir, file), "utf8"));
+    expect(seen.join("\n").includes(token)).toBe(false);
     expect(done.status).toBe("SUCCEEDED");
     const out = remember(done.output) as { customKeyStoreId: string; secrets: Record<string, string> };
     expect(out.secrets).not.toHaveProperty("ca");

@@ -9,6 +9,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { resolveApproval } from "../../src/cleanup/approval";
@@ -19,6 +20,7 @@ import type { Hsm, HsmKey } from "../../src/ports/hsm";
 
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
+const sts = mockClient(STSClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const CLEANUP = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-orphanCleanup";
 const EXECUTION = "arn:aws:states:us-east-1:111122223333:execution:keystore-autopilot-dev-orphanCleanup:run-1";
@@ -125,7 +127,9 @@ describe("cleanup windows booked from events", () => {
 });
 
 describe("approval of a waiting window", () => {
-  const client = () => new SFNClient({ region: "us-east-1" });
+  const APPROVER = "arn:aws:iam::111122223333:role/cleanup-approver";
+  const client = () => ({ sfn: new SFNClient({ region: "us-east-1" }), sts: new STSClient({ region: "us-east-1" }) });
+  beforeEach(() => sts.reset().on(GetCallerIdentityCommand).resolves({ Arn: APPROVER, Account: "111122223333" }));
   const scheduled = (token: string) => ({
     type: "TaskScheduled",
     taskScheduledEventDetails: {
@@ -136,18 +140,26 @@ describe("approval of a waiting window", () => {
     },
   });
 
-  it("sends the token from the execution's history with SendTaskSuccess when approved", async () => {
+  it("sends the token from the execution's history with SendTaskSuccess and the caller's ARN when approved", async () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: "RUNNING" });
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [{ type: "TaskSubmitted" }, { type: "TaskStarted" }, scheduled("token-1")] as never,
     });
 
-    await resolveApproval(client(), { executionArn: EXECUTION, decision: "APPROVE", by: "ops" });
+    const resolved = await resolveApproval(client(), { executionArn: EXECUTION, decision: "APPROVE" });
 
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
       taskToken: "token-1",
-      output: JSON.stringify({ approved: true, by: "ops" }),
+      output: JSON.stringify({ approved: true, approvedBy: APPROVER }),
     });
+    expect(resolved.approver).toBe(APPROVER);
+  });
+
+  it("throws InvalidInputError naming by and sends nothing when the caller names the approver", async () => {
+    await expect(
+      resolveApproval(client(), { executionArn: EXECUTION, decision: "APPROVE", by: "someone-else" }),
+    ).rejects.toMatchObject({ name: "InvalidInputError" });
+    expect(sfn.calls()).toHaveLength(0);
   });
 
   it("fails the task with ApprovalDeniedError and the reason when denied", async () => {
@@ -159,7 +171,7 @@ describe("approval of a waiting window", () => {
     expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
       taskToken: "token-2",
       error: "ApprovalDeniedError",
-      cause: "freeze",
+      cause: `freeze (denied by ${APPROVER})`,
     });
   });
 

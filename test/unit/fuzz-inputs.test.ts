@@ -10,7 +10,6 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { cleanupApprove } from "../../functions/cleanup-approve";
 import { cleanupFinish } from "../../functions/cleanup-finish";
 import { cleanupPrepare } from "../../functions/cleanup-prepare";
 import { cleanupRequestApproval } from "../../functions/cleanup-request-approval";
@@ -40,6 +39,7 @@ import { provisionEnsureCluster } from "../../functions/provision-ensure-cluster
 import { provisionEnsureHsms } from "../../functions/provision-ensure-hsms";
 import { provisionEnsureKmsuser } from "../../functions/provision-ensure-kmsuser";
 import { provisionPlan } from "../../functions/provision-plan";
+import { provisionRequestSignature } from "../../functions/provision-request-signature";
 import { provisionSignCsr } from "../../functions/provision-sign-csr";
 import { run as runCli } from "../../src/cli/main";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
@@ -192,14 +192,6 @@ const CASES: Record<string, Case> = {
     valid: { type: "OrphanedKeyMaterial", executionName: "follow-1", keyArn: KEY_ARN, customKeyStoreId: CKS },
     optional: ["customKeyStoreId"],
   },
-  cleanupApprove: {
-    fn: cleanupApprove,
-    valid: {
-      source: "keystore-autopilot.operator",
-      "detail-type": "Orphan Cleanup Approval",
-      detail: { executionArn: EXECUTION, decision: "APPROVE" },
-    },
-  },
   cleanupStart: {
     fn: cleanupStart,
     valid: {
@@ -257,6 +249,10 @@ const CASES: Record<string, Case> = {
   },
   provisionEnsureHsms: { fn: provisionEnsureHsms, valid: { clusterId: CLUSTER, target: 2, replaced: 0 } },
   provisionSignCsr: { fn: provisionSignCsr, valid: { clusterId: CLUSTER, caMode: "managed" } },
+  provisionRequestSignature: {
+    fn: provisionRequestSignature,
+    valid: { keyStoreName: "payments", clusterId: CLUSTER, csr: PEM, executionArn: EXECUTION },
+  },
   provisionAcceptCertificates: {
     fn: provisionAcceptCertificates,
     valid: { clusterId: CLUSTER, signedCert: PEM, trustAnchor: PEM },

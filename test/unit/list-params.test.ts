@@ -1,5 +1,5 @@
 // serverless.yml reads its list params through deploy/list-params.cjs (osls hands `--param` values over as strings).
-type Resolver = (ctx: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<string[]>;
+type Resolver = (ctx: { resolveVariable: (address: string) => Promise<unknown> }) => Promise<unknown>;
 const listParams = require("../../deploy/list-params.cjs") as Record<string, Resolver> & {
   parseList: (name: string, value: unknown) => string[];
 };
@@ -31,6 +31,17 @@ describe("list params of serverless.yml", () => {
 
     await expect(listParams.cloudhsmCliLayers?.({ resolveVariable })).resolves.toEqual([LAYER]);
     expect(asked).toEqual(["param:cloudhsmCliLayers"]);
+  });
+
+  it("returns the approver roles' names for ApproverPolicy, and no Roles at all when there are none", async () => {
+    const arns = ["arn:aws:iam::111122223333:role/cleanup-approver", "arn:aws:iam::111122223333:role/ops/pki-signer"];
+    const names = (value: unknown) => listParams.approverRoleNames?.({ resolveVariable: async () => value });
+
+    await expect(names(arns.join(","))).resolves.toEqual(["cleanup-approver", "pki-signer"]);
+    await expect(names([])).resolves.toEqual({ Ref: "AWS::NoValue" });
+    await expect(names("arn:aws:iam::111122223333:user/alice")).rejects.toThrow(
+      'param approverPrincipalArns: "arn:aws:iam::111122223333:user/alice" is not an IAM role ARN',
+    );
   });
 
   it("throws naming the param when an item is not what the param holds", () => {

@@ -12,6 +12,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
   checkTaskTimeouts,
@@ -535,5 +536,30 @@ describe("task timeout check of the packaged template", () => {
 
   it("returns no problem when the task outlives its function", () => {
     expect(checkTaskTimeouts(template(930))).toEqual([]);
+  });
+});
+
+describe("rule sources", () => {
+  const rule = (pattern: unknown) => ({
+    Resources: { Rule: { Type: "AWS::Events::Rule", Properties: { EventPattern: pattern } } },
+  });
+
+  it("returns no problem for AWS's sources, our alerts and schedules", () => {
+    expect(checkRuleSources(rule({ source: ["aws.kms"], "detail-type": ["KMS CMK Deletion"] }))).toEqual([]);
+    expect(checkRuleSources(rule({ source: ["keystore-autopilot"] }))).toEqual([]);
+    expect(
+      checkRuleSources({
+        Resources: { Rule: { Type: "AWS::Events::Rule", Properties: { ScheduleExpression: "rate(1 day)" } } },
+      }),
+    ).toEqual([]);
+  });
+
+  it("returns a problem for a rule on an operator source, or on any source", () => {
+    expect(checkRuleSources(rule({ source: ["keystore-autopilot.operator"] }))).toEqual([
+      'Rule: matches source "keystore-autopilot.operator", which anyone with events:PutEvents can send (allowed: aws.kms, aws.cloudhsm, keystore-autopilot)',
+    ]);
+    expect(checkRuleSources(rule({ "detail-type": ["Orphan Cleanup Approval"] }))).toEqual([
+      "Rule: matches events of any source",
+    ]);
   });
 });
