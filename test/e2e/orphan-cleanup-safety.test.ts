@@ -264,7 +264,7 @@ const ACTIONS = {
       const arn = await startCleanup(r, { approval: "required", discover: true });
       if (await r.rt.untilApprovalRequested(arn)) {
         for (let i = 0; i < a.keys; i++) await ACTIONS.create.run(r).catch(() => undefined);
-        await resolveApproval(r.rt.sfn, { executionArn: arn, decision: "APPROVE" });
+        await resolveApproval({ sfn: r.rt.sfn, sts: r.rt.sts }, { executionArn: arn, decision: "APPROVE" });
       }
       await finish(r, arn);
     },

@@ -23,6 +23,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "./kms";
 import { CREDENTIALS, LocalAccountProcess } from "./local-account";
@@ -52,6 +53,8 @@ export type RuntimeStore = { id: string; cluster: SeededCluster };
 export class WorkflowRuntime {
   readonly kms: KMSClient;
   readonly sfn: SFNClient;
+  /** Whoever the tests act as (the local account answers GetCallerIdentity as its operator). */
+  readonly sts: STSClient;
   readonly sm: SecretsManagerClient;
   /** Passwords the seeded clusters came with; the ones we set are read from Secrets Manager. */
   readonly seededPasswords = new Set<string>();
@@ -67,6 +70,7 @@ export class WorkflowRuntime {
     // Patient as production callers are: the account enforces AWS's request quotas unless they are off.
     this.kms = new KMSClient({ ...client, maxAttempts: 10 });
     this.sfn = new SFNClient({ ...client, maxAttempts: 5 });
+    this.sts = new STSClient(client);
     this.sm = new SecretsManagerClient(client);
   }
 
