@@ -14,6 +14,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LocalAccount } from "../../local/account/account";
 import { configFromEnv } from "../../local/account/config";
+import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
 import { LocalDynamoDb, printedResources } from "../../local/runtime/dynamodb";
 import { loadServerlessConfig } from "../../local/runtime/serverless-config";
 import { type CliRunner, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
@@ -26,6 +27,7 @@ import { type SweepReport, sweepOrphans } from "../../src/cleanup/sweep";
 import { kmsuserSecretName } from "../../src/connect/model";
 import { type ConnectDeps, pendingPassword, setKmsuserPassword, stagePassword } from "../../src/connect/steps";
 import { tellKms } from "../../src/connect/tell-kms";
+import { control } from "./local-account";
 
 const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
 const ROOT = resolve(__dirname, "../..");
@@ -136,7 +138,7 @@ export class CleanupHarness {
       const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
       const res = await fetch(`${this.endpoint}/_local/cloudhsm-cli`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", [CONTROL_TOKEN_HEADER]: this.account.controlToken },
         body: JSON.stringify({ clusterId, role: env.CLOUDHSM_ROLE, pin: env.CLOUDHSM_PIN, argv: rest }),
       });
       const json = (await res.json()) as { error_code?: number };
@@ -144,14 +146,8 @@ export class CleanupHarness {
     };
   }
 
-  async control<T = Record<string, unknown>>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown) {
-    const res = await fetch(`${this.endpoint}${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+  control<T = Record<string, unknown>>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown) {
+    return control<T>(this.endpoint, this.account.controlToken, method, path, body);
   }
 
   advance(by: string) {
