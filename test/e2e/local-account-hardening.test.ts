@@ -1,4 +1,13 @@
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -225,7 +234,11 @@ describe("the local account on a shared machine", () => {
       expect(readFileSync(conf, "utf8")).toContain(
         `directories.tokendir = ${join(account.dataDir, "softhsm", "tokens")}`,
       );
-      expect(statSync(join(account.dataDir, "softhsm", "softhsm2.env")).mode & 0o777).toBe(0o600);
+      const env = join(account.dataDir, "softhsm", "softhsm2.env");
+      expect(statSync(env).mode & 0o777).toBe(0o600);
+      expect(readFileSync(env, "utf8")).toBe(`SOFTHSM2_CONF=${conf}\n`);
+      // Nothing at the predictable name in the shared temporary directory, where a planted link was followed.
+      expect(existsSync(join(tmpdir(), `keystore-autopilot-softhsm2-${account.pid}.conf`))).toBe(false);
     });
   });
 });

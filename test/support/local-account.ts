@@ -147,6 +147,11 @@ export class LocalAccountProcess {
     await exited;
   }
 
+  /** The account's process id (to look for files it must not leave behind). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get log(): string {
     return this.output;
   }
