@@ -17,6 +17,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { LocalAccount } from "../local/account/account";
 import { configFromEnv } from "../local/account/config";
+import { CONTROL_TOKEN_HEADER } from "../local/account/server";
 import { LocalDynamoDb, printedResources } from "../local/runtime/dynamodb";
 import { LocalRuntime } from "../local/runtime/runtime";
 import { loadServerlessConfig } from "../local/runtime/serverless-config";
@@ -63,7 +64,7 @@ export async function followUpBench(events = Number(process.env.FOLLOW_UP_BENCH_
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${endpoint}${path}`, {
       method,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", [CONTROL_TOKEN_HEADER]: account.controlToken },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);

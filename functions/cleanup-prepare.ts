@@ -25,8 +25,8 @@ export const cleanupPrepare = (raw: unknown) => {
       sfn,
       secrets: secretsStore,
       connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),
-      // On the local account nobody waits to approve: off by default there, on by default in AWS.
-      approvalByDefault: config.CLEANUP_APPROVAL === "required" && !config.LOCAL_ACCOUNT_ENDPOINT,
+      // On by default (deploy param cleanupApproval); the local runtime sets CLEANUP_APPROVAL=skip itself.
+      approvalByDefault: config.CLEANUP_APPROVAL === "required",
     },
     event.input,
     { executionArn: event.executionArn, stateMachineArn: event.stateMachineArn },

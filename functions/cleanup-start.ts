@@ -5,10 +5,15 @@ import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { startCleanups } from "../src/cleanup/starter";
 import { config, required } from "../src/config";
+import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
 
-/** Starts cleanup windows: from the schedule, and from follow-ups' orphan alerts (booked into the next window). */
+/**
+ * Starts cleanup windows: from the schedule, and from follow-ups' orphan alerts (booked into the next window); events
+ * from another Region are ignored.
+ */
 export const cleanupStart = async (event: unknown) => {
+  if (fromAnotherRegion(event)) return [];
   const started = await startCleanups(
     {
       kms,

@@ -4,11 +4,17 @@ import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { startFromEvent } from "../src/connect/starter";
+import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
 
-/** EventBridge (CloudTrail Connect/Create calls, the rotation schedule) → one connect-key-store execution per store. */
-export const connectStart = (event: unknown) =>
-  startFromEvent({ sfn, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
+/**
+ * EventBridge (CloudTrail Connect/Create calls, the rotation schedule) → one connect-key-store execution per store;
+ * events from another Region are ignored.
+ */
+export const connectStart = async (event: unknown) =>
+  fromAnotherRegion(event)
+    ? []
+    : startFromEvent({ sfn, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
 
 export const handler = middy(connectStart)
   .use(injectLambdaContext(logger, { correlationIdPath: "id" }))

@@ -4,6 +4,7 @@ import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
+import { fromAnotherRegion } from "../src/event-region";
 import { type EventOutcome, handleDeletionEvent } from "../src/follow-up/starter";
 import { logger } from "../src/observability";
 import { InvalidInputError } from "../src/validation";
@@ -11,13 +12,15 @@ import { InvalidInputError } from "../src/validation";
 /**
  * EventBridge target for ScheduleKeyDeletion, CancelKeyDeletion, DeleteKey and KMS CMK Deletion: starts, stops or
  * informs the key's deletion follow-up. A bad event is rejected with one log line naming the field and starts
- * nothing; it is not thrown, because Lambda's asynchronous retries could not make it valid.
+ * nothing; it is not thrown, because Lambda's asynchronous retries could not make it valid. An event from another
+ * Region is ignored with a log line.
  */
 export const followUpEvents = async (
   event: unknown,
 ): Promise<EventOutcome | { outcome: "rejected"; field: string }> => {
   const id = (event as { id?: unknown } | null)?.id;
   if (typeof id === "string") logger.appendKeys({ correlation_id: id });
+  if (fromAnotherRegion(event)) return { outcome: "ignored", reason: "event from another Region" };
   try {
     const outcome = await handleDeletionEvent(
       {

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
   console.log(`DynamoDB (orphan register) on ${dynamodb.endpoint}`);
   console.log(`Data directory: ${config.dataDir}`);
+  console.log(`Control token for /_local/* (header x-local-account-token): ${account.controlToken}`);
+  console.log(`  also in ${account.tokenFile} (0600), which the keystore-autopilot CLI reads`);
   console.log(`Try: aws --endpoint-url ${endpoint} stepfunctions list-state-machines`);
   const stop = () => {
     runtime

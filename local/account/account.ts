@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Clock, parseDuration } from "./clock";
 import { createCloudHsmService } from "./cloudhsm/service";
@@ -11,7 +13,7 @@ import { createKmsService } from "./kms/service";
 import type { Service } from "./protocol";
 import { Quotas } from "./quotas";
 import { createSecretsManagerService } from "./secretsmanager/service";
-import { HttpFront } from "./server";
+import { HttpFront, isLoopback } from "./server";
 import { Store } from "./store";
 import { registerSts } from "./sts/service";
 
@@ -49,11 +51,15 @@ export class LocalAccount {
   private timer?: NodeJS.Timeout;
   private port?: number;
   private advancing: Promise<unknown> = Promise.resolve();
+  /** The control routes' token, new at every start (see `tokenFile`). */
+  readonly controlToken = randomBytes(32).toString("hex");
 
   constructor(readonly config: LocalAccountConfig) {
+    // The data directory holds PINs, passwords and the token: only its owner may enter it (when it is made here).
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const store = new Store(join(config.dataDir, "state.sqlite"));
     const clock = new Clock(store);
-    const front = new HttpFront((target, body) => this.dispatch(target, body));
+    const front = new HttpFront((target, body) => this.dispatch(target, body), this.controlToken);
     this.ctx = {
       config,
       store,
@@ -64,6 +70,11 @@ export class LocalAccount {
       hsm: new SoftHsm(config.dataDir, config.softhsmLibrary),
       front,
     };
+  }
+
+  /** Where the token is written at start, 0600, for the project's CLI and tests (the health route names it). */
+  get tokenFile(): string {
+    return join(this.config.dataDir, "control-token");
   }
 
   get endpoint(): string {
@@ -91,6 +102,12 @@ export class LocalAccount {
     this.registerControl();
     for (const service of this.services.values()) this.inTx(() => service.recover?.());
     this.tick();
+    writeTokenFile(this.tokenFile, this.controlToken);
+    if (!isLoopback(this.config.host)) {
+      process.stderr.write(
+        `WARNING: the local account listens on ${this.config.host}, not loopback: anyone who can reach it can call its AWS APIs (no signature is checked) and, with the token, its control routes. Unset LOCAL_ACCOUNT_HOST to listen on 127.0.0.1 only.\n`,
+      );
+    }
     this.port = await this.ctx.front.listen(this.config.port, this.config.host);
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
@@ -267,6 +284,8 @@ export class LocalAccount {
       region: config.region,
       accountId: config.accountId,
       now: new Date(clock.now()).toISOString(),
+      // Where the token is, never the token: only the account's owner can read that file.
+      tokenFile: this.tokenFile,
     }));
     front.route("GET", "/_local/clock", () => ({ now: new Date(clock.now()).toISOString() }));
     front.route("POST", "/_local/clock/advance", async (body) => {
@@ -284,5 +303,16 @@ export class LocalAccount {
     front.route("GET", "/_local/events", (_body, query) => ({
       events: bus.after(Number(query.get("after") ?? 0), Number(query.get("limit") ?? 1000)),
     }));
+  }
+}
+
+/** A fresh file, 0600, never through a link planted in its place: the old one is removed, then made exclusively. */
+function writeTokenFile(file: string, token: string): void {
+  rmSync(file, { force: true });
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, `${token}\n`);
+  } finally {
+    closeSync(fd);
   }
 }

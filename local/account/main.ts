@@ -8,6 +8,8 @@ async function main(): Promise<void> {
   const endpoint = await account.start();
   console.log(`Local account listening on ${endpoint} (region ${config.region}, account ${config.accountId})`);
   console.log(`Data directory: ${config.dataDir}`);
+  console.log(`Control token for /_local/* (header x-local-account-token): ${account.controlToken}`);
+  console.log(`  also in ${account.tokenFile} (0600), which the keystore-autopilot CLI reads`);
   console.log(`Try: aws --endpoint-url ${endpoint} kms describe-custom-key-stores`);
   const stop = () => {
     account.stop().finally(() => process.exit(0));

@@ -1,5 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { networkInterfaces } from "node:os";
 import { AwsServiceError } from "./errors";
 
 export type ControlHandler = (body: unknown, query: URLSearchParams) => unknown;
@@ -7,15 +8,55 @@ export type AwsHandler = (target: string, body: string) => { status: number; pay
 /** An AWS Query-protocol service (form-encoded Action=…, XML answers), e.g. STS. */
 export type QueryHandler = (params: URLSearchParams) => { status: number; xml: string };
 
-/** One loopback port: AWS JSON protocols routed by X-Amz-Target, and the local control API under /_local/. */
+/**
+ * Largest request body read, in bytes. AWS's own limits for the APIs served are far below it: Encrypt takes up to
+ * 4,096 bytes of plaintext (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html), a secret value up
+ * to 65,536 bytes (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html), a Step
+ * Functions input 256 KiB (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The header that carries the control token on `/_local/*` requests. */
+export const CONTROL_TOKEN_HEADER = "x-local-account-token";
+
+/** The one control route open without the token: whether the account is up, and where the token file is. */
+const HEALTH = "GET /_local/health";
+
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/** Whether `host` (a bind address or a Host name) only reaches this machine. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || /^127(\.\d{1,3}){3}$/.test(host) || host.endsWith(".localhost");
+}
+
+/** A request refused before any route sees it: status and a message naming what to fix. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RefusedError";
+  }
+}
+
+/**
+ * One port: AWS JSON protocols routed by X-Amz-Target, and the local control API under /_local/. Safe on a shared
+ * machine: every request must name this machine in Host (a DNS-rebound name is refused), control routes need the
+ * per-start token, refuse cross-origin browser requests and take only JSON; bodies are capped.
+ */
 export class HttpFront {
   private server?: Server;
   private readonly control = new Map<string, ControlHandler>();
   private readonly queryServices = new Map<string, QueryHandler>();
   /** While set, requests wait for it (all but the health route): see `hold`. */
   private gate?: { opened: Promise<void>; open: () => void };
+  private boundHost = "127.0.0.1";
 
-  constructor(private readonly aws: AwsHandler) {}
+  constructor(
+    private readonly aws: AwsHandler,
+    private readonly token: string,
+  ) {}
 
   /**
    * Holds every request except `GET /_local/health` until `open()`: the port can be bound (its address is needed to
@@ -49,8 +90,12 @@ export class HttpFront {
   }
 
   listen(port: number, host: string): Promise<number> {
+    this.boundHost = host;
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => send(res, 500, { message: String(error) }, "application/json"));
+      this.handle(req, res).catch((error: unknown) => {
+        if (error instanceof Refused) refuse(req, res, error);
+        else send(res, 500, { message: String(error) }, "application/json");
+      });
     });
     const server = this.server;
     // Clients (undici, the SDK) keep idle sockets ~4-5 s and may reuse one just as a 5 s server timeout closes it
@@ -74,16 +119,23 @@ export class HttpFront {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    this.checkHost(req);
     const url = new URL(req.url ?? "/", "http://local");
-    if (this.gate && !(req.method === "GET" && url.pathname === "/_local/health")) await this.gate.opened;
     const target = req.headers["x-amz-target"];
+    const key = `${req.method} ${url.pathname}`;
+    // Control requests are checked before their body is read: nothing unauthenticated is buffered. Query-protocol AWS
+    // calls (STS) carry a SigV4 Authorization header, which a browser cannot send cross-origin without a preflight.
+    const queryService = queryServiceOf(req);
+    if (typeof target !== "string" && !queryService) this.checkControl(req, key);
+    const body = await readBody(req);
+    if (this.gate && key !== HEALTH) await this.gate.opened;
     if (typeof target === "string") {
+      // AWS routes take any SigV4 signature (the SDK signs with dummy credentials). A browser cannot send
+      // X-Amz-Target cross-origin without a CORS preflight, which this server never grants.
       const out = this.aws(target, body);
       send(res, out.status, out.payload, `application/x-amz-json-${out.jsonVersion}`);
       return;
     }
-    const queryService = queryServiceOf(req);
     const queryHandler = queryService ? this.queryServices.get(queryService) : undefined;
     if (req.method === "POST" && queryHandler) {
       const out = queryHandler(new URLSearchParams(body));
@@ -96,7 +148,7 @@ export class HttpFront {
       res.end(text);
       return;
     }
-    const handler = this.control.get(`${req.method} ${url.pathname}`);
+    const handler = this.control.get(key);
     if (!handler) {
       send(res, 404, { message: `No route ${req.method} ${url.pathname}` }, "application/json");
       return;
@@ -116,6 +168,51 @@ export class HttpFront {
       );
     }
   }
+
+  /** Host must name this machine: a page whose DNS name was rebound to 127.0.0.1 still sends its own name. */
+  private checkHost(req: IncomingMessage): void {
+    const header = req.headers.host;
+    if (!header) throw new Refused(400, "Missing Host header");
+    const name = hostName(header);
+    if (isLoopback(name) || name === this.boundHost || this.interfaceAddresses().has(name)) return;
+    throw new Refused(403, `Host ${name} is not this local account; use ${this.boundHost} or localhost`);
+  }
+
+  private interfaceAddresses(): Set<string> {
+    // Bound to every interface (a warning was printed): any of this machine's own addresses is a fair Host.
+    if (this.boundHost !== "0.0.0.0" && this.boundHost !== "::") return new Set();
+    return new Set(
+      Object.values(networkInterfaces())
+        .flatMap((list) => list ?? [])
+        .map((i) => i.address),
+    );
+  }
+
+  /** The token, then no cross-origin browser request, then JSON only on POST (a "simple" cross-origin POST can't). */
+  private checkControl(req: IncomingMessage, key: string): void {
+    if (key === HEALTH) return;
+    const given = req.headers[CONTROL_TOKEN_HEADER];
+    if (typeof given !== "string" || given === "") {
+      throw new Refused(
+        401,
+        `Control routes need the local account's token in the ${CONTROL_TOKEN_HEADER} header: it is printed at start and written to the control-token file in the data directory`,
+      );
+    }
+    if (!sameSecret(given, this.token)) {
+      throw new Refused(403, `Wrong ${CONTROL_TOKEN_HEADER}: the token changes at every start of the local account`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      throw new Refused(403, `Cross-origin request from ${origin} refused`);
+    }
+    if (req.headers["sec-fetch-site"] === "cross-site") throw new Refused(403, "Cross-site request refused");
+    if (req.method === "POST") {
+      const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (type !== "application/json") {
+        throw new Refused(415, "Control POST requests need content-type: application/json");
+      }
+    }
+  }
 }
 
 /** The service a form-encoded SigV4 request is signed for (`Credential=…/<date>/<region>/<service>/aws4_request`). */
@@ -124,13 +221,52 @@ function queryServiceOf(req: IncomingMessage): string | undefined {
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""))?.[1];
 }
 
+function hostName(header: string): string {
+  if (header.startsWith("[")) return header.slice(0, header.indexOf("]") + 1);
+  return header.replace(/:\d+$/, "").toLowerCase();
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The body as text, refusing (413) at the first byte past MAX_BODY_BYTES rather than buffering it. */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () => new Refused(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off("data", onData);
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/** Answers a refused request; the rest of its body is read and dropped, never kept, so the client sees the answer. */
+function refuse(req: IncomingMessage, res: ServerResponse, error: Refused): void {
+  const payload =
+    typeof req.headers["x-amz-target"] === "string"
+      ? {
+          __type: error.status === 413 ? "RequestEntityTooLargeException" : "AccessDeniedException",
+          message: error.message,
+        }
+      : { error: error.name, message: error.message };
+  const type = typeof req.headers["x-amz-target"] === "string" ? "application/x-amz-json-1.1" : "application/json";
+  req.resume();
+  send(res, error.status, payload, type);
 }
 
 function send(res: ServerResponse, status: number, payload: unknown, contentType: string): void {

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
+import { DEFAULT_CLI_PATH } from "../../src/adapters/cloudhsm-cli";
 import type { Clock } from "../account/clock";
 import type { Store } from "../account/store";
 import type { FunctionConfig, RuntimeConfig } from "./serverless-config";
+
+/** The shipped CloudHSM CLI with the real one's contract, served by the local account (the layer is not here). */
+export const LOCAL_CLI_PATH = resolve(__dirname, "../bin/cloudhsm-cli");
 
 /** What a Lambda invocation returns to its caller, as the Invoke API reports it. */
 export type LambdaError = { errorType: string; errorMessage: string; trace: string[] };
@@ -89,7 +93,7 @@ export class LambdaHost {
   /** The environment a function sees: serverless.yml's provider and function environment plus Lambda's own. */
   environmentOf(fn: FunctionConfig): Record<string, string> {
     const { region } = this.config;
-    return {
+    const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       LANG: "en_US.UTF-8",
       LAMBDA_TASK_ROOT: this.config.rootDir,
@@ -110,6 +114,11 @@ export class LambdaHost {
       POWERTOOLS_TRACE_ENABLED: "false",
       ...fn.environment,
     };
+    // Local choices made here, in the function's environment, so deployed code never makes them from
+    // LOCAL_ACCOUNT_ENDPOINT: the shipped CLI instead of the layer's, and no operator waiting to approve a cleanup.
+    if (env.CLOUDHSM_CLI_PATH === DEFAULT_CLI_PATH) env.CLOUDHSM_CLI_PATH = LOCAL_CLI_PATH;
+    if ("CLEANUP_APPROVAL" in env) env.CLEANUP_APPROVAL = "skip";
+    return env;
   }
 
   /** Invokes synchronously (RequestResponse) and records the invocation. Never rejects: errors come back as values. */

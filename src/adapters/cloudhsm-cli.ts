@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { resolve } from "node:path";
 import {
   type Hsm,
   HsmClusterNotFoundError,
@@ -20,15 +19,13 @@ import {
 } from "../ports/hsm";
 
 /**
- * The CloudHSM CLI binary: CLOUDHSM_CLI_PATH (serverless.yml sets the layer's /opt/cloudhsm/bin/cloudhsm-cli). On the
- * local account (the runtime sets LOCAL_ACCOUNT_ENDPOINT) the layer path does not exist, so the shipped
- * local/bin/cloudhsm-cli with the same contract runs instead, unless another path was configured on purpose.
+ * The CloudHSM CLI binary: CLOUDHSM_CLI_PATH (serverless.yml sets the layer's /opt/cloudhsm/bin/cloudhsm-cli), else
+ * the layer's path. The local runtime sets CLOUDHSM_CLI_PATH to local/bin/cloudhsm-cli itself: deployed code never
+ * picks a binary from local-account variables.
  */
 export const DEFAULT_CLI_PATH = "/opt/cloudhsm/bin/cloudhsm-cli";
-export const LOCAL_CLI_PATH = resolve(__dirname, "../../local/bin/cloudhsm-cli");
-export function cliPathFor(configured: string | undefined, localAccountEndpoint: string | undefined): string {
-  if (configured && (configured !== DEFAULT_CLI_PATH || !localAccountEndpoint)) return configured;
-  return localAccountEndpoint ? LOCAL_CLI_PATH : DEFAULT_CLI_PATH;
+export function cliPathFor(configured: string | undefined): string {
+  return configured || DEFAULT_CLI_PATH;
 }
 /** What one single-command run printed and how it exited. */
 export type CliRun = { stdout: string; exitCode: number | null; spawnError?: string };

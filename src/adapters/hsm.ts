@@ -7,7 +7,7 @@ import { CloudHsmCli, cliPathFor, processRunner } from "./cloudhsm-cli";
  */
 export const hsm = new CloudHsmCli(
   processRunner({
-    cliPath: cliPathFor(config.CLOUDHSM_CLI_PATH, config.LOCAL_ACCOUNT_ENDPOINT),
+    cliPath: cliPathFor(config.CLOUDHSM_CLI_PATH),
     ...(config.LOCAL_ACCOUNT_ENDPOINT ? { localAccountEndpoint: config.LOCAL_ACCOUNT_ENDPOINT } : {}),
   }),
 );

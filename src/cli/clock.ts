@@ -13,9 +13,14 @@ export function checkDuration(text: string): string {
 }
 
 async function control<T>(target: LocalTarget, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  if (!target.token) {
+    throw new UsageError(
+      `No token for the local account's control routes: set LOCAL_ACCOUNT_TOKEN to the token it printed at start${target.tokenFile ? `, or make ${target.tokenFile} readable to this user` : ""}`,
+    );
+  }
   const res = await fetch(`${target.endpoint}${path}`, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-local-account-token": target.token },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await res.json()) as T & { message?: string };

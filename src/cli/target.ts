@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -22,6 +23,10 @@ export type LocalTarget = {
   /** The local account's simulated time when the CLI asked. */
   now: string;
   stage: string;
+  /** The control routes' token (LOCAL_ACCOUNT_TOKEN, else the account's token file); unset when neither is there. */
+  token?: string;
+  /** Where the account wrote its token, as its health route says. */
+  tokenFile?: string;
 };
 export type AwsTarget = { kind: "aws"; region?: string; profile?: string; stage: string };
 export type Target = LocalTarget | AwsTarget;
@@ -55,6 +60,7 @@ export async function resolveTarget(options: TargetOptions, notify?: (line: stri
   }
   const endpoint = localEndpoint(options);
   const health = await waitUntilReady(endpoint, notify);
+  const token = controlToken(health);
   return {
     kind: "local",
     endpoint,
@@ -62,10 +68,26 @@ export async function resolveTarget(options: TargetOptions, notify?: (line: stri
     accountId: health.accountId,
     now: health.now,
     stage: options.stage,
+    ...(token ? { token } : {}),
+    ...(health.tokenFile ? { tokenFile: health.tokenFile } : {}),
   };
 }
 
-type Health = { region: string; accountId: string; now: string; ready: boolean };
+/**
+ * The token for `/_local/*`: LOCAL_ACCOUNT_TOKEN, else the file the account wrote at start (0600 in its data
+ * directory: readable by the user who started it, by no one else on the machine).
+ */
+export function controlToken(health: Health, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.LOCAL_ACCOUNT_TOKEN) return env.LOCAL_ACCOUNT_TOKEN;
+  if (!health.tokenFile) return undefined;
+  try {
+    return readFileSync(health.tokenFile, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type Health = { region: string; accountId: string; now: string; ready: boolean; tokenFile?: string };
 
 /** GET /_local/health, or LocalAccountNotRunningError when the endpoint does not answer as the local account. */
 export async function localHealth(endpoint: string): Promise<Health> {
@@ -77,11 +99,18 @@ export async function localHealth(endpoint: string): Promise<Health> {
       region?: string;
       accountId?: string;
       now?: string;
+      tokenFile?: string;
     };
     if (!res.ok || body.ok !== true || !body.region || !body.accountId || !body.now)
       throw new Error("not the local account");
     // An account without the field (started alone, older builds) serves every request at once.
-    return { region: body.region, accountId: body.accountId, now: body.now, ready: body.ready !== false };
+    return {
+      region: body.region,
+      accountId: body.accountId,
+      now: body.now,
+      ready: body.ready !== false,
+      ...(typeof body.tokenFile === "string" ? { tokenFile: body.tokenFile } : {}),
+    };
   } catch {
     throw new LocalAccountNotRunningError(endpoint);
   }

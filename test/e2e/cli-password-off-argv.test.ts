@@ -1,7 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudHsmCli, LOCAL_CLI_PATH, processRunner } from "../../src/adapters/cloudhsm-cli";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudHsmCli, processRunner } from "../../src/adapters/cloudhsm-cli";
+import { CLI as LOCAL_CLI_PATH } from "../support/local-account";
 
 /**
  * Any local user can read /proc/<pid>/cmdline of any process; /proc/<pid>/environ only its owner. The real adapter
@@ -44,7 +47,15 @@ describe("CloudHSM CLI adapter: new passwords stay off the command line", () => 
   const seen: Seen[] = [];
 
   beforeAll(async () => {
+    // The local CLI reads the account's control token from the file its health route names.
+    const tokenFile = join(mkdtempSync(join(tmpdir(), "stand-in-")), "control-token");
+    writeFileSync(tokenFile, "stand-in-token", { mode: 0o600 });
     server = createServer((req, res) => {
+      if (req.method === "GET" && req.url === "/_local/health") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ready: true, tokenFile }));
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,14 +12,15 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { subnetIdInZone } from "../support/cloudhsm";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
+import { CREDENTIALS, control, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const PROVISION = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-provisionKeyStore";
 
 /** Another process that advances the local account's clock by `by` every second, as an operator's loop would. */
-function advanceEverySecond(endpoint: string, by: string): ChildProcess {
+function advanceEverySecond(endpoint: string, token: string, by: string): ChildProcess {
+  const headers = { "content-type": "application/json", "x-local-account-token": token };
   const script = `setInterval(() => fetch(${JSON.stringify(`${endpoint}/_local/clock/advance`)}, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ by: ${JSON.stringify(by)} }),
+    method: "POST", headers: ${JSON.stringify(headers)}, body: JSON.stringify({ by: ${JSON.stringify(by)} }),
   }).catch(() => {}), 1000);`;
   return spawn(process.execPath, ["-e", script], { stdio: "ignore" });
 }
@@ -43,7 +44,7 @@ describe("the local account's clock under a running workflow", () => {
   it("returns SUCCEEDED for a provisioning run while a second process advances the clock by 10 minutes every second", async () => {
     // Simulated time is a day ahead of real time: a stamp taken on real time cannot pass for a simulated one.
     await account.advance("1d");
-    const advancer = advanceEverySecond(account.endpoint, "10m");
+    const advancer = advanceEverySecond(account.endpoint, account.token, "10m");
     let done: DescribeExecutionCommandOutput | undefined;
     try {
       const { executionArn } = await sfn.send(
@@ -101,12 +102,13 @@ describe("npm start's readiness", () => {
 
   it("returns every state machine to a script that waits only for the port before listing them", async () => {
     const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), "local-ready-"));
     child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", "local/start.ts"], {
       cwd: ROOT,
       env: {
         ...process.env,
         LOCAL_ACCOUNT_PORT: String(port),
-        LOCAL_ACCOUNT_DATA: mkdtempSync(join(tmpdir(), "local-ready-")),
+        LOCAL_ACCOUNT_DATA: dataDir,
       },
       stdio: "ignore",
     });
@@ -120,7 +122,8 @@ describe("npm start's readiness", () => {
       maxAttempts: 1,
     }).send(new ListStateMachinesCommand({}));
 
-    const runtime = (await (await fetch(`${endpoint}/_local/runtime`)).json()) as { stateMachines: { arn: string }[] };
+    const token = readFileSync(join(dataDir, "control-token"), "utf8").trim();
+    const runtime = await control<{ stateMachines: { arn: string }[] }>(endpoint, token, "GET", "/_local/runtime");
     expect(runtime.stateMachines.length).toBeGreaterThan(0);
     expect(listed.stateMachines?.map((m) => m.stateMachineArn).sort()).toEqual(
       runtime.stateMachines.map((m) => m.arn).sort(),

@@ -1,5 +1,6 @@
 import { GetExecutionHistoryCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { DAY } from "../../local/account/timing";
+import { control } from "../support/local-account";
 import { eventually, type FixtureRuntime, finished, startFixtureRuntime } from "./fixtures/local-runtime";
 
 describe("local runtime: the simulated clock and real time", () => {
@@ -10,7 +11,7 @@ describe("local runtime: the simulated clock and real time", () => {
   afterAll(() => rt.stop());
 
   const advance = (by: string) =>
-    fetch(`${rt.account.endpoint}/_local/clock/advance`, { method: "POST", body: JSON.stringify({ by }) });
+    control(rt.account.endpoint, rt.account.controlToken, "POST", "/_local/clock/advance", { by });
 
   it("returns the simulated time from Date.now(), new Date() and Date() in a handler, also after an advance while its instance is warm", async () => {
     expect((await rt.runtime.invoke("clockNow", {})).ok).toBe(true);

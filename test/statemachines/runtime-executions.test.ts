@@ -6,6 +6,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { control } from "../support/local-account";
 import { eventually, type FixtureRuntime, finished, startFixtureRuntime } from "./fixtures/local-runtime";
 
 const waitEntered = (rt: FixtureRuntime, executionArn: string, times = 1) =>
@@ -27,7 +28,7 @@ describe("local runtime: executions", () => {
     await waitEntered(rt, executionArn);
     expect((await rt.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe("RUNNING");
 
-    await fetch(`${rt.account.endpoint}/_local/clock/advance`, { method: "POST", body: JSON.stringify({ by: "31d" }) });
+    await control(rt.account.endpoint, rt.account.controlToken, "POST", "/_local/clock/advance", { by: "31d" });
 
     expect(await finished(rt.sfn, executionArn)).toMatchObject({ status: "SUCCEEDED", output: '"waited"' });
   });

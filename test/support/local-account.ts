@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
 
 export const ROOT = resolve(__dirname, "../..");
 export const CLI = join(ROOT, "local/bin/cloudhsm-cli");
@@ -11,12 +12,32 @@ export const CLI = join(ROOT, "local/bin/cloudhsm-cli");
 /** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */
 export const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
 
+/** A control API call with the account's token, as the project's CLI makes it; throws on any status but 2xx. */
+export async function control<T = Record<string, unknown>>(
+  endpoint: string,
+  token: string,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${endpoint}${path}`, {
+    method,
+    headers: { "content-type": "application/json", [CONTROL_TOKEN_HEADER]: token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /**
  * A local account in its own process, on a free port, with its own data directory: what `npm start` runs.
  * Tests drive it only through the wire protocols and the control API, as users do.
  */
 export class LocalAccountProcess {
   endpoint = "";
+  /** The control routes' token of the current start (new at every restart), read from the data directory. */
+  token = "";
   private child?: ChildProcess;
   private output = "";
 
@@ -58,14 +79,7 @@ export class LocalAccountProcess {
     path: string,
     body?: unknown,
   ): Promise<T> {
-    const res = await fetch(`${this.endpoint}${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    return control<T>(this.endpoint, this.token, method, path, body);
   }
 
   advance(by: string): Promise<{ now: string }> {
@@ -137,6 +151,11 @@ export class LocalAccountProcess {
     await exited;
   }
 
+  /** The account's process id (to look for files it must not leave behind). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get log(): string {
     return this.output;
   }
@@ -157,6 +176,8 @@ export class LocalAccountProcess {
         const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(this.output.slice(from));
         if (match?.[1]) {
           this.endpoint = match[1];
+          // Written before the port is bound, so it is there once the account says where it listens.
+          this.token = readFileSync(join(this.dataDir, "control-token"), "utf8").trim();
           clearTimeout(timer);
           resolvePromise();
         }

@@ -5,6 +5,7 @@ import { CloudHSMV2Client, CreateClusterCommand, DescribeBackupsCommand } from "
 import { LocalAccount } from "../../local/account/account";
 import { idAttribute, keyReference, runCliCommand } from "../../local/account/cloudhsm/cli-commands";
 import { LocalAccountConfigSchema } from "../../local/account/config";
+import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
 import {
   type AccountDriver,
   type ActiveCluster,
@@ -195,7 +196,7 @@ function inProcessDriver(account: LocalAccount): AccountDriver {
     advance: async (by: string) => {
       const res = await fetch(`${account.endpoint}/_local/clock/advance`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", [CONTROL_TOKEN_HEADER]: account.controlToken },
         body: JSON.stringify({ by }),
       });
       return (await res.json()) as { now: string };

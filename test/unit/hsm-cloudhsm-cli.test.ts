@@ -4,7 +4,6 @@ import {
   classify,
   cliPathFor,
   DEFAULT_CLI_PATH,
-  LOCAL_CLI_PATH,
   parseCliOutput,
   processRunner,
 } from "../../src/adapters/cloudhsm-cli";
@@ -153,9 +152,9 @@ describe("CloudHSM CLI adapter", () => {
     ).rejects.toMatchObject({ name: "HsmPathUnavailableError" });
   });
 
-  it("returns the layer path in AWS and the shipped CLI on the local account when choosing the binary", () => {
-    expect(cliPathFor(undefined, undefined)).toBe(DEFAULT_CLI_PATH);
-    expect(cliPathFor(DEFAULT_CLI_PATH, "http://127.0.0.1:4599")).toBe(LOCAL_CLI_PATH);
-    expect(cliPathFor("/custom/cli", "http://127.0.0.1:4599")).toBe("/custom/cli");
+  it("returns the configured path, else the layer path, whatever local-account variables say", () => {
+    expect(cliPathFor(undefined)).toBe(DEFAULT_CLI_PATH);
+    expect(cliPathFor("/custom/cli")).toBe("/custom/cli");
+    expect(cliPathFor(DEFAULT_CLI_PATH)).toBe(DEFAULT_CLI_PATH);
   });
 });

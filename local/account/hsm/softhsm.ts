@@ -1,26 +1,59 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import * as graphene from "graphene-pk11";
 
 type Secrets = { soPin: string; userPin: string; backupKey: string };
 
 /**
- * SoftHSM2 finds its configuration through SOFTHSM2_CONF, read when the library initialises. Under jest, process.env
- * is a copy that native code never sees, and process.loadEnvFile only sets a variable that is not set yet. So the
- * variable names one file per process, set once, and each open rewrites that file for its own token directory.
+ * SoftHSM2 finds its configuration through SOFTHSM2_CONF, read when the library initialises. The file lives in the
+ * data directory, 0600. In a plain Node process (npm start, one account) setting process.env reaches native code.
+ * Under jest, process.env is a copy native code never sees, and process.loadEnvFile only sets a variable that is not
+ * set yet: the first account in the process fixes the path, and a later one in another data directory writes its
+ * configuration there (a later test file's copy of process.env shows the native value).
  */
-const PROCESS_CONF = join(tmpdir(), `keystore-autopilot-softhsm2-${process.pid}.conf`);
 let openIn: string | undefined;
 
-function pointSoftHsmConfAt(config: string): void {
-  writeFileSync(PROCESS_CONF, config);
-  if (process.env.SOFTHSM2_CONF === PROCESS_CONF) return;
-  process.env.SOFTHSM2_CONF = PROCESS_CONF;
-  const envFile = `${PROCESS_CONF}.env`;
-  writeFileSync(envFile, `SOFTHSM2_CONF=${PROCESS_CONF}\n`);
+function pointSoftHsmConfAt(dir: string, config: string): void {
+  const conf = join(dir, "softhsm2.conf");
+  const current = process.env.SOFTHSM2_CONF;
+  if (current && current !== conf && current.endsWith(join("softhsm", "softhsm2.conf"))) {
+    const parent = dirname(current);
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(parent);
+    if (!stat.isDirectory() || stat.uid !== process.getuid?.()) {
+      throw new Error(`${parent} is not a directory of this user: refusing to write the SoftHSM2 configuration there`);
+    }
+    writePrivate(current, config);
+    return;
+  }
+  process.env.SOFTHSM2_CONF = conf;
+  const envFile = join(dir, "softhsm2.env");
+  writePrivate(envFile, `SOFTHSM2_CONF=${conf}\n`);
   process.loadEnvFile(envFile);
+}
+
+/** Writes `text` to `file`, 0600, refusing to follow a symbolic link planted at that name. */
+function writePrivate(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export type TokenKey = { label: string; id: string };
@@ -78,7 +111,7 @@ export class SoftHsm {
     }
     chmodSync(secretsFile, 0o600);
     this.secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as Secrets;
-    writeFileSync(
+    writePrivate(
       join(this.dir, "softhsm2.conf"),
       `directories.tokendir = ${join(this.dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
     );
@@ -93,7 +126,7 @@ export class SoftHsm {
     if (openIn && openIn !== this.dir) {
       throw new Error(`SoftHSM2 is already open in this process for ${openIn}; one local account per process`);
     }
-    pointSoftHsmConfAt(readFileSync(join(this.dir, "softhsm2.conf"), "utf8"));
+    pointSoftHsmConfAt(this.dir, readFileSync(join(this.dir, "softhsm2.conf"), "utf8"));
     this.module = graphene.Module.load(this.libraryPath, "SoftHSM2");
     this.module.initialize();
     openIn = this.dir;
