@@ -2,6 +2,7 @@ import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sd
 import { GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { EventEnvelope } from "../../local/account/events";
 import { DAY } from "../../local/account/timing";
+import { control } from "../support/local-account";
 import { asl, eventually, FIXTURE_PRINT, type FixtureRuntime, startFixtureRuntime } from "./fixtures/local-runtime";
 
 const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
@@ -17,14 +18,8 @@ const WITH_DAILY = {
 };
 type Advanced = { now: string; stops: number; notes?: string[] };
 
-async function advance(rt: FixtureRuntime, by: string): Promise<Advanced> {
-  const res = await fetch(`${rt.account.endpoint}/_local/clock/advance`, {
-    method: "POST",
-    body: JSON.stringify({ by }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Advanced;
-}
+const advance = (rt: FixtureRuntime, by: string) =>
+  control<Advanced>(rt.account.endpoint, rt.account.controlToken, "POST", "/_local/clock/advance", { by });
 
 const busAfter = (rt: FixtureRuntime, seq: number) =>
   rt.account.ctx.bus.after(seq, 100_000) as { seq: number; event: EventEnvelope }[];
