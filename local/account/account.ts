@@ -32,14 +32,6 @@ export type AccountContext = {
 const TICK_MS = 200;
 /** A bound on the stops of one clock advance (a year of daily backups for a few dozen clusters). */
 const MAX_ADVANCE_STEPS = 20_000;
-/** How long (real time) an advance waits at one stop for the runtime to become idle before it stops waiting. */
-const SETTLE_LIMIT_MS = 30_000;
-const SETTLE_POLL_MS = 10;
-/** Idle on this many polls in a row: work hands over between services through timers and callbacks. */
-const SETTLE_QUIET_POLLS = 3;
-
-/** What one clock advance did: where it ended, how many stops it made inside the jump, what its caller must know. */
-export type AdvanceReport = { now: number; stops: number; notes: string[] };
 
 /**
  * The local account: KMS, CloudHSM v2 (and later Step Functions, EventBridge, Secrets Manager) on one loopback port,
@@ -50,7 +42,6 @@ export class LocalAccount {
   private readonly services = new Map<string, Service>();
   private timer?: NodeJS.Timeout;
   private port?: number;
-  private advancing: Promise<unknown> = Promise.resolve();
   /** The control routes' token, new at every start (see `tokenFile`). */
   readonly controlToken = randomBytes(32).toString("hex");
 
@@ -136,75 +127,25 @@ export class LocalAccount {
 
   /**
    * Moves the simulated clock forward by `ms`, stopping at every time something falls due inside the jump (a key
-   * deletion, a backup, its retention and purge, a connect, an HSM or cluster transition, a schedule, a Step Functions
-   * wait), in order: each is settled at its own time, so records and events carry that time, and what follows from it
-   * (a backup after a deletion) sees it done. After each stop it waits until the runtime is idle (no invocation, no
-   * execution between states, no delivery), at most `SETTLE_LIMIT_MS` of real time; past that it goes on without
-   * waiting and says so. Advances run one at a time.
+   * deletion, a backup, its retention and purge, a connect, an HSM or cluster transition, what a runtime service
+   * reports), in order: each is settled at its own time, so records and events carry that time, and what follows from
+   * it (a backup after a deletion) sees it done.
    */
-  advance(ms: number): Promise<AdvanceReport> {
-    if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error("The clock only moves forward"));
-    const run = this.advancing.then(() => this.advanceNow(ms));
-    this.advancing = run.catch(() => {});
-    return run;
-  }
-
-  private async advanceNow(ms: number): Promise<AdvanceReport> {
+  advance(ms: number): void {
     const { clock } = this.ctx;
+    if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward");
     const target = clock.now() + ms;
-    const notes: string[] = [];
-    let waiting = true;
-    const stopAt = async (at: number) => {
-      clock.advance(Math.max(0, at - clock.now()));
+    this.tick();
+    for (let step = 0; step < MAX_ADVANCE_STEPS; step++) {
+      const next = this.nextDue(clock.now());
+      if (next === undefined || next > target) break;
+      clock.advance(Math.max(0, next - clock.now()));
       this.ctx.quotas.refill();
       this.tick();
-      if (waiting && !(await this.settle())) {
-        waiting = false;
-        notes.push(
-          `The runtime was still busy ${SETTLE_LIMIT_MS / 1000} s (real time) after ${new Date(at).toISOString()}: ` +
-            "the rest of this advance did not wait for it",
-        );
-      }
-    };
-    for (const service of this.services.values()) service.beginAdvance?.(target);
-    let stops = 0;
-    try {
-      await stopAt(clock.now());
-      for (; stops < MAX_ADVANCE_STEPS; stops++) {
-        const next = this.nextDue(clock.now());
-        if (next === undefined || next > target) break;
-        await stopAt(next);
-      }
-      if (stops === MAX_ADVANCE_STEPS) {
-        notes.push(
-          `Stopped at ${MAX_ADVANCE_STEPS} due times inside this advance; what remained was settled at its end`,
-        );
-      }
-      await stopAt(target);
-    } finally {
-      for (const service of this.services.values()) notes.push(...(service.endAdvance?.() ?? []));
     }
-    return { now: clock.now(), stops, notes };
-  }
-
-  /** Resolves true once no service is busy and the bus is still for a few polls; false after SETTLE_LIMIT_MS. */
-  private async settle(): Promise<boolean> {
-    const services = [...this.services.values()].filter((s) => s.busy);
-    if (services.length === 0) return true;
-    const deadline = Date.now() + SETTLE_LIMIT_MS;
-    let seq = this.ctx.store.lastEventSeq();
-    let quiet = 0;
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-      const now = this.ctx.store.lastEventSeq();
-      if (now !== seq || services.some((s) => s.busy?.())) {
-        seq = now;
-        quiet = 0;
-      } else if (++quiet >= SETTLE_QUIET_POLLS) {
-        return true;
-      }
-    }
-    return false;
+    clock.advance(Math.max(0, target - clock.now()));
+    this.ctx.quotas.refill();
+    this.tick();
   }
 
   private nextDue(after: number): number | undefined {
@@ -288,11 +229,11 @@ export class LocalAccount {
       tokenFile: this.tokenFile,
     }));
     front.route("GET", "/_local/clock", () => ({ now: new Date(clock.now()).toISOString() }));
-    front.route("POST", "/_local/clock/advance", async (body) => {
+    front.route("POST", "/_local/clock/advance", (body) => {
       const by = (body as { by?: unknown }).by;
       if (typeof by !== "string") throw new Error('Body must be {"by": "<duration>"}, e.g. {"by": "31d"}');
-      const { now, stops, notes } = await this.advance(parseDuration(by));
-      return { now: new Date(now).toISOString(), stops, ...(notes.length > 0 ? { notes } : {}) };
+      this.advance(parseDuration(by));
+      return { now: new Date(clock.now()).toISOString() };
     });
     front.route("GET", "/_local/faults", () => ({ faults: faults.list() }));
     front.route("POST", "/_local/faults", (body) => faults.arm(body));

@@ -63,15 +63,6 @@ export interface Service {
   tick?(now: number): void;
   /** The earliest simulated time strictly after `after` at which `tick` has something to settle; a clock advance steps through these in order. */
   nextDue?(after: number): number | undefined;
-  /**
-   * True while the service has work under way that can settle more without the clock moving (a Lambda invocation, an
-   * execution between states, a delivery): a clock advance waits for every service to be idle before its next stop.
-   */
-  busy?(): boolean;
-  /** A clock advance up to `target` begins: a service may cap what it reports due inside one advance. */
-  beginAdvance?(target: number): void;
-  /** The advance is over: what its caller should be told (e.g. occurrences a cap skipped). */
-  endAdvance?(): string[];
   /** Finishes or undoes work a crash interrupted. Runs once at start, before the port opens. */
   recover?(): void;
 }

@@ -18,10 +18,6 @@ export type DeliveryMode = { duplicates: number; reorder: boolean };
 export const DELIVERY_KIND = "eventbridge-delivery";
 const CURSOR_META = "runtime.eventbridge.cursor";
 const scheduleMeta = (rule: string) => `runtime.schedule.${rule}`;
-/** Occurrences one schedule fires inside one clock advance at most: a year over rate(1 minute) would not end. */
-export const SCHEDULE_CAP = 1000;
-
-type ScheduleState = { anchor: number; next: number };
 
 export type DeliveryRecord = {
   id: string;
@@ -58,17 +54,12 @@ export class EventBridgeService implements Service {
   private unsubscribe?: () => void;
   private stopped = false;
   private pendingAsync = new Set<Promise<unknown>>();
-  /** Deliveries under way and not sleeping between Lambda's retries. */
-  private active = 0;
-  /** During a clock advance: occurrences fired per schedule, against `scheduleCap`. */
-  private fired?: Map<string, number>;
 
   constructor(
     private readonly ctx: AccountContext,
     private readonly config: RuntimeConfig,
     private readonly targets: { lambda: LambdaHost; stepFunctions: StepFunctionsService; sim: SimClock },
     public delivery: DeliveryMode = { duplicates: 0, reorder: false },
-    private readonly scheduleCap = SCHEDULE_CAP,
   ) {
     for (const rule of config.rules) {
       if (rule.scheduleExpression)
@@ -114,18 +105,15 @@ export class EventBridgeService implements Service {
     await Promise.allSettled([...this.pendingAsync]);
   }
 
-  /**
-   * Fires due schedules, each due occurrence stamped with its own time. A clock advance stops at every occurrence
-   * (`nextDue`), so each fires at its time, up to `scheduleCap` per schedule and advance; the clock moved any other way
-   * (outside an advance) fires one occurrence however many periods passed. A schedule rule "runs on a schedule"
-   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html): one event per occurrence.
-   */
+  /** Fires due schedules (once per tick however many periods passed: a fast-forward does not flood the targets). */
   tick(now: number): void {
     for (const { rule, schedule } of this.schedules.values()) {
       if (!rule.enabled) continue;
-      const state = this.scheduleState(rule.name);
-      if (!state || now < state.next || this.capped(rule.name)) continue;
-      if (this.fired) this.fired.set(rule.name, (this.fired.get(rule.name) ?? 0) + 1);
+      const state = JSON.parse(this.ctx.store.getMeta(scheduleMeta(rule.name)) ?? "null") as {
+        anchor: number;
+        next: number;
+      } | null;
+      if (!state || now < state.next) continue;
       this.ctx.store.setMeta(
         scheduleMeta(rule.name),
         JSON.stringify({ ...state, next: nextFiring(schedule, now, state.anchor) }),
@@ -138,55 +126,6 @@ export class EventBridgeService implements Service {
         time: new Date(state.next).toISOString().replace(/\.\d{3}Z$/, "Z"),
       });
     }
-  }
-
-  /** The next occurrence of any enabled schedule not capped in this advance. */
-  nextDue(after: number): number | undefined {
-    let next: number | undefined;
-    for (const { rule } of this.schedules.values()) {
-      if (!rule.enabled || this.capped(rule.name)) continue;
-      const at = this.scheduleState(rule.name)?.next;
-      if (at !== undefined && at > after && (next === undefined || at < next)) next = at;
-    }
-    return next;
-  }
-
-  busy(): boolean {
-    return this.active > 0;
-  }
-
-  beginAdvance(): void {
-    this.fired = new Map();
-  }
-
-  /** Capped schedules skip to their first occurrence after now; the caller is told which and from when. */
-  endAdvance(): string[] {
-    const notes: string[] = [];
-    const now = this.ctx.clock.now();
-    for (const { rule, schedule } of this.schedules.values()) {
-      const state = this.scheduleState(rule.name);
-      if (!state || !this.capped(rule.name) || now < state.next) continue;
-      this.ctx.store.tx(() =>
-        this.ctx.store.setMeta(
-          scheduleMeta(rule.name),
-          JSON.stringify({ ...state, next: nextFiring(schedule, now, state.anchor) }),
-        ),
-      );
-      notes.push(
-        `Schedule ${rule.name} fired ${this.scheduleCap} times in this advance (the most one advance fires); ` +
-          `its occurrences from ${new Date(state.next).toISOString()} on were skipped`,
-      );
-    }
-    this.fired = undefined;
-    return notes;
-  }
-
-  private capped(rule: string): boolean {
-    return (this.fired?.get(rule) ?? 0) >= this.scheduleCap;
-  }
-
-  private scheduleState(rule: string): ScheduleState | undefined {
-    return (JSON.parse(this.ctx.store.getMeta(scheduleMeta(rule)) ?? "null") as ScheduleState | null) ?? undefined;
   }
 
   /** Puts entries on the bus in one transaction (PutEvents and the events:putEvents task). */
@@ -262,14 +201,7 @@ export class EventBridgeService implements Service {
     for (const rule of rules) {
       for (let copy = 0; copy < copies; copy++) {
         const delay = this.delivery.reorder ? Math.floor(Math.random() * 50) : 0;
-        this.active++;
-        deliveries.push(
-          this.track(
-            this.later(delay)
-              .then(() => this.deliver(rule, event, seq, copy))
-              .finally(() => this.active--),
-          ),
-        );
+        deliveries.push(this.track(this.later(delay).then(() => this.deliver(rule, event, seq, copy))));
       }
     }
     void Promise.allSettled(deliveries).then(() => {
@@ -342,14 +274,10 @@ export class EventBridgeService implements Service {
     // Asynchronous invocation: Lambda retries a failing function twice, after 1 and 2 minutes (simulated clock).
     for (let attempt = 0; attempt <= fn.maximumRetryAttempts; attempt++) {
       if (attempt > 0) {
-        // Asleep on the simulated clock: not busy, a clock advance stops when the retry is due.
-        this.active--;
         try {
           await this.targets.sim.sleep(attempt * 60_000);
         } catch {
           return;
-        } finally {
-          this.active++;
         }
       }
       if (this.stopped) return;

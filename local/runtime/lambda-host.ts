@@ -65,8 +65,6 @@ export class LambdaHost {
   private readonly queues = new Map<string, (() => void)[]>();
   private readonly logs = new Map<string, WriteStream>();
   private stopped = false;
-  /** Invocations under way (a clock advance waits for none to be running before its next stop). */
-  running = 0;
 
   constructor(
     private readonly config: RuntimeConfig,
@@ -136,19 +134,13 @@ export class LambdaHost {
     };
     this.save(record);
     const started = performance.now();
-    this.running++;
-    let result: InvokeResult;
-    try {
-      const instance = await this.acquire(fn);
-      result = await new Promise<InvokeResult>((resolve) => {
-        const timer = setTimeout(() => this.timeOut(fn, instance), fn.timeoutSeconds * 1000);
-        instance.pending = { requestId, resolve, timer };
-        instance.worker.postMessage({ requestId, event, deadline: Date.now() + fn.timeoutSeconds * 1000 });
-      });
-      this.release(fn, instance);
-    } finally {
-      this.running--;
-    }
+    const instance = await this.acquire(fn);
+    const result = await new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => this.timeOut(fn, instance), fn.timeoutSeconds * 1000);
+      instance.pending = { requestId, resolve, timer };
+      instance.worker.postMessage({ requestId, event, deadline: Date.now() + fn.timeoutSeconds * 1000 });
+    });
+    this.release(fn, instance);
     const durationMs = Math.round(performance.now() - started);
     this.save(
       result.ok

@@ -14,8 +14,6 @@ export type RuntimeOptions = {
   delivery?: Partial<DeliveryMode>;
   /** Lambda instances per function when invocations overlap. */
   maxInstances?: number;
-  /** Occurrences one schedule fires inside one clock advance at most (default SCHEDULE_CAP). */
-  scheduleCap?: number;
 };
 
 const DeliverySchema = z.object({
@@ -91,7 +89,6 @@ export class LocalRuntime {
         duplicates: options.delivery?.duplicates ?? 0,
         reorder: options.delivery?.reorder ?? false,
       },
-      options.scheduleCap,
     );
     const runtime = new LocalRuntime(account, config, lambda, stepFunctions, eventBridge, sim);
     account.addService(stepFunctions);

@@ -105,26 +105,6 @@ export class StepFunctionsService implements Service {
     this.deps.sim.check();
   }
 
-  /**
-   * The next time a wait on the simulated clock ends (Wait states, retry intervals, execution timeouts, heartbeats,
-   * Lambda's async retries): a clock advance stops there, so the execution goes on at the wait's own end, as a Wait
-   * state "delays the state machine from continuing for a specified time"
-   * (https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html).
-   */
-  nextDue(after: number): number | undefined {
-    return this.deps.sim.nextDue(after);
-  }
-
-  /**
-   * An execution is busy unless each of its open tasks waits on the simulated clock, a task token or a child. Any
-   * running Lambda invocation counts too (the Lambda host is no service of its own): direct ones, EventBridge's.
-   */
-  busy(): boolean {
-    if (this.deps.lambda.running > 0) return true;
-    for (const run of this.runs.values()) if (run.busy) return true;
-    return false;
-  }
-
   /** Runs again every execution the store says is RUNNING (after a restart or a crash). */
   resume(): void {
     for (const record of this.deps.ctx.store.list<ExecutionRecord>(EXECUTION_KIND)) {
@@ -605,9 +585,6 @@ class ExecutionRun {
   private libraryAbort?: () => void;
   private closed = false;
   private abandoned = false;
-  /** Task handlers under way, and how many of them wait on something only time or someone else ends. */
-  private tasks = 0;
-  private parked = 0;
   /** Retry bookkeeping per (sub-)execution context object and state, mirroring the library's retriers. */
   private readonly scopes = new WeakMap<object, Map<string, { attempts: number[]; awaitingRetry: boolean }>>();
 
@@ -617,11 +594,6 @@ class ExecutionRun {
     private readonly machine: Machine | undefined,
     private lastEventId: number,
   ) {}
-
-  /** Between states, starting, ending, or running a task: an execution with no open task is never waiting. */
-  get busy(): boolean {
-    return !this.closed && (this.tasks === 0 || this.tasks > this.parked);
-  }
 
   append(type: string, details: Record<string, unknown> = {}): void {
     if (this.closed) return;
@@ -800,58 +772,26 @@ class ExecutionRun {
   }
 
   private async task(meta: TaskMeta, input: { payload: unknown; ctx: object; input?: unknown }): Promise<unknown> {
-    this.tasks++;
-    try {
-      return await this.performTask(meta, input);
-    } finally {
-      this.tasks--;
-    }
-  }
-
-  /** Awaits what only the clock, an operator or another execution ends; meanwhile this task is not busy. */
-  private async park<T>(waiting: Promise<T>): Promise<T> {
-    this.parked++;
-    try {
-      return await waiting;
-    } finally {
-      this.parked--;
-    }
-  }
-
-  private async performTask(
-    meta: TaskMeta,
-    input: { payload: unknown; ctx: object; input?: unknown },
-  ): Promise<unknown> {
     // Let the history consumer write the StateEntered the library just dispatched, so events stay in order.
     await new Promise((resolve) => setImmediate(resolve));
     if (this.closed) throw new WaitAbortedError();
     const scope = this.scope(input.ctx, meta);
     try {
       if (meta.kind === "wait") {
-        await this.park(
-          this.svc.sim.until(waitTarget(meta, input.payload, this.svc.sim.now()), this.controller.signal),
-        );
+        await this.svc.sim.until(waitTarget(meta, input.payload, this.svc.sim.now()), this.controller.signal);
         return input.payload;
       }
       const stateInput = input.input;
-      const deps = this.svc.integrationDeps();
-      return await runTask(
-        {
-          ...deps,
-          waitForClose: (arn, signal) => this.park(deps.waitForClose(arn, signal)),
-          awaitTaskToken: (token, heartbeat, signal) => this.park(deps.awaitTaskToken(token, heartbeat, signal)),
-        },
-        {
-          executionArn: this.record.executionArn,
-          stateName: meta.name,
-          resource: meta.resource,
-          payload: input.payload,
-          signal: this.controller.signal,
-          ...optionalSeconds("timeoutSeconds", meta.timeoutSeconds, meta.timeoutSecondsPath, stateInput),
-          ...optionalSeconds("heartbeatSeconds", meta.heartbeatSeconds, meta.heartbeatSecondsPath, stateInput),
-          record: (type, details) => this.append(type, details),
-        },
-      );
+      return await runTask(this.svc.integrationDeps(), {
+        executionArn: this.record.executionArn,
+        stateName: meta.name,
+        resource: meta.resource,
+        payload: input.payload,
+        signal: this.controller.signal,
+        ...optionalSeconds("timeoutSeconds", meta.timeoutSeconds, meta.timeoutSecondsPath, stateInput),
+        ...optionalSeconds("heartbeatSeconds", meta.heartbeatSeconds, meta.heartbeatSecondsPath, stateInput),
+        record: (type, details) => this.append(type, details),
+      });
     } catch (error: unknown) {
       if (error instanceof WaitAbortedError || this.controller.signal.aborted) throw error;
       const failure = error instanceof Error ? error : new TaskFailure("States.TaskFailed", String(error));
@@ -901,7 +841,7 @@ class ExecutionRun {
     if (retrier.JitterStrategy === "FULL") delay = Math.random() * delay;
     scope.attempts[index] = attempt + 1;
     scope.awaitingRetry = true;
-    await this.park(this.svc.sim.sleep(delay * 1000, this.controller.signal));
+    await this.svc.sim.sleep(delay * 1000, this.controller.signal);
   }
 }
 
