@@ -117,12 +117,13 @@ export class LocalAccount {
     this.ctx.store.close();
   }
 
-  /** Settles every transition that is due on the simulated clock. */
-  tick(): void {
+  /** Settles every transition that is due on the simulated clock; returns the time it settled up to. */
+  tick(): number {
     const now = this.ctx.clock.now();
     for (const service of this.services.values()) {
       if (service.tick) this.inTx(() => service.tick?.(now));
     }
+    return now;
   }
 
   /**
@@ -135,13 +136,16 @@ export class LocalAccount {
     const { clock } = this.ctx;
     if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward");
     const target = clock.now() + ms;
-    this.tick();
+    // The simulated clock also runs in real time while a stop is settled: the next stop is looked up from the time
+    // that stop settled up to, not from now, or an item falling due in between (two due a few ms apart, a slow tick
+    // under load) would wait for whatever stop came next, a day later for a daily backup.
+    let settled = this.tick();
     for (let step = 0; step < MAX_ADVANCE_STEPS; step++) {
-      const next = this.nextDue(clock.now());
+      const next = this.nextDue(settled);
       if (next === undefined || next > target) break;
       clock.advance(Math.max(0, next - clock.now()));
       this.ctx.quotas.refill();
-      this.tick();
+      settled = this.tick();
     }
     clock.advance(Math.max(0, target - clock.now()));
     this.ctx.quotas.refill();
