@@ -16,7 +16,6 @@ const LISTS = {
     pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/,
     what: "a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
   },
-  cliSecurityGroupIds: { pattern: /^sg-[0-9a-f]{8,17}$/, what: "a security group id (sg-…)" },
   cliSubnetIds: { pattern: /^subnet-[0-9a-f]{8,17}$/, what: "a subnet id (subnet-…)" },
 };
 
@@ -61,3 +60,24 @@ module.exports.approverRoleNames = async ({ resolveVariable }) => {
   return names.length > 0 ? names : { Ref: "AWS::NoValue" };
 };
 module.exports.parseList = parseList;
+
+// Single-id params of the CLI functions' own security group (serverless.yml resources CliSecurityGroup and
+// ClusterIngressFromCli). Empty (the default, enough for the local account): no value, which the package checks refuse.
+const IDS = {
+  cliVpcId: { pattern: /^vpc-[0-9a-f]{8,17}$/, what: "a VPC id (vpc-…)" },
+  clusterSecurityGroupId: { pattern: /^sg-[0-9a-f]{8,17}$/, what: "a security group id (sg-…)" },
+};
+
+/** The id param `name` from `value`, or AWS::NoValue when it is empty; refuses an id of the wrong kind. */
+function parseId(name, value) {
+  const spec = IDS[name];
+  if (!spec) throw new Error(`param ${name}: not an id param (known: ${Object.keys(IDS).join(", ")})`);
+  const id = value === null || value === undefined ? "" : String(value).trim();
+  if (id === "") return { Ref: "AWS::NoValue" };
+  if (!spec.pattern.test(id)) throw new Error(`param ${name}: ${JSON.stringify(id)} is not ${spec.what}`);
+  return id;
+}
+for (const name of Object.keys(IDS)) {
+  module.exports[name] = async ({ resolveVariable }) => parseId(name, await resolveVariable(`param:${name}`));
+}
+module.exports.parseId = parseId;

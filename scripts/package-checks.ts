@@ -360,27 +360,71 @@ export function checkSdkClients(
   return problems;
 }
 
+/** The CloudHSM CLI functions' own security group and the rule that admits it to the cluster's (serverless.yml). */
+export const CLI_SECURITY_GROUP = "CliSecurityGroup";
+const CLI_PORTS = { FromPort: 2223, ToPort: 2225 };
+const NO_VALUE = (v: unknown) => v === undefined || v === "" || asRecord(v).Ref === "AWS::NoValue";
+
 /**
- * Every function that runs the CloudHSM CLI (it has CLOUDHSM_CLI_PATH) is wired to the cluster's VPC (params
- * cliSecurityGroupIds, cliSubnetIds) with at least one security group and one subnet: without them it cannot reach the
- * HSMs. Empty lists package but deploy a function outside any VPC, so they fail here too.
+ * Every function that runs the CloudHSM CLI (it has CLOUDHSM_CLI_PATH) is wired to the cluster's VPC with at least
+ * one subnet (cliSubnetIds): without them it cannot reach the HSMs; empty lists package but deploy a function outside
+ * any VPC, so they fail here too. Every function with a VpcConfig uses the product's CLI security group, and only it.
+ * That group has egress rules (none leaves CloudFormation's default allow-all, AWS::EC2::SecurityGroup), none open to
+ * 0.0.0.0/0 on all ports, one to the cluster's group on TCP 2223-2225, and the cluster's group admits it on those ports
+ * (CloudHSM User Guide, configure-sg, configure-sg-client-instance).
  */
 export function checkCliVpc(template: Template): string[] {
   const problems: string[] = [];
+  const usesCliGroup = (ids: unknown) =>
+    Array.isArray(ids) && ids.length === 1 && asRecord(ids[0]).Ref === CLI_SECURITY_GROUP;
   for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
-    if (!("CLOUDHSM_CLI_PATH" in asRecord(asRecord(p.Environment).Variables))) continue;
     const name = `function:${keyOf(p.FunctionName) ?? id}`;
     const vpc = asRecord(p.VpcConfig);
-    if (!("SecurityGroupIds" in vpc && "SubnetIds" in vpc)) {
+    const runsCli = "CLOUDHSM_CLI_PATH" in asRecord(asRecord(p.Environment).Variables);
+    if (runsCli && !("SecurityGroupIds" in vpc && "SubnetIds" in vpc)) {
       problems.push(`${name}: runs the CloudHSM CLI but has no VpcConfig`);
       continue;
     }
+    if (!("SecurityGroupIds" in vpc)) continue;
+    if (!usesCliGroup(vpc.SecurityGroupIds))
+      problems.push(`${name}: has a VpcConfig whose security groups are not just ${CLI_SECURITY_GROUP}`);
     // A list, or an intrinsic (Fn::Split, Ref) that only CloudFormation resolves.
-    const empty = (v: unknown) => Array.isArray(v) && v.length === 0;
-    if (empty(vpc.SecurityGroupIds))
-      problems.push(`${name}: runs the CloudHSM CLI with no security group (cliSecurityGroupIds)`);
-    if (empty(vpc.SubnetIds)) problems.push(`${name}: runs the CloudHSM CLI with no subnet (cliSubnetIds)`);
+    if (Array.isArray(vpc.SubnetIds) && vpc.SubnetIds.length === 0)
+      problems.push(`${name}: runs in a VPC with no subnet (cliSubnetIds)`);
   }
+  const group = asRecord(asRecord(template.Resources?.[CLI_SECURITY_GROUP]).Properties);
+  if (!template.Resources?.[CLI_SECURITY_GROUP]) return [...problems, `${CLI_SECURITY_GROUP}: missing`];
+  if (NO_VALUE(group.VpcId)) problems.push(`${CLI_SECURITY_GROUP}: no VpcId (cliVpcId)`);
+  const egress = Array.isArray(group.SecurityGroupEgress) ? group.SecurityGroupEgress.map(asRecord) : [];
+  if (egress.length === 0) problems.push(`${CLI_SECURITY_GROUP}: no egress rules, so CloudFormation allows all egress`);
+  for (const rule of egress) {
+    const allPorts =
+      String(rule.IpProtocol) === "-1" ||
+      rule.FromPort === undefined ||
+      (Number(rule.FromPort) <= 0 && Number(rule.ToPort) >= 65535);
+    if ((rule.CidrIp === "0.0.0.0/0" || rule.CidrIpv6 === "::/0") && allPorts)
+      problems.push(`${CLI_SECURITY_GROUP}: egress open to the internet on all ports`);
+  }
+  const toCluster = egress.find(
+    (r) => r.IpProtocol === "tcp" && r.FromPort === CLI_PORTS.FromPort && r.ToPort === CLI_PORTS.ToPort,
+  );
+  if (!toCluster || NO_VALUE(toCluster.DestinationSecurityGroupId))
+    problems.push(
+      `${CLI_SECURITY_GROUP}: no egress to the cluster's security group on TCP 2223-2225 (clusterSecurityGroupId)`,
+    );
+  const ingress = resourcesOfType(template, "AWS::EC2::SecurityGroupIngress").find(
+    ([, r]) => asRecord(r.SourceSecurityGroupId).Ref === CLI_SECURITY_GROUP,
+  )?.[1];
+  if (
+    !ingress ||
+    NO_VALUE(ingress.GroupId) ||
+    ingress.IpProtocol !== "tcp" ||
+    ingress.FromPort !== CLI_PORTS.FromPort ||
+    ingress.ToPort !== CLI_PORTS.ToPort
+  )
+    problems.push(
+      `the cluster's security group admits no ${CLI_SECURITY_GROUP} on TCP 2223-2225 (clusterSecurityGroupId)`,
+    );
   return problems;
 }
 

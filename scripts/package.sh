@@ -10,12 +10,15 @@ export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
 # The README's deploy params ("Deploy to AWS"), as JSON arrays there and as comma-separated lists here.
 readme_params=(
   --param='cloudhsmCliLayers=["arn:aws:lambda:eu-west-1:111122223333:layer:cloudhsm-cli:3"]'
-  --param='cliSecurityGroupIds=["sg-0123456789abcdef0"]'
+  --param='cliVpcId=vpc-0123456789abcdef0'
+  --param='clusterSecurityGroupId=sg-0123456789abcdef0'
   --param='cliSubnetIds=["subnet-0123456789abcdef0","subnet-0fedcba9876543210"]'
 )
 comma_params=(
   --param='cloudhsmCliLayers=arn:aws:lambda:eu-central-1:111122223333:layer:cloudhsm-cli:3'
-  --param='cliSecurityGroupIds=sg-0123456789abcdef0'
+  --param='cliVpcId=vpc-0123456789abcdef0'
+  --param='clusterSecurityGroupId=sg-0123456789abcdef0'
+  --param='cliHttpsEgressCidr=10.0.0.0/16'
   --param='cliSubnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210'
 )
 

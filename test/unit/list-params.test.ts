@@ -18,8 +18,8 @@ describe("list params of serverless.yml", () => {
   });
 
   it("returns an empty list for the default [] and for an empty string", () => {
-    expect(listParams.parseList("cliSecurityGroupIds", [])).toEqual([]);
-    expect(listParams.parseList("cliSecurityGroupIds", "")).toEqual([]);
+    expect(listParams.parseList("cliSubnetIds", [])).toEqual([]);
+    expect(listParams.parseList("cliSubnetIds", "")).toEqual([]);
   });
 
   it("resolves the param through osls's resolveVariable, as serverless.yml's file variable does", async () => {
@@ -54,8 +54,6 @@ describe("list params of serverless.yml", () => {
   });
 
   it("throws naming the param when a JSON array is malformed", () => {
-    expect(() => listParams.parseList("cliSecurityGroupIds", '["sg-0123456789abcdef0"')).toThrow(
-      "param cliSecurityGroupIds: ",
-    );
+    expect(() => listParams.parseList("cliSubnetIds", '["sg-0123456789abcdef0"')).toThrow("param cliSubnetIds: ");
   });
 });

@@ -279,31 +279,87 @@ describe("SDK clients of each function against its role", () => {
 });
 
 describe("VPC check of the functions that run the CloudHSM CLI", () => {
-  const withFunction = (properties: Record<string, unknown>) =>
+  const CLI_GROUP = { Ref: "CliSecurityGroup" };
+  const egressToCluster = {
+    IpProtocol: "tcp",
+    FromPort: 2223,
+    ToPort: 2225,
+    DestinationSecurityGroupId: "sg-0123456789abcdef0",
+  };
+  const https = { IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: "0.0.0.0/0" };
+  /** The CLI function, its security group and the cluster's ingress rule as serverless.yml packages them. */
+  const withFunction = (properties: Record<string, unknown>, egress: unknown[] = [egressToCluster, https]) =>
     template([], {
       CliLambdaFunction: {
         Type: "AWS::Lambda::Function",
         Properties: { FunctionName: "svc-dev-cli", ...properties },
       },
+      CliSecurityGroup: {
+        Type: "AWS::EC2::SecurityGroup",
+        Properties: { VpcId: "vpc-0123456789abcdef0", SecurityGroupEgress: egress },
+      },
+      ClusterIngressFromCli: {
+        Type: "AWS::EC2::SecurityGroupIngress",
+        Properties: {
+          GroupId: "sg-0123456789abcdef0",
+          IpProtocol: "tcp",
+          FromPort: 2223,
+          ToPort: 2225,
+          SourceSecurityGroupId: CLI_GROUP,
+        },
+      },
     });
   const cliEnv = { Environment: { Variables: { CLOUDHSM_CLI_PATH: "/opt/cloudhsm/bin/cloudhsm-cli" } } };
+  const inVpc = { VpcConfig: { SecurityGroupIds: [CLI_GROUP], SubnetIds: ["subnet-1"] } };
 
-  it("returns no problem when the CLI function has a VpcConfig, and for functions that run no CLI", () => {
-    const t = withFunction({ ...cliEnv, VpcConfig: { SecurityGroupIds: ["sg-1"], SubnetIds: ["subnet-1"] } });
-
-    expect(checkCliVpc(t)).toEqual([]);
+  it("returns no problem when the CLI function is in the CLI security group, and for functions in no VPC", () => {
+    expect(checkCliVpc(withFunction({ ...cliEnv, ...inVpc }))).toEqual([]);
+    expect(checkCliVpc(withFunction({}))).toEqual([]);
   });
 
   it("returns a problem naming the function when a CLI function has no VpcConfig", () => {
     expect(checkCliVpc(withFunction(cliEnv))).toEqual(["function:cli: runs the CloudHSM CLI but has no VpcConfig"]);
   });
 
-  it("returns a problem naming the param when a CLI function's security groups or subnets are empty lists", () => {
-    const t = withFunction({ ...cliEnv, VpcConfig: { SecurityGroupIds: [], SubnetIds: [] } });
+  it("returns a problem naming the param when a CLI function's subnets are an empty list", () => {
+    const t = withFunction({ ...cliEnv, VpcConfig: { SecurityGroupIds: [CLI_GROUP], SubnetIds: [] } });
+
+    expect(checkCliVpc(t)).toEqual(["function:cli: runs in a VPC with no subnet (cliSubnetIds)"]);
+  });
+
+  it("returns a problem when a function in a VPC uses another security group than the CLI one", () => {
+    const t = withFunction({ VpcConfig: { SecurityGroupIds: ["sg-0123456789abcdef0"], SubnetIds: ["subnet-1"] } });
 
     expect(checkCliVpc(t)).toEqual([
-      "function:cli: runs the CloudHSM CLI with no security group (cliSecurityGroupIds)",
-      "function:cli: runs the CloudHSM CLI with no subnet (cliSubnetIds)",
+      "function:cli: has a VpcConfig whose security groups are not just CliSecurityGroup",
+    ]);
+  });
+
+  it("returns a problem when the CLI security group's egress is open to the internet on all ports", () => {
+    const t = withFunction({ ...cliEnv, ...inVpc }, [egressToCluster, { IpProtocol: "-1", CidrIp: "0.0.0.0/0" }]);
+
+    expect(checkCliVpc(t)).toEqual(["CliSecurityGroup: egress open to the internet on all ports"]);
+  });
+
+  it("returns a problem when the CLI security group lists no egress, which leaves the default allow-all", () => {
+    expect(checkCliVpc(withFunction({ ...cliEnv, ...inVpc }, []))).toEqual([
+      "CliSecurityGroup: no egress rules, so CloudFormation allows all egress",
+      "CliSecurityGroup: no egress to the cluster's security group on TCP 2223-2225 (clusterSecurityGroupId)",
+    ]);
+  });
+
+  it("returns a problem naming the params when the VPC and the cluster's security group are left empty", () => {
+    const t = withFunction({ ...cliEnv, ...inVpc }, [
+      { ...egressToCluster, DestinationSecurityGroupId: { Ref: "AWS::NoValue" } },
+    ]);
+    const group = t.Resources?.CliSecurityGroup?.Properties as Record<string, unknown>;
+    group.VpcId = { Ref: "AWS::NoValue" };
+    (t.Resources?.ClusterIngressFromCli?.Properties as Record<string, unknown>).GroupId = { Ref: "AWS::NoValue" };
+
+    expect(checkCliVpc(t)).toEqual([
+      "CliSecurityGroup: no VpcId (cliVpcId)",
+      "CliSecurityGroup: no egress to the cluster's security group on TCP 2223-2225 (clusterSecurityGroupId)",
+      "the cluster's security group admits no CliSecurityGroup on TCP 2223-2225 (clusterSecurityGroupId)",
     ]);
   });
 });
