@@ -142,11 +142,11 @@ describe("orphan-cleanup workflow on the local account", () => {
     const id = await createStore(kms, cluster, `cleanup-${n}`);
     await sm.send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );
-    secretIds.add(`keystore-autopilot/${id}/kmsuser`);
+    secretIds.add(`keystore-autopilot/kmsuser/${id}`);
     await connectNow(id);
     const keyIds: string[] = [];
     for (let i = 0; i < keys; i++) {

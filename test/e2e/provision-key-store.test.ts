@@ -345,14 +345,19 @@ describe("provision-key-store workflow on the local account", () => {
   it("returns CONNECTED and adopts kmsuser when an active cluster that already has kmsuser is given", async () => {
     const seeded = await seedCluster(account, { kmsuser: true, kmsuserPassword: "Seeded0Kmsuser0Pw" });
     for (const p of [seeded.adminPassword, seeded.kmsuserPassword]) if (p) secretValues.add(p);
-    const base = `keystore-autopilot/clusters/${seeded.clusterId}`;
+
     await sm.send(
       new CreateSecretCommand({
-        Name: `${base}/admin`,
+        Name: `keystore-autopilot/admin/${seeded.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: seeded.adminPassword }),
       }),
     );
-    await sm.send(new CreateSecretCommand({ Name: `${base}/trust-anchor`, SecretString: seeded.trustAnchor }));
+    await sm.send(
+      new CreateSecretCommand({
+        Name: `keystore-autopilot/trust-anchor/${seeded.clusterId}`,
+        SecretString: seeded.trustAnchor,
+      }),
+    );
     const keyStoreName = uniqueName("adopt");
 
     const done = await drive(await start({ keyStoreName, clusterId: seeded.clusterId }));

@@ -267,7 +267,7 @@ describe("the sweep's safety rules", () => {
   const input = {
     customKeyStoreId: STORE,
     clusterId: CLUSTER,
-    kmsuserSecretId: "keystore-autopilot/cks/kmsuser",
+    kmsuserSecretId: "keystore-autopilot/kmsuser/cks",
     versionId: "00000000-0000-0000-0000-000000000001",
     snapshot: { id: "run-1", chunks: 1 },
     maxDeletes: 10,
