@@ -31,7 +31,7 @@ export async function connectBench(): Promise<Figures> {
     const id = await createStore(patientKms(account), cluster, "bench-connect");
     await sm.send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );

@@ -11,12 +11,22 @@ import { type SweepInput, sweepOrphans } from "../src/cleanup/sweep";
 import { config, required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow, SecretIdSchema, VersionIdSchema } from "../src/validation";
+import { SECRET_KINDS } from "../src/secret-names";
+import {
+  ClusterIdSchema,
+  ExecutionNameSchema,
+  parseOrThrow,
+  secretRefSchema,
+  VersionIdSchema,
+} from "../src/validation";
 
 const SweepStepSchema = z.object({
   customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
   clusterId: ClusterIdSchema,
-  kmsuserSecretId: SecretIdSchema,
+  kmsuserSecretId: secretRefSchema(
+    "kmsuserSecretId must name a secret under keystore-autopilot/kmsuser/",
+    SECRET_KINDS.kmsuser,
+  ),
   versionId: VersionIdSchema,
   snapshot: z.object({ id: z.string().check(z.minLength(1)), chunks: z.number().check(z.int(), z.minimum(1)) }),
   maxDeletes: z.number().check(z.int(), z.minimum(1), z.maximum(5_000)),

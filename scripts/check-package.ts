@@ -18,6 +18,7 @@ import {
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
+  checkSecretKinds,
   checkTaskTimeouts,
   MAX_ZIP_BYTES,
   packagedFunctions,
@@ -38,6 +39,7 @@ for (const fn of packagedFunctions(dir, template)) {
 }
 const problems = [
   ...checkIam(template),
+  ...checkSecretKinds(template),
   ...checkOwnRoles(template),
   ...checkSdkIntegrations(template),
   ...checkSdkClients(template, bundles),
@@ -56,7 +58,7 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
+  `package checks: ok (IAM least privilege, secrets by kind, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
     `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

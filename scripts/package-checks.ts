@@ -692,3 +692,92 @@ export function checkTaskTimeouts(template: Template): string[] {
   }
   return problems;
 }
+
+/** Who may read each kind of secret (src/secret-names.ts): the CA key only where certificates are signed, and so on. */
+export const SECRET_READERS: Record<string, string[]> = {
+  "managed-ca": ["function:provisionSignCsr"],
+  "customer-ca": ["function:provisionSignCsr"],
+  admin: [
+    "function:connectCheckPath",
+    "function:connectSetPassword",
+    "function:provisionActivate",
+    "function:provisionEnsureKmsuser",
+  ],
+  kmsuser: [
+    "function:connectStagePassword",
+    "function:connectSetPassword",
+    "function:connectTellKms",
+    "function:connectLogoutKmsuser",
+    "function:connectMarkRotated",
+    "function:cleanupSweep",
+  ],
+  "initial-kmsuser": ["function:provisionEnsureKmsuser", "function:provisionCreateKeyStore"],
+  "trust-anchor": ["function:provisionAcceptCertificates", "function:provisionCreateKeyStore"],
+};
+/** Actions that change a secret's value or create one: each kind written only by the steps that make it. */
+const SECRET_WRITES = [
+  "secretsmanager:PutSecretValue",
+  "secretsmanager:CreateSecret",
+  "secretsmanager:UpdateSecretVersionStage",
+];
+export const SECRET_WRITERS: Record<string, string[]> = {
+  "managed-ca": ["function:provisionSignCsr"],
+  "customer-ca": [],
+  admin: ["function:provisionActivate"],
+  kmsuser: [
+    "function:connectPrepare",
+    "function:cleanupPrepare",
+    "function:connectStagePassword",
+    "function:connectTellKms",
+    "function:connectMarkRotated",
+  ],
+  "initial-kmsuser": ["function:provisionEnsureKmsuser"],
+  "trust-anchor": ["function:provisionAcceptCertificates"],
+};
+
+/** The text of a Resource entry: a string, or the template string of an Fn::Sub. */
+const resourceText = (r: unknown): string => {
+  if (typeof r === "string") return r;
+  const sub = asRecord(r)["Fn::Sub"];
+  return typeof sub === "string" ? sub : Array.isArray(sub) && typeof sub[0] === "string" ? sub[0] : JSON.stringify(r);
+};
+
+/**
+ * Secrets by kind over every role: a Secrets Manager action names secrets as `…:secret:keystore-autopilot/<kind>/*`
+ * (never the whole prefix, never "*"), and reads (GetSecretValue) and writes of a kind only in the roles
+ * SECRET_READERS and SECRET_WRITERS list.
+ */
+export function checkSecretKinds(template: Template): string[] {
+  const problems: string[] = [];
+  const owners = roleOwners(template);
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    const owner = owners.get(id) ?? `role:${id}`;
+    for (const policy of asArray(p.Policies)) {
+      for (const raw of asArray(asRecord(asRecord(policy).PolicyDocument).Statement)) {
+        const statement = asRecord(raw);
+        if (statement.Effect !== "Allow") continue;
+        const actions = asArray(statement.Action)
+          .map(String)
+          .filter((a) => a.startsWith("secretsmanager:"));
+        if (actions.length === 0) continue;
+        for (const resource of asArray(statement.Resource).map(resourceText)) {
+          const kind = /:secret:keystore-autopilot\/([a-z-]+)\/\*$/.exec(resource)?.[1];
+          if (!kind || !(kind in SECRET_READERS)) {
+            problems.push(`${id} (${owner}): ${actions.join(", ")} on ${resource}, not on one kind of secret`);
+            continue;
+          }
+          if (actions.includes("secretsmanager:GetSecretValue") && !SECRET_READERS[kind]?.includes(owner)) {
+            problems.push(
+              `${id} (${owner}): may read the ${kind} secrets, which only ${SECRET_READERS[kind]?.join(", ")} may`,
+            );
+          }
+          for (const action of actions.filter((a) => SECRET_WRITES.includes(a))) {
+            if (!SECRET_WRITERS[kind]?.includes(owner))
+              problems.push(`${id} (${owner}): ${action} on the ${kind} secrets`);
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}

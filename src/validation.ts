@@ -53,11 +53,14 @@ export const StateMachineArnSchema = z
 const CLUSTER_ID = /^cluster-[2-7a-zA-Z]{11,16}$/;
 export const ClusterIdSchema = z.string().check(z.regex(CLUSTER_ID, "clusterId must look like cluster-jxhlf7644ne"));
 
-/** A secret reference (name or ARN) under keystore-autopilot/, the only path the functions' IAM policies open. */
-const SECRET_REF =
-  /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?keystore-autopilot\/[A-Za-z0-9/_+=.@-]+$/;
-/** A secret reference, never a value; `message` says which field a user got wrong. */
-export const secretRefSchema = (message: string) => z.string().check(z.maxLength(2048), z.regex(SECRET_REF, message));
+/** A secret reference (name or ARN) under keystore-autopilot/, optionally of one kind (its first path segment). */
+const secretRef = (kind?: string) =>
+  new RegExp(
+    `^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:)?keystore-autopilot/${kind ? `${kind}/` : ""}[A-Za-z0-9/_+=.@-]+$`,
+  );
+/** A secret reference, never a value; `message` says which field a user got wrong; `kind` limits it to one kind. */
+export const secretRefSchema = (message: string, kind?: string) =>
+  z.string().check(z.maxLength(2048), z.regex(secretRef(kind), message));
 export const SecretIdSchema = secretRefSchema("must name a secret under keystore-autopilot/");
 /** A secret version id as the workflows make it (States.UUID()): also the idempotency token of the version. */
 export const VersionIdSchema = z

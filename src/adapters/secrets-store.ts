@@ -45,6 +45,18 @@ export class SecretsManagerStore implements SecretsStore {
     }
   }
 
+  async exists(secretId: string): Promise<boolean> {
+    try {
+      const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      // A secret scheduled for deletion cannot be read (DescribeSecret, DeletedDate; GetSecretValue refuses it).
+      if (out.DeletedDate !== undefined) return false;
+      return Object.values(out.VersionIdsToStages ?? {}).some((stages) => stages.includes("AWSCURRENT"));
+    } catch (error: unknown) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
   async current(secretId: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
     try {
       const value = await this.cached.get(secretId, {

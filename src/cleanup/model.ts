@@ -16,7 +16,7 @@ export const WindowStoreFields = {
  */
 export const CleanupInputSchema = z.strictObject({
   ...KeyStoreRefSchema.shape,
-  /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
+  /** Secret holding {"username","password"} of the cluster admin: keystore-autopilot/admin/<clusterId>, the only one accepted. */
   adminSecretId: z.optional(SecretRefSchema),
   /** Report what would be deleted; no disconnect, no login, no deletion. */
   dryRun: z._default(z.boolean(), false),

@@ -1,8 +1,8 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { AdminSecretNotFoundError } from "../connect/errors";
-import { adminSecretName, kmsuserSecretName } from "../connect/model";
 import { type ExecutionRef, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
+import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../secret-names";
 import { parseOrThrow } from "../validation";
 import type { CleanupDeps } from "./deps";
 import { CleanupAlreadyRunningError, ConnectInProgressError } from "./errors";
@@ -22,8 +22,8 @@ export async function prepareCleanup(
   // Checked again when a booked window opens; by then its time has come, so it waits no more.
   const notBefore = options.windowOpened ? undefined : req.notBefore;
   const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
-  const adminSecretId = req.adminSecretId ?? adminSecretName(req.customKeyStoreId);
-  if (!req.dryRun && (await deps.secrets.current(adminSecretId, { fresh: true })) === undefined) {
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
+  if (!req.dryRun && !(await deps.secrets.exists(adminSecretId))) {
     throw new AdminSecretNotFoundError(adminSecretId);
   }
   // Windows booked for later and still waiting do not block this one (they will find nothing left, or refuse then).
@@ -40,9 +40,9 @@ export async function prepareCleanup(
     if (connecting[0]) throw new ConnectInProgressError(req.customKeyStoreId, connecting[0].executionArn);
   }
   const kmsuserSecretId = req.dryRun
-    ? kmsuserSecretName(req.customKeyStoreId)
+    ? kmsuserSecretFor(req.customKeyStoreId)
     : await deps.secrets.ensure(
-        kmsuserSecretName(req.customKeyStoreId),
+        kmsuserSecretFor(req.customKeyStoreId),
         `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot)`,
       );
   const initialState = store.ConnectionState ?? "DISCONNECTED";

@@ -39,7 +39,9 @@ export type CleanupStart = {
 /**
  * Starts cleanup windows. A schedule opens one now for every CloudHSM key store with open orphans; an
  * OrphanedKeyMaterial alert from a follow-up books the store's next daily window (its name is the window's hour, so
- * every orphan registered before it shares the one execution: batched, never one window per orphan).
+ * every orphan registered before it shares the one execution: batched, never one window per orphan). The alert is a
+ * hint only: it books a window only when the orphan register holds open orphans of that store, so a forged alert
+ * books nothing.
  */
 export async function startCleanups(deps: CleanupStarterDeps, event: unknown): Promise<CleanupStart[]> {
   const parsed = parseOrThrow(CleanupTriggerSchema, event);
@@ -51,8 +53,13 @@ export async function startCleanups(deps: CleanupStarterDeps, event: unknown): P
     }
     return results;
   }
+  // Anyone who may put events on the default bus can send this alert: book only what the product's own register
+  // holds (open orphans of a CloudHSM key store of this account), whatever the event says.
+  const id = parsed.detail.customKeyStoreId;
+  if (!(await cloudHsmKeyStoreIds(deps.kms)).includes(id)) return [];
+  if ((await listOpenOrphans(deps.db, deps.table, id)).length === 0) return [];
   const window = nextWindow(new Date(parsed.time), deps.windowHourUtc);
-  return [await start(deps, parsed.detail.customKeyStoreId, window, window)];
+  return [await start(deps, id, window, window)];
 }
 
 /** The first `hour`:00 UTC strictly after `now`. */

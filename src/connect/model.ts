@@ -1,24 +1,21 @@
 import * as z from "zod/mini";
 import { KeyStoreRefSchema } from "../key-stores";
+import { SECRET_KINDS } from "../secret-names";
 import { secretRefSchema } from "../validation";
 
-/** Secret names: one secret per key store for kmsuser, one (operator-made) for the cluster admin. */
-export const SECRET_PREFIX = "keystore-autopilot/";
-export const kmsuserSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${customKeyStoreId}/kmsuser`;
-export const adminSecretName = (customKeyStoreId: string) => `${SECRET_PREFIX}${customKeyStoreId}/admin`;
-
 /**
- * A secret reference, never a value: a name or ARN under `keystore-autopilot/`, the only path the functions' IAM
- * policies open.
+ * The admin secret's reference, never a value. Optional: it is derived from the store's cluster
+ * (keystore-autopilot/admin/<clusterId>), and a value given must name that very secret.
  */
 export const SecretRefSchema = secretRefSchema(
-  "adminSecretId must be the name or ARN of a secret under keystore-autopilot/ (a reference, never the password)",
+  "adminSecretId must be the name or ARN of a secret under keystore-autopilot/admin/ (a reference, never the password)",
+  SECRET_KINDS.admin,
 );
 
 /** Input of connect-key-store: `keystore-autopilot start connect-key-store --input '{"customKeyStoreId":"cks-…"}'`. */
 export const ConnectInputSchema = z.strictObject({
   ...KeyStoreRefSchema.shape,
-  /** Secret holding {"username","password"} of a cluster admin; default keystore-autopilot/<id>/admin. */
+  /** Secret holding {"username","password"} of the cluster admin: keystore-autopilot/admin/<clusterId>, the only one accepted. */
   adminSecretId: z.optional(SecretRefSchema),
   /** rotate: disconnect if needed, new password, connect (manual, schedule). watch: follow a connect someone started. */
   mode: z._default(z.enum(["rotate", "watch"]), "rotate"),

@@ -1,9 +1,10 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { type ExecutionRef, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
+import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../secret-names";
 import { parseOrThrow } from "../validation";
 import { AdminSecretNotFoundError, CleanupInProgressError, ConnectAlreadyRunningError } from "./errors";
-import { adminSecretName, ConnectInputSchema, kmsuserSecretName, type PreparedStore } from "./model";
+import { ConnectInputSchema, type PreparedStore } from "./model";
 import type { ConnectDeps } from "./steps";
 
 /**
@@ -18,15 +19,15 @@ export async function prepareConnect(
 ): Promise<PreparedStore> {
   const req = parseOrThrow(ConnectInputSchema, input);
   const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
-  const adminSecretId = req.adminSecretId ?? adminSecretName(req.customKeyStoreId);
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
   // Rotating needs the admin; watching someone else's connect needs it only to remediate, which it then skips.
-  const canRemediate = (await deps.secrets.current(adminSecretId, { fresh: true })) !== undefined;
+  const canRemediate = await deps.secrets.exists(adminSecretId);
   if (req.mode === "rotate" && !canRemediate) throw new AdminSecretNotFoundError(adminSecretId);
   if (self) await refuseIfAnotherRuns(deps, req.customKeyStoreId, self);
   if (deps.cleanupStateMachineArn)
     await refuseBesideCleanup(deps.sfn, deps.cleanupStateMachineArn, req.customKeyStoreId);
   const kmsuserSecretId = await deps.secrets.ensure(
-    kmsuserSecretName(req.customKeyStoreId),
+    kmsuserSecretFor(req.customKeyStoreId),
     `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot connect-key-store)`,
   );
   return {

@@ -5,6 +5,11 @@
 export interface SecretsStore {
   /** Creates an empty secret when none has this name; returns its ARN either way. */
   ensure(name: string, description: string): Promise<string>;
+  /**
+   * Whether the secret exists with an AWSCURRENT version, from its metadata (DescribeSecret) without reading the
+   * value: existence checks need no permission to read the secret.
+   */
+  exists(secretId: string): Promise<boolean>;
   /** The AWSCURRENT value, cached for a short TTL (Powertools Parameters); `fresh` bypasses the cache. */
   current(secretId: string, options?: { fresh?: boolean }): Promise<string | undefined>;
   /** One version by id, always read fresh (it may have just been written). */

@@ -1,9 +1,11 @@
 /** The certificate steps of provision-key-store: only provisionSignCsr and provisionAcceptCertificates load them. */
+
+import { managedCaSecretFor, trustAnchorSecretFor } from "../secret-names";
 import { tokenFor } from "../tokens";
 import { InvalidInputError } from "../validation";
 import { type CaMaterial, checkCertificates, createCa, signCsr } from "./certificates";
 import { clusterCsr } from "./cluster-steps";
-import { caSecretFor, type SignedCertificates, trustAnchorSecretFor } from "./model";
+import type { SignedCertificates } from "./model";
 import { customerCa, generateOnce, type ProvisionDeps, parseJsonSecret } from "./steps";
 
 /**
@@ -20,7 +22,7 @@ export async function signClusterCsr(
   if (ref.caMode === "managed") {
     const made = await generateOnce(
       deps,
-      caSecretFor(ref.clusterId),
+      managedCaSecretFor(ref.clusterId),
       `Customer CA of CloudHSM cluster ${ref.clusterId} (made by keystore-autopilot provision-key-store)`,
       async () => JSON.stringify(await createCa(ref.clusterId, deps.now())),
     );

@@ -6,9 +6,10 @@ import {
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
 import { generatePassword } from "../connect/password";
+import { adminSecretFor } from "../secret-names";
 import { InvalidInputError } from "../validation";
 import { ClusterNotFoundError, ClusterUnusableError, HsmReplacementBudgetError } from "./errors";
-import { adminSecretFor, KEY_STORE_TAG, type ProvisionPlan } from "./model";
+import { KEY_STORE_TAG, type ProvisionPlan } from "./model";
 import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } from "./steps";
 
 /**

@@ -1,7 +1,12 @@
 import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { adminSecretName, kmsuserSecretName } from "../connect/model";
 import { SecretMalformedError } from "../ports/secrets";
-import { tokenFor } from "../tokens";
+import {
+  adminSecretFor,
+  initialKmsuserSecretFor,
+  kmsuserSecretFor,
+  managedCaSecretFor,
+  trustAnchorSecretFor,
+} from "../secret-names";
 import {
   AdminPasswordUnknownError,
   ClusterInUseError,
@@ -9,7 +14,6 @@ import {
   KeyStoreCreationRefusedError,
   KeyStoreNameInUseError,
 } from "./errors";
-import { adminSecretFor, caSecretFor, initialKmsuserSecretFor, trustAnchorSecretFor } from "./model";
 import { type ProvisionDeps, parseJsonSecret } from "./steps";
 
 /**
@@ -98,24 +102,18 @@ export async function createKeyStore(
       throw error;
     }
   }
-  const admin = await deps.secrets.current(adminSecretFor(ref.clusterId), { fresh: true });
-  if (admin === undefined) throw new AdminPasswordUnknownError(ref.clusterId, adminSecretFor(ref.clusterId));
-  const storeAdmin = adminSecretName(customKeyStoreId);
-  await deps.secrets.ensure(storeAdmin, `Admin of the cluster of custom key store ${customKeyStoreId}`);
-  const versionId = tokenFor(`${storeAdmin}/from-cluster`);
-  if ((await deps.secrets.version(storeAdmin, versionId)) === undefined) {
-    await deps.secrets.put(storeAdmin, versionId, admin, ["AWSCURRENT"]);
-  }
-  const ca = ref.caMode === "managed" ? caSecretFor(ref.clusterId) : (ref.caSecretId ?? undefined);
+  // The admin credential is the cluster's (connect-key-store and orphan-cleanup derive it from the store's cluster).
+  const admin = adminSecretFor(ref.clusterId);
+  if (!(await deps.secrets.exists(admin))) throw new AdminPasswordUnknownError(ref.clusterId, admin);
+  const ca = ref.caMode === "managed" ? managedCaSecretFor(ref.clusterId) : (ref.caSecretId ?? undefined);
   return {
     customKeyStoreId,
-    adminSecretId: storeAdmin,
+    adminSecretId: admin,
     created: !named,
     // References only: where each credential lives. kmsuser's is connect-key-store's (it rotates it on connect).
     secrets: {
-      admin: storeAdmin,
-      clusterAdmin: adminSecretFor(ref.clusterId),
-      kmsuser: kmsuserSecretName(customKeyStoreId),
+      admin,
+      kmsuser: kmsuserSecretFor(customKeyStoreId),
       trustAnchor: trustAnchorSecretFor(ref.clusterId),
       initialKmsuser: initialKmsuserSecretFor(ref.clusterId),
       ...(ca ? { ca } : {}),

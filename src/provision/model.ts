@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { SECRET_KINDS } from "../secret-names";
 import { ClusterIdSchema, secretRefSchema } from "../validation";
 
 /** The HSM types CloudHSM offers for new clusters (DOMAIN.md §6); hsm2m.medium is the current generation. */
@@ -20,7 +21,11 @@ const CaSchema = z.discriminatedUnion("mode", [
   /** Your CA in Secrets Manager: {"certificate":"-----BEGIN CERTIFICATE-----…","privateKey":"-----BEGIN PRIVATE KEY-----…"}. */
   z.strictObject({
     mode: z.literal("secret"),
-    secretId: secretRefSchema("ca.secretId must name a secret under keystore-autopilot/"),
+    // Only the customer-CA kind: a name elsewhere (another cluster's managed CA, an admin credential) is refused.
+    secretId: secretRefSchema(
+      "ca.secretId must name a secret under keystore-autopilot/customer-ca/ (your CA; the product's own CAs cannot be named)",
+      SECRET_KINDS.customerCa,
+    ),
   }),
   /** You sign the CSR yourself; the execution waits until `keystore-autopilot sign` hands the certificates back. */
   z.strictObject({ mode: z.literal("external") }),
@@ -65,14 +70,6 @@ export type ProvisionInput = z.infer<typeof ProvisionInputSchema>;
 
 /** Tag that marks the cluster a provisioning created, so a re-run finds and adopts it instead of creating another. */
 export const KEY_STORE_TAG = "keystore-autopilot:key-store-name";
-
-/** Secrets are per cluster (the admin and the CA belong to it), under the prefix every function's IAM scope opens. */
-const clusterSecret = (clusterId: string, what: string) => `keystore-autopilot/clusters/${clusterId}/${what}`;
-export const adminSecretFor = (clusterId: string) => clusterSecret(clusterId, "admin");
-export const caSecretFor = (clusterId: string) => clusterSecret(clusterId, "ca");
-export const initialKmsuserSecretFor = (clusterId: string) => clusterSecret(clusterId, "kmsuser");
-/** Not secret, but kept beside them: CreateCustomKeyStore needs it after the CSR (and the payload) are gone. */
-export const trustAnchorSecretFor = (clusterId: string) => clusterSecret(clusterId, "trust-anchor");
 
 /** The plan the first step hands on: validated input plus what already exists. */
 export type ProvisionPlan = {

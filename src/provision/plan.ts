@@ -1,16 +1,18 @@
 import { type ExecutionRef, runningFor } from "../executions";
+import { adminSecretFor, trustAnchorSecretFor } from "../secret-names";
 import { parseOrThrow } from "../validation";
 import { cluster, taggedCluster } from "./cluster-steps";
 import {
   AdoptedClusterIncompleteError,
+  CaSecretInvalidError,
   ClusterInUseError,
   ClusterUnusableError,
   KeyStoreNameInUseError,
   ProvisionAlreadyRunningError,
 } from "./errors";
 import { allKeyStores } from "./key-store-steps";
-import { adminSecretFor, ProvisionInputSchema, type ProvisionPlan, trustAnchorSecretFor } from "./model";
-import { customerCa, type ProvisionDeps } from "./steps";
+import { ProvisionInputSchema, type ProvisionPlan } from "./model";
+import type { ProvisionDeps } from "./steps";
 
 /**
  * The first provision-key-store step, the one that looks everywhere before anything is made: Step Functions (a
@@ -51,7 +53,10 @@ export async function planProvisioning(
     );
   }
   if (found && clusterId) await requireAdoptable(deps, clusterId, found.State ?? "");
-  if (req.ca.mode === "secret") await customerCa(deps, req.ca.secretId);
+  // Only that it exists: its private key is read where the CSR is signed, and nowhere else.
+  if (req.ca.mode === "secret" && !(await deps.secrets.exists(req.ca.secretId))) {
+    throw new CaSecretInvalidError(req.ca.secretId, "does not exist or has no AWSCURRENT value");
+  }
   return {
     keyStoreName: req.keyStoreName,
     ...(clusterId ? { clusterId } : {}),
@@ -68,14 +73,14 @@ export async function planProvisioning(
 /** Past UNINITIALIZED, the steps ahead need the trust anchor (CreateCustomKeyStore) and, once activated, the admin. */
 async function requireAdoptable(deps: Pick<ProvisionDeps, "secrets">, clusterId: string, state: string): Promise<void> {
   if (["CREATE_IN_PROGRESS", "UNINITIALIZED", "INITIALIZE_IN_PROGRESS"].includes(state)) return;
-  if ((await deps.secrets.current(trustAnchorSecretFor(clusterId), { fresh: true })) === undefined) {
+  if (!(await deps.secrets.exists(trustAnchorSecretFor(clusterId)))) {
     throw new AdoptedClusterIncompleteError(
       clusterId,
       `store its trust anchor (the PEM it was initialized with) as the secret ${trustAnchorSecretFor(clusterId)}`,
     );
   }
   if (state === "INITIALIZED") return;
-  if ((await deps.secrets.current(adminSecretFor(clusterId), { fresh: true })) === undefined) {
+  if (!(await deps.secrets.exists(adminSecretFor(clusterId)))) {
     throw new AdoptedClusterIncompleteError(
       clusterId,
       `store its admin credential {"username":"admin","password":"..."} as the secret ${adminSecretFor(clusterId)}`,

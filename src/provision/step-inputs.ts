@@ -1,5 +1,13 @@
 import * as z from "zod/mini";
-import { ClusterIdSchema, ExecutionArnSchema, SecretIdSchema, StateMachineArnSchema } from "../validation";
+import { SECRET_KINDS } from "../secret-names";
+import { ClusterIdSchema, ExecutionArnSchema, StateMachineArnSchema, secretRefSchema } from "../validation";
+
+/** A customer CA only: the managed CA is derived from the cluster, never named in a payload. */
+const customerCaSecretId = secretRefSchema(
+  "caSecretId must name a secret under keystore-autopilot/customer-ca/",
+  SECRET_KINDS.customerCa,
+);
+
 import { HSM_TYPES, KeyStoreNameSchema, SUBNET_ID } from "./model";
 
 /** Inputs of the provision-key-store step functions, as the ASL passes them: ids, certificates and references. */
@@ -26,7 +34,7 @@ export const EnsureHsmsStepSchema = z.object({
 export const SignStepSchema = z.object({
   clusterId,
   caMode: z.enum(["managed", "secret"]),
-  caSecretId: z.nullish(SecretIdSchema),
+  caSecretId: z.nullish(customerCaSecretId),
 });
 export const AcceptStepSchema = z.object({ clusterId, signedCert: pem, trustAnchor: pem });
 export const ClusterStepSchema = z.object({ clusterId });
@@ -34,7 +42,7 @@ export const CreateKeyStoreStepSchema = z.object({
   keyStoreName: KeyStoreNameSchema,
   clusterId,
   caMode: z.enum(["managed", "secret", "external"]),
-  caSecretId: z.nullish(SecretIdSchema),
+  caSecretId: z.nullish(customerCaSecretId),
 });
 /** What the signature request announces; the task token beside it in the payload is not read (and never published). */
 export const RequestSignatureStepSchema = z.object({

@@ -4,10 +4,10 @@ import { generatePassword } from "../connect/password";
 import type { KmsPort } from "../key-store-lookups";
 import type { Hsm, HsmCredential } from "../ports/hsm";
 import { SecretMalformedError, type SecretsStore } from "../ports/secrets";
+import { adminSecretFor, initialKmsuserSecretFor } from "../secret-names";
 import { tokenFor } from "../tokens";
 import type { CaMaterial } from "./certificates";
 import { AdminPasswordUnknownError, CaSecretInvalidError, ClusterInUseError, ClusterUnusableError } from "./errors";
-import { adminSecretFor, initialKmsuserSecretFor } from "./model";
 
 /**
  * Every port a provision-key-store step may use. Each step takes only the ones it calls (a Pick), and each function

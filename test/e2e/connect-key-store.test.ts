@@ -52,7 +52,7 @@ describe("connect-key-store workflow on the local account", () => {
     if (options.admin === false) return { id, cluster };
     await sm.send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );
@@ -133,7 +133,7 @@ describe("connect-key-store workflow on the local account", () => {
   }
   const secretIds = new Set<string>();
   const kmsuserSecret = (id: string) => {
-    const name = `keystore-autopilot/${id}/kmsuser`;
+    const name = `keystore-autopilot/kmsuser/${id}`;
     secretIds.add(name);
     return name;
   };
@@ -463,7 +463,7 @@ describe("connect-key-store workflow on the local account", () => {
 
     expect(done).toMatchObject({ status: "FAILED", error });
     await expect(
-      sm.send(new DescribeSecretCommand({ SecretId: "keystore-autopilot/cks-0000000000000000a/kmsuser" })),
+      sm.send(new DescribeSecretCommand({ SecretId: "keystore-autopilot/kmsuser/cks-0000000000000000a" })),
     ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });
 
@@ -533,7 +533,7 @@ describe("connect-key-store workflow when the CloudHSM CLI cannot be started", (
     const id = await createStore(kms, cluster, "cli-missing");
     await new SecretsManagerClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS }).send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );

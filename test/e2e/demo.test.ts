@@ -109,11 +109,10 @@ describe("npm run demo", () => {
         credentials: CREDENTIALS,
       });
       const secrets = await secretValues(sm, [
-        `keystore-autopilot/${id}/kmsuser`,
-        `keystore-autopilot/${id}/admin`,
-        `keystore-autopilot/clusters/${clusterId}/admin`,
-        `keystore-autopilot/clusters/${clusterId}/kmsuser`,
-        `keystore-autopilot/clusters/${clusterId}/ca`,
+        `keystore-autopilot/kmsuser/${id}`,
+        `keystore-autopilot/admin/${clusterId}`,
+        `keystore-autopilot/initial-kmsuser/${clusterId}`,
+        `keystore-autopilot/managed-ca/${clusterId}`,
       ]);
       // The admin password, the CA's private key, kmsuser's initial password and the labelled versions of its rotation
       // secret (Secrets Manager lists only versions that still carry a staging label).

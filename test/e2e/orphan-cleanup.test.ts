@@ -142,11 +142,11 @@ describe("orphan-cleanup workflow on the local account", () => {
     const id = await createStore(kms, cluster, `cleanup-${n}`);
     await sm.send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );
-    secretIds.add(`keystore-autopilot/${id}/kmsuser`);
+    secretIds.add(`keystore-autopilot/kmsuser/${id}`);
     await connectNow(id);
     const keyIds: string[] = [];
     for (let i = 0; i < keys; i++) {
@@ -466,6 +466,38 @@ describe("orphan-cleanup workflow on the local account", () => {
 
     await resolveApproval({ sfn, sts }, { executionArn: waiting, decision: "DENY", reason: "test over" });
     expect(output(await finish(waiting))).toMatchObject({ status: "DENIED" });
+  });
+
+  it("books nothing when an OrphanedKeyMaterial alert is forged for a store with no orphan in the register", async () => {
+    const store = await storeWithKeys(1);
+    const before = await seqNow();
+    const executionsBefore = (await list(CLEANUP)).length;
+
+    // The product's own alert source and shape, put by anyone with events:PutEvents on the default bus.
+    const events = new EventBridgeClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: "keystore-autopilot",
+            DetailType: "Keystore Autopilot Alert",
+            Detail: JSON.stringify({ type: "OrphanedKeyMaterial", customKeyStoreId: store.id, forgedBy: "mallory" }),
+          },
+        ],
+      }),
+    );
+    expect(put.FailedEntryCount).toBe(0);
+    await tick("1m");
+
+    // The rule took it (the starter ran on it), and the register, holding no orphan of the store, booked nothing.
+    const { invocations } = await account.control<{ invocations: { functionName?: string; event?: unknown }[] }>(
+      "GET",
+      "/_local/invocations",
+    );
+    expect(invocations.filter((i) => JSON.stringify(i.event ?? {}).includes("mallory")).length).toBeGreaterThan(0);
+    expect(await list(CLEANUP)).toHaveLength(executionsBefore);
+    expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
+    expect((await describeStore(kms, store.id)).ConnectionState).toBe("CONNECTED");
   });
 
   it("returns DENIED and APPROVAL_TIMED_OUT without touching the store, and cleans after an approval", async () => {

@@ -210,12 +210,13 @@ describe("provision-key-store workflow on the local account", () => {
     expect(out).toMatchObject({ keyStoreName, connectionState: "CONNECTED" });
     expect(out.hsms.map((h) => h.State)).toEqual(["ACTIVE", "ACTIVE"]);
     expect(new Set(out.hsms.map((h) => h.AvailabilityZone)).size).toBe(2);
-    expect(out.secrets).toMatchObject({
-      ca: expect.stringContaining("/ca"),
-      admin: expect.stringContaining("/admin"),
-      kmsuser: expect.stringContaining("/kmsuser"),
-    });
     const [cluster] = await clustersTagged(keyStoreName);
+    // Named by kind: the CA and admin by cluster, kmsuser's rotation secret by key store.
+    expect(out.secrets).toMatchObject({
+      ca: `keystore-autopilot/managed-ca/${cluster?.ClusterId}`,
+      admin: `keystore-autopilot/admin/${cluster?.ClusterId}`,
+      kmsuser: `keystore-autopilot/kmsuser/${String(out.customKeyStoreId)}`,
+    });
     expect(cluster).toMatchObject({ State: "ACTIVE", BackupRetentionPolicy: { Value: "30" } });
     expect((await describeStore(patientKms(account), out.customKeyStoreId as string)).ConnectionState).toBe(
       "CONNECTED",
@@ -345,14 +346,19 @@ describe("provision-key-store workflow on the local account", () => {
   it("returns CONNECTED and adopts kmsuser when an active cluster that already has kmsuser is given", async () => {
     const seeded = await seedCluster(account, { kmsuser: true, kmsuserPassword: "Seeded0Kmsuser0Pw" });
     for (const p of [seeded.adminPassword, seeded.kmsuserPassword]) if (p) secretValues.add(p);
-    const base = `keystore-autopilot/clusters/${seeded.clusterId}`;
+
     await sm.send(
       new CreateSecretCommand({
-        Name: `${base}/admin`,
+        Name: `keystore-autopilot/admin/${seeded.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: seeded.adminPassword }),
       }),
     );
-    await sm.send(new CreateSecretCommand({ Name: `${base}/trust-anchor`, SecretString: seeded.trustAnchor }));
+    await sm.send(
+      new CreateSecretCommand({
+        Name: `keystore-autopilot/trust-anchor/${seeded.clusterId}`,
+        SecretString: seeded.trustAnchor,
+      }),
+    );
     const keyStoreName = uniqueName("adopt");
 
     const done = await drive(await start({ keyStoreName, clusterId: seeded.clusterId }));

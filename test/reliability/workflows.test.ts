@@ -268,7 +268,7 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     for (const password of [cluster.adminPassword, cluster.kmsuserPassword])
       if (password) seededPasswords.add(password);
     const id = await createStore(kms(), cluster, `rel-${seed}-${Date.now()}`);
-    const adminSecret = `keystore-autopilot/${id}/admin`;
+    const adminSecret = `keystore-autopilot/admin/${cluster.clusterId}`;
     await sm().send(
       new CreateSecretCommand({
         Name: adminSecret,
@@ -276,7 +276,7 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
       }),
     );
     secretIds.add(adminSecret);
-    secretIds.add(`keystore-autopilot/${id}/kmsuser`);
+    secretIds.add(`keystore-autopilot/kmsuser/${id}`);
     // The CloudTrail record of CreateCustomKeyStore starts a watch execution: let it end first.
     await settle(30_000);
     const keyIds: string[] = [];
@@ -467,12 +467,12 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     // The product's secret names (the local account has no ListSecrets): per key store and per cluster.
     const stores = (await kms().send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores ?? [];
     for (const store of stores) {
-      for (const what of ["admin", "kmsuser"]) names.add(`keystore-autopilot/${store.CustomKeyStoreId}/${what}`);
+      names.add(`keystore-autopilot/kmsuser/${store.CustomKeyStoreId}`);
     }
     const clusters = (await account.cloudhsm().send(new DescribeClustersCommand({}))).Clusters ?? [];
     for (const cluster of clusters) {
-      for (const what of ["admin", "ca", "kmsuser"])
-        names.add(`keystore-autopilot/clusters/${cluster.ClusterId}/${what}`);
+      for (const kind of ["admin", "managed-ca", "initial-kmsuser"])
+        names.add(`keystore-autopilot/${kind}/${cluster.ClusterId}`);
     }
     const collect = (value: unknown, key = "") => {
       if (typeof value === "string") {

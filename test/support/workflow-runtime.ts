@@ -227,6 +227,9 @@ export class WorkflowRuntime {
     return out.executionArn as string;
   }
 
+  /** The cluster of each store newStore made: its admin secret is named by cluster. */
+  private readonly clusterOf = new Map<string, string>();
+
   /** A CONNECTED key store on a fresh ACTIVE cluster, with its admin secret (the password stays in Secrets Manager). */
   async newStore(name: string): Promise<RuntimeStore> {
     const cluster = await seedCluster(this.account);
@@ -234,10 +237,11 @@ export class WorkflowRuntime {
     const id = await createStore(this.kms, cluster, name);
     await this.sm.send(
       new CreateSecretCommand({
-        Name: `keystore-autopilot/${id}/admin`,
+        Name: `keystore-autopilot/admin/${cluster.clusterId}`,
         SecretString: JSON.stringify({ username: "admin", password: cluster.adminPassword }),
       }),
     );
+    this.clusterOf.set(id, cluster.clusterId);
     await this.drive();
     await this.connect(id);
     return { id, cluster };
@@ -278,8 +282,7 @@ export class WorkflowRuntime {
   async secretValues(storeIds: string[]): Promise<Set<string>> {
     const values = new Set(this.seededPasswords);
     for (const id of storeIds) {
-      for (const what of ["admin", "kmsuser"]) {
-        const name = `keystore-autopilot/${id}/${what}`;
+      for (const name of [`keystore-autopilot/kmsuser/${id}`, `keystore-autopilot/admin/${this.clusterOf.get(id)}`]) {
         const described = await this.sm.send(new DescribeSecretCommand({ SecretId: name })).catch(() => undefined);
         for (const versionId of Object.keys(described?.VersionIdsToStages ?? {})) {
           const out = await this.sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId }));

@@ -84,13 +84,13 @@ describe("keystore-autopilot input handling", () => {
 
   it("returns values with password and private key fields redacted when printing outputs", () => {
     const output = {
-      adminSecretId: "keystore-autopilot/x/admin",
+      adminSecretId: "keystore-autopilot/admin/x",
       kmsuserPassword: "Secret1!",
       nested: [{ PrivateKey: "k" }],
     };
 
     expect(redact(output)).toEqual({
-      adminSecretId: "keystore-autopilot/x/admin",
+      adminSecretId: "keystore-autopilot/admin/x",
       kmsuserPassword: "[redacted]",
       nested: [{ PrivateKey: "[redacted]" }],
     });

@@ -53,7 +53,43 @@ describe("cleanup windows booked from events", () => {
     expect(nextWindow(new Date("2026-11-23T03:00:00Z"), 3).toISOString()).toBe("2026-11-24T03:00:00.000Z");
   });
 
+  const STORE_ID = "cks-1234567890abcdef0";
+  /** The register as the product keeps it: the store exists and has one open orphan (or none). */
+  const register = (openOrphans: number) => {
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: STORE_ID, CustomKeyStoreType: "AWS_CLOUDHSM" }],
+    });
+    ddb.on(QueryCommand).resolves({
+      Items: Array.from({ length: openOrphans }, () => ({
+        pk: `ORPHAN#${arn("a")}`,
+        kind: "orphan",
+        keyArn: arn("a"),
+        customKeyStoreId: STORE_ID,
+        status: "FAILURE",
+        foundAt: "2026-11-20T00:00:00Z",
+        followUp: "followup-a",
+      })),
+    });
+  };
+
+  it("returns no booking and starts nothing for a forged alert when the register holds no open orphan of the store", async () => {
+    register(0);
+
+    expect(await startCleanups(deps(), orphanAlert("2026-11-23T10:00:00Z"))).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it("returns no booking and starts nothing for a forged alert naming a store that is not a CloudHSM key store here", async () => {
+    register(1);
+    const forged = orphanAlert("2026-11-23T10:00:00Z");
+    forged.detail.customKeyStoreId = "cks-0000000000000000f";
+
+    expect(await startCleanups(deps(), forged)).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it("returns one booking named after the window for two orphan alerts before it", async () => {
+    register(1);
     sfn
       .on(StartExecutionCommand)
       .resolvesOnce({ executionArn: EXECUTION })
@@ -267,7 +303,7 @@ describe("the sweep's safety rules", () => {
   const input = {
     customKeyStoreId: STORE,
     clusterId: CLUSTER,
-    kmsuserSecretId: "keystore-autopilot/cks/kmsuser",
+    kmsuserSecretId: "keystore-autopilot/kmsuser/cks",
     versionId: "00000000-0000-0000-0000-000000000001",
     snapshot: { id: "run-1", chunks: 1 },
     maxDeletes: 10,

@@ -48,6 +48,7 @@ function memorySecrets(): SecretsStore & {
   };
   return {
     data,
+    exists: async (id) => data.get(id)?.stages.has("AWSCURRENT") === true,
     ensure: async (name) => {
       if (!data.has(name)) data.set(name, { versions: new Map(), stages: new Map() });
       return name;
@@ -118,8 +119,8 @@ function deps(secrets: SecretsStore, hsm: Hsm): ConnectDeps & HsmsDeps {
   };
 }
 
-const ADMIN = `keystore-autopilot/${ID}/admin`;
-const KMSUSER = `keystore-autopilot/${ID}/kmsuser`;
+const ADMIN = `keystore-autopilot/admin/${CLUSTER}`;
+const KMSUSER = `keystore-autopilot/kmsuser/${ID}`;
 const VERSION = "00000000-0000-4000-8000-000000000001";
 
 describe("connect-key-store steps", () => {
@@ -160,6 +161,48 @@ describe("connect-key-store steps", () => {
       name: "AdminSecretNotFoundError",
     });
     expect(secrets.data.size).toBe(0);
+  });
+
+  it.each([
+    ["another cluster's admin", "keystore-autopilot/admin/cluster-otherother22"],
+    [
+      "another cluster's admin by ARN",
+      "arn:aws:secretsmanager:us-east-1:111122223333:secret:keystore-autopilot/admin/cluster-otherother22-AbCdEf",
+    ],
+  ])(
+    "returns InvalidInputError naming adminSecretId and creates nothing when it names %s",
+    async (_what, adminSecretId) => {
+      const secrets = memorySecrets();
+      await secrets.ensure("keystore-autopilot/admin/cluster-otherother22", "another cluster");
+      await secrets.put("keystore-autopilot/admin/cluster-otherother22", VERSION, '{"password":"x"}', ["AWSCURRENT"]);
+      kms.on(DescribeCustomKeyStoresCommand).resolves({
+        CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
+      });
+
+      const error = await prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID, adminSecretId }).catch(
+        (e: unknown) => e,
+      );
+
+      expect(error).toMatchObject({ name: "InvalidInputError", field: "adminSecretId" });
+      expect((error as Error).message).toContain(ADMIN);
+      expect([...secrets.data.keys()]).toEqual(["keystore-autopilot/admin/cluster-otherother22"]);
+    },
+  );
+
+  it("returns the cluster's admin secret when adminSecretId names it by ARN", async () => {
+    const secrets = memorySecrets();
+    await secrets.ensure(ADMIN, "admin");
+    await secrets.put(ADMIN, VERSION, '{"password":"x"}', ["AWSCURRENT"]);
+    kms.on(DescribeCustomKeyStoresCommand).resolves({
+      CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
+    });
+
+    const out = await prepareConnect(deps(secrets, fakeHsm([]).hsm), {
+      customKeyStoreId: ID,
+      adminSecretId: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${ADMIN}-AbCdEf`,
+    });
+
+    expect(out).toMatchObject({ adminSecretId: ADMIN, kmsuserSecretId: KMSUSER, canRemediate: true });
   });
 
   it("returns InvalidInputError naming the field when the input carries a password", async () => {

@@ -44,6 +44,7 @@ function memorySecrets(initial: Record<string, string> = {}): SecretsStore {
   const values = new Map(Object.entries(initial));
   return {
     ensure: async (name) => name,
+    exists: async (id) => values.has(id),
     current: async (id) => values.get(id),
     version: async () => undefined,
     stages: async () => ({}),
@@ -222,6 +223,17 @@ describe("provision-key-store steps", () => {
     expect(issue({ ...base, hsmType: "hsm3.large" })).toBe("hsmType");
     expect(issue({ ...base, keyStoreName: "no spaces allowed" })).toBe("keyStoreName");
     expect(issue({ ...base, ca: { mode: "secret", secretId: "other/ca" } })).toBe("ca.secretId");
+    // Another cluster's managed CA (or any kind but customer-ca) cannot be named.
+    expect(issue({ ...base, ca: { mode: "secret", secretId: `keystore-autopilot/managed-ca/${CLUSTER}` } })).toBe(
+      "ca.secretId",
+    );
+    expect(issue({ ...base, ca: { mode: "secret", secretId: `keystore-autopilot/admin/${CLUSTER}` } })).toBe(
+      "ca.secretId",
+    );
+    expect(
+      ProvisionInputSchema.parse({ ...base, ca: { mode: "secret", secretId: "keystore-autopilot/customer-ca/org" } })
+        .ca,
+    ).toEqual({ mode: "secret", secretId: "keystore-autopilot/customer-ca/org" });
     expect(issue({ keyStoreName: "payments" })).toBe("subnetIds");
   });
 
@@ -291,8 +303,8 @@ describe("provision-key-store steps", () => {
     ["CloudHsmClusterInvalidConfigurationException", "KeyStoreCreationRefusedError"],
   ])("returns %s from CreateCustomKeyStore as %s with no password in the message", async (code, name) => {
     const secrets = memorySecrets({
-      [`keystore-autopilot/clusters/${CLUSTER}/trust-anchor`]: "-----BEGIN CERTIFICATE-----",
-      [`keystore-autopilot/clusters/${CLUSTER}/kmsuser`]: JSON.stringify({ password: "KmsuserSecret123" }),
+      [`keystore-autopilot/trust-anchor/${CLUSTER}`]: "-----BEGIN CERTIFICATE-----",
+      [`keystore-autopilot/initial-kmsuser/${CLUSTER}`]: JSON.stringify({ password: "KmsuserSecret123" }),
     });
     kms.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [] });
     kms.on(CreateCustomKeyStoreCommand).rejects(Object.assign(new Error("refused"), { name: code }));
@@ -311,7 +323,7 @@ describe("provision-key-store steps", () => {
 
   it("returns the existing store and creates none when a store of that name is on the same cluster", async () => {
     const secrets = memorySecrets({
-      [`keystore-autopilot/clusters/${CLUSTER}/admin`]: JSON.stringify({ username: "admin", password: "Adm1n" }),
+      [`keystore-autopilot/admin/${CLUSTER}`]: JSON.stringify({ username: "admin", password: "Adm1n" }),
     });
     kms.on(DescribeCustomKeyStoresCommand).resolves({
       CustomKeyStores: [{ CustomKeyStoreId: "cks-1", CustomKeyStoreName: "payments", CloudHsmClusterId: CLUSTER }],
@@ -326,11 +338,13 @@ describe("provision-key-store steps", () => {
     expect(out).toMatchObject({
       customKeyStoreId: "cks-1",
       created: false,
-      adminSecretId: "keystore-autopilot/cks-1/admin",
+      adminSecretId: `keystore-autopilot/admin/${CLUSTER}`,
     });
-    expect(out.secrets.ca).toBe(`keystore-autopilot/clusters/${CLUSTER}/ca`);
+    expect(out.secrets).toMatchObject({
+      ca: `keystore-autopilot/managed-ca/${CLUSTER}`,
+      kmsuser: "keystore-autopilot/kmsuser/cks-1",
+    });
     expect(kms.commandCalls(CreateCustomKeyStoreCommand)).toHaveLength(0);
-    expect(await secrets.current("keystore-autopilot/cks-1/admin")).toContain("Adm1n");
   });
 });
 

@@ -15,6 +15,7 @@ import {
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
+  checkSecretKinds,
   checkTaskTimeouts,
   MAX_ZIP_BYTES,
   type Template,
@@ -616,6 +617,62 @@ describe("rule sources", () => {
     ]);
     expect(checkRuleSources(rule({ "detail-type": ["Orphan Cleanup Approval"] }))).toEqual([
       "Rule: matches events of any source",
+    ]);
+  });
+});
+
+describe("secrets-by-kind check of the packaged template", () => {
+  const secrets = (kind: string) => ({
+    "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:r:1:secret:keystore-autopilot/${kind}`,
+  });
+  /** The `check` function renamed to `key`, so the reader lists apply to it. */
+  const as = (key: string, statements: unknown[]): Template => {
+    const t = template(statements);
+    const fn = t.Resources?.CheckLambdaFunction?.Properties;
+    if (fn) fn.FunctionName = `svc-dev-${key}`;
+    return t;
+  };
+
+  it("returns no problem when the signing function reads the CA kinds and writes the managed CA", () => {
+    const t = as("provisionSignCsr", [
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secrets("customer-ca/*")] },
+      {
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue"],
+        Resource: [secrets("managed-ca/*")],
+      },
+    ]);
+
+    expect(checkSecretKinds(t)).toEqual([]);
+  });
+
+  it("returns a problem when a role but the signing function's may read the CA kind", () => {
+    const t = as("connectSetPassword", [
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secrets("managed-ca/*")] },
+    ]);
+
+    expect(checkSecretKinds(t)).toEqual([
+      "CheckIamRoleLambdaExecution (function:connectSetPassword): may read the managed-ca secrets, which only function:provisionSignCsr may",
+    ]);
+  });
+
+  it("returns a problem when a Secrets Manager action names the whole prefix or every resource", () => {
+    const t = as("connectSetPassword", [
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: secrets("*") },
+      { Effect: "Allow", Action: ["secretsmanager:DescribeSecret"], Resource: "*" },
+    ]);
+
+    expect(checkSecretKinds(t)).toHaveLength(2);
+    expect(checkSecretKinds(t)[0]).toContain("not on one kind of secret");
+  });
+
+  it("returns a problem when a role writes a kind it only reads", () => {
+    const t = as("connectSetPassword", [
+      { Effect: "Allow", Action: ["secretsmanager:PutSecretValue"], Resource: [secrets("admin/*")] },
+    ]);
+
+    expect(checkSecretKinds(t)).toEqual([
+      "CheckIamRoleLambdaExecution (function:connectSetPassword): secretsmanager:PutSecretValue on the admin secrets",
     ]);
   });
 });
