@@ -36,10 +36,6 @@ export class Activity {
     });
   }
 
-  get busy(): boolean {
-    return this.count > 0;
-  }
-
   /**
    * Resolves once no work is under way. Checked on the next turn of the event loop, after the promise callbacks
    * pending now: a wait the clock just woke resumes its execution through promises, which count again before then.

@@ -29,7 +29,7 @@ function dueItems(dueAt: number[]): Service & { settledAt: Map<number, number> }
 describe("LocalAccount.advance", () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it("settles items due a few ms apart each at its own time when real time runs on during every stop", () => {
+  it("settles items due a few ms apart each at its own time when real time runs on during every stop", async () => {
     const account = new LocalAccount(
       LocalAccountConfigSchema.parse({ dataDir: mkdtempSync(join(tmpdir(), "advance-")) }),
     );
@@ -42,7 +42,7 @@ describe("LocalAccount.advance", () => {
     const service = dueItems(dueAt);
     account.addService(service);
 
-    account.advance(4 * DAY);
+    await account.advance(4 * DAY);
 
     for (const at of dueAt) {
       expect(service.settledAt.get(at)).toBeGreaterThanOrEqual(at);
