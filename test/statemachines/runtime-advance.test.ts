@@ -29,6 +29,23 @@ const scheduled = (rt: FixtureRuntime, seq: number) =>
     (e) => e.event["detail-type"] === "Scheduled Event" && e.event.resources.some((r) => r.includes("daily")),
   );
 
+/** The daily executions started after `start`: `count` of them, each that could finish an hour after it started. */
+async function expectDailyRunsAnHour(rt: FixtureRuntime, start: number, count: number): Promise<void> {
+  const { executions = [] } = await rt.sfn.send(new ListExecutionsCommand({ stateMachineArn: dailyArn(rt) }));
+  const end = rt.account.ctx.clock.now();
+  const mine = executions.filter((e) => (e.startDate as Date).getTime() > start);
+  expect(mine).toHaveLength(count);
+  // One started less than an hour before the advance ended is still waiting.
+  const due = mine.filter((e) => (e.startDate as Date).getTime() + 3_600_000 <= end);
+  expect(due.length).toBeGreaterThanOrEqual(count - 1);
+  for (const e of due) {
+    expect(e.status).toBe("SUCCEEDED");
+    const took = (e.stopDate as Date).getTime() - (e.startDate as Date).getTime();
+    expect(took).toBeGreaterThanOrEqual(3_600_000);
+    expect(took).toBeLessThan(3_600_000 + 60_000);
+  }
+}
+
 describe("local runtime: one clock advance goes through the waits and schedules inside it in time order", () => {
   let rt: FixtureRuntime;
   beforeAll(async () => {
@@ -128,19 +145,7 @@ describe("local runtime: one clock advance goes through the waits and schedules 
 
     // The Wait an execution registers after its schedule fired is a stop of the same advance: the advance awaited the
     // execution until it waited on the clock, so the next stop was chosen with the wait's end known.
-    const { executions = [] } = await rt.sfn.send(new ListExecutionsCommand({ stateMachineArn: dailyArn(rt) }));
-    const end = rt.account.ctx.clock.now();
-    const mine = executions.filter((e) => (e.startDate as Date).getTime() > start);
-    expect(mine).toHaveLength(2);
-    // The one started less than an hour before the advance ended is still waiting.
-    const due = mine.filter((e) => (e.startDate as Date).getTime() + 3_600_000 <= end);
-    expect(due.length).toBeGreaterThanOrEqual(1);
-    for (const e of due) {
-      expect(e.status).toBe("SUCCEEDED");
-      const took = (e.stopDate as Date).getTime() - (e.startDate as Date).getTime();
-      expect(took).toBeGreaterThanOrEqual(3_600_000);
-      expect(took).toBeLessThan(3_600_000 + 60_000);
-    }
+    await expectDailyRunsAnHour(rt, start, 2);
   });
 });
 
@@ -162,5 +167,31 @@ describe("local runtime: a schedule's occurrences inside one clock advance are c
     const again = rt.account.ctx.store.lastEventSeq();
     await advance(rt, "1d");
     expect(scheduled(rt, again)).toHaveLength(1);
+  });
+});
+
+describe("local runtime: a clock advance awaits EventBridge deliveries held back to reorder them", () => {
+  let rt: FixtureRuntime;
+  beforeAll(async () => {
+    rt = await startFixtureRuntime({ print: WITH_DAILY, delivery: { reorder: true } });
+  });
+  afterAll(() => rt.stop());
+
+  it("returns each scheduled execution started at its occurrence and succeeded an hour later when every delivery is held back up to 50 ms of real time", async () => {
+    const after = rt.account.ctx.store.lastEventSeq();
+    const start = rt.account.ctx.clock.now();
+
+    await advance(rt, "3d");
+
+    // A delivery held back on a real timer counts as work: the advance waited for it at the occurrence's stop.
+    const fired = scheduled(rt, after).map((e) => Date.parse(e.event.time));
+    expect(fired).toHaveLength(3);
+    const { executions = [] } = await rt.sfn.send(new ListExecutionsCommand({ stateMachineArn: dailyArn(rt) }));
+    const started = executions.map((e) => (e.startDate as Date).getTime()).sort((a, b) => a - b);
+    started.forEach((t, i) => {
+      expect(t).toBeGreaterThanOrEqual(fired[i] as number);
+      expect(t).toBeLessThan((fired[i] as number) + 60_000);
+    });
+    await expectDailyRunsAnHour(rt, start, 3);
   });
 });
