@@ -48,6 +48,8 @@ export class LocalAccount {
   private timer?: NodeJS.Timeout;
   private port?: number;
   private advancing: Promise<unknown> = Promise.resolve();
+  /** How long (real time) an advance waits at one stop for the services to be idle (tests shorten it). */
+  settleLimitMs = SETTLE_LIMIT_MS;
   /** The control routes' token, new at every start (see `tokenFile`). */
   readonly controlToken = randomBytes(32).toString("hex");
 
@@ -138,7 +140,7 @@ export class LocalAccount {
    * wait or retry interval), in order: each is settled at its own time, so records and events carry that time, and
    * what follows from it (a backup after a deletion, the task after a Wait) sees it done. After each stop it awaits
    * the services' `idle()`: what the stop set going has finished or waits on a later simulated time, at most
-   * `SETTLE_LIMIT_MS` of real time; past that the rest of the advance does not wait and says so. Advances run one at a
+   * `settleLimitMs` of real time; past that the rest of the advance does not wait and says so. Advances run one at a
    * time.
    */
   advance(ms: number): Promise<AdvanceReport> {
@@ -161,7 +163,7 @@ export class LocalAccount {
       if (waiting && !(await this.settle())) {
         waiting = false;
         notes.push(
-          `The runtime was still busy ${SETTLE_LIMIT_MS / 1000} s (real time) after ${new Date(at).toISOString()}: ` +
+          `The runtime was still busy ${this.settleLimitMs / 1000} s (real time) after ${new Date(at).toISOString()}: ` +
             "the rest of this advance did not wait for it",
         );
       }
@@ -191,14 +193,14 @@ export class LocalAccount {
     return { now: clock.now(), stops, notes };
   }
 
-  /** Resolves true once every service is idle (no polling: each says when), false after SETTLE_LIMIT_MS. */
+  /** Resolves true once every service is idle (no polling: each says when), false after `settleLimitMs`. */
   private async settle(): Promise<boolean> {
     const idle: Promise<void>[] = [];
     for (const service of this.services.values()) if (service.idle) idle.push(service.idle());
     if (idle.length === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), SETTLE_LIMIT_MS);
+      timer = setTimeout(() => resolve(false), this.settleLimitMs);
     });
     try {
       return await Promise.race([Promise.all(idle).then(() => true), limit]);
