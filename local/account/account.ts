@@ -32,6 +32,11 @@ export type AccountContext = {
 const TICK_MS = 200;
 /** A bound on the stops of one clock advance (a year of daily backups for a few dozen clusters). */
 const MAX_ADVANCE_STEPS = 20_000;
+/** How long (real time) an advance waits at one stop for the runtime to become idle before it stops waiting. */
+const SETTLE_LIMIT_MS = 60_000;
+
+/** What one clock advance did: where it ended, how many stops it made inside the jump, what its caller must know. */
+export type AdvanceReport = { now: number; stops: number; notes: string[] };
 
 /**
  * The local account: KMS, CloudHSM v2 (and later Step Functions, EventBridge, Secrets Manager) on one loopback port,
@@ -42,6 +47,9 @@ export class LocalAccount {
   private readonly services = new Map<string, Service>();
   private timer?: NodeJS.Timeout;
   private port?: number;
+  private advancing: Promise<unknown> = Promise.resolve();
+  /** How long (real time) an advance waits at one stop for the services to be idle (tests shorten it). */
+  settleLimitMs = SETTLE_LIMIT_MS;
   /** The control routes' token, new at every start (see `tokenFile`). */
   readonly controlToken = randomBytes(32).toString("hex");
 
@@ -128,28 +136,77 @@ export class LocalAccount {
 
   /**
    * Moves the simulated clock forward by `ms`, stopping at every time something falls due inside the jump (a key
-   * deletion, a backup, its retention and purge, a connect, an HSM or cluster transition, what a runtime service
-   * reports), in order: each is settled at its own time, so records and events carry that time, and what follows from
-   * it (a backup after a deletion) sees it done.
+   * deletion, a backup, its retention and purge, a connect, an HSM or cluster transition, a schedule, a Step Functions
+   * wait or retry interval), in order: each is settled at its own time, so records and events carry that time, and
+   * what follows from it (a backup after a deletion, the task after a Wait) sees it done. After each stop it awaits
+   * the services' `idle()`: what the stop set going has finished or waits on a later simulated time, at most
+   * `settleLimitMs` of real time; past that the rest of the advance does not wait and says so. Advances run one at a
+   * time.
    */
-  advance(ms: number): void {
+  advance(ms: number): Promise<AdvanceReport> {
+    if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error("The clock only moves forward"));
+    const run = this.advancing.then(() => this.advanceNow(ms));
+    this.advancing = run.catch(() => {});
+    return run;
+  }
+
+  private async advanceNow(ms: number): Promise<AdvanceReport> {
     const { clock } = this.ctx;
-    if (!Number.isFinite(ms) || ms < 0) throw new Error("The clock only moves forward");
     const target = clock.now() + ms;
-    // The simulated clock also runs in real time while a stop is settled: the next stop is looked up from the time
-    // that stop settled up to, not from now, or an item falling due in between (two due a few ms apart, a slow tick
-    // under load) would wait for whatever stop came next, a day later for a daily backup.
-    let settled = this.tick();
-    for (let step = 0; step < MAX_ADVANCE_STEPS; step++) {
-      const next = this.nextDue(settled);
-      if (next === undefined || next > target) break;
-      clock.advance(Math.max(0, next - clock.now()));
+    const notes: string[] = [];
+    let waiting = true;
+    /** Settles what is due at `at`, awaits what that set going; returns the time it settled up to. */
+    const stopAt = async (at: number): Promise<number> => {
+      clock.advance(Math.max(0, at - clock.now()));
       this.ctx.quotas.refill();
-      settled = this.tick();
+      const settled = this.tick();
+      if (waiting && !(await this.settle())) {
+        waiting = false;
+        notes.push(
+          `The runtime was still busy ${this.settleLimitMs / 1000} s (real time) after ${new Date(at).toISOString()}: ` +
+            "the rest of this advance did not wait for it",
+        );
+      }
+      return settled;
+    };
+    for (const service of this.services.values()) service.beginAdvance?.(target);
+    let stops = 0;
+    try {
+      // The simulated clock also runs in real time while a stop is settled: the next stop is looked up from the time
+      // that stop settled up to, not from now, or an item falling due in between (two due a few ms apart, a slow tick
+      // under load, a wait registered while the runtime was awaited) would wait for whatever stop came next.
+      let settled = await stopAt(clock.now());
+      for (; stops < MAX_ADVANCE_STEPS; stops++) {
+        const next = this.nextDue(settled);
+        if (next === undefined || next > target) break;
+        settled = await stopAt(next);
+      }
+      if (stops === MAX_ADVANCE_STEPS) {
+        notes.push(
+          `Stopped at ${MAX_ADVANCE_STEPS} due times inside this advance; what remained was settled at its end`,
+        );
+      }
+      await stopAt(target);
+    } finally {
+      for (const service of this.services.values()) notes.push(...(service.endAdvance?.() ?? []));
     }
-    clock.advance(Math.max(0, target - clock.now()));
-    this.ctx.quotas.refill();
-    this.tick();
+    return { now: clock.now(), stops, notes };
+  }
+
+  /** Resolves true once every service is idle (no polling: each says when), false after `settleLimitMs`. */
+  private async settle(): Promise<boolean> {
+    const idle: Promise<void>[] = [];
+    for (const service of this.services.values()) if (service.idle) idle.push(service.idle());
+    if (idle.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.settleLimitMs);
+    });
+    try {
+      return await Promise.race([Promise.all(idle).then(() => true), limit]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private nextDue(after: number): number | undefined {
@@ -233,11 +290,11 @@ export class LocalAccount {
       tokenFile: this.tokenFile,
     }));
     front.route("GET", "/_local/clock", () => ({ now: new Date(clock.now()).toISOString() }));
-    front.route("POST", "/_local/clock/advance", (body) => {
+    front.route("POST", "/_local/clock/advance", async (body) => {
       const by = (body as { by?: unknown }).by;
       if (typeof by !== "string") throw new Error('Body must be {"by": "<duration>"}, e.g. {"by": "31d"}');
-      this.advance(parseDuration(by));
-      return { now: new Date(clock.now()).toISOString() };
+      const { now, stops, notes } = await this.advance(parseDuration(by));
+      return { now: new Date(now).toISOString(), stops, ...(notes.length > 0 ? { notes } : {}) };
     });
     front.route("GET", "/_local/faults", () => ({ faults: faults.list() }));
     front.route("POST", "/_local/faults", (body) => faults.arm(body));

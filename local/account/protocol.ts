@@ -63,6 +63,16 @@ export interface Service {
   tick?(now: number): void;
   /** The earliest simulated time strictly after `after` at which `tick` has something to settle; a clock advance steps through these in order. */
   nextDue?(after: number): number | undefined;
+  /**
+   * Resolves once the service has no work under way that could go on without the clock moving (a Lambda invocation,
+   * an execution between states, a delivery): all it has left waits on a later simulated time that `nextDue` reports,
+   * or on someone else. A clock advance awaits it at every stop before it looks for the next.
+   */
+  idle?(): Promise<void>;
+  /** A clock advance up to `target` begins: a service may cap what it reports due inside one advance. */
+  beginAdvance?(target: number): void;
+  /** The advance is over: what its caller should be told (e.g. occurrences a cap skipped). */
+  endAdvance?(): string[];
   /** Finishes or undoes work a crash interrupted. Runs once at start, before the port opens. */
   recover?(): void;
 }

@@ -155,7 +155,8 @@ export class HttpFront {
     }
     try {
       const parsed = body.trim() === "" ? {} : JSON.parse(body);
-      send(res, 200, handler(parsed, url.searchParams) ?? {}, "application/json");
+      // Awaited: a clock advance answers once it has settled what fell due inside it.
+      send(res, 200, (await handler(parsed, url.searchParams)) ?? {}, "application/json");
     } catch (error: unknown) {
       const status = error instanceof AwsServiceError ? error.status : 400;
       const name = error instanceof Error ? error.name : "Error";

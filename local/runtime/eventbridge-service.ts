@@ -3,6 +3,7 @@ import type { AccountContext } from "../account/account";
 import { AwsServiceError } from "../account/errors";
 import type { EventEnvelope } from "../account/events";
 import { parseInput, type Service } from "../account/protocol";
+import type { Activity } from "./activity";
 import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./event-patterns";
 import { readPath } from "./json-path";
 import type { LambdaHost } from "./lambda-host";
@@ -18,6 +19,10 @@ export type DeliveryMode = { duplicates: number; reorder: boolean };
 export const DELIVERY_KIND = "eventbridge-delivery";
 const CURSOR_META = "runtime.eventbridge.cursor";
 const scheduleMeta = (rule: string) => `runtime.schedule.${rule}`;
+/** Occurrences one schedule fires inside one clock advance at most: a year over rate(1 minute) would not end. */
+export const SCHEDULE_CAP = 1000;
+
+type ScheduleState = { anchor: number; next: number };
 
 export type DeliveryRecord = {
   id: string;
@@ -54,12 +59,21 @@ export class EventBridgeService implements Service {
   private unsubscribe?: () => void;
   private stopped = false;
   private pendingAsync = new Set<Promise<unknown>>();
+  /** During a clock advance: occurrences fired per schedule, against `scheduleCap`. */
+  private fired?: Map<string, number>;
 
   constructor(
     private readonly ctx: AccountContext,
     private readonly config: RuntimeConfig,
-    private readonly targets: { lambda: LambdaHost; stepFunctions: StepFunctionsService; sim: SimClock },
+    private readonly targets: {
+      lambda: LambdaHost;
+      stepFunctions: StepFunctionsService;
+      sim: SimClock;
+      /** Counts deliveries under way, except while one sleeps between Lambda's retries. */
+      activity: Activity;
+    },
     public delivery: DeliveryMode = { duplicates: 0, reorder: false },
+    private readonly scheduleCap = SCHEDULE_CAP,
   ) {
     for (const rule of config.rules) {
       if (rule.scheduleExpression)
@@ -105,15 +119,18 @@ export class EventBridgeService implements Service {
     await Promise.allSettled([...this.pendingAsync]);
   }
 
-  /** Fires due schedules (once per tick however many periods passed: a fast-forward does not flood the targets). */
+  /**
+   * Fires due schedules, each due occurrence stamped with its own time. A clock advance stops at every occurrence
+   * (`nextDue`), so each fires at its time, up to `scheduleCap` per schedule and advance; the clock moved any other way
+   * (outside an advance) fires one occurrence however many periods passed. A schedule rule "runs on a schedule"
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html): one event per occurrence.
+   */
   tick(now: number): void {
     for (const { rule, schedule } of this.schedules.values()) {
       if (!rule.enabled) continue;
-      const state = JSON.parse(this.ctx.store.getMeta(scheduleMeta(rule.name)) ?? "null") as {
-        anchor: number;
-        next: number;
-      } | null;
-      if (!state || now < state.next) continue;
+      const state = this.scheduleState(rule.name);
+      if (!state || now < state.next || this.capped(rule.name)) continue;
+      if (this.fired) this.fired.set(rule.name, (this.fired.get(rule.name) ?? 0) + 1);
       this.ctx.store.setMeta(
         scheduleMeta(rule.name),
         JSON.stringify({ ...state, next: nextFiring(schedule, now, state.anchor) }),
@@ -128,13 +145,63 @@ export class EventBridgeService implements Service {
     }
   }
 
+  /** The next occurrence of any enabled schedule not capped in this advance. */
+  nextDue(after: number): number | undefined {
+    let next: number | undefined;
+    for (const { rule } of this.schedules.values()) {
+      if (!rule.enabled || this.capped(rule.name)) continue;
+      const at = this.scheduleState(rule.name)?.next;
+      if (at !== undefined && at > after && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  /** Resolves once no delivery runs (the runtime's one Activity: executions and invocations count too). */
+  idle(): Promise<void> {
+    return this.targets.activity.idle();
+  }
+
+  beginAdvance(): void {
+    this.fired = new Map();
+  }
+
+  /** Capped schedules skip to their first occurrence after now; the caller is told which and from when. */
+  endAdvance(): string[] {
+    const notes: string[] = [];
+    const now = this.ctx.clock.now();
+    for (const { rule, schedule } of this.schedules.values()) {
+      const state = this.scheduleState(rule.name);
+      if (!state || !this.capped(rule.name) || now < state.next) continue;
+      this.ctx.store.tx(() =>
+        this.ctx.store.setMeta(
+          scheduleMeta(rule.name),
+          JSON.stringify({ ...state, next: nextFiring(schedule, now, state.anchor) }),
+        ),
+      );
+      notes.push(
+        `Schedule ${rule.name} fired ${this.scheduleCap} times in this advance (the most one advance fires); ` +
+          `its occurrences from ${new Date(state.next).toISOString()} on were skipped`,
+      );
+    }
+    this.fired = undefined;
+    return notes;
+  }
+
+  private capped(rule: string): boolean {
+    return (this.fired?.get(rule) ?? 0) >= this.scheduleCap;
+  }
+
+  private scheduleState(rule: string): ScheduleState | undefined {
+    return (JSON.parse(this.ctx.store.getMeta(scheduleMeta(rule)) ?? "null") as ScheduleState | null) ?? undefined;
+  }
+
   /** Puts entries on the bus in one transaction (PutEvents and the events:putEvents task). */
   putEntries(entries: unknown[], flush: boolean): { Entries: Record<string, string>[]; FailedEntryCount: number } {
     const results: Record<string, string>[] = [];
     this.ctx.store.tx(() => {
       for (const raw of entries) results.push(this.putEntry(raw));
     });
-    if (flush) setImmediate(() => this.ctx.bus.flush());
+    if (flush) this.targets.activity.defer(() => this.ctx.bus.flush());
     return { Entries: results, FailedEntryCount: results.filter((r) => r.ErrorCode).length };
   }
 
@@ -201,7 +268,15 @@ export class EventBridgeService implements Service {
     for (const rule of rules) {
       for (let copy = 0; copy < copies; copy++) {
         const delay = this.delivery.reorder ? Math.floor(Math.random() * 50) : 0;
-        deliveries.push(this.track(this.later(delay).then(() => this.deliver(rule, event, seq, copy))));
+        // Begun now, as the bus hands the event over: a stop that put it there awaits its delivery.
+        const work = { end: this.targets.activity.begin() };
+        deliveries.push(
+          this.track(
+            this.later(delay)
+              .then(() => this.deliver(rule, event, seq, copy, work))
+              .finally(() => work.end()),
+          ),
+        );
       }
     }
     void Promise.allSettled(deliveries).then(() => {
@@ -232,7 +307,13 @@ export class EventBridgeService implements Service {
     this.ctx.store.tx(() => this.ctx.store.setMeta(CURSOR_META, String(cursor)));
   }
 
-  private async deliver(rule: RuleConfig, event: EventEnvelope, seq: number, copy: number): Promise<void> {
+  private async deliver(
+    rule: RuleConfig,
+    event: EventEnvelope,
+    seq: number,
+    copy: number,
+    work: { end: () => void },
+  ): Promise<void> {
     if (this.stopped) return;
     const record = (status: DeliveryRecord["status"], detail?: string) => {
       if (this.stopped) return;
@@ -274,10 +355,14 @@ export class EventBridgeService implements Service {
     // Asynchronous invocation: Lambda retries a failing function twice, after 1 and 2 minutes (simulated clock).
     for (let attempt = 0; attempt <= fn.maximumRetryAttempts; attempt++) {
       if (attempt > 0) {
+        // Asleep on the simulated clock: no work under way; a clock advance stops when the retry is due.
+        work.end();
         try {
           await this.targets.sim.sleep(attempt * 60_000);
         } catch {
           return;
+        } finally {
+          work.end = this.targets.activity.begin();
         }
       }
       if (this.stopped) return;

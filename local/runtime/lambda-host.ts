@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import { DEFAULT_CLI_PATH } from "../../src/adapters/cloudhsm-cli";
 import type { Clock } from "../account/clock";
 import type { Store } from "../account/store";
+import type { Activity } from "./activity";
 import type { FunctionConfig, RuntimeConfig } from "./serverless-config";
 
 /** The shipped CloudHSM CLI with the real one's contract, served by the local account (the layer is not here). */
@@ -75,6 +76,8 @@ export class LambdaHost {
       clock: Clock;
       /** Instances per function when invocations overlap (Lambda scales out; locally a small bound). */
       maxInstances?: number;
+      /** Counts invocations under way: a clock advance awaits them before its next stop. */
+      activity?: Activity;
     },
   ) {
     mkdirSync(options.logDir, { recursive: true });
@@ -134,13 +137,19 @@ export class LambdaHost {
     };
     this.save(record);
     const started = performance.now();
-    const instance = await this.acquire(fn);
-    const result = await new Promise<InvokeResult>((resolve) => {
-      const timer = setTimeout(() => this.timeOut(fn, instance), fn.timeoutSeconds * 1000);
-      instance.pending = { requestId, resolve, timer };
-      instance.worker.postMessage({ requestId, event, deadline: Date.now() + fn.timeoutSeconds * 1000 });
-    });
-    this.release(fn, instance);
+    const end = this.options.activity?.begin();
+    let result: InvokeResult;
+    try {
+      const instance = await this.acquire(fn);
+      result = await new Promise<InvokeResult>((resolve) => {
+        const timer = setTimeout(() => this.timeOut(fn, instance), fn.timeoutSeconds * 1000);
+        instance.pending = { requestId, resolve, timer };
+        instance.worker.postMessage({ requestId, event, deadline: Date.now() + fn.timeoutSeconds * 1000 });
+      });
+      this.release(fn, instance);
+    } finally {
+      end?.();
+    }
     const durationMs = Math.round(performance.now() - started);
     this.save(
       result.ok

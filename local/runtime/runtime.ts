@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { LocalAccount } from "../account/account";
 import type { EventEnvelope } from "../account/events";
+import { Activity } from "./activity";
 import { DELIVERY_KIND, type DeliveryMode, type DeliveryRecord, EventBridgeService } from "./eventbridge-service";
 import { type InvocationRecord, type InvokeResult, LambdaHost } from "./lambda-host";
 import type { RuntimeConfig } from "./serverless-config";
@@ -14,6 +15,8 @@ export type RuntimeOptions = {
   delivery?: Partial<DeliveryMode>;
   /** Lambda instances per function when invocations overlap. */
   maxInstances?: number;
+  /** Occurrences one schedule fires inside one clock advance at most (default SCHEDULE_CAP). */
+  scheduleCap?: number;
 };
 
 const DeliverySchema = z.object({
@@ -58,11 +61,13 @@ export class LocalRuntime {
     }
     const endpoint = account.endpoint;
     const sim = new SimClock(ctx.clock);
+    const activity = new Activity();
     const lambda = new LambdaHost(config, {
       endpoint,
       logDir: join(ctx.config.dataDir, "logs"),
       store: ctx.store,
       clock: ctx.clock,
+      activity,
       ...(options.maxInstances ? { maxInstances: options.maxInstances } : {}),
     });
     let eventBridge: EventBridgeService | undefined;
@@ -74,6 +79,7 @@ export class LocalRuntime {
         endpoint,
         sim,
         lambda,
+        activity,
         putEvents: (entries) => {
           if (!eventBridge) throw new Error("EventBridge is not deployed");
           return eventBridge.putEntries(entries, true);
@@ -84,11 +90,12 @@ export class LocalRuntime {
     eventBridge = new EventBridgeService(
       ctx,
       config,
-      { lambda, stepFunctions, sim },
+      { lambda, stepFunctions, sim, activity },
       {
         duplicates: options.delivery?.duplicates ?? 0,
         reorder: options.delivery?.reorder ?? false,
       },
+      options.scheduleCap,
     );
     const runtime = new LocalRuntime(account, config, lambda, stepFunctions, eventBridge, sim);
     account.addService(stepFunctions);

@@ -71,6 +71,13 @@ export class SimClock {
     for (const waiter of [...this.waiters]) if (now >= waiter.at) waiter.resolve();
   }
 
+  /** The earliest wake-up time strictly after `after`: a clock advance stops there, so the wait ends at its own time. */
+  nextDue(after: number): number | undefined {
+    let next: number | undefined;
+    for (const { at } of this.waiters) if (at > after && (next === undefined || at < next)) next = at;
+    return next;
+  }
+
   /** Rejects every pending wait (runtime shutdown). */
   abortAll(): void {
     for (const waiter of [...this.waiters]) waiter.reject(new WaitAbortedError());

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AccountContext } from "../account/account";
 import { AwsServiceError } from "../account/errors";
 import { parseInput, type Service } from "../account/protocol";
+import type { Activity } from "./activity";
 import { type PreparedDefinition, prepareDefinition, type TaskMeta } from "./asl-rewrite";
 import { readPath } from "./json-path";
 import { type ExecutionSummary, type IntegrationDeps, parseResource, runTask } from "./sdk-integrations";
@@ -48,7 +49,7 @@ type TokenWait = {
 export type StepFunctionsDeps = Omit<
   IntegrationDeps,
   "startExecution" | "waitForClose" | "stopExecution" | "newTaskToken" | "awaitTaskToken"
-> & { ctx: AccountContext; accountId: string };
+> & { ctx: AccountContext; accountId: string; activity: Activity };
 
 /**
  * Step Functions (`AWSStepFunctions`, JSON 1.0) for the state machines of serverless.yml: StartExecution with AWS's
@@ -103,6 +104,28 @@ export class StepFunctionsService implements Service {
 
   tick(): void {
     this.deps.sim.check();
+  }
+
+  /**
+   * The next time a wait on the simulated clock ends (Wait states, retry intervals, execution timeouts, heartbeats,
+   * Lambda's async retries): a clock advance stops there, so the execution goes on at the wait's own end, as a Wait
+   * state "delays the state machine from continuing for a specified time"
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html).
+   */
+  nextDue(after: number): number | undefined {
+    return this.deps.sim.nextDue(after);
+  }
+
+  /**
+   * Resolves once every execution is closed or has each open task waiting on the simulated clock, a task token or a
+   * child, and no Lambda invocation runs (the runtime's one Activity counts them all, EventBridge's deliveries too).
+   */
+  idle(): Promise<void> {
+    return this.deps.activity.idle();
+  }
+
+  get activity(): Activity {
+    return this.deps.activity;
   }
 
   /** Runs again every execution the store says is RUNNING (after a restart or a crash). */
@@ -200,9 +223,9 @@ export class StepFunctionsService implements Service {
       });
       this.statusEvent(record);
       this.runs.set(executionArn, run);
-      setImmediate(() => this.deps.ctx.bus.flush());
+      this.deps.activity.defer(() => this.deps.ctx.bus.flush());
       // Runs after the transaction commits; if it rolled back there is no record and nothing runs.
-      setImmediate(() => {
+      this.deps.activity.defer(() => {
         if (store.get(EXECUTION_KIND, executionArn)) run.start(record);
         else this.runs.delete(executionArn);
       });
@@ -278,7 +301,7 @@ export class StepFunctionsService implements Service {
     }
     const waiters = this.closeWaiters.get(record.executionArn);
     this.closeWaiters.delete(record.executionArn);
-    setImmediate(() => {
+    this.deps.activity.defer(() => {
       if (flush) this.deps.ctx.bus.flush();
       for (const waiter of waiters ?? []) waiter(record);
     });
@@ -585,6 +608,11 @@ class ExecutionRun {
   private libraryAbort?: () => void;
   private closed = false;
   private abandoned = false;
+  /** Task handlers under way, and how many of them wait on something only time or someone else ends. */
+  private tasks = 0;
+  private parked = 0;
+  /** Ends this execution's share of the runtime's activity; set while it can go on without the clock moving. */
+  private working?: () => void;
   /** Retry bookkeeping per (sub-)execution context object and state, mirroring the library's retriers. */
   private readonly scopes = new WeakMap<object, Map<string, { attempts: number[]; awaitingRetry: boolean }>>();
 
@@ -594,6 +622,19 @@ class ExecutionRun {
     private readonly machine: Machine | undefined,
     private lastEventId: number,
   ) {}
+
+  /**
+   * Counts this execution as work unless it is closed or each of its open tasks is parked: between states, starting,
+   * ending, or running a task, an execution can go on without the clock moving. Called after every change of these.
+   */
+  private sync(): void {
+    const working = !this.closed && (this.tasks === 0 || this.tasks > this.parked);
+    if (working && !this.working) this.working = this.svc.activity.begin();
+    else if (!working && this.working) {
+      this.working();
+      this.working = undefined;
+    }
+  }
 
   append(type: string, details: Record<string, unknown> = {}): void {
     if (this.closed) return;
@@ -609,6 +650,7 @@ class ExecutionRun {
 
   start(record: ExecutionRecord): void {
     this.record = record;
+    this.sync();
     const machine = this.machine;
     if (!machine) {
       this.finish("FAILED", {
@@ -668,6 +710,7 @@ class ExecutionRun {
   /** StopExecution: the record is already closed by the caller. */
   abort(): void {
     this.closed = true;
+    this.sync();
     this.controller.abort();
     this.libraryAbort?.();
   }
@@ -722,6 +765,7 @@ class ExecutionRun {
       this.svc.close({ ...current, status, stopDate: this.svc.sim.now(), ...outcome }, true);
     });
     this.closed = true;
+    this.sync();
     // Ends the execution-timeout wait: left pending, every finished execution kept a waiter (and a timer) on the
     // simulated clock until its TimeoutSeconds passed, and each tick walked all of them.
     this.controller.abort();
@@ -772,26 +816,62 @@ class ExecutionRun {
   }
 
   private async task(meta: TaskMeta, input: { payload: unknown; ctx: object; input?: unknown }): Promise<unknown> {
+    this.tasks++;
+    this.sync();
+    try {
+      return await this.performTask(meta, input);
+    } finally {
+      this.tasks--;
+      this.sync();
+    }
+  }
+
+  /** Awaits what only the clock, an operator or another execution ends; meanwhile this task is not busy. */
+  private async park<T>(waiting: Promise<T>): Promise<T> {
+    this.parked++;
+    this.sync();
+    try {
+      return await waiting;
+    } finally {
+      this.parked--;
+      this.sync();
+    }
+  }
+
+  private async performTask(
+    meta: TaskMeta,
+    input: { payload: unknown; ctx: object; input?: unknown },
+  ): Promise<unknown> {
     // Let the history consumer write the StateEntered the library just dispatched, so events stay in order.
     await new Promise((resolve) => setImmediate(resolve));
     if (this.closed) throw new WaitAbortedError();
     const scope = this.scope(input.ctx, meta);
     try {
       if (meta.kind === "wait") {
-        await this.svc.sim.until(waitTarget(meta, input.payload, this.svc.sim.now()), this.controller.signal);
+        await this.park(
+          this.svc.sim.until(waitTarget(meta, input.payload, this.svc.sim.now()), this.controller.signal),
+        );
         return input.payload;
       }
       const stateInput = input.input;
-      return await runTask(this.svc.integrationDeps(), {
-        executionArn: this.record.executionArn,
-        stateName: meta.name,
-        resource: meta.resource,
-        payload: input.payload,
-        signal: this.controller.signal,
-        ...optionalSeconds("timeoutSeconds", meta.timeoutSeconds, meta.timeoutSecondsPath, stateInput),
-        ...optionalSeconds("heartbeatSeconds", meta.heartbeatSeconds, meta.heartbeatSecondsPath, stateInput),
-        record: (type, details) => this.append(type, details),
-      });
+      const deps = this.svc.integrationDeps();
+      return await runTask(
+        {
+          ...deps,
+          waitForClose: (arn, signal) => this.park(deps.waitForClose(arn, signal)),
+          awaitTaskToken: (token, heartbeat, signal) => this.park(deps.awaitTaskToken(token, heartbeat, signal)),
+        },
+        {
+          executionArn: this.record.executionArn,
+          stateName: meta.name,
+          resource: meta.resource,
+          payload: input.payload,
+          signal: this.controller.signal,
+          ...optionalSeconds("timeoutSeconds", meta.timeoutSeconds, meta.timeoutSecondsPath, stateInput),
+          ...optionalSeconds("heartbeatSeconds", meta.heartbeatSeconds, meta.heartbeatSecondsPath, stateInput),
+          record: (type, details) => this.append(type, details),
+        },
+      );
     } catch (error: unknown) {
       if (error instanceof WaitAbortedError || this.controller.signal.aborted) throw error;
       const failure = error instanceof Error ? error : new TaskFailure("States.TaskFailed", String(error));
@@ -841,7 +921,7 @@ class ExecutionRun {
     if (retrier.JitterStrategy === "FULL") delay = Math.random() * delay;
     scope.attempts[index] = attempt + 1;
     scope.awaitingRetry = true;
-    await this.svc.sim.sleep(delay * 1000, this.controller.signal);
+    await this.park(this.svc.sim.sleep(delay * 1000, this.controller.signal));
   }
 }
 

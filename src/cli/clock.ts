@@ -29,11 +29,19 @@ async function control<T>(target: LocalTarget, method: "GET" | "POST", path: str
   return json;
 }
 
-/** POST /_local/clock/advance: moves the local account's simulated clock forward. */
-export async function advanceClock(target: LocalTarget, by: string): Promise<{ before: string; now: string }> {
+/**
+ * POST /_local/clock/advance: moves the local account's simulated clock forward; answers once what fell due inside the
+ * jump has run, with notes on anything it did not wait for or skipped.
+ */
+export async function advanceClock(
+  target: LocalTarget,
+  by: string,
+): Promise<{ before: string; now: string; notes: string[] }> {
   const before = await control<{ now: string }>(target, "GET", "/_local/clock");
-  const after = await control<{ now: string }>(target, "POST", "/_local/clock/advance", { by: checkDuration(by) });
-  return { before: before.now, now: after.now };
+  const after = await control<{ now: string; notes?: string[] }>(target, "POST", "/_local/clock/advance", {
+    by: checkDuration(by),
+  });
+  return { before: before.now, now: after.now, notes: after.notes ?? [] };
 }
 
 /** GET /_local/clock: the local account's simulated time. */

@@ -428,8 +428,8 @@ Examples:
       const moved = await advanceClock(target, checked);
       io.stdout.write(
         opts.json
-          ? `${pretty({ advancedBy: checked, before: moved.before, now: moved.now })}\n`
-          : `Simulated clock advanced by ${checked}: now ${moved.now}\n`,
+          ? `${pretty({ advancedBy: checked, before: moved.before, now: moved.now, notes: moved.notes })}\n`
+          : `Simulated clock advanced by ${checked}: now ${moved.now}\n${moved.notes.map((n) => `Note: ${n}\n`).join("")}`,
       );
       done(EXIT.ok);
     });

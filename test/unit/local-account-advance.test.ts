@@ -29,7 +29,7 @@ function dueItems(dueAt: number[]): Service & { settledAt: Map<number, number> }
 describe("LocalAccount.advance", () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it("settles items due a few ms apart each at its own time when real time runs on during every stop", () => {
+  it("settles items due a few ms apart each at its own time when real time runs on during every stop", async () => {
     const account = new LocalAccount(
       LocalAccountConfigSchema.parse({ dataDir: mkdtempSync(join(tmpdir(), "advance-")) }),
     );
@@ -42,11 +42,28 @@ describe("LocalAccount.advance", () => {
     const service = dueItems(dueAt);
     account.addService(service);
 
-    account.advance(4 * DAY);
+    await account.advance(4 * DAY);
 
     for (const at of dueAt) {
       expect(service.settledAt.get(at)).toBeGreaterThanOrEqual(at);
       expect((service.settledAt.get(at) as number) - at).toBeLessThan(60_000);
     }
+  });
+
+  it("settles every due item and says the runtime was still busy, once, when a service never becomes idle", async () => {
+    const account = new LocalAccount(
+      LocalAccountConfigSchema.parse({ dataDir: mkdtempSync(join(tmpdir(), "advance-")) }),
+    );
+    account.settleLimitMs = 50;
+    const start = account.ctx.clock.now();
+    const dueAt = [1, 2, 3].map((d) => start + d * DAY);
+    const service = dueItems(dueAt);
+    account.addService({ ...service, idle: () => new Promise<void>(() => {}) });
+
+    const out = await account.advance(4 * DAY);
+
+    expect(out.notes).toEqual([expect.stringMatching(/^The runtime was still busy 0.05 s \(real time\) after /)]);
+    expect(out.stops).toBe(3);
+    for (const at of dueAt) expect(service.settledAt.get(at)).toBeGreaterThanOrEqual(at);
   });
 });
