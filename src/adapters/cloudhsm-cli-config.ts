@@ -1,12 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CloudHSMV2Client, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { HsmClusterNotFoundError, HsmPathUnavailableError, HsmUnavailableError } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";
 import type { CliRun, CliRunner } from "./cloudhsm-cli";
 
-/** Where the run-time CLI configuration's files go: Lambda lets a function write only under /tmp. */
-export const CLI_WORK_DIR = "/tmp/cloudhsm";
+/** Where the run-time CLI configuration's files go: Lambda lets a function write only under /tmp (its tmpdir). */
+export const CLI_WORK_DIR = join(tmpdir(), "cloudhsm");
 
 export type CliConfiguratorOptions = {
   /** The configure tool next to the CLI: /opt/cloudhsm/bin/configure-cli in the layer. */
