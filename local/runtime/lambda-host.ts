@@ -208,8 +208,14 @@ export class LambdaHost {
   }
 
   private spawn(fn: FunctionConfig): Instance {
+    const env = this.environmentOf(fn);
+    // Each instance its own copy of the layer, as each Lambda instance has its own /opt and /tmp: a CLI configuration
+    // one instance built never stands in for another's.
+    if (this.options.layerDir && env.CLOUDHSM_CLI_PATH === this.cliPath) {
+      env.CLOUDHSM_CLI_PATH = installCliLayer(join(this.options.layerDir, `${fn.key}-${randomUUID().slice(0, 8)}`));
+    }
     const worker = new Worker(join(__dirname, "lambda-worker.cjs"), {
-      env: this.environmentOf(fn),
+      env,
       workerData: {
         modulePath: fn.modulePath,
         exportName: fn.exportName,
