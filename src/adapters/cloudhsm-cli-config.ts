@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { access, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CloudHSMV2Client, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
@@ -18,6 +18,12 @@ export type CliConfiguratorOptions = {
   /** The secret holding the PEM the cluster was initialized with (its trust anchor), by cluster id. */
   trustAnchorSecret: (clusterId: string) => string;
   workDir?: string;
+  /**
+   * The layer's pristine configuration (its logging set to standard error when the layer was built) and where the
+   * CLI reads it: the layer's /opt/cloudhsm/etc is a link into the work directory, so it starts empty in each new
+   * Lambda instance and is seeded from the template before the first add-cluster. Absent on the local runtime.
+   */
+  template?: { from: string; to: string };
 };
 
 export type CliConfiguratorDeps = {
@@ -69,6 +75,7 @@ export class CliConfigurator {
         `No trust anchor for ${clusterId} in the secret ${this.options.trustAnchorSecret(clusterId)}: the CLI cannot verify the HSMs`,
       );
     }
+    await this.seedTemplate();
     const dir = join(this.workDir, clusterId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const caFile = join(dir, "customerCA.crt");
@@ -94,6 +101,15 @@ export class CliConfigurator {
     this.built.set(clusterId, key);
   }
 
+  private async seedTemplate(): Promise<void> {
+    const template = this.options.template;
+    if (!template || (await exists(template.to))) return;
+    if (!(await exists(template.from))) return;
+    await mkdir(join(template.to, ".."), { recursive: true });
+    await mkdir(join(this.workDir, "run"), { recursive: true });
+    await copyFile(template.from, template.to);
+  }
+
   /** The ENI addresses of the cluster's ACTIVE HSMs, sorted (CloudHSM API Reference, DescribeClusters, Hsm). */
   private async activeAddresses(clusterId: string): Promise<string[]> {
     const out = await this.deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
@@ -107,6 +123,12 @@ export class CliConfigurator {
     return addresses;
   }
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 function describe(run: CliRun): string {
   if (run.spawnError) return run.spawnError;

@@ -1,9 +1,10 @@
+import { dirname, join } from "node:path";
 import { config } from "../config";
 import { trustAnchorSecretFor } from "../provision/model";
 import { cloudhsm } from "./clients/cloudhsm";
 import { secretsStore } from "./clients/secrets";
 import { CloudHsmCli, cliPathFor, configurePathFor, processRunner } from "./cloudhsm-cli";
-import { CliConfigurator } from "./cloudhsm-cli-config";
+import { CLI_WORK_DIR, CliConfigurator } from "./cloudhsm-cli-config";
 
 const cliPath = cliPathFor(config.CLOUDHSM_CLI_PATH);
 
@@ -21,6 +22,11 @@ export const hsm = new CloudHsmCli(
       region: config.AWS_REGION,
       ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
       trustAnchorSecret: trustAnchorSecretFor,
+      // scripts/build-cloudhsm-cli-layer.sh: /opt/cloudhsm/etc links to /tmp/cloudhsm/etc, etc.dist holds the template.
+      template: {
+        from: join(dirname(cliPath), "..", "etc.dist", "cloudhsm-cli.cfg"),
+        to: join(CLI_WORK_DIR, "etc", "cloudhsm-cli.cfg"),
+      },
     },
   ),
 );

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CloudHSMV2Client, type Cluster, DescribeClustersCommand, type Hsm } from "@aws-sdk/client-cloudhsm-v2";
@@ -152,6 +152,41 @@ describe("CloudHSM CLI configuration built at run time", () => {
     await config.ensure(CLUSTER);
 
     expect(runs.map((argv) => argv[0])).toEqual(["remove-cluster", "add-cluster"]);
+  });
+
+  it("returns after seeding the CLI's configuration from the layer's template once when the instance has none yet", async () => {
+    clusterWith(hsm("10.0.1.5"));
+    const layer = mkdtempSync(join(tmpdir(), "layer-"));
+    const from = join(layer, "cloudhsm-cli.cfg");
+    writeFileSync(from, '{"logging":{"log_type":"term"}}');
+    const to = join(workDir, "etc", "cloudhsm-cli.cfg");
+    const seeded: string[] = [];
+    const config = new CliConfigurator(
+      { cloudhsm, secrets: { current: async (id) => secrets[id] } },
+      {
+        run: async (argv) => {
+          // What the configure tool finds when it runs: the template, then its own additions.
+          seeded.push(readFileSync(to, "utf8"));
+          if (argv[0] === "add-cluster") writeFileSync(to, '{"logging":{"log_type":"term"},"clusters":[1]}');
+          return ok;
+        },
+        region: "us-east-1",
+        trustAnchorSecret: (id) => `keystore-autopilot/clusters/${id}/trust-anchor`,
+        workDir,
+        template: { from, to },
+      },
+    );
+
+    await config.ensure(CLUSTER);
+    clusterWith(hsm("10.0.1.6"));
+    await config.ensure(CLUSTER);
+
+    expect(seeded).toEqual([
+      '{"logging":{"log_type":"term"}}',
+      '{"logging":{"log_type":"term"}}',
+      '{"logging":{"log_type":"term"},"clusters":[1]}',
+      '{"logging":{"log_type":"term"},"clusters":[1]}',
+    ]);
   });
 
   it("returns users after configuring the cluster first and naming it with the command's own --cluster-id", async () => {
