@@ -352,7 +352,7 @@ describe("provision-key-store workflow on the local account", () => {
         SecretString: JSON.stringify({ username: "admin", password: seeded.adminPassword }),
       }),
     );
-    await sm.send(new CreateSecretCommand({ Name: `${base}/trust-anchor`, SecretString: seeded.trustAnchor }));
+    // seedCluster stored the trust anchor at `${base}/trust-anchor`, as an adopted cluster needs (README).
     const keyStoreName = uniqueName("adopt");
 
     const done = await drive(await start({ keyStoreName, clusterId: seeded.clusterId }));
