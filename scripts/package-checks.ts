@@ -88,6 +88,11 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:connectAddHsm", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:connectHsmState", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:connectCheckPath", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:connectSetPassword", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:connectLogoutKmsuser", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:provisionEnsureKmsuser", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:cleanupSweep", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
   // CreateHsm's dependent EC2 Describe actions (list_cloudhsm), which take no resource ARN (list_amazonec2).
   ...["connectAddHsm", "provisionEnsureHsms"].flatMap((fn) =>

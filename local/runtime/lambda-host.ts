@@ -6,6 +6,7 @@ import { DEFAULT_CLI_PATH } from "../../src/adapters/cloudhsm-cli";
 import type { Clock } from "../account/clock";
 import type { Store } from "../account/store";
 import type { Activity } from "./activity";
+import { installCliLayer } from "./cli-layer";
 import type { FunctionConfig, RuntimeConfig } from "./serverless-config";
 
 /** The shipped CloudHSM CLI with the real one's contract, served by the local account (the layer is not here). */
@@ -72,6 +73,8 @@ export class LambdaHost {
     private readonly options: {
       endpoint: string;
       logDir: string;
+      /** Where the runtime's copy of the CLI layer goes (installCliLayer); the shipped local/bin otherwise. */
+      layerDir?: string;
       store: Store;
       clock: Clock;
       /** Instances per function when invocations overlap (Lambda scales out; locally a small bound). */
@@ -81,7 +84,10 @@ export class LambdaHost {
     },
   ) {
     mkdirSync(options.logDir, { recursive: true });
+    this.cliPath = options.layerDir ? installCliLayer(options.layerDir) : LOCAL_CLI_PATH;
   }
+
+  private readonly cliPath: string;
 
   /** Finds a function by serverless.yml key, name, ARN or partial ARN (with or without a `:$LATEST` qualifier). */
   resolve(ref: string): FunctionConfig | undefined {
@@ -110,14 +116,15 @@ export class LambdaHost {
       ...LOCAL_CREDENTIALS,
       // The only difference from AWS: where the SDK sends requests (read by the SDK itself) ...
       AWS_ENDPOINT_URL: this.options.endpoint,
-      // ... where the shipped CloudHSM CLI finds the local account, and no X-Ray daemon to send traces to.
+      // ... and no X-Ray daemon to send traces to. The CloudHSM CLI finds the local account through its
+      // configuration, which the adapter builds with the endpoint above (configure-cli add-cluster --endpoint).
       LOCAL_ACCOUNT_ENDPOINT: this.options.endpoint,
       POWERTOOLS_TRACE_ENABLED: "false",
       ...fn.environment,
     };
     // Local choices made here, in the function's environment, so deployed code never makes them from
     // LOCAL_ACCOUNT_ENDPOINT: the shipped CLI instead of the layer's, and no operator waiting to approve a cleanup.
-    if (env.CLOUDHSM_CLI_PATH === DEFAULT_CLI_PATH) env.CLOUDHSM_CLI_PATH = LOCAL_CLI_PATH;
+    if (env.CLOUDHSM_CLI_PATH === DEFAULT_CLI_PATH) env.CLOUDHSM_CLI_PATH = this.cliPath;
     if ("CLEANUP_APPROVAL" in env) env.CLEANUP_APPROVAL = "skip";
     return env;
   }
@@ -210,8 +217,14 @@ export class LambdaHost {
   }
 
   private spawn(fn: FunctionConfig): Instance {
+    const env = this.environmentOf(fn);
+    // Each instance its own copy of the layer, as each Lambda instance has its own /opt and /tmp: a CLI configuration
+    // one instance built never stands in for another's.
+    if (this.options.layerDir && env.CLOUDHSM_CLI_PATH === this.cliPath) {
+      env.CLOUDHSM_CLI_PATH = installCliLayer(join(this.options.layerDir, `${fn.key}-${randomUUID().slice(0, 8)}`));
+    }
     const worker = new Worker(join(__dirname, "lambda-worker.cjs"), {
-      env: this.environmentOf(fn),
+      env,
       workerData: {
         modulePath: fn.modulePath,
         exportName: fn.exportName,

@@ -65,6 +65,7 @@ export class LocalRuntime {
     const lambda = new LambdaHost(config, {
       endpoint,
       logDir: join(ctx.config.dataDir, "logs"),
+      layerDir: join(ctx.config.dataDir, "layer"),
       store: ctx.store,
       clock: ctx.clock,
       activity,

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
 import {
   type Hsm,
   HsmClusterNotFoundError,
@@ -27,6 +28,10 @@ export const DEFAULT_CLI_PATH = "/opt/cloudhsm/bin/cloudhsm-cli";
 export function cliPathFor(configured: string | undefined): string {
   return configured || DEFAULT_CLI_PATH;
 }
+/** The configure tool ships next to the CLI (/opt/cloudhsm/bin/configure-cli, configure-sdk-5.html). */
+export function configurePathFor(cliPath: string): string {
+  return join(dirname(cliPath), "configure-cli");
+}
 /** What one single-command run printed and how it exited. */
 export type CliRun = { stdout: string; exitCode: number | null; spawnError?: string };
 
@@ -37,10 +42,8 @@ export type CliRun = { stdout: string; exitCode: number | null; spawnError?: str
 export type CliRunner = (argv: string[], env: Record<string, string>, stdin?: string) => Promise<CliRun>;
 
 export type CloudHsmCliOptions = {
-  /** /opt/cloudhsm/bin/cloudhsm-cli in the Lambda layer; local/bin/cloudhsm-cli on the local account. */
+  /** /opt/cloudhsm/bin/cloudhsm-cli (or configure-cli) in the Lambda layer; a copy of local/bin's on the local runtime. */
   cliPath: string;
-  /** Passed through to the local account's CLI; the real CLI ignores it. */
-  localAccountEndpoint?: string;
   timeoutMs?: number;
 };
 
@@ -55,7 +58,6 @@ export function processRunner(options: CloudHsmCliOptions): CliRunner {
     new Promise((resolve) => {
       const childEnv: Record<string, string> = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        ...(options.localAccountEndpoint ? { LOCAL_ACCOUNT_ENDPOINT: options.localAccountEndpoint } : {}),
         ...env,
       };
       const child = execFile(
@@ -138,7 +140,15 @@ export function classify(message: string): HsmError {
 
 /** The one Hsm adapter: the CloudHSM CLI contract in single-command mode, in AWS (Lambda layer) and locally. */
 export class CloudHsmCli implements Hsm {
-  constructor(private readonly run: CliRunner) {}
+  /**
+   * `configure` builds the CLI configuration for a cluster before its commands run (CliConfigurator); commands then
+   * name the cluster with their own `--cluster-id` option, after the command words, where the command syntax puts it
+   * (cloudhsm_cli-user-list.html, cloudhsm_cli-configs-multi-cluster.html).
+   */
+  constructor(
+    private readonly run: CliRunner,
+    private readonly configure?: { ensure(clusterId: string): Promise<void> },
+  ) {}
 
   private async command(
     clusterId: string,
@@ -150,7 +160,8 @@ export class CloudHsmCli implements Hsm {
     const env: Record<string, string> = as
       ? { CLOUDHSM_ROLE: as.role, CLOUDHSM_PIN: `${as.username}:${as.password}` }
       : {};
-    const out = await this.run(["--cluster-id", clusterId, ...argv], env, stdin);
+    await this.configure?.ensure(clusterId);
+    const out = await this.run([...argv, "--cluster-id", clusterId], env, stdin);
     return parseCliOutput(out, [...secrets, ...(as ? [as.password] : [])]);
   }
 

@@ -306,18 +306,31 @@ describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
     expect(help.stdout).toContain("user change-password --username <USERNAME> --role <admin|crypto-user> [--password");
     expect(ambiguous.json).toEqual({
       error_code: 1,
-      data: "The local account has 2 clusters; choose one with --cluster-id or CLOUDHSM_CLUSTER_ID",
+      data: "The configuration names several clusters: choose one with --cluster-id",
     });
   });
 
-  it("returns an error naming the cluster state when it has no ACTIVE HSM", async () => {
+  it("returns an error and runs nothing when --cluster-id comes before the command words or no configuration exists", () => {
+    // The shipped local/bin has no etc/ beside it: like a fresh install of the real CLI, it is not configured.
+    const early = spawnSync(CLI, ["--cluster-id", "cluster-abcdefghijk", "user", "list"], { encoding: "utf8" });
+    const unconfigured = spawnSync(CLI, ["user", "list", "--cluster-id", "cluster-abcdefghijk"], { encoding: "utf8" });
+
+    expect(JSON.parse(early.stdout)).toEqual({ error_code: 1, data: "unexpected argument '--cluster-id' found" });
+    expect(early.status).toBe(1);
+    expect(JSON.parse(unconfigured.stdout)).toEqual({
+      error_code: 1,
+      data: expect.stringMatching(/^No configuration at .*cloudhsm-cli\.cfg: run configure-cli add-cluster/),
+    });
+  });
+
+  it("returns an error naming the cluster when it has no ACTIVE HSM, so it could not be configured", async () => {
     const cluster = await createCluster(account, { zones: ["b"] });
 
     const run = account.cli(["--cluster-id", cluster.ClusterId as string, "key", "list"], admin);
 
     expect(run.json).toEqual({
       error_code: 1,
-      data: `Cluster ${cluster.ClusterId} is UNINITIALIZED; it must be ACTIVE (initialize it, then run 'cluster activate')`,
+      data: `Cluster ${cluster.ClusterId} is not in the configuration`,
     });
   });
 

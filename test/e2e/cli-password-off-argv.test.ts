@@ -3,8 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installCliLayer } from "../../local/runtime/cli-layer";
 import { CloudHsmCli, processRunner } from "../../src/adapters/cloudhsm-cli";
-import { CLI as LOCAL_CLI_PATH } from "../support/local-account";
+
+/** A copy of the CLI layer whose configuration names the cluster at the stand-in (written below, once it listens). */
+const LOCAL_CLI_PATH = installCliLayer(mkdtempSync(join(tmpdir(), "cli-layer-")));
 
 /**
  * Any local user can read /proc/<pid>/cmdline of any process; /proc/<pid>/environ only its owner. The real adapter
@@ -74,13 +77,17 @@ describe("CloudHSM CLI adapter: new passwords stay off the command line", () => 
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    writeFileSync(
+      join(LOCAL_CLI_PATH, "../../etc/cloudhsm-cli.cfg"),
+      JSON.stringify({ clusters: [{ cluster_id: CLUSTER, endpoint, servers: ["10.0.0.10"] }] }),
+    );
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   beforeEach(() => {
     seen.length = 0;
   });
 
-  const cli = () => new CloudHsmCli(processRunner({ cliPath: LOCAL_CLI_PATH, localAccountEndpoint: endpoint }));
+  const cli = () => new CloudHsmCli(processRunner({ cliPath: LOCAL_CLI_PATH }));
 
   it.each([
     [
@@ -105,11 +112,7 @@ describe("CloudHSM CLI adapter: new passwords stay off the command line", () => 
     expect(run.env.join("\0")).not.toContain(NEW_PASSWORD);
     // Only the variables the CLI needs; the login's password only in CLOUDHSM_PIN, as single-command mode documents.
     const names = run.env.map((entry) => entry.slice(0, entry.indexOf("=")));
-    expect(names.sort()).toEqual(
-      command === "cluster activate"
-        ? ["LOCAL_ACCOUNT_ENDPOINT", "PATH"]
-        : ["CLOUDHSM_PIN", "CLOUDHSM_ROLE", "LOCAL_ACCOUNT_ENDPOINT", "PATH"],
-    );
+    expect(names.sort()).toEqual(command === "cluster activate" ? ["PATH"] : ["CLOUDHSM_PIN", "CLOUDHSM_ROLE", "PATH"]);
     // The typed answers reach the local account in the request body, never in its URL.
     expect(run.url).toBe("/_local/cloudhsm-cli");
     expect(run.body.answers).toEqual([NEW_PASSWORD, NEW_PASSWORD]);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeleteHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateHsmCommand, DeleteHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { ConnectCustomKeyStoreCommand, DeleteCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
@@ -452,6 +452,26 @@ describe("connect-key-store workflow on the local account", () => {
       expect((await calls(after, cluster.clusterId)).filter((c) => c === "CreateHsm")).toHaveLength(1);
       expect(await calls(after, id)).not.toContain("UpdateCustomKeyStore");
     });
+  });
+
+  it("returns CONNECTED with a rotated password when an HSM was replaced since the CLI was last configured", async () => {
+    const { id, cluster } = await newStore();
+    await run({ customKeyStoreId: id });
+    const second = cluster.hsms[1];
+    if (!second) throw new Error("the seeded cluster has two HSMs");
+    // The replacement: the old HSM deleted, a new one (a new address) in its AZ; the CLI's configuration still
+    // names the old address until the adapter rebuilds it.
+    const cloudhsm = account.cloudhsm();
+    await cloudhsm.send(new DeleteHsmCommand({ ClusterId: cluster.clusterId, HsmId: second.HsmId }));
+    await cloudhsm.send(
+      new CreateHsmCommand({ ClusterId: cluster.clusterId, AvailabilityZone: second.AvailabilityZone }),
+    );
+    await account.advance("10m");
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done).toMatchObject({ status: "SUCCEEDED" });
+    expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
   });
 
   it.each([

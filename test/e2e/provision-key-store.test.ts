@@ -353,12 +353,7 @@ describe("provision-key-store workflow on the local account", () => {
         SecretString: JSON.stringify({ username: "admin", password: seeded.adminPassword }),
       }),
     );
-    await sm.send(
-      new CreateSecretCommand({
-        Name: `keystore-autopilot/trust-anchor/${seeded.clusterId}`,
-        SecretString: seeded.trustAnchor,
-      }),
-    );
+    // seedCluster stored the trust anchor as keystore-autopilot/trust-anchor/<cluster id>, as an adopted cluster needs (README).
     const keyStoreName = uniqueName("adopt");
 
     const done = await drive(await start({ keyStoreName, clusterId: seeded.clusterId }));

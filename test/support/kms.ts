@@ -9,6 +9,8 @@ import {
   DisconnectCustomKeyStoreCommand,
   KMSClient,
 } from "@aws-sdk/client-kms";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { trustAnchorSecretFor } from "../../src/secret-names";
 import { CREDENTIALS, type LocalAccountProcess } from "./local-account";
 
 export type SeededCluster = {
@@ -28,9 +30,21 @@ export type SeedOptions = {
   restoredFrom?: string;
 };
 
-/** An ACTIVE cluster with ACTIVE HSMs in distinct AZs, an admin and a kmsuser: the control route, not the CloudHSM flow. */
-export function seedCluster(account: LocalAccountProcess, options: SeedOptions = {}): Promise<SeededCluster> {
-  return account.control<SeededCluster>("POST", "/_local/actions/seed-active-cluster", options);
+/**
+ * An ACTIVE cluster with ACTIVE HSMs in distinct AZs, an admin and a kmsuser: the control route, not the CloudHSM flow.
+ * Its trust anchor is stored where the CLI steps read it to configure the CloudHSM CLI, as the README asks of anyone
+ * bringing a cluster provisioning did not create.
+ */
+export async function seedCluster(account: LocalAccountProcess, options: SeedOptions = {}): Promise<SeededCluster> {
+  const cluster = await account.control<SeededCluster>("POST", "/_local/actions/seed-active-cluster", options);
+  const sm = new SecretsManagerClient({ endpoint: account.endpoint, region: account.region, credentials: CREDENTIALS });
+  await sm.send(
+    new CreateSecretCommand({
+      Name: trustAnchorSecretFor(cluster.clusterId),
+      SecretString: cluster.trustAnchor,
+    }),
+  );
+  return cluster;
 }
 
 /** Marks an HSM DEGRADED (no longer active) or ACTIVE again: the CloudHSM service's fault-injection routes. */

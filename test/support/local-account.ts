@@ -5,9 +5,20 @@ import { join, resolve } from "node:path";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
+import { installCliLayer } from "../../local/runtime/cli-layer";
 
 export const ROOT = resolve(__dirname, "../..");
 export const CLI = join(ROOT, "local/bin/cloudhsm-cli");
+
+/** The ids of a local account's clusters that are not deleted, read synchronously (for `cli`, which is synchronous). */
+function liveClusterIds(endpoint: string): string[] {
+  const script = `fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/x-amz-json-1.1",
+    "x-amz-target": "BaldrApiService.DescribeClusters"}, body: "{}"}).then((r) => r.json()).then((o) =>
+    process.stdout.write(JSON.stringify((o.Clusters || []).filter((c) => c.State !== "DELETED" &&
+    c.State !== "DELETE_IN_PROGRESS").map((c) => c.ClusterId))))`;
+  const run = spawnSync(process.execPath, ["-e", script, `${endpoint}/`], { encoding: "utf8" });
+  return JSON.parse(run.stdout || "[]") as string[];
+}
 
 /** Dummy credentials: the local account does not check signatures, but the SDK insists on signing. */
 export const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };
@@ -105,17 +116,28 @@ export class LocalAccountProcess {
    * password prompts (standard input).
    */
   cli(args: string[], login?: { role: string; username: string; password: string }, input?: string) {
-    const env: Record<string, string> = { ...process.env, LOCAL_ACCOUNT_ENDPOINT: this.endpoint } as Record<
-      string,
-      string
-    >;
+    // Callers may name the cluster first; the CLI takes --cluster-id as an option of the command, after its words.
+    const argv = args[0] === "--cluster-id" ? [...args.slice(2), ...args.slice(0, 2)] : args;
+    const at = argv.indexOf("--cluster-id");
+    const named = at >= 0 ? argv[at + 1] : undefined;
+    // Configured as the adapter does before each command: the cluster with its current HSMs (configure-cli).
+    const cliPath = installCliLayer(join(this.dataDir, "test-layer"));
+    const configure = join(cliPath, "..", "configure-cli");
+    const ids = named ? [named] : liveClusterIds(this.endpoint);
+    for (const id of ids) {
+      spawnSync(configure, ["remove-cluster", "--cluster-id", id], { encoding: "utf8" });
+      spawnSync(configure, ["add-cluster", "--cluster-id", id, "--region", this.region, "--endpoint", this.endpoint], {
+        encoding: "utf8",
+      });
+    }
+    const env: Record<string, string> = { ...process.env } as Record<string, string>;
     delete env.CLOUDHSM_ROLE;
     delete env.CLOUDHSM_PIN;
     if (login) {
       env.CLOUDHSM_ROLE = login.role;
       env.CLOUDHSM_PIN = `${login.username}:${login.password}`;
     }
-    const run = spawnSync(CLI, args, { env, encoding: "utf8", input: input ?? "" });
+    const run = spawnSync(cliPath, argv, { env, encoding: "utf8", input: input ?? "" });
     let json: { error_code: number; data: unknown } | undefined;
     try {
       // The password prompts, when the command prompts, come before the JSON.

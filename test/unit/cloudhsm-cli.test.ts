@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { CloudHSMV2Client, CreateClusterCommand, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { LocalAccount } from "../../local/account/account";
 import { idAttribute, keyReference, runCliCommand } from "../../local/account/cloudhsm/cli-commands";
+import { activeHsms, CLUSTER } from "../../local/account/cloudhsm/records";
 import { LocalAccountConfigSchema } from "../../local/account/config";
+import type { ClusterRecord } from "../../local/account/model";
 import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
 import {
   type AccountDriver,
@@ -172,6 +174,24 @@ describe("CloudHSM CLI key commands and backups of key material", () => {
     const out = await driver.cloudhsm().send(new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId] } }));
     return out.Backups ?? [];
   }
+
+  it("returns an error naming the address, and answers once the addresses are right, when the configuration lists one that is not an ACTIVE HSM of the cluster", () => {
+    const cluster = account.ctx.store.get<ClusterRecord>(CLUSTER, active.clusterId) as ClusterRecord;
+    const addresses = activeHsms(cluster).map((hsm) => hsm.EniIp);
+    const listUsers = (servers: string[]) =>
+      account.ctx.store.tx(() =>
+        runCliCommand(account.ctx, { clusterId: active.clusterId, servers, argv: ["user", "list"] }),
+      );
+
+    const stale = listUsers([...addresses, "10.0.250.250"]);
+    const current = listUsers(addresses);
+
+    expect(stale).toEqual({
+      error_code: 1,
+      data: `Cannot connect to HSM 10.0.250.250: it is not an active HSM of ${active.clusterId}`,
+    });
+    expect(current.error_code).toBe(0);
+  });
 });
 
 type KeyList = {

@@ -32,7 +32,7 @@ describe("CloudHSM CLI adapter", () => {
       { username: "kmsuser", role: "crypto-user", locked: true },
     ]);
     expect(calls[0]).toEqual({
-      argv: ["--cluster-id", "cluster-abcdefghijk", "user", "list"],
+      argv: ["user", "list", "--cluster-id", "cluster-abcdefghijk"],
       env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
     });
   });
@@ -56,25 +56,25 @@ describe("CloudHSM CLI adapter", () => {
     expect(calls).toEqual([
       {
         argv: [
-          "--cluster-id",
-          "cluster-abcdefghijk",
           "user",
           "change-password",
           "--username",
           "kmsuser",
           "--role",
           "crypto-user",
+          "--cluster-id",
+          "cluster-abcdefghijk",
         ],
         env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
         stdin: "NewPassw0rd1\nNewPassw0rd1\n",
       },
       {
-        argv: ["--cluster-id", "cluster-abcdefghijk", "user", "create", "--username", "alice", "--role", "crypto-user"],
+        argv: ["user", "create", "--username", "alice", "--role", "crypto-user", "--cluster-id", "cluster-abcdefghijk"],
         env: { CLOUDHSM_ROLE: "admin", CLOUDHSM_PIN: "admin:AdminPassw0rd" },
         stdin: "AlicePassw0rd\nAlicePassw0rd\n",
       },
       {
-        argv: ["--cluster-id", "cluster-abcdefghijk", "logout"],
+        argv: ["logout", "--cluster-id", "cluster-abcdefghijk"],
         env: { CLOUDHSM_ROLE: "crypto-user", CLOUDHSM_PIN: "kmsuser:NewPassw0rd1" },
         stdin: undefined,
       },

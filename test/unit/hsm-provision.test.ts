@@ -77,7 +77,7 @@ describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () =>
     await cli.activateCluster(CLUSTER, "AdminPassw0rd1");
 
     expect(calls).toEqual([
-      { argv: ["--cluster-id", CLUSTER, "cluster", "activate"], env: {}, stdin: "AdminPassw0rd1\nAdminPassw0rd1\n" },
+      { argv: ["cluster", "activate", "--cluster-id", CLUSTER], env: {}, stdin: "AdminPassw0rd1\nAdminPassw0rd1\n" },
     ]);
   });
 

@@ -21,7 +21,15 @@ import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster } f
  */
 
 /** `answers`: the lines typed at the password prompts, in order, when `--password` was left out. */
-export type CliRequest = { clusterId?: string; role?: string; pin?: string; argv: string[]; answers?: string[] };
+export type CliRequest = {
+  clusterId?: string;
+  /** The HSM addresses of the CLI's configuration for the cluster (local/bin/configure-cli). */
+  servers?: string[];
+  role?: string;
+  pin?: string;
+  argv: string[];
+  answers?: string[];
+};
 export type CliResult = { error_code: 0 | 1; data: unknown };
 
 /** Users per cluster (DOMAIN.md §6). */
@@ -34,11 +42,25 @@ export function runCliCommand(ctx: AccountContext, request: CliRequest): CliResu
   try {
     const command = parseArgv(request.argv);
     const cluster = resolveCluster(ctx, request.clusterId);
+    if (request.servers) connect(cluster, request.servers);
     return { error_code: 0, data: HANDLERS[command.name](new Session(ctx, cluster, command, request)) };
   } catch (error: unknown) {
     if (error instanceof CliError) return { error_code: 1, data: error.message };
     throw error;
   }
+}
+
+/**
+ * A configuration lists the HSMs the CLI connects to; one that is not an ACTIVE HSM of the cluster (removed, replaced,
+ * still being created, or another cluster's) does not answer, as a real connection to it would fail. The configuration
+ * must then be rebuilt ("If you add or delete HSMs, update the configuration files", cloudhsm_cli-reference.html).
+ */
+function connect(cluster: ClusterRecord, servers: string[]): void {
+  if (servers.length === 0)
+    throw new CliError(`Cannot connect to ${cluster.ClusterId}: the configuration lists no HSM`);
+  const active = new Set(activeHsms(cluster).map((hsm) => hsm.EniIp));
+  const missing = servers.find((ip) => !active.has(ip));
+  if (missing) throw new CliError(`Cannot connect to HSM ${missing}: it is not an active HSM of ${cluster.ClusterId}`);
 }
 
 function resolveCluster(ctx: AccountContext, clusterId: string | undefined): ClusterRecord {
@@ -54,7 +76,7 @@ function resolveCluster(ctx: AccountContext, clusterId: string | undefined): Clu
   throw new CliError(
     live.length === 0
       ? "No cluster found in the local account"
-      : `The local account has ${live.length} clusters; choose one with --cluster-id or CLOUDHSM_CLUSTER_ID`,
+      : `The local account has ${live.length} clusters; choose one with --cluster-id`,
   );
 }
 

@@ -4,7 +4,9 @@ import { runCliCommand } from "../cloudhsm/cli-commands";
 import { settleCloudHsm } from "../cloudhsm/lifecycle";
 
 const CliRequestSchema = z.object({
-  clusterId: z.string().min(1).optional(),
+  clusterId: z.string().min(1),
+  // The configured HSM addresses: local/bin/cloudhsm-cli always sends its configuration's.
+  servers: z.array(z.string()).min(1),
   role: z.string().optional(),
   pin: z.string().optional(),
   argv: z.array(z.string()),
@@ -13,7 +15,7 @@ const CliRequestSchema = z.object({
 });
 
 /**
- * `POST /_local/cloudhsm-cli {clusterId?, role?, pin?, argv, answers?}` → `{"error_code": 0|1, "data": …}`: what
+ * `POST /_local/cloudhsm-cli {clusterId, servers, role?, pin?, argv, answers?}` → `{"error_code": 0|1, "data": …}`: what
  * local/bin/cloudhsm-cli sends for one command in single-command mode. The command runs in one transaction after
  * settling due CloudHSM transitions; key material is reached only through ctx.hsm.
  */
@@ -22,7 +24,7 @@ export function registerCloudHsmCli(ctx: AccountContext): void {
     const parsed = CliRequestSchema.safeParse(body);
     if (!parsed.success) {
       throw new Error(
-        'Body must be {"clusterId"?: string, "role"?: string, "pin"?: string, "argv": string[], "answers"?: string[] (at most 2)}',
+        'Body must be {"clusterId": string, "servers": string[], "role"?: string, "pin"?: string, "argv": string[], "answers"?: string[] (at most 2)}',
       );
     }
     try {
