@@ -717,7 +717,17 @@ export const SECRET_READERS: Record<string, string[]> = {
     "function:cleanupSweep",
   ],
   "initial-kmsuser": ["function:provisionEnsureKmsuser", "function:provisionCreateKeyStore"],
-  "trust-anchor": ["function:provisionAcceptCertificates", "function:provisionCreateKeyStore"],
+  // The CLI functions configure the CloudHSM CLI with it at run time (its --hsm-ca-cert); it is public.
+  "trust-anchor": [
+    "function:provisionAcceptCertificates",
+    "function:provisionCreateKeyStore",
+    "function:connectCheckPath",
+    "function:connectSetPassword",
+    "function:connectLogoutKmsuser",
+    "function:provisionActivate",
+    "function:provisionEnsureKmsuser",
+    "function:cleanupSweep",
+  ],
 };
 /** Actions that change a secret's value or create one: each kind written only by the steps that make it. */
 const SECRET_WRITES = [
