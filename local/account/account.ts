@@ -3,7 +3,9 @@ import { closeSync, constants, mkdirSync, openSync, rmSync, writeSync } from "no
 import { join } from "node:path";
 import { Clock, parseDuration } from "./clock";
 import { createCloudHsmService } from "./cloudhsm/service";
+import { createCloudTrailService } from "./cloudtrail/service";
 import type { LocalAccountConfig } from "./config";
+import { registerEc2 } from "./ec2/service";
 import { AwsServiceError } from "./errors";
 import { EventBus } from "./events";
 import { Faults } from "./faults";
@@ -96,8 +98,13 @@ export class LocalAccount {
     this.addService(createKmsService(this.ctx));
     this.addService(createCloudHsmService(this.ctx));
     this.addService(createSecretsManagerService(this.ctx));
+    // The JavaScript SDK v3 sends `CloudTrail_20131101.<Operation>`; botocore and the AWS CLI send the long prefix.
+    const cloudtrail = createCloudTrailService(this.ctx);
+    this.addService(cloudtrail);
+    this.addService({ ...cloudtrail, target: "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101" });
     registerCloudHsmCli(this.ctx);
     registerSts(this.ctx);
+    registerEc2(this.ctx);
     this.registerControl();
     for (const service of this.services.values()) this.inTx(() => service.recover?.());
     this.tick();
@@ -230,7 +237,10 @@ export class LocalAccount {
   }
 
   private dispatch(target: string, body: string): { status: number; payload: unknown; jsonVersion: string } {
-    const [prefix = "", operation = ""] = target.split(".");
+    // The operation follows the last dot: CloudTrail's prefix has dots of its own.
+    const dot = target.lastIndexOf(".");
+    const prefix = target.slice(0, Math.max(0, dot));
+    const operation = target.slice(dot + 1);
     const service = this.services.get(prefix);
     const jsonVersion = service?.jsonVersion ?? "1.1";
     try {
@@ -281,7 +291,7 @@ export class LocalAccount {
       ok: true,
       // Whether requests are served yet, and by which services (the runtime adds Step Functions and EventBridge).
       ready: front.ready,
-      services: [...this.services.values()].map((s) => s.name),
+      services: [...new Set([...this.services.values()].map((s) => s.name))],
       endpoint: this.endpoint,
       region: config.region,
       accountId: config.accountId,

@@ -13,6 +13,7 @@ import {
   describeTarget,
   type LocalTarget,
   resolveTarget,
+  sdkConfig,
   type Target,
   type TargetOptions,
   wantsAws,
@@ -402,6 +403,44 @@ Examples:
             : `Denied by ${approver}: ${executionArn} ends with nothing touched\n`,
       );
       done(EXIT.ok);
+    });
+
+  program
+    .command("preflight")
+    .description("check an account and Region before anyone pays for an HSM: subnets, key store quota, CloudTrail")
+    .requiredOption("--subnets <ids>", "the cluster's private subnets, comma-separated: subnet-a,subnet-b")
+    .addHelpText(
+      "after",
+      `
+Runs with your credentials and changes nothing: DescribeSubnets (all exist, one VPC, one per Availability Zone and at
+least two zones, free addresses for an HSM and KMS's interface), DescribeCustomKeyStores (against the quota of 10 per
+account and Region) and the CloudTrail trails (one logging management events in this Region). Each check prints PASS,
+WARN or FAIL with what is wrong and the fix. Exit 0 when nothing FAILs, 1 otherwise, 2 on bad input.
+
+Examples:
+  keystore-autopilot preflight --subnets subnet-0123456789abcdef0,subnet-0fedcba9876543210
+  keystore-autopilot --aws --region eu-west-1 preflight --subnets subnet-…,subnet-… --json`,
+    )
+    .action(async (options: { subnets: string }, command) => {
+      const opts = globals(command);
+      const { parseSubnets, renderPreflight, runPreflight } = await import("./preflight");
+      const subnetIds = parseSubnets(options.subnets);
+      const target = await resolveTarget(opts, waiting);
+      const { kms } = clientsFor(target);
+      const { EC2Client } = await import("@aws-sdk/client-ec2");
+      const { CloudTrailClient } = await import("@aws-sdk/client-cloudtrail");
+      const config = sdkConfig(target);
+      const ec2 = new EC2Client(config);
+      const cloudtrail = new CloudTrailClient(config);
+      const region = target.kind === "local" ? target.region : await kms.config.region();
+      const results = await runPreflight({ ec2, kms, cloudtrail }, { subnetIds, region });
+      const passed = results.every((r) => r.status !== "FAIL");
+      io.stdout.write(
+        opts.json
+          ? `${pretty({ target: targetJson(target), region, passed, checks: results })}\n`
+          : renderPreflight(results, describeTarget(target)),
+      );
+      done(passed ? EXIT.ok : EXIT.failed);
     });
 
   const clock = program

@@ -146,17 +146,21 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
 /** KMS, Step Functions and STS clients for the target: the local endpoint with dummy credentials, or the AWS chain. */
 export function clientsFor(target: Target): Clients {
+  const config = sdkConfig(target);
+  return { kms: new KMSClient(config), sfn: new SFNClient(config), sts: new STSClient(config) };
+}
+
+/** The SDK client settings for the target, for any client a command needs beyond `Clients`. */
+export function sdkConfig(target: Target) {
   // Adaptive retries absorb the request quotas (ThrottlingException) that AWS and the local account both enforce.
   const common = { maxAttempts: 8, retryMode: "adaptive" };
-  const config =
-    target.kind === "local"
-      ? { ...common, endpoint: target.endpoint, region: target.region, credentials: LOCAL_CREDENTIALS }
-      : {
-          ...common,
-          ...(target.region ? { region: target.region } : {}),
-          ...(target.profile ? { profile: target.profile } : {}),
-        };
-  return { kms: new KMSClient(config), sfn: new SFNClient(config), sts: new STSClient(config) };
+  return target.kind === "local"
+    ? { ...common, endpoint: target.endpoint, region: target.region, credentials: LOCAL_CREDENTIALS }
+    : {
+        ...common,
+        ...(target.region ? { region: target.region } : {}),
+        ...(target.profile ? { profile: target.profile } : {}),
+      };
 }
 
 /** One line saying where the CLI is talking to. */
