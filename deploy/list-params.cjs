@@ -12,6 +12,12 @@ const LISTS = {
     pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
     what: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
   },
+  // IAM roles of this account whose people may read and write every secret the product creates (README "Secrets"):
+  // each secret's resource policy denies its value to every principal but its kind's roles and these.
+  operatorPrincipalArns: {
+    pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+    what: "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+  },
   cloudhsmCliLayers: {
     pattern: /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/,
     what: "a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)",
@@ -60,6 +66,9 @@ module.exports.approverRoleNames = async ({ resolveVariable }) => {
   return names.length > 0 ? names : { Ref: "AWS::NoValue" };
 };
 module.exports.parseList = parseList;
+// The operators' roles as the functions read them (OPERATOR_PRINCIPAL_ARNS): one comma-separated string, "" for none.
+module.exports.operatorPrincipalArnsText = async ({ resolveVariable }) =>
+  parseList("operatorPrincipalArns", await resolveVariable("param:operatorPrincipalArns")).join(",");
 
 // Single-id params of the CLI functions' own security group (serverless.yml resources CliSecurityGroup and
 // ClusterIngressFromCli). Empty (the default, enough for the local account): no value, which the package checks refuse.

@@ -19,6 +19,7 @@ import {
   checkSdkClients,
   checkSdkIntegrations,
   checkSecretKinds,
+  checkSecretsKey,
   checkTaskTimeouts,
   MAX_ZIP_BYTES,
   packagedFunctions,
@@ -40,6 +41,7 @@ for (const fn of packagedFunctions(dir, template)) {
 const problems = [
   ...checkIam(template),
   ...checkSecretKinds(template),
+  ...checkSecretsKey(template),
   ...checkOwnRoles(template),
   ...checkSdkIntegrations(template),
   ...checkSdkClients(template, bundles),

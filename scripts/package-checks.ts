@@ -310,12 +310,18 @@ export const DEPENDENT_ACTIONS: DependentAction[] = [
 ];
 
 /** The allowed actions of a role of the template. */
+/**
+ * The actions a role's own clients call. A KMS statement limited by kms:ViaService is used by that service on the
+ * role's behalf (KMS Developer Guide, conditions-kms, kms:ViaService), never by a KMS client, so it is left out.
+ */
 function roleActions(template: Template, roleId: string): string[] {
   const role = asRecord(template.Resources?.[roleId]?.Properties);
   return asArray(role.Policies).flatMap((policy) =>
     asArray(asRecord(asRecord(policy).PolicyDocument).Statement)
       .map(asRecord)
-      .filter((st) => st.Effect === "Allow")
+      .filter(
+        (st) => st.Effect === "Allow" && asRecord(asRecord(st.Condition).StringEquals)["kms:ViaService"] === undefined,
+      )
       .flatMap((st) => asArray(st.Action).map(String)),
   );
 }
@@ -734,6 +740,7 @@ const SECRET_WRITES = [
   "secretsmanager:PutSecretValue",
   "secretsmanager:CreateSecret",
   "secretsmanager:UpdateSecretVersionStage",
+  "secretsmanager:PutResourcePolicy",
 ];
 export const SECRET_WRITERS: Record<string, string[]> = {
   "managed-ca": ["function:provisionSignCsr"],
@@ -793,6 +800,78 @@ export function checkSecretKinds(template: Template): string[] {
         }
       }
     }
+  }
+  return problems;
+}
+
+/** The logical id of the stack's key for secrets (serverless.yml resources SecretsKey). */
+export const SECRETS_KEY = "SecretsKey";
+const SECRET_VALUE_READS = ["secretsmanager:GetSecretValue"];
+const SECRET_VALUE_WRITES = ["secretsmanager:PutSecretValue", "secretsmanager:CreateSecret"];
+
+const namesSecretsKey = (resource: unknown) => getAttRole(resource) === SECRETS_KEY;
+/** The condition that lets only Secrets Manager use the key for the caller (security-encryption). */
+const viaSecretsManager = (condition: unknown) =>
+  JSON.stringify(asRecord(asRecord(condition).StringEquals)["kms:ViaService"] ?? null).includes("secretsmanager.");
+
+/**
+ * The secrets key and who uses it: the key rotates and its policy allows use only through Secrets Manager; every
+ * role that reads a secret's value may kms:Decrypt with the key, every role that writes or creates one also
+ * kms:GenerateDataKey, each scoped to the key's ARN with kms:ViaService (Secrets Manager User Guide,
+ * security-encryption, "Permissions for the KMS key"); no other role has any KMS action on it; and every function
+ * that may create a secret is told the key and the roles of its kinds (SECRETS_KMS_KEY_ARN, SECRET_PRINCIPALS).
+ */
+export function checkSecretsKey(template: Template): string[] {
+  const problems: string[] = [];
+  const key = template.Resources?.[SECRETS_KEY];
+  if (key?.Type !== "AWS::KMS::Key") return [`${SECRETS_KEY}: no AWS::KMS::Key for the secrets`];
+  const keyProps = key.Properties ?? {};
+  if (keyProps.EnableKeyRotation !== true) problems.push(`${SECRETS_KEY}: key rotation is off`);
+  for (const raw of asArray(asRecord(keyProps.KeyPolicy).Statement)) {
+    const s = asRecord(raw);
+    const crypto = asArray(s.Action)
+      .map(String)
+      .filter((a) => a === "kms:*" || /^kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(a));
+    if (s.Effect === "Allow" && crypto.length > 0 && !viaSecretsManager(s.Condition))
+      problems.push(`${SECRETS_KEY}: key policy allows ${crypto.join(", ")} other than through Secrets Manager`);
+  }
+  const owners = roleOwners(template);
+  const creators = new Set<string>();
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    const owner = owners.get(id) ?? `role:${id}`;
+    const secretActions = new Set<string>();
+    const keyActions = new Set<string>();
+    for (const policy of asArray(p.Policies)) {
+      for (const raw of asArray(asRecord(asRecord(policy).PolicyDocument).Statement)) {
+        const s = asRecord(raw);
+        if (s.Effect !== "Allow") continue;
+        const actions = asArray(s.Action).map(String);
+        for (const a of actions.filter((a) => a.startsWith("secretsmanager:"))) secretActions.add(a);
+        const kms = actions.filter((a) => a.startsWith("kms:"));
+        if (kms.length === 0 || !asArray(s.Resource).some(namesSecretsKey)) continue;
+        if (!viaSecretsManager(s.Condition))
+          problems.push(`${id} (${owner}): ${kms.join(", ")} on the secrets key without kms:ViaService`);
+        if (asArray(s.Resource).length > 1)
+          problems.push(`${id} (${owner}): the secrets key's statement names other resources too`);
+        for (const a of kms) keyActions.add(a);
+      }
+    }
+    const reads = SECRET_VALUE_READS.some((a) => secretActions.has(a));
+    const writes = SECRET_VALUE_WRITES.some((a) => secretActions.has(a));
+    if (secretActions.has("secretsmanager:CreateSecret")) creators.add(id);
+    const needed = [...(reads || writes ? ["kms:Decrypt"] : []), ...(writes ? ["kms:GenerateDataKey"] : [])];
+    for (const a of needed.filter((a) => !keyActions.has(a)))
+      problems.push(`${id} (${owner}): uses secret values but has no ${a} on the secrets key`);
+    for (const a of [...keyActions].filter((a) => !needed.includes(a)))
+      problems.push(`${id} (${owner}): ${a} on the secrets key, which it does not need`);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    if (!creators.has(getAttRole(p.Role) ?? "")) continue;
+    const env = asRecord(asRecord(p.Environment).Variables);
+    if (!namesSecretsKey(env.SECRETS_KMS_KEY_ARN))
+      problems.push(`${id}: may create secrets but SECRETS_KMS_KEY_ARN is not the secrets key's ARN`);
+    if (env.SECRET_PRINCIPALS === undefined)
+      problems.push(`${id}: may create secrets but has no SECRET_PRINCIPALS for their resource policy`);
   }
   return problems;
 }

@@ -39,6 +39,13 @@ const ConfigSchema = z.object({
    * later window may delete its material: KMS's eventual consistency can hide a new key for minutes.
    */
   DISCOVERY_QUARANTINE_HOURS: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 24),
+  // --- secrets: every secret the product creates ---
+  /** The stack's key for secrets (resources SecretsKey): CreateSecret's KmsKeyId. */
+  SECRETS_KMS_KEY_ARN: z.optional(z.string()),
+  /** JSON {"<kind>": ["<role ARN>", …]}: the roles that may read and write each kind the function creates. */
+  SECRET_PRINCIPALS: z.optional(z.string()),
+  /** Comma-separated role ARNs (param operatorPrincipalArns) that may read and write every kind. */
+  OPERATOR_PRINCIPAL_ARNS: z._default(z.string(), ""),
   /** Read only for SDK clients too old to read it themselves (client-cloudhsm-v2 3.332, the registry's newest). */
   AWS_ENDPOINT_URL: z.optional(z.string()),
 });

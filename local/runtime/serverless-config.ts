@@ -173,6 +173,23 @@ export function bindConfig(
     const logicalId = String(asRecord(rawMachines[key]).id ?? stateMachineLogicalId(key));
     refs.set(logicalId, { arn: smArn(name), name });
   }
+  // Each function's role (serverless-iam-roles-per-function's logical id): locally a name only, since the local
+  // account checks no credentials; functions get their peers' role ARNs to build secret resource policies.
+  for (const [key, name] of fnNames) {
+    const roleName = `${name}-role`;
+    refs.set(`${normalizeName(key)}IamRoleLambdaExecution`, {
+      arn: `arn:aws:iam::${accountId}:role/${roleName}`,
+      name: roleName,
+    });
+  }
+  // KMS keys of resources (the secrets key): a stable key ARN per stack and logical id. The local Secrets Manager
+  // seals values with its own vault key, so the ARN is recorded (CreateSecret KmsKeyId) and never used to encrypt.
+  for (const [logicalId, raw] of Object.entries(asRecord(asRecord(root.resources).Resources))) {
+    if (asRecord(raw).Type !== "AWS::KMS::Key") continue;
+    const id = createHash("sha256").update(`${service}-${stage}/${logicalId}`).digest("hex");
+    const keyId = `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-8${id.slice(17, 20)}-${id.slice(20, 32)}`;
+    refs.set(logicalId, { arn: `arn:aws:kms:${region}:${accountId}:key/${keyId}`, name: keyId });
+  }
   const cfn = (value: unknown, where: string) => resolveIntrinsics(value, { refs, region, accountId }, where);
 
   const providerEnv = asRecord(provider.environment);

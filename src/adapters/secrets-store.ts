@@ -2,11 +2,17 @@ import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  PutResourcePolicyCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { SecretNotFoundError, type SecretsStore } from "../ports/secrets";
+import { kindOf } from "../secret-names";
+import { type SecretAccess, secretResourcePolicy } from "../secret-policy";
+
+/** How the product's own secrets are made: under the stack's key, readable only by the roles of their kind. */
+export type SecretCreation = { kmsKeyId?: string | undefined; access: SecretAccess };
 
 /** Short: a rotated password must not be served stale for long, and every write is followed by a fresh read. */
 export const SECRET_CACHE_SECONDS = 30;
@@ -25,19 +31,44 @@ export class SecretsManagerStore implements SecretsStore {
   private readonly cached: SecretsProvider;
   private readonly fresh: SecretsProvider;
 
-  constructor(private readonly client: SecretsManagerClient) {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly creation: SecretCreation = { access: { byKind: {}, operators: [] } },
+  ) {
     this.cached = new SecretsProvider({ awsSdkV3Client: client });
     this.fresh = new SecretsProvider({ awsSdkV3Client: client });
   }
 
+  /**
+   * Creates the secret under the stack's key (CreateSecret, KmsKeyId) unless it exists, then attaches its kind's
+   * resource policy with BlockPublicPolicy (PutResourcePolicy replaces any policy: Secrets Manager API reference).
+   * The policy goes on whether or not this call created the secret, so a retry after a lost answer still attaches
+   * it. Configuration is checked before anything is created.
+   */
   async ensure(name: string, description: string): Promise<string> {
+    const kind = kindOf(name);
+    if (!kind) throw new Error(`${name} is not a secret of this product (keystore-autopilot/<kind>/<id>)`);
+    const policy = secretResourcePolicy(kind, this.creation.access);
+    const kmsKeyId = this.creation.kmsKeyId;
+    if (!kmsKeyId) throw new Error("Missing configuration: SECRETS_KMS_KEY_ARN");
+    const arn = await this.createOrFind(name, description, kmsKeyId);
+    await this.client.send(
+      new PutResourcePolicyCommand({ SecretId: arn, ResourcePolicy: policy, BlockPublicPolicy: true }),
+    );
+    return arn;
+  }
+
+  private async createOrFind(name: string, description: string, kmsKeyId: string): Promise<string> {
     try {
       return (await this.client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? name;
     } catch (error: unknown) {
       if (!isNotFound(error)) throw error;
     }
     try {
-      return (await this.client.send(new CreateSecretCommand({ Name: name, Description: description }))).ARN ?? name;
+      const created = await this.client.send(
+        new CreateSecretCommand({ Name: name, Description: description, KmsKeyId: kmsKeyId }),
+      );
+      return created.ARN ?? name;
     } catch (error: unknown) {
       // Another step created it in between: the secret exists, which is all we need.
       if ((error as Error).name !== "ResourceExistsException") throw error;

@@ -6,6 +6,7 @@ import { CreateKeyCommand, DecryptCommand, DescribeCustomKeyStoresCommand, Encry
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
@@ -217,6 +218,21 @@ describe("provision-key-store workflow on the local account", () => {
       admin: `keystore-autopilot/admin/${cluster?.ClusterId}`,
       kmsuser: `keystore-autopilot/kmsuser/${String(out.customKeyStoreId)}`,
     });
+    // Created under the stack's secrets key, readable only by the roles of its kind (serverless.yml SecretsKey).
+    const admin = `keystore-autopilot/admin/${cluster?.ClusterId}`;
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: admin }))).KmsKeyId).toMatch(
+      /^arn:aws:kms:us-east-1:\d{12}:key\/[0-9a-f-]{36}$/,
+    );
+    const policy = JSON.parse(
+      (await sm.send(new GetResourcePolicyCommand({ SecretId: admin }))).ResourcePolicy ?? "{}",
+    );
+    expect(policy.Statement?.[0]).toMatchObject({
+      Effect: "Deny",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+    });
+    expect(policy.Statement?.[0]?.Condition?.ArnNotLike?.["aws:PrincipalArn"]).toContain(
+      "arn:aws:iam::111122223333:role/keystore-autopilot-dev-provisionActivate-role",
+    );
     expect(cluster).toMatchObject({ State: "ACTIVE", BackupRetentionPolicy: { Value: "30" } });
     expect((await describeStore(patientKms(account), out.customKeyStoreId as string)).ConnectionState).toBe(
       "CONNECTED",

@@ -3,13 +3,22 @@ import { join } from "node:path";
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
+  PutResourcePolicyCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
+import { secretResourcePolicy } from "../../src/secret-policy";
 import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
+
+const KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const CREATION = {
+  kmsKeyId: KEY,
+  access: { byKind: { kmsuser: ["arn:aws:iam::111122223333:role/reader"] }, operators: [] },
+};
 
 const V1 = "11111111-1111-4111-8111-111111111111";
 const V2 = "22222222-2222-4222-8222-222222222222";
@@ -86,8 +95,8 @@ describe("local Secrets Manager", () => {
   });
 
   it("returns values through the Powertools-backed store, fresh after a promotion", async () => {
-    const store = new SecretsManagerStore(sm);
-    const id = await store.ensure("keystore-autopilot/t3/kmsuser", "test");
+    const store = new SecretsManagerStore(sm, CREATION);
+    const id = await store.ensure("keystore-autopilot/kmsuser/t3", "test");
     await store.put(id, V1, "one", ["AWSCURRENT"]);
     expect(await store.current(id)).toBe("one");
     await store.put(id, V2, "two", ["AWSPENDING"]);
@@ -97,6 +106,33 @@ describe("local Secrets Manager", () => {
     expect(await store.current(id)).toBe("two");
     expect(await store.version(id, V1)).toBe("one");
     expect(await store.stages(id)).toEqual({ [V1]: ["AWSPREVIOUS"], [V2]: ["AWSCURRENT"] });
+  });
+
+  it("returns the key and the resource policy a secret was created with, as the store creates it", async () => {
+    const store = new SecretsManagerStore(sm, CREATION);
+
+    const id = await store.ensure("keystore-autopilot/kmsuser/t4", "test");
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: id }));
+    const policy = await sm.send(new GetResourcePolicyCommand({ SecretId: id }));
+
+    expect(described.KmsKeyId).toBe(KEY);
+    expect(policy.ARN).toBe(id);
+    expect(policy.ResourcePolicy).toBe(secretResourcePolicy("kmsuser", CREATION.access));
+  });
+
+  it("returns a validation error naming the field for a malformed KmsKeyId or policy, and changes nothing", async () => {
+    await expect(
+      sm.send(new CreateSecretCommand({ Name: "keystore-autopilot/kmsuser/t5", KmsKeyId: "not a key" })),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/kmsKeyId/i) });
+    await expect(
+      sm.send(new DescribeSecretCommand({ SecretId: "keystore-autopilot/kmsuser/t5" })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await sm.send(new CreateSecretCommand({ Name: "keystore-autopilot/kmsuser/t6", KmsKeyId: "alias/secrets" }));
+    await expect(
+      sm.send(new PutResourcePolicyCommand({ SecretId: "keystore-autopilot/kmsuser/t6", ResourcePolicy: "{not json" })),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/resourcePolicy/i) });
+    const policy = await sm.send(new GetResourcePolicyCommand({ SecretId: "keystore-autopilot/kmsuser/t6" }));
+    expect(policy.ResourcePolicy).toBeUndefined();
   });
 
   it("returns no secret value in clear in the data directory, and a 0600 key file, when secrets are stored", async () => {

@@ -25,6 +25,8 @@ describe("SDK clients of the functions", () => {
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_MAX_ATTEMPTS: "1",
       SDK_TRACING: "false",
+      SECRETS_KMS_KEY_ARN: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      SECRET_PRINCIPALS: JSON.stringify({ admin: ["arn:aws:iam::111122223333:role/reader"] }),
     });
   });
 
@@ -54,7 +56,7 @@ describe("SDK clients of the functions", () => {
         sfn.send(new ListStateMachinesCommand({}) as never),
         eventbridge.send(new ListRulesCommand({}) as never),
         dynamodb.send(new GetCommand({ TableName: "t", Key: { pk: "k" } }) as never),
-        secretsStore.ensure("keystore-autopilot/x", "x"),
+        secretsStore.ensure("keystore-autopilot/admin/cluster-abcdefghijk", "x"),
       ];
     });
     const outcomes = await Promise.allSettled(calls);

@@ -16,6 +16,8 @@ type SecretRecord = {
   arn: string;
   name: string;
   description?: string;
+  kmsKeyId?: string;
+  resourcePolicy?: string;
   created: number;
   lastChanged: number;
   versions: SecretVersion[];
@@ -30,15 +32,43 @@ const Token = z.string().min(32).max(64);
 const SecretString = z.string().max(65536);
 const Stage = z.string().min(1).max(256);
 
+/**
+ * KmsKeyId names a key as KMS's KeyId does: a key id, a key ARN, an alias name or an alias ARN, at most 2048
+ * characters (Secrets Manager API reference, CreateSecret, KmsKeyId: "The ARN, key ID, or alias of the KMS key";
+ * KMS API reference, DescribeKey, KeyId). Which key it is does not matter locally: values are sealed by the vault.
+ */
+const KmsKeyId = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(
+    /^(?:(?:mrk-)?[0-9a-f-]{32,36}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/(?:mrk-)?[0-9a-f-]{32,36}|alias\/[A-Za-z0-9/_-]+))$/,
+    "must be a KMS key id, key ARN, alias name or alias ARN",
+  );
+/** A resource policy is a JSON document of 1 to 20480 characters (API reference, PutResourcePolicy, ResourcePolicy). */
+const ResourcePolicy = z
+  .string()
+  .min(1)
+  .max(20480)
+  .refine((text) => {
+    try {
+      const doc: unknown = JSON.parse(text);
+      return doc !== null && typeof doc === "object" && !Array.isArray(doc);
+    } catch {
+      return false;
+    }
+  }, "must be a JSON policy document");
+
 const CreateSecretInput = z.object({
   Name,
   ClientRequestToken: Token.optional(),
   Description: z.string().max(2048).optional(),
   SecretString: SecretString.optional(),
-  KmsKeyId: z.string().optional(),
+  KmsKeyId: KmsKeyId.optional(),
   Tags: z.array(z.object({ Key: z.string(), Value: z.string() })).optional(),
 });
 const SecretIdInput = z.object({ SecretId: z.string().min(1).max(2048) });
+const PutResourcePolicyInput = SecretIdInput.extend({ ResourcePolicy, BlockPublicPolicy: z.boolean().optional() });
 const GetSecretValueInput = SecretIdInput.extend({
   VersionId: Token.optional(),
   VersionStage: Stage.optional(),
@@ -60,7 +90,7 @@ const invalidParameter = (message: string) => new AwsServiceError("InvalidParame
 
 /**
  * Secrets Manager (`secretsmanager`, JSON 1.1): the subset the product uses — CreateSecret, GetSecretValue,
- * PutSecretValue, DescribeSecret, UpdateSecretVersionStage — with AWS's version and staging-label semantics.
+ * PutSecretValue, DescribeSecret, UpdateSecretVersionStage, PutResourcePolicy, GetResourcePolicy — with AWS's version and staging-label semantics.
  * Values are sealed with AES-256-GCM under a key file in the data directory, never stored in clear, never logged and
  * never put in an error message or event.
  */
@@ -137,6 +167,7 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
           arn: arnOf(req.Name),
           name: req.Name,
           ...(req.Description !== undefined ? { description: req.Description } : {}),
+          ...(req.KmsKeyId !== undefined ? { kmsKeyId: req.KmsKeyId } : {}),
           created: now,
           lastChanged: now,
           versions: [],
@@ -200,6 +231,24 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
         save(secret);
         return { ARN: secret.arn, Name: secret.name };
       },
+      // Stored and returned, not enforced: the local account checks no credentials, so there is no principal to
+      // match a policy against (README, "The local account"). BlockPublicPolicy is accepted for the same reason.
+      PutResourcePolicy: (input) => {
+        const req = parseInput(PutResourcePolicyInput, input);
+        const secret = find(req.SecretId);
+        secret.resourcePolicy = req.ResourcePolicy;
+        save(secret);
+        return { ARN: secret.arn, Name: secret.name };
+      },
+      GetResourcePolicy: (input) => {
+        const req = parseInput(SecretIdInput, input);
+        const secret = find(req.SecretId);
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          ...(secret.resourcePolicy !== undefined ? { ResourcePolicy: secret.resourcePolicy } : {}),
+        };
+      },
       DescribeSecret: (input) => {
         const req = parseInput(SecretIdInput, input);
         const secret = find(req.SecretId);
@@ -207,6 +256,7 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
           ARN: secret.arn,
           Name: secret.name,
           ...(secret.description !== undefined ? { Description: secret.description } : {}),
+          ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
           CreatedDate: epochSeconds(secret.created),
           LastChangedDate: epochSeconds(secret.lastChanged),
           VersionIdsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),

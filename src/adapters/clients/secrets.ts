@@ -1,10 +1,12 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { config } from "../../config";
 import { traced } from "../../observability";
+import { readSecretAccess } from "../../secret-policy";
 import { SecretsManagerStore } from "../secrets-store";
 import { HTTP_TIMEOUTS } from "./http";
 
 /** The secrets store every workflow's steps use, over one client per container (STYLE.md §4). */
 export const secretsStore = new SecretsManagerStore(
   traced(new SecretsManagerClient({ region: config.AWS_REGION, requestHandler: HTTP_TIMEOUTS })),
+  { kmsKeyId: config.SECRETS_KMS_KEY_ARN, access: readSecretAccess(config) },
 );
