@@ -66,10 +66,9 @@ describe("maintenance safety on the committed state machines", () => {
     const arn = await rt.start("connect", { customKeyStoreId: store.id, mode: "rotate" });
     let appLogins = 0;
     await rt.drive(600_000, async () => {
+      // A logout that succeeded goes on to CountFailedLogins (a failed one is caught elsewhere).
       const logouts = (await rt.history(arn)).filter(
-        (e) =>
-          e.stateExitedEventDetails?.name === "LogoutKmsuser" &&
-          e.stateExitedEventDetails.output?.includes("loggedOut"),
+        (e) => e.stateEnteredEventDetails?.name === "CountFailedLogins",
       ).length;
       for (; appLogins < logouts; appLogins++) appLogin();
       return (await rt.describe(arn)).status !== "RUNNING";
