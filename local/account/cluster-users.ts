@@ -41,17 +41,16 @@ export type LoginResult = "ok" | "no-such-user" | "locked" | "bad-password";
 
 /**
  * Checks a password and applies CloudHSM's lock-out rule. Mutates `user` (failed-login count, lock);
- * the caller persists the cluster record.
+ * the caller persists the cluster record. A right password does not reset the count: "If you exceed five incorrect
+ * login attempts, your account is locked out" (CloudHSM User Guide, "loginHSM and logoutHSM") says nothing of a reset
+ * on success, so the less convenient case holds; only a password change clears it (setPassword).
  */
 export function checkPassword(user: ClusterUser | undefined, password: string): LoginResult {
   if (!user) return "no-such-user";
   if (user.locked) return "locked";
   const expected = Buffer.from(user.passwordHash, "hex");
   const actual = scryptSync(password, user.salt, 32);
-  if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
-    user.failedLogins = 0;
-    return "ok";
-  }
+  if (expected.length === actual.length && timingSafeEqual(expected, actual)) return "ok";
   user.failedLogins += 1;
   if (user.failedLogins >= MAX_FAILED_LOGINS) user.locked = true;
   return "bad-password";

@@ -184,6 +184,8 @@ export class WorkflowRuntime {
       const waiting = lasts.some((e) => e.type === "WaitStateEntered" || /Failed$|TimedOut$/.test(e.type ?? ""));
       if (waiting && !lasts.some((e) => IN_FLIGHT.has(e.type ?? "")) && !(await this.lambdasRunning())) {
         await sleep(30);
+        // Asked again right before the clock moves: what `until` waits for may have happened since it was asked.
+        if (until && (await until())) return;
         if (!(await this.lambdasRunning())) await this.advance(this.step);
       }
       await sleep(30);

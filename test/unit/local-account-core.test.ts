@@ -144,6 +144,16 @@ describe("cluster users", () => {
     expect(checkPassword(user, "CorrectHorse1")).toBe("locked");
   });
 
+  it("locks a user after five wrong passwords even when right ones come between them", () => {
+    const user = newUser("kmsuser", "crypto-user", "CorrectHorse1");
+    for (let i = 0; i < 4; i++) {
+      expect(checkPassword(user, "wrong-password")).toBe("bad-password");
+      expect(checkPassword(user, "CorrectHorse1")).toBe("ok");
+    }
+    expect(checkPassword(user, "wrong-password")).toBe("bad-password");
+    expect(user.locked).toBe(true);
+  });
+
   it("returns a reason when a password breaks CloudHSM's rules", () => {
     expect(passwordProblem("short")).toMatch(/8 to 32/);
     expect(passwordProblem("has:colon1")).toMatch(/':'/);

@@ -1,0 +1,137 @@
+import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { resolveApproval } from "../../src/cleanup/approval";
+import { type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
+
+/**
+ * Safety guards of connect-key-store and orphan-cleanup on the committed state machines (serverless.yml deployed on
+ * the local runtime, real handlers): the login budget of a connect, and one maintenance operation per store.
+ */
+describe("maintenance safety on the committed state machines", () => {
+  let rt: WorkflowRuntime;
+  let n = 0;
+
+  beforeAll(async () => {
+    rt = await WorkflowRuntime.start();
+  }, 120_000);
+  afterAll(() => rt.stop());
+
+  const newStore = () => rt.newStore(`maintenance-${++n}-${Date.now() % 100000}`);
+
+  const entered = (events: HistoryEvent[], state: string) =>
+    events.some((e) => e.stateEnteredEventDetails?.name === state);
+
+  /** `user list` needs no login and shows `locked` ("user list", CloudHSM User Guide). */
+  function lockedUsers(store: RuntimeStore): string[] {
+    const listed = rt.account.cli(["--cluster-id", store.cluster.clusterId, "user", "list"]).json?.data as {
+      users: { username: string; locked: string }[];
+    };
+    return listed.users.filter((u) => u.locked === "true").map((u) => u.username);
+  }
+
+  it("returns LoginBudgetExhausted, an alert and kmsuser not locked out when an application logs kmsuser in again after every logout", async () => {
+    // Prepare: the store is DISCONNECTED; an operator reset kmsuser by hand and keeps that password in the kmsuser
+    // secret, and an application logs in as kmsuser with it, again after each logout. Every rotation round stages a
+    // password the change then cannot set (kmsuser is logged in: "user change-password", CloudHSM User Guide), so
+    // the logout tries that staged one first and fails once per round. Five failed logins lock a user, and the
+    // documentation names no reset on a right one in between ("loginHSM and logoutHSM", CloudHSM User Guide).
+    const store = await newStore();
+    await rt.disconnect(store.id);
+    const { clusterId } = store.cluster;
+    const known = "AppKmsuser0Passw0rd";
+    rt.seededPasswords.add(known);
+    const admin = { role: "admin", username: "admin", password: store.cluster.adminPassword as string };
+    const reset = rt.account.cli(
+      ["--cluster-id", clusterId, "user", "change-password", "--username", "kmsuser", "--role", "crypto-user"],
+      admin,
+      `${known}\n${known}\n`,
+    );
+    expect(reset.json?.error_code).toBe(0);
+    await rt.sm.send(
+      new PutSecretValueCommand({
+        SecretId: `keystore-autopilot/${store.id}/kmsuser`,
+        SecretString: JSON.stringify({ username: "kmsuser", password: known }),
+      }),
+    );
+    const appLogin = () =>
+      rt.account.cli(["--cluster-id", clusterId, "login", "--username", "kmsuser", "--role", "crypto-user"], {
+        role: "crypto-user",
+        username: "kmsuser",
+        password: known,
+      }).json?.error_code;
+    expect(appLogin()).toBe(0);
+    const seq = await rt.seq();
+
+    // Act: a rotation, the application logging in again whenever the workflow has logged kmsuser out.
+    const arn = await rt.start("connect", { customKeyStoreId: store.id, mode: "rotate" });
+    let appLogins = 0;
+    await rt.drive(600_000, async () => {
+      // A logout that succeeded goes on to CountFailedLogins (a failed one is caught elsewhere).
+      const logouts = (await rt.history(arn)).filter(
+        (e) => e.stateEnteredEventDetails?.name === "CountFailedLogins",
+      ).length;
+      for (; appLogins < logouts; appLogins++) appLogin();
+      return (await rt.describe(arn)).status !== "RUNNING";
+    });
+    const done = await rt.finish(arn);
+
+    // Assess
+    expect(done).toMatchObject({ status: "FAILED", error: "LoginBudgetExhausted" });
+    // One round's logout succeeded (a failed try, then the secret's password) and the application came back.
+    expect(appLogins).toBe(1);
+    expect(lockedUsers(store)).toEqual([]);
+    expect(await rt.state(store.id)).toBe("DISCONNECTED");
+    const alerts = await rt.alerts(seq, store.id);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        type: "ConnectFailed",
+        details: expect.objectContaining({ failure: "LoginBudgetExhausted" }),
+      }),
+    ]);
+  }, 600_000);
+
+  it("returns CleanupRunning for a rotation started while a cleanup window of the store waits for its approval, and the window then reconnects the store", async () => {
+    // Prepare: a window held at its approval, the store still CONNECTED.
+    const store = await newStore();
+    const cleanup = await rt.start("cleanup", { customKeyStoreId: store.id, approval: "required", discover: true });
+    expect(await rt.untilApprovalRequested(cleanup)).toBe(true);
+
+    // Act
+    const rotation = await rt.start("connect", { customKeyStoreId: store.id, mode: "rotate" });
+    await rt.drive(300_000, async () => (await rt.describe(rotation)).status !== "RUNNING");
+    const refused = await rt.describe(rotation);
+    const stateWhileHeld = await rt.state(store.id);
+    await resolveApproval({ sfn: rt.sfn, sts: rt.sts }, { executionArn: cleanup, decision: "APPROVE" });
+    const window = await rt.finish(cleanup);
+
+    // Assess: the rotation did nothing; the window ran its cycle and left the store CONNECTED.
+    expect(refused).toMatchObject({ status: "FAILED", error: "CleanupRunning" });
+    expect(entered(await rt.history(rotation), "Disconnect")).toBe(false);
+    expect(stateWhileHeld).toBe("CONNECTED");
+    expect(window.status).toBe("SUCCEEDED");
+    expect(await rt.state(store.id)).toBe("CONNECTED");
+    expect(lockedUsers(store)).toEqual([]);
+  }, 600_000);
+
+  it("returns AlreadyRunning for a cleanup window started while a rotation of the store runs, and the rotation ends CONNECTED", async () => {
+    // Prepare: a rotation parked in a poll wait (the store disconnected for the rotation, or on its way back).
+    const store = await newStore();
+    const rotation = await rt.start("connect", { customKeyStoreId: store.id, mode: "rotate" });
+    await rt.drive(300_000, async () => entered(await rt.history(rotation), "WaitPoll"));
+    expect((await rt.describe(rotation)).status).toBe("RUNNING");
+
+    // Act
+    const cleanup = await rt.start("cleanup", { customKeyStoreId: store.id, approval: "skip", discover: true });
+    await rt.drive(300_000, async () => (await rt.describe(cleanup)).status !== "RUNNING");
+    const refused = await rt.describe(cleanup);
+    const rotated = await rt.finish(rotation);
+
+    // Assess: the window touched nothing (it never reached its disconnect); the rotation finished.
+    expect(refused).toMatchObject({ status: "FAILED", error: "AlreadyRunning" });
+    expect(JSON.stringify(await rt.history(cleanup))).toContain("ConnectInProgressError");
+    expect(entered(await rt.history(cleanup), "InitControl")).toBe(false);
+    expect(rotated.status).toBe("SUCCEEDED");
+    expect(await rt.state(store.id)).toBe("CONNECTED");
+    expect(lockedUsers(store)).toEqual([]);
+  }, 600_000);
+});
