@@ -1,6 +1,7 @@
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { resolveApproval } from "../../src/cleanup/approval";
+import { kmsuserSecretFor } from "../../src/secret-names";
 import { type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
 
 /**
@@ -49,7 +50,7 @@ describe("maintenance safety on the committed state machines", () => {
     expect(reset.json?.error_code).toBe(0);
     await rt.sm.send(
       new PutSecretValueCommand({
-        SecretId: `keystore-autopilot/${store.id}/kmsuser`,
+        SecretId: kmsuserSecretFor(store.id),
         SecretString: JSON.stringify({ username: "kmsuser", password: known }),
       }),
     );
