@@ -36,6 +36,7 @@ export const LogoutStepSchema = z.object({
   clusterId,
   kmsuserSecretId,
   failedLogins: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(100))),
+  passwordChanged: z.optional(z.boolean()),
 });
 export const CheckPathStepSchema = z.object({ clusterId, adminSecretId });
 export const AddHsmStepSchema = z.object({ clusterId });

@@ -140,21 +140,24 @@ export async function setKmsuserPassword(
 export const LOGIN_BUDGET = 2;
 
 /**
- * USER_LOGGED_IN (§2.1, §2.4): logs kmsuser out with a password this product set (the pending one, then the current
- * one). `failedLogins` is what earlier invocations of this execution spent (carried in the execution state); the
- * step tries only while fewer than LOGIN_BUDGET failed and returns the new count, so retries cannot lock kmsuser out.
+ * USER_LOGGED_IN (§2.1, §2.4): logs kmsuser out with a password this product set. The one the cluster most likely
+ * holds goes first: the pending one when this round changed the password (`passwordChanged`), else the current one
+ * (a change refused because kmsuser was logged in set nothing), so a refused change spends no failed login.
+ * `failedLogins` is what earlier invocations of this execution spent (carried in the execution state); the step
+ * tries only while fewer than LOGIN_BUDGET failed and returns the new count, so retries cannot lock kmsuser out.
  * When no password opens kmsuser, the session belongs to someone else and only they can end it.
  */
 export async function logoutKmsuser(
   deps: Pick<ConnectDeps, "secrets" | "hsm">,
-  ref: { clusterId: string; kmsuserSecretId: string; failedLogins?: number },
+  ref: { clusterId: string; kmsuserSecretId: string; failedLogins?: number; passwordChanged?: boolean },
 ): Promise<{ loggedOut: true; failedLogins: number }> {
   let failedLogins = ref.failedLogins ?? 0;
   if (failedLogins >= LOGIN_BUDGET) throw new LoginBudgetExhaustedError(KMSUSER.username, failedLogins);
   const stages = await deps.secrets.stages(ref.kmsuserSecretId);
   const holder = (stage: string) => Object.entries(stages).find(([, s]) => s.includes(stage))?.[0];
+  const order = ref.passwordChanged === false ? ["AWSCURRENT", "AWSPENDING"] : ["AWSPENDING", "AWSCURRENT"];
   const candidates: string[] = [];
-  for (const versionId of [holder("AWSPENDING"), holder("AWSCURRENT")]) {
+  for (const versionId of order.map(holder)) {
     if (!versionId) continue;
     const raw = await deps.secrets.version(ref.kmsuserSecretId, versionId);
     if (raw === undefined) continue;

@@ -318,6 +318,21 @@ describe("connect-key-store steps", () => {
       expect(fake.calls).toEqual(["logout kmsuser", "logout kmsuser"]);
     });
 
+    it("returns logged out with no failed login when a refused change left the current password set", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "Current0Passw0rd");
+
+      const out = await logoutKmsuser(deps(secrets, fake.hsm), {
+        clusterId: CLUSTER,
+        kmsuserSecretId: KMSUSER,
+        passwordChanged: false,
+      });
+
+      expect(out).toEqual({ loggedOut: true, failedLogins: 0 });
+      expect(fake.calls).toEqual(["logout kmsuser"]);
+    });
+
     it("returns LoginBudgetExhaustedError after one more try when one failed login was already spent in the execution", async () => {
       const secrets = await secretsWithTwoUnknownPasswords();
       const fake = fakeHsm([]);
