@@ -61,6 +61,8 @@ describe("orphan-cleanup workflow on the local account", () => {
   let n = 0;
   /** A store left CONNECTED and clean by an earlier test: the account has room for only 10 custom key stores. */
   let cleanStore: Awaited<ReturnType<typeof storeWithKeys>> | undefined;
+  /** A CONNECTED store the forged-alert test leaves untouched; reused where a test needs any store (10 per account). */
+  let quietStore: Awaited<ReturnType<typeof storeWithKeys>> | undefined;
 
   beforeAll(async () => {
     account = await LocalAccountProcess.start({ entry: "local/start.ts" });
@@ -470,6 +472,7 @@ describe("orphan-cleanup workflow on the local account", () => {
 
   it("books nothing when an OrphanedKeyMaterial alert is forged for a store with no orphan in the register", async () => {
     const store = await storeWithKeys(1);
+    quietStore = store;
     const before = await seqNow();
     const executionsBefore = (await list(CLEANUP)).length;
 
@@ -690,7 +693,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(bad.error).toBe("InvalidInput");
     expect(JSON.stringify(await history(bad.executionArn as string))).toContain("customKeyStoreId must look like");
 
-    const store = await storeWithKeys(1);
+    const store = quietStore ?? (await storeWithKeys(1));
     await db.send(
       new PutCommand({
         TableName: TABLE,
