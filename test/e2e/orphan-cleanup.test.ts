@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import {
   ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
@@ -134,6 +134,12 @@ describe("orphan-cleanup workflow on the local account", () => {
       (mine) => mine.length === 0,
       `${machine} executions of ${id} to end`,
     );
+  }
+
+  /** Puts events on the default bus as anyone allowed events:PutEvents there could. */
+  function putOnDefaultBus(entries: PutEventsRequestEntry[]) {
+    const events = new EventBridgeClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
+    return events.send(new PutEventsCommand({ Entries: entries }));
   }
 
   /** A CONNECTED store with `keys` keys and its admin secret (the password stays in Secrets Manager). */
@@ -425,28 +431,23 @@ describe("orphan-cleanup workflow on the local account", () => {
     const executionsBefore = (await list(CLEANUP)).length;
 
     // Anyone with events:PutEvents on the default bus: the old approval and a booking, with a self-declared approver.
-    const events = new EventBridgeClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
-    const put = await events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: "keystore-autopilot.operator",
-            DetailType: "Orphan Cleanup Approval",
-            Detail: JSON.stringify({ executionArn: waiting, decision: "APPROVE", by: "mallory" }),
-          },
-          {
-            Source: "keystore-autopilot.operator",
-            DetailType: "Orphan Cleanup Approval",
-            Detail: JSON.stringify({ executionArn: waiting, decision: "DENY", by: "mallory" }),
-          },
-          {
-            Source: "keystore-autopilot.operator",
-            DetailType: "Orphan Cleanup Booking",
-            Detail: JSON.stringify({ customKeyStoreId: store.id }),
-          },
-        ],
-      }),
-    );
+    const put = await putOnDefaultBus([
+      {
+        Source: "keystore-autopilot.operator",
+        DetailType: "Orphan Cleanup Approval",
+        Detail: JSON.stringify({ executionArn: waiting, decision: "APPROVE", by: "mallory" }),
+      },
+      {
+        Source: "keystore-autopilot.operator",
+        DetailType: "Orphan Cleanup Approval",
+        Detail: JSON.stringify({ executionArn: waiting, decision: "DENY", by: "mallory" }),
+      },
+      {
+        Source: "keystore-autopilot.operator",
+        DetailType: "Orphan Cleanup Booking",
+        Detail: JSON.stringify({ customKeyStoreId: store.id }),
+      },
+    ]);
     expect(put.FailedEntryCount).toBe(0);
     await tick("1m");
 
@@ -477,18 +478,13 @@ describe("orphan-cleanup workflow on the local account", () => {
     const executionsBefore = (await list(CLEANUP)).length;
 
     // The product's own alert source and shape, put by anyone with events:PutEvents on the default bus.
-    const events = new EventBridgeClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
-    const put = await events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: "keystore-autopilot",
-            DetailType: "Keystore Autopilot Alert",
-            Detail: JSON.stringify({ type: "OrphanedKeyMaterial", customKeyStoreId: store.id, forgedBy: "mallory" }),
-          },
-        ],
-      }),
-    );
+    const put = await putOnDefaultBus([
+      {
+        Source: "keystore-autopilot",
+        DetailType: "Keystore Autopilot Alert",
+        Detail: JSON.stringify({ type: "OrphanedKeyMaterial", customKeyStoreId: store.id, forgedBy: "mallory" }),
+      },
+    ]);
     expect(put.FailedEntryCount).toBe(0);
     await tick("1m");
 
