@@ -183,9 +183,12 @@ export class LocalAccountProcess {
   }
 
   private boot(): Promise<void> {
+    // The account writes its own SoftHSM configuration into its data directory; one an in-process account of the same
+    // test worker pointed SOFTHSM2_CONF at must not leak into it.
+    const { SOFTHSM2_CONF: _inherited, ...parent } = process.env;
     const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "--import", "tsx", this.entry], {
       cwd: ROOT,
-      env: { ...process.env, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
+      env: { ...parent, LOCAL_ACCOUNT_PORT: "0", LOCAL_ACCOUNT_DATA: this.dataDir, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
