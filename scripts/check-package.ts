@@ -19,6 +19,7 @@ import {
   checkSdkClients,
   checkSdkIntegrations,
   checkSecretKinds,
+  checkSecretPolicies,
   checkSecretsKey,
   checkTaskTimeouts,
   MAX_ZIP_BYTES,
@@ -41,6 +42,7 @@ for (const fn of packagedFunctions(dir, template)) {
 const problems = [
   ...checkIam(template),
   ...checkSecretKinds(template),
+  ...checkSecretPolicies(template),
   ...checkSecretsKey(template),
   ...checkOwnRoles(template),
   ...checkSdkIntegrations(template),
@@ -60,7 +62,7 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, secrets by kind, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
+  `package checks: ok (IAM least privilege, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
     `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -814,6 +814,66 @@ const namesSecretsKey = (resource: unknown) => getAttRole(resource) === SECRETS_
 const viaSecretsManager = (condition: unknown) =>
   JSON.stringify(asRecord(asRecord(condition).StringEquals)["kms:ViaService"] ?? null).includes("secretsmanager.");
 
+/** The kind and role ids a SECRET_PRINCIPALS value names: `{"<kind>":["<GetAtt role>", ...]}` built with Fn::Join. */
+function principalsOf(value: unknown): { kind: string; roles: string[] } | undefined {
+  const parts = asArray(asArray(asRecord(value)["Fn::Join"])[1]);
+  const kind = /^\{"([a-z-]+)":\["$/.exec(String(parts[0]))?.[1];
+  if (!kind) return undefined;
+  const roles = asArray(asArray(asRecord(parts[1])["Fn::Join"])[1])
+    .map(getAttRole)
+    .filter((r): r is string => r !== undefined);
+  return { kind, roles };
+}
+
+/**
+ * The secrets' resource policies deny their value to every role but those SECRET_PRINCIPALS names (src/secret-policy.ts),
+ * so those lists must be exactly the roles IAM lets read or write the kind: one missing is denied in AWS (the local
+ * account does not enforce resource policies), one too many may read what IAM never meant it to.
+ */
+export function checkSecretPolicies(template: Template): string[] {
+  const problems: string[] = [];
+  const owners = roleOwners(template);
+  const granted = new Map<string, Set<string>>();
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    for (const policy of asArray(p.Policies)) {
+      for (const raw of asArray(asRecord(asRecord(policy).PolicyDocument).Statement)) {
+        const statement = asRecord(raw);
+        const actions = asArray(statement.Action).map(String);
+        if (statement.Effect !== "Allow") continue;
+        if (!actions.some((a) => a === "secretsmanager:GetSecretValue" || a === "secretsmanager:PutSecretValue")) {
+          continue;
+        }
+        for (const resource of asArray(statement.Resource).map(resourceText)) {
+          const kind = /:secret:keystore-autopilot\/([a-z-]+)\/\*$/.exec(resource)?.[1];
+          if (kind) granted.set(kind, (granted.get(kind) ?? new Set()).add(id));
+        }
+      }
+    }
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    const value = asRecord(asRecord(p.Environment).Variables).SECRET_PRINCIPALS;
+    if (value === undefined) continue;
+    const named = principalsOf(value);
+    if (!named) {
+      problems.push(`${id}: SECRET_PRINCIPALS is not {"<kind>":[role ARNs]} built from the roles`);
+      continue;
+    }
+    const expected = granted.get(named.kind) ?? new Set<string>();
+    const name = (role: string) => `${role} (${owners.get(role) ?? "no owner"})`;
+    for (const role of expected) {
+      if (!named.roles.includes(role)) {
+        problems.push(`${id}: the ${named.kind} secrets' policy would deny ${name(role)}, which IAM lets use them`);
+      }
+    }
+    for (const role of named.roles) {
+      if (!expected.has(role)) {
+        problems.push(`${id}: the ${named.kind} secrets' policy admits ${name(role)}, which IAM does not let use them`);
+      }
+    }
+  }
+  return problems;
+}
+
 /**
  * The secrets key and who uses it: the key rotates and its policy allows use only through Secrets Manager; every
  * role that reads a secret's value may kms:Decrypt with the key, every role that writes or creates one also

@@ -16,6 +16,7 @@ import {
   checkSdkClients,
   checkSdkIntegrations,
   checkSecretKinds,
+  checkSecretPolicies,
   checkTaskTimeouts,
   MAX_ZIP_BYTES,
   type Template,
@@ -673,6 +674,56 @@ describe("secrets-by-kind check of the packaged template", () => {
 
     expect(checkSecretKinds(t)).toEqual([
       "CheckIamRoleLambdaExecution (function:connectSetPassword): secretsmanager:PutSecretValue on the admin secrets",
+    ]);
+  });
+});
+
+describe("secret resource policies against IAM in the packaged template", () => {
+  const readsTrustAnchor = {
+    Effect: "Allow",
+    Action: ["secretsmanager:GetSecretValue"],
+    Resource: [{ "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:r:1:secret:keystore-autopilot/trust-anchor/*` }],
+  };
+  /** The check function reads trust anchors; a creating function's SECRET_PRINCIPALS names `roles` for the kind. */
+  const withPolicyNaming = (roles: string[]): Template => {
+    const t = template([readsTrustAnchor], {
+      CreatorLambdaFunction: {
+        Type: "AWS::Lambda::Function",
+        Properties: {
+          FunctionName: "svc-dev-creator",
+          Environment: {
+            Variables: {
+              SECRET_PRINCIPALS: {
+                "Fn::Join": [
+                  "",
+                  [
+                    '{"trust-anchor":["',
+                    { "Fn::Join": ['","', roles.map((r) => ({ "Fn::GetAtt": [r, "Arn"] }))] },
+                    '"]}',
+                  ],
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+    return t;
+  };
+
+  it("returns no problem when the policy names exactly the roles IAM lets read the kind", () => {
+    expect(checkSecretPolicies(withPolicyNaming(["CheckIamRoleLambdaExecution"]))).toEqual([]);
+  });
+
+  it("returns a problem naming the role the policy would deny although IAM lets it read the kind", () => {
+    expect(checkSecretPolicies(withPolicyNaming([]))).toEqual([
+      "CreatorLambdaFunction: the trust-anchor secrets' policy would deny CheckIamRoleLambdaExecution (function:check), which IAM lets use them",
+    ]);
+  });
+
+  it("returns a problem naming a role the policy admits although IAM does not let it use the kind", () => {
+    expect(checkSecretPolicies(withPolicyNaming(["CheckIamRoleLambdaExecution", "OtherRole"]))).toEqual([
+      "CreatorLambdaFunction: the trust-anchor secrets' policy admits OtherRole (no owner), which IAM does not let use them",
     ]);
   });
 });
