@@ -1,5 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { loginLedger } from "../src/adapters/clients/login-ledger";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
 import { LogoutStepSchema } from "../src/connect/step-inputs";
@@ -9,6 +10,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** USER_LOGGED_IN: logs kmsuser out with a password this product set. */
 export const connectLogoutKmsuser = (event: unknown) =>
-  logoutKmsuser({ secrets: secretsStore, hsm }, parseOrThrow(LogoutStepSchema, event));
+  logoutKmsuser({ secrets: secretsStore, hsm, logins: loginLedger }, parseOrThrow(LogoutStepSchema, event));
 
 export const handler = middy(connectLogoutKmsuser).use(injectLambdaContext(logger));

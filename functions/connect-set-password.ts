@@ -1,5 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { loginLedger } from "../src/adapters/clients/login-ledger";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
 import { SetPasswordStepSchema } from "../src/connect/step-inputs";
@@ -9,6 +10,6 @@ import { parseOrThrow } from "../src/validation";
 
 /** Sets the pending password on kmsuser as admin, creating kmsuser when missing. */
 export const connectSetPassword = (event: unknown) =>
-  setKmsuserPassword({ secrets: secretsStore, hsm }, parseOrThrow(SetPasswordStepSchema, event));
+  setKmsuserPassword({ secrets: secretsStore, hsm, logins: loginLedger }, parseOrThrow(SetPasswordStepSchema, event));
 
 export const handler = middy(connectSetPassword).use(injectLambdaContext(logger));

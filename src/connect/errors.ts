@@ -69,9 +69,9 @@ export class PendingPasswordMissingError extends Error {
  * §2.1): an execution spends at most two, counted in its state across retries, then stops.
  */
 export class LoginBudgetExhaustedError extends Error {
-  constructor(username: string, failedLogins: number) {
+  constructor(username: string, failedLogins: number, scope = "in this execution") {
     super(
-      `${failedLogins} logins as ${username} already failed in this execution; no more are tried, so ${username} cannot be locked out by it`,
+      `${failedLogins} logins as ${username} already failed ${scope}; no more are tried, so ${username} cannot be locked out by us`,
     );
     this.name = "LoginBudgetExhaustedError";
   }

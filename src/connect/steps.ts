@@ -2,6 +2,7 @@ import type { EventsPort } from "../alerts";
 import type { SfnPort } from "../executions";
 import type { KmsPort } from "../key-store-lookups";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../ports/hsm";
+import type { LoginLedger } from "../ports/login-ledger";
 import { SecretMalformedError, type SecretsStore } from "../ports/secrets";
 import { tokenFor } from "../tokens";
 import {
@@ -20,6 +21,8 @@ import { generatePassword } from "./password";
  */
 export type ConnectDeps = {
   kms: KmsPort;
+  /** Failed kmsuser logins across executions (src/ports/login-ledger.ts). */
+  logins: LoginLedger;
   sfn: SfnPort;
   secrets: SecretsStore;
   hsm: Hsm;
@@ -117,27 +120,34 @@ function adminRejected(error: unknown, admin: HsmCredential, adminSecretId: stri
  * (USER_NOT_FOUND). A change by an admin also clears a lock-out (USER_LOCKED_OUT). Needs the store DISCONNECTED.
  */
 export async function setKmsuserPassword(
-  deps: Pick<ConnectDeps, "secrets" | "hsm">,
+  deps: Pick<ConnectDeps, "secrets" | "hsm" | "logins">,
   ref: SecretRef & { clusterId: string; adminSecretId: string },
 ): Promise<{ kmsuserCreated: boolean; kmsuserWasLocked: boolean }> {
   const password = await pendingPassword(deps, ref);
   const admin = await adminCredential(deps, ref.adminSecretId);
+  let result: { kmsuserCreated: boolean; kmsuserWasLocked: boolean };
   try {
     const users = await deps.hsm.listUsers(ref.clusterId, admin);
     const kmsuser = users.find((u) => u.username.toLowerCase() === KMSUSER.username);
     if (!kmsuser) {
       await deps.hsm.createUser(ref.clusterId, admin, KMSUSER, password);
-      return { kmsuserCreated: true, kmsuserWasLocked: false };
+      result = { kmsuserCreated: true, kmsuserWasLocked: false };
+    } else {
+      await deps.hsm.changePassword(ref.clusterId, admin, KMSUSER, password);
+      result = { kmsuserCreated: false, kmsuserWasLocked: kmsuser.locked };
     }
-    await deps.hsm.changePassword(ref.clusterId, admin, KMSUSER, password);
-    return { kmsuserCreated: false, kmsuserWasLocked: kmsuser.locked };
   } catch (error: unknown) {
     throw adminRejected(error, admin, ref.adminSecretId);
   }
+  // A new password unlocks kmsuser and starts its count of failed logins afresh.
+  await deps.logins.clear(ref.clusterId, KMSUSER.username);
+  return result;
 }
 
 /** Failed logins one execution may spend per user; CloudHSM locks a user after five (DOMAIN.md §2.1). */
 export const LOGIN_BUDGET = 2;
+/** Failed kmsuser logins all executions may spend until its password is set again: two of the five stay for people. */
+export const ACCOUNT_LOGIN_BUDGET = 3;
 
 /**
  * USER_LOGGED_IN (§2.1, §2.4): logs kmsuser out with a password this product set. The one the cluster most likely
@@ -148,7 +158,7 @@ export const LOGIN_BUDGET = 2;
  * When no password opens kmsuser, the session belongs to someone else and only they can end it.
  */
 export async function logoutKmsuser(
-  deps: Pick<ConnectDeps, "secrets" | "hsm">,
+  deps: Pick<ConnectDeps, "secrets" | "hsm" | "logins">,
   ref: { clusterId: string; kmsuserSecretId: string; failedLogins?: number; passwordChanged?: boolean },
 ): Promise<{ loggedOut: true; failedLogins: number }> {
   let failedLogins = ref.failedLogins ?? 0;
@@ -172,13 +182,22 @@ export async function logoutKmsuser(
   }
   for (const password of candidates) {
     if (failedLogins >= LOGIN_BUDGET) throw new LoginBudgetExhaustedError(KMSUSER.username, failedLogins);
+    // Counted before the try, so a crash after a failed login cannot hide it from the next execution; refunded when
+    // the login works. An error that may hide a login keeps it counted.
+    const spent = await deps.logins.add(ref.clusterId, KMSUSER.username, 1);
+    if (spent > ACCOUNT_LOGIN_BUDGET) {
+      await deps.logins.add(ref.clusterId, KMSUSER.username, -1);
+      throw new LoginBudgetExhaustedError(KMSUSER.username, spent - 1, "since its password was last set");
+    }
     try {
       await deps.hsm.logout(ref.clusterId, { ...KMSUSER, password });
-      return { loggedOut: true, failedLogins };
     } catch (error: unknown) {
       if (!(error instanceof HsmLoginFailedError)) throw error;
       failedLogins += 1;
+      continue;
     }
+    await deps.logins.add(ref.clusterId, KMSUSER.username, -1);
+    return { loggedOut: true, failedLogins };
   }
   throw new KmsuserLoggedInElsewhereError(ref.clusterId);
 }

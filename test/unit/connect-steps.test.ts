@@ -20,6 +20,7 @@ import {
 } from "../../src/connect/steps";
 import { tellKms } from "../../src/connect/tell-kms";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
+import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
 
 const kms = mockClient(KMSClient);
@@ -106,8 +107,25 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
   return { hsm, calls, passwords };
 }
 
-function deps(secrets: SecretsStore, hsm: Hsm): ConnectDeps & HsmsDeps {
+/** The login ledger in memory: counts per cluster user, as the orphan register keeps them. */
+function memoryLedger(): LoginLedger & { counts: Map<string, number> } {
+  const counts = new Map<string, number>();
   return {
+    counts,
+    add: async (clusterId, username, delta) => {
+      const n = (counts.get(`${clusterId}#${username}`) ?? 0) + delta;
+      counts.set(`${clusterId}#${username}`, n);
+      return n;
+    },
+    clear: async (clusterId, username) => {
+      counts.delete(`${clusterId}#${username}`);
+    },
+  };
+}
+
+function deps(secrets: SecretsStore, hsm: Hsm, logins: LoginLedger = memoryLedger()): ConnectDeps & HsmsDeps {
+  return {
+    logins,
     kms: new KMSClient({ region: "us-east-1" }),
     cloudhsm,
     sfn: new SFNClient({ region: "us-east-1" }),
@@ -342,6 +360,42 @@ describe("connect-key-store steps", () => {
         logoutKmsuser(deps(secrets, fake.hsm), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER, failedLogins: 1 }),
       ).rejects.toMatchObject({ name: "LoginBudgetExhaustedError" });
       expect(fake.calls).toEqual(["logout kmsuser"]);
+    });
+
+    it("returns LoginBudgetExhaustedError without logging in once executions together spent the account budget", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "SomeoneElses0Pw");
+      const logins = memoryLedger();
+      const run = () =>
+        logoutKmsuser(deps(secrets, fake.hsm, logins), { clusterId: CLUSTER, kmsuserSecretId: KMSUSER });
+
+      // Two executions, each within its own budget of two: the second stops at the account's three.
+      await expect(run()).rejects.toMatchObject({ name: "KmsuserLoggedInElsewhereError" });
+      await expect(run()).rejects.toMatchObject({
+        name: "LoginBudgetExhaustedError",
+        message: expect.stringContaining("since its password was last set"),
+      });
+      await expect(run()).rejects.toMatchObject({ name: "LoginBudgetExhaustedError" });
+
+      expect(fake.calls).toHaveLength(3);
+      expect(logins.counts.get(`${CLUSTER}#kmsuser`)).toBe(3);
+    });
+
+    it("returns the count cleared once kmsuser's password is set again, and refunds a login that worked", async () => {
+      const secrets = await secretsWithTwoUnknownPasswords();
+      const fake = fakeHsm([]);
+      fake.passwords.set("kmsuser", "Current0Passw0rd");
+      const logins = memoryLedger();
+      await logins.add(CLUSTER, "kmsuser", 1);
+
+      await logoutKmsuser(deps(secrets, fake.hsm, logins), {
+        clusterId: CLUSTER,
+        kmsuserSecretId: KMSUSER,
+        passwordChanged: false,
+      });
+
+      expect(logins.counts.get(`${CLUSTER}#kmsuser`)).toBe(1);
     });
 
     it("returns LoginBudgetExhaustedError without logging in when two failed logins were already spent", async () => {
