@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateKeyCommand, type KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
@@ -8,13 +8,11 @@ import {
   ListStateMachinesCommand,
   SFNClient,
 } from "@aws-sdk/client-sfn";
+import { runAutopilot } from "../support/autopilot-cli";
 import { connect, createStore, patientKms, type SeededCluster, seedCluster } from "../support/kms";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
-const BIN = join(ROOT, "bin/keystore-autopilot");
 const UNKNOWN_STORE_EVENT = "test/events/describe-key-store.json";
-
-type Run = { code: number | null; stdout: string; stderr: string };
 
 /**
  * The `keystore-autopilot` bin as a user runs it (stdout and stderr are pipes here, so progress goes to stderr),
@@ -27,32 +25,11 @@ describe("keystore-autopilot CLI on the local account", () => {
   const outputs: string[] = [];
   const secrets: string[] = [];
 
-  const cli = (args: string[], stdin?: string): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(BIN, args, {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          LOCAL_ACCOUNT_ENDPOINT: account.endpoint,
-          LOCAL_ACCOUNT_DATA: account.dataDir,
-          NO_COLOR: "1",
-        },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code) => {
-        outputs.push(stdout, stderr);
-        resolve({ code, stdout, stderr });
-      });
-      child.stdin.end(stdin ?? "");
-    });
+  const cli = async (args: string[], stdin?: string) => {
+    const run = await runAutopilot(account, args, stdin);
+    outputs.push(run.stdout, run.stderr);
+    return run;
+  };
 
   /** Executions of every deployed state machine: what "nothing started" is checked against. */
   const allExecutions = async () => {

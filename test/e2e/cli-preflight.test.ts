@@ -1,34 +1,12 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { subnetIdInZone } from "../../local/account/cloudhsm/network";
-import { LocalAccountProcess, ROOT } from "../support/local-account";
-
-const BIN = join(ROOT, "bin/keystore-autopilot");
-
-type Run = { code: number | null; stdout: string; stderr: string };
+import { runAutopilot } from "../support/autopilot-cli";
+import { LocalAccountProcess } from "../support/local-account";
 
 /** `keystore-autopilot preflight` as a user runs it, against the local account (its EC2, KMS and CloudTrail). */
 describe("keystore-autopilot preflight on the local account", () => {
   let account: LocalAccountProcess;
 
-  const cli = (args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(BIN, args, {
-        cwd: ROOT,
-        env: { ...process.env, LOCAL_ACCOUNT_ENDPOINT: account.endpoint, NO_COLOR: "1" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end();
-    });
+  const cli = (args: string[]) => runAutopilot(account, args);
 
   beforeAll(async () => {
     account = await LocalAccountProcess.start();
