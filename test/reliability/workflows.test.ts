@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import {
   ConnectCustomKeyStoreCommand,
@@ -46,6 +46,8 @@ import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account
  */
 const SEEDS = Number(process.env.RELIABILITY_SEEDS ?? 4);
 const FIRST_SEED = Number(process.env.RELIABILITY_FIRST_SEED ?? 1);
+/** Where the figures go: a long campaign split over processes writes one file per part (bench/merge-reliability.ts). */
+const RESULTS = resolve(ROOT, process.env.RELIABILITY_RESULTS ?? "bench/results/reliability.json");
 /** Scenarios per account: each makes a key store, and an account holds at most 10. */
 const BATCH = 8;
 const REGION = "us-east-1";
@@ -459,6 +461,57 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     return lost;
   }
 
+  /**
+   * A store that was CONNECTED when a connect or cleanup execution of the scenario began is CONNECTED when it ended,
+   * or an alert published since the scenario began names the store. The store's state at each instant comes from the
+   * account's own record of its state changes, on the simulated clock the executions' dates also use.
+   */
+  async function leftDisconnected(before: Set<string | undefined>, seq: number): Promise<string[]> {
+    const found: string[] = [];
+    const alerted = new Set(
+      (await account.events(seq))
+        .map((e) => e.event)
+        .filter((e) => e.source === "keystore-autopilot")
+        .map((e) => e.detail?.customKeyStoreId),
+    );
+    for (const machine of [MACHINES["connect-key-store"], MACHINES["orphan-cleanup"]]) {
+      for (const e of await list(machine)) {
+        if (before.has(e.executionArn) || e.status === "RUNNING") continue;
+        const d = await sfn().send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+        const id = (JSON.parse(d.input ?? "{}") as { customKeyStoreId?: unknown }).customKeyStoreId;
+        if (typeof id !== "string" || alerted.has(id)) continue;
+        const { changes } = await account
+          .control<{ changes: { state: string; at: string }[] }>(
+            "GET",
+            `/_local/inspect/key-store-states?customKeyStoreId=${id}`,
+          )
+          .catch(() => ({ changes: [] }));
+        const stateAt = (t: Date | undefined) =>
+          changes.filter((c) => Date.parse(c.at) <= (t?.getTime() ?? 0)).at(-1)?.state;
+        const atStart = stateAt(d.startDate);
+        const atEnd = stateAt(d.stopDate);
+        if (atStart === "CONNECTED" && atEnd !== "CONNECTED")
+          found.push(`${e.name} found ${id} CONNECTED and left it ${atEnd} without an alert naming it`);
+      }
+    }
+    return found;
+  }
+
+  /** Users of any cluster locked out (five failed logins lock a user: "loginHSM and logoutHSM", CloudHSM User Guide). */
+  async function lockedOut(): Promise<string[]> {
+    const found: string[] = [];
+    const clusters = (await account.cloudhsm().send(new DescribeClustersCommand({}))).Clusters ?? [];
+    for (const cluster of clusters) {
+      if (cluster.State === "DELETED" || cluster.State === "DELETE_IN_PROGRESS") continue;
+      const { users } = await account.control<{ users: { username: string; locked: boolean }[] }>(
+        "GET",
+        `/_local/inspect/cluster-users?clusterId=${cluster.ClusterId}`,
+      );
+      for (const u of users) if (u.locked) found.push(`${u.username} of ${cluster.ClusterId} is locked out`);
+    }
+    return found;
+  }
+
   /** Every password, PIN or private key held in Secrets Manager, in every version. */
   async function secretValues(): Promise<Set<string>> {
     const values = new Set<string>(seededPasswords);
@@ -572,6 +625,11 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
       const lost: string[] = [];
       const leaked: string[] = [];
       const duplicated: string[] = [];
+      const disconnected: string[] = [];
+      const lockOuts: string[] = [];
+      /** Scenarios the driver could not finish (gave up driving, a call failed): each a violation, then a fresh account. */
+      const errors: string[] = [];
+      let fresh = false;
       /** What the account of a batch shows once its scenarios ended. */
       const check = async () => {
         // Executions that started after a scenario's last look (a late event) end here, or are stuck.
@@ -588,11 +646,59 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
         lost.push(...(await liveKeyMaterialLost()));
         leaked.push(...(await leaks()));
         duplicated.push(...(await duplicates()));
+        lockOuts.push(...(await lockedOut()));
       };
+      /** The campaign's figures so far: written after every batch, so a long run keeps what it measured. */
+      const report = () => {
+        const all = results.flatMap((r) => r.executions);
+        // A timeout, an abort or a failure without a name is not an end a workflow chose: counted as a violation.
+        const unnamed = all.filter(
+          (e) => e.status !== "SUCCEEDED" && (e.status !== "FAILED" || !e.error || e.error === "States.Runtime"),
+        );
+        return {
+          generatedAt: new Date().toISOString(),
+          node: process.version,
+          seeds: { first: FIRST_SEED, count: SEEDS },
+          scenarios: results.length + errors.length,
+          workflows: Object.fromEntries(WORKFLOWS.map((w) => [w, results.filter((r) => r.workflow === w).length])),
+          faultsInjected: results.reduce((n, r) => n + r.faults.length, 0),
+          /** Scenarios whose events were delivered more than once or out of order (the runtime's test mode). */
+          duplicateOrReorderedDelivery: results.filter((r) => r.delivery.duplicates > 0 || r.delivery.reorder).length,
+          faultsByKind: countBy(results.flatMap((r) => r.faults).map((f) => String(f.kind))),
+          executions: all.length,
+          succeeded: all.filter((e) => e.status === "SUCCEEDED").length,
+          namedFailures: all.filter((e) => e.status === "FAILED" && e.error && e.error !== "States.Runtime").length,
+          unnamedFailures: unnamed.length,
+          stuck: results.reduce((n, r) => n + r.stuck.length, 0),
+          liveKeyMaterialLost: lost.length,
+          storesLeftDisconnectedWithoutAlert: disconnected.length,
+          lockOuts: lockOuts.length,
+          secretsLeaked: leaked.length,
+          duplicateExecutions: duplicated.length,
+          violations: {
+            unnamed,
+            stuck: results.flatMap((r) => r.stuck),
+            lost,
+            disconnected,
+            lockOuts,
+            leaked,
+            duplicated,
+            errors,
+          },
+          results,
+        };
+      };
+      mkdirSync(dirname(RESULTS), { recursive: true });
       for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-        if ((seed - FIRST_SEED) % BATCH === 0) {
-          if (booted) await check();
+        if ((seed - FIRST_SEED) % BATCH === 0 || fresh) {
+          // After a driver error the account may be in any state: its checks still run, and may fail too.
+          if (booted)
+            await check().catch((error: unknown) =>
+              errors.push(`check after seed ${seed - 1}: ${(error as Error).message}`),
+            );
+          if (booted) writeFileSync(RESULTS, `${JSON.stringify(report(), null, 2)}\n`);
           await boot();
+          fresh = false;
         }
         const rng = random(seed);
         const workflow = WORKFLOWS[(seed - 1) % WORKFLOWS.length] as Workflow;
@@ -601,66 +707,58 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
         delivery = { duplicates: rng.int(3), reorder: rng.next() < 0.5 };
         await setDelivery();
         const before = new Set((await allExecutions()).map((e) => e.executionArn));
+        const seq = (await account.events()).at(-1)?.seq ?? 0;
         process.stderr.write(`${new Date().toISOString()} reliability seed ${seed}: ${workflow} under ${kind}\n`);
-        const faults = await scenario(seed, workflow, kind, rng);
-        await settle();
-        const stuck = stuckSoFar;
-        stuckSoFar = [];
-        await account.control("DELETE", "/_local/faults");
-        const executions: Ended[] = [];
-        for (const machine of Object.values(MACHINES)) {
-          for (const e of await list(machine)) {
-            if (before.has(e.executionArn)) continue;
-            const d = await sfn().send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
-            executions.push({
-              arn: e.executionArn as string,
-              machine: machine.split("-").pop() as string,
-              name: e.name as string,
-              status: d.status as string,
-              ...(d.error ? { error: d.error } : {}),
-              ...(d.cause ? { cause: d.cause.slice(0, 300) } : {}),
-            });
+        try {
+          const faults = await scenario(seed, workflow, kind, rng);
+          await settle();
+          const stuck = stuckSoFar;
+          stuckSoFar = [];
+          await account.control("DELETE", "/_local/faults");
+          disconnected.push(...(await leftDisconnected(before, seq)));
+          const executions: Ended[] = [];
+          for (const machine of Object.values(MACHINES)) {
+            for (const e of await list(machine)) {
+              if (before.has(e.executionArn)) continue;
+              const d = await sfn().send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+              executions.push({
+                arn: e.executionArn as string,
+                machine: machine.split("-").pop() as string,
+                name: e.name as string,
+                status: d.status as string,
+                ...(d.error ? { error: d.error } : {}),
+                ...(d.cause ? { cause: d.cause.slice(0, 300) } : {}),
+              });
+            }
           }
+          results.push({ seed, workflow, faults, delivery, executions, stuck });
+          // Progress outside jest's console buffering: a long run shows where it is.
+          process.stderr.write(
+            `${new Date().toISOString()} reliability seed ${seed}: ${workflow} under ${kind}: ${executions.map((e) => `${e.status}${e.error ? `(${e.error})` : ""}`).join(", ")}${stuck.length ? `; STUCK ${stuck.length}` : ""}\n`,
+          );
+        } catch (error: unknown) {
+          // The account's state is unknown now: the next seed starts on a fresh one.
+          errors.push(`seed ${seed} (${workflow} under ${kind}): ${(error as Error).message}`);
+          process.stderr.write(
+            `${new Date().toISOString()} reliability seed ${seed}: ERROR ${(error as Error).message}\n`,
+          );
+          fresh = true;
         }
-        results.push({ seed, workflow, faults, delivery, executions, stuck });
-        // Progress outside jest's console buffering: a long run shows where it is.
-        process.stderr.write(
-          `${new Date().toISOString()} reliability seed ${seed}: ${workflow} under ${kind}: ${executions.map((e) => `${e.status}${e.error ? `(${e.error})` : ""}`).join(", ")}${stuck.length ? `; STUCK ${stuck.length}` : ""}\n`,
-        );
       }
 
-      await check();
-      const all = results.flatMap((r) => r.executions);
-      // A timeout, an abort or a failure without a name is not an end a workflow chose: counted as a violation.
-      const unnamed = all.filter(
-        (e) => e.status !== "SUCCEEDED" && (e.status !== "FAILED" || !e.error || e.error === "States.Runtime"),
-      );
-      const report = {
-        generatedAt: new Date().toISOString(),
-        node: process.version,
-        seeds: { first: FIRST_SEED, count: SEEDS },
-        scenarios: results.length,
-        workflows: Object.fromEntries(WORKFLOWS.map((w) => [w, results.filter((r) => r.workflow === w).length])),
-        faultsInjected: results.reduce((n, r) => n + r.faults.length, 0),
-        /** Scenarios whose events were delivered more than once or out of order (the runtime's test mode). */
-        duplicateOrReorderedDelivery: results.filter((r) => r.delivery.duplicates > 0 || r.delivery.reorder).length,
-        faultsByKind: countBy(results.flatMap((r) => r.faults).map((f) => String(f.kind))),
-        executions: all.length,
-        succeeded: all.filter((e) => e.status === "SUCCEEDED").length,
-        namedFailures: all.filter((e) => e.status === "FAILED" && e.error && e.error !== "States.Runtime").length,
-        unnamedFailures: unnamed.length,
-        stuck: results.reduce((n, r) => n + r.stuck.length, 0),
-        liveKeyMaterialLost: lost.length,
-        secretsLeaked: leaked.length,
-        duplicateExecutions: duplicated.length,
-        violations: { unnamed, stuck: results.flatMap((r) => r.stuck), lost, leaked, duplicated },
-        results,
-      };
-      mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-      writeFileSync(join(ROOT, "bench/results/reliability.json"), `${JSON.stringify(report, null, 2)}\n`);
-
-      expect(report.violations).toEqual({ unnamed: [], stuck: [], lost: [], leaked: [], duplicated: [] });
-      expect(report.scenarios).toBe(SEEDS);
+      await check().catch((error: unknown) => errors.push(`final check: ${(error as Error).message}`));
+      writeFileSync(RESULTS, `${JSON.stringify(report(), null, 2)}\n`);
+      expect(report().violations).toEqual({
+        unnamed: [],
+        stuck: [],
+        lost: [],
+        disconnected: [],
+        lockOuts: [],
+        leaked: [],
+        duplicated: [],
+        errors: [],
+      });
+      expect(results.length + errors.length).toBe(SEEDS);
     },
     SEEDS * 240_000 + 120_000,
   );

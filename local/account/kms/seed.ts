@@ -41,6 +41,8 @@ const SeedClusterInput = z.object({
  *   hsms}`; pass `trustAnchor` and `kmsuserPassword` to CreateCustomKeyStore.
  * - `GET /_local/inspect/token-keys?clusterId=…` — `{"keys": [{"label", "id"}]}`: the backing keys in the cluster's
  *   token, what `key list` run as kmsuser shows, without a login.
+ * - `GET /_local/inspect/cluster-users?clusterId=…` — `{"users": [{"username", "role", "locked"}]}`: what `user list`
+ *   shows (it needs no login: "user list", CloudHSM User Guide), for checks that nobody was locked out.
  * - `POST /_local/actions/set-key-label` — `{"clusterId", "id", "label"}`: rewrites a backing key's label, as someone
  *   with kmsuser's login can (`key set-attribute`); the case KMS's docs warn of ("unless you have changed the label").
  */
@@ -51,6 +53,11 @@ export function registerSeedRoutes(ctx: AccountContext): void {
     const cluster = getCluster(ctx, query.get("clusterId") ?? "");
     if (!cluster) throw new Error(`No cluster ${query.get("clusterId")}`);
     return { keys: ctx.hsm.hasToken(cluster.tokenLabel) ? ctx.hsm.listKeys(cluster.tokenLabel) : [] };
+  });
+  ctx.front.route("GET", "/_local/inspect/cluster-users", (_body, query) => {
+    const cluster = getCluster(ctx, query.get("clusterId") ?? "");
+    if (!cluster) throw new Error(`No cluster ${query.get("clusterId")}`);
+    return { users: cluster.users.map((u) => ({ username: u.username, role: u.role, locked: u.locked })) };
   });
   // When each connection state began, on the simulated clock: what a key's user saw, not what a poll noticed.
   ctx.front.route("GET", "/_local/inspect/key-store-states", (_body, query) => {

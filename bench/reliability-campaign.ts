@@ -1,0 +1,126 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+/**
+ * The long reliability campaign: `npm run campaign -- --seeds 1000 --parts 2` splits the seeds of the reliability
+ * suite (test/reliability) over parts run side by side (one local account each), then merges their figures into
+ * bench/results/reliability.json. Each part writes its figures after every batch of scenarios, so a stopped campaign
+ * still shows what it measured. A failing seed replays alone: `RELIABILITY_FIRST_SEED=n RELIABILITY_SEEDS=1 npm run
+ * test:reliability`.
+ */
+const ROOT = resolve(__dirname, "..");
+
+type Part = {
+  generatedAt: string;
+  node: string;
+  seeds: { first: number; count: number };
+  scenarios: number;
+  violations: Record<string, unknown[]>;
+  results: {
+    seed: number;
+    workflow: string;
+    faults: { kind?: unknown }[];
+    executions: { status: string; error?: string }[];
+    stuck: string[];
+  }[];
+} & Record<string, unknown>;
+
+/** Sums the parts' counts, joins their violations and keeps one line per scenario (the full records stay in the parts). */
+export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unknown> {
+  const sum = (key: string) => parts.reduce((n, p) => n + (typeof p[key] === "number" ? (p[key] as number) : 0), 0);
+  const counts = (key: string) => {
+    const out: Record<string, number> = {};
+    for (const p of parts)
+      for (const [k, v] of Object.entries((p[key] ?? {}) as Record<string, number>)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  const numeric = Object.keys(parts[0] ?? {}).filter((k) => typeof parts[0]?.[k] === "number");
+  const violations: Record<string, unknown[]> = {};
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.violations)) violations[k] = [...(violations[k] ?? []), ...v];
+  const first = Math.min(...parts.map((p) => p.seeds.first));
+  return {
+    generatedAt: new Date().toISOString(),
+    node: parts[0]?.node,
+    seeds: { first, count: parts.reduce((n, p) => n + p.seeds.count, 0) },
+    parts: parts.length,
+    wallMinutes: Math.round(elapsedMs / 600) / 100,
+    ...Object.fromEntries(numeric.filter((k) => k !== "scenarios").map((k) => [k, sum(k)])),
+    scenarios: sum("scenarios"),
+    workflows: counts("workflows"),
+    faultsByKind: counts("faultsByKind"),
+    violations,
+    results: parts
+      .flatMap((p) => p.results)
+      .sort((a, b) => a.seed - b.seed)
+      .map(
+        (r) =>
+          `${r.seed} ${r.workflow} [${r.faults.map((f) => String(f.kind)).join(",") || "none"}]: ${r.executions
+            .map((e) => `${e.status}${e.error ? `(${e.error})` : ""}`)
+            .join(", ")}${r.stuck.length ? `; STUCK ${r.stuck.length}` : ""}`,
+      ),
+  };
+}
+
+function runPart(first: number, count: number, file: string): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(join(ROOT, "node_modules/.bin/jest"), ["--selectProjects", "reliability"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_OPTIONS: "--disable-warning=ExperimentalWarning",
+        RELIABILITY_FIRST_SEED: String(first),
+        RELIABILITY_SEEDS: String(count),
+        RELIABILITY_RESULTS: file,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    child.on("exit", (code) => done(code ?? 1));
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: "string", default: "1000" },
+      first: { type: "string", default: "1" },
+      parts: { type: "string", default: String(Math.max(1, cpus().length)) },
+      out: { type: "string", default: "bench/results/reliability.json" },
+    },
+  });
+  const seeds = Number(values.seeds);
+  const first = Number(values.first);
+  const partCount = Number(values.parts);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds: a positive whole number, not ${values.seeds}`);
+  if (!Number.isInteger(first) || first < 1) throw new Error(`--first: a positive whole number, not ${values.first}`);
+  if (!Number.isInteger(partCount) || partCount < 1)
+    throw new Error(`--parts: a positive whole number, not ${values.parts}`);
+  const dir = mkdtempSync(join(tmpdir(), "reliability-campaign-"));
+  const size = Math.ceil(seeds / partCount);
+  const plan = Array.from({ length: partCount }, (_, i) => ({
+    first: first + i * size,
+    count: Math.min(size, seeds - i * size),
+    file: join(dir, `part-${i + 1}.json`),
+  })).filter((p) => p.count > 0);
+  console.log(`campaign: ${seeds} seeds from ${first} in ${plan.length} parts; parts' figures in ${dir}`);
+  const started = Date.now();
+  const codes = await Promise.all(plan.map((p) => runPart(p.first, p.count, p.file)));
+  const parts = plan.map((p) => JSON.parse(readFileSync(p.file, "utf8")) as Part);
+  const merged = mergeParts(parts, Date.now() - started);
+  writeFileSync(resolve(ROOT, values.out), `${JSON.stringify(merged, null, 2)}\n`);
+  const found = Object.entries(merged.violations as Record<string, unknown[]>).filter(([, v]) => v.length > 0);
+  console.log(
+    `campaign: ${merged.scenarios} scenarios; violations: ${found.length ? found.map(([k, v]) => `${k} ${v.length}`).join(", ") : "none"}`,
+  );
+  process.exitCode = codes.some((c) => c !== 0) || found.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`campaign: ${(error as Error).message}`);
+    process.exitCode = 2;
+  });
+}
