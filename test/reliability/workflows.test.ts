@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import {
@@ -35,19 +36,22 @@ import { createStore, seedCluster, tokenKeys } from "../support/kms";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 /**
- * Reliability suite (issue 8): randomised, seeded scenarios over the four workflows on the local account with the
+ * Reliability suite: randomised, seeded scenarios over the four workflows on the local account with the
  * runtime deployed from serverless.yml, each with faults injected by the account (throttling, internal errors, every
  * connection error code, CLI failures, DEGRADED HSMs, a restart or a crash mid-workflow) under duplicate and
- * reordered event delivery. It writes bench/results/reliability.json and fails on any stuck execution, lost live key
- * material, leaked secret or duplicate execution.
+ * reordered event delivery. It fails on any stuck execution, lost live key material, store left disconnected without
+ * an alert, locked-out user, leaked secret or duplicate execution, and writes its figures (RELIABILITY_RESULTS).
  *
  * RELIABILITY_SEEDS (default 4: each workflow once) bounds the run in CI; `RELIABILITY_SEEDS=40 npm run
  * test:reliability` runs longer. RELIABILITY_FIRST_SEED picks where the seeds start (to replay one scenario).
  */
 const SEEDS = Number(process.env.RELIABILITY_SEEDS ?? 4);
 const FIRST_SEED = Number(process.env.RELIABILITY_FIRST_SEED ?? 1);
-/** Where the figures go: a long campaign split over processes writes one file per part (bench/merge-reliability.ts). */
-const RESULTS = resolve(ROOT, process.env.RELIABILITY_RESULTS ?? "bench/results/reliability.json");
+/**
+ * Where the figures go: a temporary file unless told, so `npm test` never overwrites the campaign's figures in
+ * bench/results/reliability.json (`npm run campaign`, bench/reliability-campaign.ts, writes those).
+ */
+const RESULTS = resolve(ROOT, process.env.RELIABILITY_RESULTS ?? join(tmpdir(), "keystore-autopilot-reliability.json"));
 /** Scenarios per account: each makes a key store, and an account holds at most 10. */
 const BATCH = 8;
 const REGION = "us-east-1";
@@ -462,24 +466,26 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
   }
 
   /**
-   * A store that was CONNECTED when a connect or cleanup execution of the scenario began is CONNECTED when it ended,
-   * or an alert published since the scenario began names the store. The store's state at each instant comes from the
+   * A store that was CONNECTED when a connect or cleanup execution of the scenario began its work is CONNECTED when it
+   * ended,
+   * or an alert published since the scenario began names the store and the execution. The store's state at each instant comes from the
    * account's own record of its state changes, on the simulated clock the executions' dates also use.
    */
   async function leftDisconnected(before: Set<string | undefined>, seq: number): Promise<string[]> {
     const found: string[] = [];
+    // An alert about this execution: it names the store and the execution (other alerts of the store do not count).
     const alerted = new Set(
       (await account.events(seq))
         .map((e) => e.event)
         .filter((e) => e.source === "keystore-autopilot")
-        .map((e) => e.detail?.customKeyStoreId),
+        .map((e) => `${e.detail?.customKeyStoreId} ${(e.detail?.details as { execution?: unknown })?.execution}`),
     );
     for (const machine of [MACHINES["connect-key-store"], MACHINES["orphan-cleanup"]]) {
       for (const e of await list(machine)) {
         if (before.has(e.executionArn) || e.status === "RUNNING") continue;
         const d = await sfn().send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
         const id = (JSON.parse(d.input ?? "{}") as { customKeyStoreId?: unknown }).customKeyStoreId;
-        if (typeof id !== "string" || alerted.has(id)) continue;
+        if (typeof id !== "string" || alerted.has(`${id} ${e.name}`)) continue;
         const { changes } = await account
           .control<{ changes: { state: string; at: string }[] }>(
             "GET",
@@ -488,7 +494,13 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
           .catch(() => ({ changes: [] }));
         const stateAt = (t: Date | undefined) =>
           changes.filter((c) => Date.parse(c.at) <= (t?.getTime() ?? 0)).at(-1)?.state;
-        const atStart = stateAt(d.startDate);
+        // Work on the store begins once the execution passed its guard (the last Prepare: a booked window's
+        // PrepareAtWindow); an execution refused there or still waiting did nothing to the store.
+        const guarded = (await history(e.executionArn as string)).findLast(
+          (ev) => ev.type === "TaskStateExited" && /^Prepare/.test(ev.stateExitedEventDetails?.name ?? ""),
+        );
+        if (!guarded) continue;
+        const atStart = stateAt(guarded.timestamp);
         const atEnd = stateAt(d.stopDate);
         if (atStart === "CONNECTED" && atEnd !== "CONNECTED")
           found.push(`${e.name} found ${id} CONNECTED and left it ${atEnd} without an alert naming it`);
