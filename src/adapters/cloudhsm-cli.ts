@@ -279,13 +279,13 @@ export class CloudHsmCli implements Hsm {
 }
 
 /** One entry of `key list --verbose` (cloudhsm_cli-key-list.html). */
-type ListedKey = {
+export type ListedKey = {
   "key-reference"?: unknown;
   "key-info"?: { "key-owners"?: { username?: unknown }[]; "shared-users"?: { username?: unknown }[] };
   attributes?: Record<string, unknown>;
 };
 
-function listedKey(key: ListedKey): HsmKey {
+export function listedKey(key: ListedKey): HsmKey {
   if (typeof key["key-reference"] !== "string")
     throw new HsmCommandError("key list returned a key without key-reference");
   const a = key.attributes ?? {};

@@ -5,8 +5,12 @@ import {
   DescribeSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
+  ListSecretVersionIdsCommand,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
+  paginateListSecrets,
+  paginateListSecretVersionIds,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
@@ -155,5 +159,95 @@ describe("local Secrets Manager", () => {
     expect((await sm.send(new GetSecretValueCommand({ SecretId: "keystore-autopilot/t4/admin" }))).SecretString).toBe(
       "Visible0Marker0Value",
     );
+  });
+  it("keeps a version that lost its last staging label as deprecated, listed only with IncludeDeprecated", async () => {
+    const name = "keystore-autopilot/t7/kmsuser";
+    const [a, b, c] = ["a", "b", "c"].map((x) => `${x.repeat(8)}-aaaa-4aaa-8aaa-${x.repeat(12)}`) as [
+      string,
+      string,
+      string,
+    ];
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: "first", ClientRequestToken: a }));
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: "second", ClientRequestToken: b }));
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: "third", ClientRequestToken: c }));
+
+    const labelled = await sm.send(new ListSecretVersionIdsCommand({ SecretId: name }));
+    const all = await sm.send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+    const deprecated = await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: a }));
+
+    expect(labelled.Versions?.map((v) => [v.VersionId, v.VersionStages])).toEqual([
+      [b, ["AWSPREVIOUS"]],
+      [c, ["AWSCURRENT"]],
+    ]);
+    expect(all.Versions?.map((v) => [v.VersionId, v.VersionStages])).toEqual([
+      [a, undefined],
+      [b, ["AWSPREVIOUS"]],
+      [c, ["AWSCURRENT"]],
+    ]);
+    expect(described.VersionIdsToStages).toEqual({ [b]: ["AWSPREVIOUS"], [c]: ["AWSCURRENT"] });
+    expect(deprecated.SecretString).toBe("first");
+  });
+
+  it("removes the oldest deprecated versions past 100 only once they are a day old, listing every page", async () => {
+    const name = "keystore-autopilot/t8/kmsuser";
+    const token = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: "v0", ClientRequestToken: token(0) }));
+    for (let i = 1; i <= 101; i++) {
+      await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: `v${i}`, ClientRequestToken: token(i) }));
+    }
+    const listAll = async () => {
+      const ids: string[] = [];
+      const pages = paginateListSecretVersionIds({ client: sm }, { SecretId: name, IncludeDeprecated: true });
+      for await (const page of pages) ids.push(...(page.Versions ?? []).map((v) => v.VersionId ?? ""));
+      return ids;
+    };
+
+    const young = await listAll();
+    await account.advance("25h");
+    await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: "v102", ClientRequestToken: token(102) }));
+    const aged = await listAll();
+
+    // 102 versions, none a day old: all kept, over two pages of at most 100.
+    expect(young).toEqual(Array.from({ length: 102 }, (_, i) => token(i)));
+    // 103 versions: the three oldest deprecated ones go, the labelled ones stay.
+    expect(aged).toEqual(Array.from({ length: 100 }, (_, i) => token(i + 3)));
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: token(0) }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+  });
+
+  it("returns the secrets whose name begins with a filter value, page by page, and refuses a foreign NextToken", async () => {
+    for (const id of ["l1", "l2", "l3"]) await sm.send(new CreateSecretCommand({ Name: `list-test/${id}` }));
+    await sm.send(new CreateSecretCommand({ Name: "List-test/upper" }));
+
+    const names: string[] = [];
+    const pages = paginateListSecrets(
+      { client: sm, pageSize: 1 },
+      { Filters: [{ Key: "name", Values: ["list-test/"] }] },
+    );
+    let pageCount = 0;
+    for await (const page of pages) {
+      pageCount++;
+      names.push(...(page.SecretList ?? []).map((s) => s.Name ?? ""));
+    }
+    const negated = await sm.send(
+      new ListSecretsCommand({
+        Filters: [
+          { Key: "name", Values: ["list-test/"] },
+          { Key: "name", Values: ["!list-test/l"] },
+        ],
+      }),
+    );
+
+    expect(names).toEqual(["list-test/l1", "list-test/l2", "list-test/l3"]);
+    expect(pageCount).toBe(3);
+    expect(negated.SecretList).toEqual([]);
+    await expect(sm.send(new ListSecretsCommand({ NextToken: "not-a-token" }))).rejects.toMatchObject({
+      name: "InvalidNextTokenException",
+    });
+    await expect(
+      sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-key", Values: ["x"] }] })),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/Filters/i) });
   });
 });

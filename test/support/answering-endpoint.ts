@@ -1,6 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** An answer that is an AWS error of this type (HTTP 400, `__type`), as the JSON protocols send one. */
+export class ErrorAnswer {
+  constructor(readonly type: string) {}
+}
+
 /**
  * A local HTTP endpoint that answers each AWS JSON call (by its X-Amz-Target operation) with a fixed body, so a real
  * SDK client parses a documented response with its own deserializer. Records the operations called, in order.
@@ -22,9 +27,10 @@ export class AnsweringEndpoint {
             .split(".")
             .at(-1) ?? "";
         endpoint?.calls.push(operation);
-        const known = operation in answers;
-        res.writeHead(known ? 200 : 400, { "content-type": "application/x-amz-json-1.1" });
-        res.end(JSON.stringify(known ? answers[operation] : { __type: "UnknownOperationException" }));
+        const answer = operation in answers ? answers[operation] : new ErrorAnswer("UnknownOperationException");
+        const failed = answer instanceof ErrorAnswer;
+        res.writeHead(failed ? 400 : 200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify(failed ? { __type: answer.type, message: answer.type } : answer));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,9 +1,11 @@
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { describeKey } from "../../src/follow-up/record";
 import { cloudHsmStore, describeKeyStore } from "../../src/key-store-lookups";
 import { ensureHsms, findCluster } from "../../src/provision/cluster-steps";
-import { AnsweringEndpoint } from "../support/answering-endpoint";
+import { AnsweringEndpoint, ErrorAnswer } from "../support/answering-endpoint";
 import { awsFixture } from "../support/aws-fixtures";
 
 /**
@@ -20,7 +22,12 @@ let endpoint: AnsweringEndpoint | undefined;
 async function answering(answers: Record<string, unknown>) {
   endpoint = await AnsweringEndpoint.start(answers);
   const config = { endpoint: endpoint.url, region: "us-west-2", credentials: CREDENTIALS, maxAttempts: 1 };
-  return { kms: new KMSClient(config), cloudhsm: new CloudHSMV2Client(config), calls: endpoint.calls };
+  return {
+    kms: new KMSClient(config),
+    cloudhsm: new CloudHSMV2Client(config),
+    secrets: new SecretsManagerClient(config),
+    calls: endpoint.calls,
+  };
 }
 
 afterEach(async () => {
@@ -104,5 +111,92 @@ describe("the product's readers against AWS's documented API responses", () => {
 
     expect(calls).toEqual(["DescribeClusters", "CreateHsm"]);
     expect(out).toMatchObject({ ready: false, created: ["hsm-ted36yp5b2x"] });
+  });
+});
+
+/** The documented secret's ARN and name (AWS CLI Command Reference examples, SOURCES.md). */
+const SECRET = "MyTestSecret";
+const CREATION = {
+  kmsKeyId: "arn:aws:kms:us-west-2:123456789012:key/EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE",
+  access: { byKind: { kmsuser: ["arn:aws:iam::123456789012:role/MyRole"] }, operators: [] },
+};
+
+describe("the secrets store against AWS's documented Secrets Manager responses", () => {
+  it("returns the current value and a version's value when GetSecretValue answers as documented", async () => {
+    const { secrets } = await answering({ GetSecretValue: awsFixture("secretsmanager-get-secret-value") });
+    const store = new SecretsManagerStore(secrets);
+
+    const current = await store.current(SECRET, { fresh: true });
+    const version = await store.version(SECRET, "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111");
+
+    expect(current).toBe('{"user":"diegor","password":"EXAMPLE-PASSWORD"}');
+    expect(version).toBe(current);
+  });
+
+  it("returns every version's labels, and that an AWSCURRENT exists, when DescribeSecret answers as documented", async () => {
+    const documented = awsFixture("secretsmanager-describe-secret");
+    const { secrets } = await answering({ DescribeSecret: documented });
+    const store = new SecretsManagerStore(secrets);
+
+    const stages = await store.stages(SECRET);
+    const exists = await store.exists(SECRET);
+
+    expect(stages).toEqual(documented.VersionIdsToStages);
+    expect(exists).toBe(true);
+  });
+
+  it("moves AWSCURRENT from its holder and clears AWSPENDING when DescribeSecret and UpdateSecretVersionStage answer as documented", async () => {
+    const { secrets, calls } = await answering({
+      DescribeSecret: awsFixture("secretsmanager-describe-secret"),
+      UpdateSecretVersionStage: awsFixture("secretsmanager-update-secret-version-stage"),
+      GetSecretValue: awsFixture("secretsmanager-get-secret-value"),
+    });
+    const store = new SecretsManagerStore(secrets);
+
+    await store.promote(SECRET, "a1b2c3d4-5678-90ab-cdef-EXAMPLE33333");
+
+    // EXAMPLE33333 holds AWSPENDING in the documented answer, EXAMPLE22222 AWSCURRENT.
+    expect(calls).toEqual(["DescribeSecret", "UpdateSecretVersionStage", "UpdateSecretVersionStage", "GetSecretValue"]);
+  });
+
+  it("writes a version when PutSecretValue answers as documented", async () => {
+    const { secrets, calls } = await answering({ PutSecretValue: awsFixture("secretsmanager-put-secret-value") });
+    const store = new SecretsManagerStore(secrets);
+
+    await store.put(SECRET, "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", "value", ["AWSCURRENT"]);
+
+    expect(calls).toEqual(["PutSecretValue"]);
+  });
+
+  it("returns the new secret's ARN when CreateSecret and PutResourcePolicy answer as documented", async () => {
+    const { secrets, calls } = await answering({
+      DescribeSecret: new ErrorAnswer("ResourceNotFoundException"),
+      CreateSecret: awsFixture("secretsmanager-create-secret"),
+      PutResourcePolicy: awsFixture("secretsmanager-put-resource-policy"),
+    });
+    const store = new SecretsManagerStore(secrets, CREATION);
+
+    const arn = await store.ensure("keystore-autopilot/kmsuser/cks-1234567890abcdef0", "kmsuser password");
+
+    expect(arn).toBe("arn:aws:secretsmanager:us-west-2:123456789012:secret:MyTestSecret-a1b2c3");
+    expect(calls).toEqual(["DescribeSecret", "CreateSecret", "PutResourcePolicy"]);
+  });
+
+  it("parses the documented ListSecrets and ListSecretVersionIds answers, a deprecated version without labels", async () => {
+    const { secrets } = await answering({
+      ListSecrets: awsFixture("secretsmanager-list-secrets"),
+      ListSecretVersionIds: awsFixture("secretsmanager-list-secret-version-ids"),
+    });
+
+    const listed = await secrets.send(new ListSecretsCommand({}));
+    const versions = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: SECRET, IncludeDeprecated: true }));
+
+    expect(listed.SecretList?.map((s) => [s.Name, s.SecretVersionsToStages])).toEqual([
+      ["MyTestSecret", { "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111": ["AWSCURRENT"] }],
+      ["AnotherSecret", { "a1b2c3d4-5678-90ab-cdef-EXAMPLE22222": ["AWSCURRENT"] }],
+    ]);
+    expect(listed.SecretList?.[0]?.LastChangedDate?.toISOString()).toBe("2018-04-11T20:05:45.729Z");
+    expect(versions.Versions?.map((v) => v.VersionStages)).toEqual([["AWSPREVIOUS"], ["AWSCURRENT"], undefined]);
+    expect(versions.Versions?.[2]?.CreatedDate?.toISOString()).toBe("2017-11-29T16:54:22.360Z");
   });
 });

@@ -78,6 +78,30 @@ const PutSecretValueInput = SecretIdInput.extend({
   SecretString,
   VersionStages: z.array(Stage).min(1).max(20).optional(),
 });
+const MaxResults = z.number().int().min(1).max(100);
+const NextToken = z.string().min(1).max(4096);
+/**
+ * ListSecrets filters (API_Filter): `name` matches the beginning of the name, case-sensitive; `description` the words of
+ * the description, not case-sensitive; a value starting with `!` negates ("Find secrets in AWS Secrets Manager",
+ * manage_search-secret.html). The other keys (tag-key, tag-value, owning-service, primary-region, all) need data the
+ * local account does not keep, so they are refused rather than answered wrongly.
+ */
+const Filter = z.object({
+  Key: z.enum(["name", "description"]),
+  Values: z.array(z.string().min(1).max(512)).min(1).max(10),
+});
+const ListSecretsInput = z.object({
+  MaxResults: MaxResults.optional(),
+  NextToken: NextToken.optional(),
+  Filters: z.array(Filter).max(10).optional(),
+  SortOrder: z.enum(["asc", "desc"]).optional(),
+  IncludePlannedDeletion: z.boolean().optional(),
+});
+const ListSecretVersionIdsInput = SecretIdInput.extend({
+  MaxResults: MaxResults.optional(),
+  NextToken: NextToken.optional(),
+  IncludeDeprecated: z.boolean().optional(),
+});
 const UpdateSecretVersionStageInput = SecretIdInput.extend({
   VersionStage: Stage,
   MoveToVersionId: Token.optional(),
@@ -89,8 +113,55 @@ const notFound = (what = "Secrets Manager can't find the specified secret.") =>
 const invalidParameter = (message: string) => new AwsServiceError("InvalidParameterException", message);
 
 /**
- * Secrets Manager (`secretsmanager`, JSON 1.1): the subset the product uses — CreateSecret, GetSecretValue,
- * PutSecretValue, DescribeSecret, UpdateSecretVersionStage, PutResourcePolicy, GetResourcePolicy — with AWS's version and staging-label semantics.
+ * Unlabeled versions are deprecated and kept; Secrets Manager "removes deprecated secret versions when there are more
+ * than 100" and "doesn't remove versions created less than 24 hours ago" (User Guide, "What's in a Secrets Manager
+ * secret?", getting-started.html#term_version; also reference_limits.html).
+ */
+const MAX_VERSIONS = 100;
+const DEPRECATED_MIN_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** One page of `items` after the position NextToken names; positions (time, id) stay valid as items are added. */
+function page<T>(items: T[], position: (item: T) => [number, string], maxResults = 100, nextToken?: string) {
+  const key = (item: T) => JSON.stringify(position(item));
+  const sorted = [...items].sort((a, b) => compare(position(a), position(b)));
+  let start = 0;
+  if (nextToken !== undefined) {
+    let after: [number, string];
+    try {
+      const value: unknown = JSON.parse(Buffer.from(nextToken, "base64url").toString("utf8"));
+      if (!Array.isArray(value) || typeof value[0] !== "number" || typeof value[1] !== "string") throw new Error();
+      after = [value[0], value[1]];
+    } catch {
+      throw new AwsServiceError("InvalidNextTokenException", "The NextToken value is invalid.");
+    }
+    start = sorted.findIndex((item) => compare(position(item), after) > 0);
+    if (start < 0) start = sorted.length;
+  }
+  const pageItems = sorted.slice(start, start + maxResults);
+  const last = pageItems.at(-1);
+  const more = start + maxResults < sorted.length && last !== undefined;
+  return { items: pageItems, ...(more ? { NextToken: Buffer.from(key(last), "utf8").toString("base64url") } : {}) };
+}
+
+function compare(a: [number, string], b: [number, string]): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+/** The words of a text: split at spaces, punctuation, and changes of case or from letters to digits. */
+const words = (text: string) =>
+  text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/([A-Za-z])([0-9])|([0-9])([A-Za-z])/g, "$1$3 $2$4")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+
+/**
+ * Secrets Manager (`secretsmanager`, JSON 1.1): the subset the product and its tests use — CreateSecret, GetSecretValue,
+ * PutSecretValue, DescribeSecret, UpdateSecretVersionStage, PutResourcePolicy, GetResourcePolicy, ListSecrets,
+ * ListSecretVersionIds — with AWS's version and staging-label semantics: versions that lose their last label stay as
+ * deprecated versions.
  * Values are sealed with AES-256-GCM under a key file in the data directory, never stored in clear, never logged and
  * never put in an error message or event.
  */
@@ -107,7 +178,7 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
   const save = (secret: SecretRecord) => ctx.store.put(KIND, secret.name, secret);
   const aad = (secret: SecretRecord, versionId: string) => `${secret.arn}#${versionId}`;
 
-  /** Moves `stage` to `target`; the version that held AWSCURRENT gets AWSPREVIOUS. Versions left without labels go. */
+  /** Moves `stage` to `target`; the version that held AWSCURRENT gets AWSPREVIOUS. */
   const moveStage = (secret: SecretRecord, stage: string, target: SecretVersion) => {
     const holder = secret.versions.find((v) => v.stages.includes(stage));
     if (holder === target) return;
@@ -120,9 +191,19 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
     }
     target.stages.push(stage);
   };
+  /** Past MAX_VERSIONS, drops the oldest deprecated versions that are at least a day old; labelled ones stay. */
   const prune = (secret: SecretRecord) => {
-    secret.versions = secret.versions.filter((v) => v.stages.length > 0);
+    const removable = secret.versions
+      .filter((v) => v.stages.length === 0 && ctx.clock.now() - v.created >= DEPRECATED_MIN_AGE_MS)
+      .sort((a, b) => a.created - b.created);
+    const excess = secret.versions.length - MAX_VERSIONS;
+    if (excess <= 0) return;
+    const gone = new Set(removable.slice(0, excess));
+    secret.versions = secret.versions.filter((v) => !gone.has(v));
   };
+  /** Versions with at least one staging label: DescribeSecret and ListSecrets show only these (API_DescribeSecret). */
+  const labelled = (secret: SecretRecord) =>
+    Object.fromEntries(secret.versions.filter((v) => v.stages.length > 0).map((v) => [v.versionId, v.stages]));
 
   const addVersion = (secret: SecretRecord, value: string, token: string | undefined, stages: string[]) => {
     const versionId = token ?? randomUUID();
@@ -259,7 +340,58 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
           ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
           CreatedDate: epochSeconds(secret.created),
           LastChangedDate: epochSeconds(secret.lastChanged),
-          VersionIdsToStages: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),
+          VersionIdsToStages: labelled(secret),
+        };
+      },
+      ListSecrets: (input) => {
+        const req = parseInput(ListSecretsInput, input);
+        const matches = (secret: SecretRecord) =>
+          (req.Filters ?? []).every((filter) =>
+            filter.Values.some((raw) => {
+              const negated = raw.startsWith("!");
+              const value = negated ? raw.slice(1) : raw;
+              const hit =
+                filter.Key === "name"
+                  ? secret.name.startsWith(value)
+                  : words(value).every((w) => words(secret.description ?? "").includes(w));
+              return negated ? !hit : hit;
+            }),
+          );
+        const sign = req.SortOrder === "desc" ? -1 : 1;
+        const { items, NextToken } = page(
+          ctx.store.list<SecretRecord>(KIND).filter(matches),
+          (s) => [sign * s.created, s.name],
+          req.MaxResults,
+          req.NextToken,
+        );
+        return {
+          SecretList: items.map((secret) => ({
+            ARN: secret.arn,
+            Name: secret.name,
+            ...(secret.description !== undefined ? { Description: secret.description } : {}),
+            ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
+            LastChangedDate: epochSeconds(secret.lastChanged),
+            SecretVersionsToStages: labelled(secret),
+            CreatedDate: epochSeconds(secret.created),
+          })),
+          ...(NextToken ? { NextToken } : {}),
+        };
+      },
+      ListSecretVersionIds: (input) => {
+        const req = parseInput(ListSecretVersionIdsInput, input);
+        const secret = find(req.SecretId);
+        // Without IncludeDeprecated, versions without staging labels are left out (API_ListSecretVersionIds).
+        const shown = req.IncludeDeprecated ? secret.versions : secret.versions.filter((v) => v.stages.length > 0);
+        const { items, NextToken } = page(shown, (v) => [v.created, v.versionId], req.MaxResults, req.NextToken);
+        return {
+          Versions: items.map((v) => ({
+            VersionId: v.versionId,
+            ...(v.stages.length > 0 ? { VersionStages: v.stages } : {}),
+            CreatedDate: epochSeconds(v.created),
+          })),
+          ...(NextToken ? { NextToken } : {}),
+          ARN: secret.arn,
+          Name: secret.name,
         };
       },
     },
