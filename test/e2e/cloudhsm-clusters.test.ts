@@ -487,7 +487,7 @@ describe("CloudHSM clusters and HSMs", () => {
         ),
       ).rejects.toMatchObject({ name: "CloudHsmInvalidRequestException" });
       expect(account.cli(["--cluster-id", clusterId, "user", "list"], admin).json?.error_code).toBe(0);
-      await account.advance("3m");
+      await account.advance("11m");
       expect(await describeCluster(account, clusterId)).toMatchObject({
         State: "ACTIVE",
         BackupRetentionPolicy: { Value: "30" },
@@ -504,7 +504,7 @@ describe("CloudHSM clusters and HSMs", () => {
       await client().send(
         new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "45" } }),
       );
-      await account.advance("2m");
+      await account.advance("11m");
       const rollingBack = await describeCluster(account, clusterId);
       await account.advance("2m");
       const after = await describeCluster(account, clusterId);
