@@ -40,6 +40,15 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     activatedOnly: z.boolean().default(false).describe("fire only for HSMs added to an ACTIVE/DEGRADED cluster"),
     count: z.number().int().min(1).default(1),
   }),
+  /**
+   * The next ModifyCluster that ends on a matching cluster rolls back instead: ROLLBACK_IN_PROGRESS, then the state it
+   * was in with the change undone ("Migrating from hsm1.medium to hsm2m.medium", hsm1-to-hsm2-migration.html).
+   */
+  z.object({
+    kind: z.literal("cluster-rollback"),
+    clusterId: z.string().optional().describe("any cluster when absent"),
+    count: z.number().int().min(1).default(1),
+  }),
   z.object({
     kind: z.literal("cli-error"),
     command: z.string().optional().describe("command prefix such as 'key delete'; any command when absent"),

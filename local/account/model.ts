@@ -90,6 +90,10 @@ export type ClusterRecord = {
   otherKeys?: OtherHsmKey[];
   /** Simulated time at which the current *_IN_PROGRESS state settles. */
   dueAt?: number;
+  /** The state under a passing UPDATE_IN_PROGRESS, MODIFY_IN_PROGRESS or ROLLBACK_IN_PROGRESS: the one it returns to. */
+  priorState?: ClusterState;
+  /** What a ModifyCluster in progress changed, so a rollback can put it back. */
+  modification?: { from: { Type: "DAYS"; Value: string } };
   /** The SoftHSM2 token holding this cluster's key material. */
   tokenLabel: string;
   deletedAt?: number;

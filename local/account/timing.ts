@@ -9,6 +9,12 @@ export const TIMING = {
   clusterDelete: 2 * MINUTE,
   hsmCreate: 5 * MINUTE,
   hsmDelete: 2 * MINUTE,
+  /**
+   * ModifyCluster's MODIFY_IN_PROGRESS and a rollback's ROLLBACK_IN_PROGRESS: undocumented. A type migration replaces
+   * the HSMs one at a time ("Migrating from hsm1.medium to hsm2m.medium"), so two HSM creations' worth.
+   */
+  clusterModify: 10 * MINUTE,
+  clusterRollback: 2 * MINUTE,
   /** "up to 20 minutes"; a typical connect is a few minutes. */
   keyStoreConnect: 4 * MINUTE,
   keyStoreDisconnect: 30_000,

@@ -50,8 +50,8 @@ export class KmsuserLoggedInElsewhereError extends Error {
 }
 
 export class ClusterNotFoundError extends Error {
-  constructor(clusterId: string) {
-    super(`CloudHSM has no cluster ${clusterId}`);
+  constructor(clusterId: string, state?: string) {
+    super(state ? `Cluster ${clusterId} is ${state}: KMS cannot use it` : `CloudHSM has no cluster ${clusterId}`);
     this.name = "ClusterNotFoundError";
   }
 }

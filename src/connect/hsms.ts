@@ -1,4 +1,5 @@
 import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CLUSTER_GONE, HSM_CHANGES_PAUSED } from "../cluster-states";
 import { ClusterNotFoundError } from "./errors";
 
 /** The CloudHSM calls of the INSUFFICIENT_CLOUDHSM_HSMS remediation. */
@@ -7,13 +8,18 @@ export type HsmsDeps = { cloudhsm: Pick<CloudHSMV2Client, "send"> };
 /**
  * INSUFFICIENT_CLOUDHSM_HSMS (§2.1): creates one HSM in an Availability Zone of the cluster that has none ACTIVE or
  * being created. Idempotent: an HSM being created counts, so a retry adds nothing. `hsmId` is absent when every AZ
- * already has one (the connect can simply be retried).
+ * already has one (the connect can simply be retried); `clusterState` alone when CloudHSM is modifying or rolling back
+ * the cluster (cluster-states.ts), to be asked again later. An UPDATE_IN_PROGRESS cluster takes new HSMs.
  */
 export async function addHsm(
   deps: HsmsDeps,
   ref: { clusterId: string },
-): Promise<{ hsmId?: string; availabilityZone?: string; state?: string }> {
+): Promise<{ hsmId?: string; availabilityZone?: string; state?: string; clusterState?: string }> {
   const cluster = await describeCluster(deps, ref.clusterId);
+  const clusterState = cluster.State ?? "";
+  if (CLUSTER_GONE.has(clusterState)) throw new ClusterNotFoundError(ref.clusterId, clusterState);
+  // CloudHSM is changing the cluster (a migration or its rollback): wait and ask again rather than be refused.
+  if (HSM_CHANGES_PAUSED.has(clusterState)) return { clusterState };
   const covered = new Map<string, { HsmId?: string; State?: string }>();
   for (const hsm of cluster.Hsms ?? []) {
     if ((hsm.State === "ACTIVE" || hsm.State === "CREATE_IN_PROGRESS") && hsm.AvailabilityZone) {

@@ -4,7 +4,9 @@ import {
   CreateHsmCommand,
   DeleteHsmCommand,
   DescribeClustersCommand,
+  type Hsm,
 } from "@aws-sdk/client-cloudhsm-v2";
+import { CLUSTER_GONE, HSM_CHANGES_PAUSED } from "../cluster-states";
 import { generatePassword } from "../connect/password";
 import { adminSecretFor } from "../secret-names";
 import { InvalidInputError } from "../validation";
@@ -20,7 +22,7 @@ import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } fr
 /** DEGRADED HSMs replaced per provisioning before it stops (DOMAIN.md §6: DEGRADED's meaning is unconfirmed). */
 export const MAX_HSM_REPLACEMENTS = 3;
 /** Cluster and HSM states that count for nothing: being deleted is as good as gone. */
-export const GONE = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
+export const GONE = CLUSTER_GONE;
 
 /** The cluster by id, unless CloudHSM has none (or only a DELETED one) by that id. */
 export async function findCluster(
@@ -101,7 +103,8 @@ export async function ensureCluster(
 /**
  * Brings the cluster to `target` HSMs, spread over its Availability Zones: deletes DEGRADED HSMs (bounded by
  * MAX_HSM_REPLACEMENTS over the run), creates missing ones in the zones with fewest. Idempotent: HSMs being created
- * count. `ready` when every HSM is ACTIVE and they cover min(2, target, zones) zones.
+ * count. `ready` when every HSM is ACTIVE and they cover min(2, target, zones) zones. While CloudHSM is modifying or
+ * rolling back the cluster nothing is changed and it is not ready.
  */
 export async function ensureHsms(
   deps: Pick<ProvisionDeps, "cloudhsm">,
@@ -114,6 +117,10 @@ export async function ensureHsms(
 }> {
   const found = await cluster(deps, ref.clusterId);
   const hsms = (found.Hsms ?? []).filter((h) => !GONE.has(h.State ?? ""));
+  if (HSM_CHANGES_PAUSED.has(found.State ?? "")) {
+    // CloudHSM is modifying or rolling back the cluster (cluster-states.ts): change nothing, the observe loop waits.
+    return { ready: false, replaced: 0, created: [], hsms: hsms.map(hsmSummary) };
+  }
   const degraded = hsms.filter((h) => h.State === "DEGRADED");
   if (degraded.length > 0 && ref.replaced + degraded.length > MAX_HSM_REPLACEMENTS) {
     throw new HsmReplacementBudgetError(ref.clusterId, ref.replaced);
@@ -142,9 +149,11 @@ export async function ensureHsms(
     ready,
     replaced: degraded.length,
     created,
-    hsms: hsms.map((h) => ({ hsmId: h.HsmId ?? "", az: h.AvailabilityZone ?? "", state: h.State ?? "" })),
+    hsms: hsms.map(hsmSummary),
   };
 }
+
+const hsmSummary = (h: Hsm) => ({ hsmId: h.HsmId ?? "", az: h.AvailabilityZone ?? "", state: h.State ?? "" });
 
 /**
  * `cluster activate` with an admin password generated into Secrets Manager first, so a retry after a lost answer

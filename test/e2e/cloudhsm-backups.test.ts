@@ -134,6 +134,8 @@ describe("CloudHSM backups", () => {
     await client().send(
       new ModifyClusterCommand({ ClusterId: active.clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "7" } }),
     );
+    // HSMs cannot be deleted while the cluster is MODIFY_IN_PROGRESS (local/account/cloudhsm/records.ts).
+    await account.advance("11m");
     // Delete both HSMs so no new backup is taken while the clock runs.
     for (const hsm of (await describeCluster(account, active.clusterId)).Hsms ?? []) {
       await client().send(new DeleteHsmCommand({ ClusterId: active.clusterId, HsmId: hsm.HsmId }));

@@ -6,6 +6,7 @@ import {
   DeleteHsmCommand,
   DescribeClustersCommand,
   InitializeClusterCommand,
+  ModifyClusterCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
 import {
   type ActiveCluster,
@@ -410,13 +411,107 @@ describe("CloudHSM clusters and HSMs", () => {
 
     const after = await client().send(new DescribeClustersCommand({}));
     expect(after.Clusters?.map((c) => c.ClusterId)).toEqual(before);
-    const hsm = (await describeCluster(account, active.clusterId)).Hsms?.find((h) => h.HsmId === created.Hsm?.HsmId);
-    expect(hsm?.State).toBe("CREATE_IN_PROGRESS");
+    const during = await describeCluster(account, active.clusterId);
+    expect(during.Hsms?.find((h) => h.HsmId === created.Hsm?.HsmId)?.State).toBe("CREATE_IN_PROGRESS");
+    expect(during.State).toBe("UPDATE_IN_PROGRESS");
     await account.advance("6m");
-    const settled = (await describeCluster(account, active.clusterId)).Hsms?.find(
-      (h) => h.HsmId === created.Hsm?.HsmId,
-    );
-    expect(settled?.State).toBe("ACTIVE");
+    const settled = await describeCluster(account, active.clusterId);
+    expect(settled.Hsms?.find((h) => h.HsmId === created.Hsm?.HsmId)?.State).toBe("ACTIVE");
+    expect(settled.State).toBe("ACTIVE");
     expect(account.cli(["--cluster-id", active.clusterId, "user", "list"], active.admin).json?.error_code).toBe(0);
+  });
+
+  /**
+   * The states the API Reference lists for a cluster ("Cluster" data type) while CloudHSM changes it. The User Guide
+   * is silent on the cluster's state while an HSM is added or removed ("Adding or removing HSMs"), so the local account
+   * shows the less convenient UPDATE_IN_PROGRESS; ModifyCluster and its rollback follow "Migrating from hsm1.medium to
+   * hsm2m.medium" (the whole cluster in limited-write mode, a rollback back to what it was).
+   */
+  describe("passing states", () => {
+    it("returns UPDATE_IN_PROGRESS while an activated cluster's HSM is created or deleted, and ACTIVE after", async () => {
+      const { clusterId } = await provisionActiveCluster(account);
+
+      const created = await client().send(
+        new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: "us-east-1a" }),
+      );
+      const creating = await describeCluster(account, clusterId);
+      await account.advance("6m");
+      const afterCreate = await describeCluster(account, clusterId);
+      await client().send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: created.Hsm?.HsmId }));
+      const deleting = await describeCluster(account, clusterId);
+      await account.advance("3m");
+      const afterDelete = await describeCluster(account, clusterId);
+
+      expect(creating).toMatchObject({ State: "UPDATE_IN_PROGRESS", StateMessage: expect.stringContaining("HSM") });
+      expect(afterCreate.State).toBe("ACTIVE");
+      expect(afterCreate.StateMessage).toBeUndefined();
+      expect(deleting.State).toBe("UPDATE_IN_PROGRESS");
+      expect(afterDelete.State).toBe("ACTIVE");
+      expect(afterDelete.Hsms).toHaveLength(2);
+      const inProgress = await client().send(
+        new DescribeClustersCommand({ Filters: { states: ["UPDATE_IN_PROGRESS"] } }),
+      );
+      expect(inProgress.Clusters?.map((c) => c.ClusterId)).not.toContain(clusterId);
+    });
+
+    it("returns UNINITIALIZED, not UPDATE_IN_PROGRESS, while the first HSM of a new cluster is created", async () => {
+      const cluster = await createCluster(account, { zones: ["a", "b"] });
+      const clusterId = cluster.ClusterId as string;
+      await account.advance("4m");
+
+      await client().send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: "us-east-1a" }));
+
+      expect((await describeCluster(account, clusterId)).State).toBe("UNINITIALIZED");
+    });
+
+    it("returns MODIFY_IN_PROGRESS with the new retention, refuses HSM changes meanwhile, then the state it was in", async () => {
+      const { clusterId, hsms, admin } = await provisionActiveCluster(account);
+
+      const modified = await client().send(
+        new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "30" } }),
+      );
+
+      expect(modified.Cluster).toMatchObject({ State: "MODIFY_IN_PROGRESS", BackupRetentionPolicy: { Value: "30" } });
+      await expect(
+        client().send(new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: "us-east-1c" })),
+      ).rejects.toMatchObject({
+        name: "CloudHsmInvalidRequestException",
+        message: expect.stringContaining("MODIFY_IN_PROGRESS"),
+      });
+      await expect(
+        client().send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsms[0]?.HsmId })),
+      ).rejects.toMatchObject({ name: "CloudHsmInvalidRequestException" });
+      await expect(
+        client().send(
+          new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "40" } }),
+        ),
+      ).rejects.toMatchObject({ name: "CloudHsmInvalidRequestException" });
+      expect(account.cli(["--cluster-id", clusterId, "user", "list"], admin).json?.error_code).toBe(0);
+      await account.advance("11m");
+      expect(await describeCluster(account, clusterId)).toMatchObject({
+        State: "ACTIVE",
+        BackupRetentionPolicy: { Value: "30" },
+      });
+    });
+
+    it("returns ROLLBACK_IN_PROGRESS, then the earlier state and retention, when a rollback is armed", async () => {
+      const cluster = await createCluster(account, { zones: ["a", "b"] });
+      const clusterId = cluster.ClusterId as string;
+      await account.advance("4m");
+      const retention = (await describeCluster(account, clusterId)).BackupRetentionPolicy?.Value;
+      await account.arm({ kind: "cluster-rollback", clusterId });
+
+      await client().send(
+        new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "45" } }),
+      );
+      await account.advance("11m");
+      const rollingBack = await describeCluster(account, clusterId);
+      await account.advance("2m");
+      const after = await describeCluster(account, clusterId);
+
+      expect(rollingBack.State).toBe("ROLLBACK_IN_PROGRESS");
+      expect(after).toMatchObject({ State: "UNINITIALIZED", BackupRetentionPolicy: { Value: retention } });
+      expect(retention).not.toBe("45");
+    });
   });
 });

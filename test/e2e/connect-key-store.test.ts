@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateHsmCommand, DeleteHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateHsmCommand, DeleteHsmCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { ConnectCustomKeyStoreCommand, DeleteCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
@@ -451,6 +451,40 @@ describe("connect-key-store workflow on the local account", () => {
       expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
       expect((await calls(after, cluster.clusterId)).filter((c) => c === "CreateHsm")).toHaveLength(1);
       expect(await calls(after, id)).not.toContain("UpdateCustomKeyStore");
+    });
+    it("returns CONNECTED after waiting out MODIFY_IN_PROGRESS and ROLLBACK_IN_PROGRESS before adding the HSM KMS asked for", async () => {
+      const { id, cluster } = await newStore();
+      const second = cluster.hsms[1];
+      if (!second) throw new Error("the seeded cluster has two HSMs");
+      await account.cloudhsm().send(new DeleteHsmCommand({ ClusterId: cluster.clusterId, HsmId: second.HsmId }));
+      await account.advance("10m");
+      const after = (await account.events()).at(-1)?.seq ?? 0;
+      await account.arm({
+        kind: "connect-error",
+        connectionErrorCode: "INSUFFICIENT_CLOUDHSM_HSMS",
+        customKeyStoreId: id,
+      });
+      await account.arm({ kind: "cluster-rollback", clusterId: cluster.clusterId });
+      await account.cloudhsm().send(
+        new ModifyClusterCommand({
+          ClusterId: cluster.clusterId,
+          BackupRetentionPolicy: { Type: "DAYS", Value: "60" },
+        }),
+      );
+
+      await patientKms(account).send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+      const arn = await watchOf(id);
+      const done = await finish(arn);
+
+      expect(done.status).toBe("SUCCEEDED");
+      expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("CONNECTED");
+      expect((await calls(after, cluster.clusterId)).filter((c) => c === "CreateHsm")).toHaveLength(1);
+      const events = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }))).events;
+      const waitedOn = (events ?? [])
+        .filter((e) => e.stateExitedEventDetails?.name === "AddHsm")
+        .map((e) => (JSON.parse(e.stateExitedEventDetails?.output ?? "{}") as { hsm?: { clusterState?: string } }).hsm)
+        .map((hsm) => hsm?.clusterState);
+      expect(waitedOn).toEqual(expect.arrayContaining(["MODIFY_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"]));
     });
   });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { DescribeClustersCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateKeyCommand, DecryptCommand, DescribeCustomKeyStoresCommand, EncryptCommand } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
@@ -357,6 +357,35 @@ describe("provision-key-store workflow on the local account", () => {
       (e) => e.event.detail.eventName === "DeleteHsm" && JSON.stringify(e.event.detail).includes(out.clusterId),
     );
     expect(deletes).toHaveLength(1);
+  });
+
+  it("returns CONNECTED when the cluster passes through UPDATE_IN_PROGRESS, MODIFY_IN_PROGRESS and ROLLBACK_IN_PROGRESS", async () => {
+    const keyStoreName = uniqueName("passing");
+    const observedStates = (events: HistoryEvent[]) =>
+      events
+        .filter((e) => e.stateExitedEventDetails?.name === "Observe")
+        .map(
+          (e) =>
+            (JSON.parse(e.stateExitedEventDetails?.output ?? "{}") as { observed?: { c?: { State?: string } } })
+              .observed?.c?.State,
+        );
+    const arn = await start({ keyStoreName, subnetIds: zones2(), backupRetentionDays: 30 });
+    // An operator changes the backup retention while the cluster waits for its first HSM; the change rolls back.
+    await drive(arn, (events) => observedStates(events).includes("UNINITIALIZED"));
+    const clusterId = await clusterOf(arn);
+    await account.arm({ kind: "cluster-rollback", clusterId });
+    await account
+      .cloudhsm()
+      .send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "60" } }));
+
+    const done = await drive(arn);
+
+    expect(done.status).toBe("SUCCEEDED");
+    const seen = observedStates(await history(arn));
+    expect(seen).toEqual(expect.arrayContaining(["ROLLBACK_IN_PROGRESS", "UPDATE_IN_PROGRESS"]));
+    expect(remember(done.output)).toMatchObject({ clusterId, connectionState: "CONNECTED" });
+    const [cluster] = await clustersTagged(keyStoreName);
+    expect(cluster).toMatchObject({ State: "ACTIVE", BackupRetentionPolicy: { Value: "30" } });
   });
 
   it("returns CONNECTED and adopts kmsuser when an active cluster that already has kmsuser is given", async () => {

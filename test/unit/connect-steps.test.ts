@@ -316,6 +316,71 @@ describe("connect-key-store steps", () => {
     });
   });
 
+  it.each(["MODIFY_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "PENDING_ROLLBACK"])(
+    "returns the cluster state and creates no HSM when the cluster is %s",
+    async (state) => {
+      cloudhsmReplies.set(DescribeClustersCommand, {
+        Clusters: [
+          {
+            ClusterId: CLUSTER,
+            State: state,
+            SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" },
+            Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE", ClusterId: CLUSTER }],
+          },
+        ],
+      });
+
+      const out = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER });
+
+      expect(out).toEqual({ clusterState: state });
+      expect(cloudhsmCalls.map((c) => c.command)).toEqual(["DescribeClustersCommand"]);
+    },
+  );
+
+  it("returns the new HSM when the cluster is UPDATE_IN_PROGRESS with another HSM being created", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        {
+          ClusterId: CLUSTER,
+          State: "UPDATE_IN_PROGRESS",
+          SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1", "us-east-1c": "subnet-2" },
+          Hsms: [
+            { HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "DEGRADED", ClusterId: CLUSTER },
+            {
+              HsmId: "hsm-ddddddddddd",
+              AvailabilityZone: "us-east-1b",
+              State: "DELETE_IN_PROGRESS",
+              ClusterId: CLUSTER,
+            },
+          ],
+        },
+      ],
+    });
+    cloudhsmReplies.set(CreateHsmCommand, {
+      Hsm: { HsmId: "hsm-bbbbbbbbbbb", State: "CREATE_IN_PROGRESS", ClusterId: CLUSTER },
+    });
+
+    const out = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER });
+
+    expect(out).toEqual({ hsmId: "hsm-bbbbbbbbbbb", availabilityZone: "us-east-1a", state: "CREATE_IN_PROGRESS" });
+  });
+
+  it("returns ClusterNotFoundError naming the state and creates no HSM when the cluster is DELETE_IN_PROGRESS", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        { ClusterId: CLUSTER, State: "DELETE_IN_PROGRESS", SubnetMapping: { "us-east-1a": "subnet-0" }, Hsms: [] },
+      ],
+    });
+
+    const error = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      name: "ClusterNotFoundError",
+      message: expect.stringContaining("DELETE_IN_PROGRESS"),
+    });
+    expect(cloudhsmCalls.map((c) => c.command)).toEqual(["DescribeClustersCommand"]);
+  });
+
   describe("login budget", () => {
     async function secretsWithTwoUnknownPasswords() {
       const secrets = memorySecrets();

@@ -279,6 +279,50 @@ describe("provision-key-store steps", () => {
     ]);
   });
 
+  it.each(["MODIFY_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "PENDING_ROLLBACK"])(
+    "returns not ready and creates or deletes nothing when the cluster is %s",
+    async (state) => {
+      cloudhsmReplies.set(DescribeClustersCommand, {
+        Clusters: [
+          {
+            ClusterId: CLUSTER,
+            State: state,
+            SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
+            Hsms: [{ HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1a", State: "DEGRADED" }],
+          },
+        ],
+      });
+
+      const out = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 0 });
+
+      expect(out).toEqual({
+        ready: false,
+        replaced: 0,
+        created: [],
+        hsms: [{ hsmId: "hsm-bbbbbbbbbbb", az: "us-east-1a", state: "DEGRADED" }],
+      });
+      expect(cloudhsmCalls.map((c) => c.command)).toEqual(["DescribeClustersCommand"]);
+    },
+  );
+
+  it("returns a new HSM in the zone lacking one when the cluster is UPDATE_IN_PROGRESS", async () => {
+    cloudhsmReplies.set(DescribeClustersCommand, {
+      Clusters: [
+        {
+          ClusterId: CLUSTER,
+          State: "UPDATE_IN_PROGRESS",
+          SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
+          Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE" }],
+        },
+      ],
+    });
+    cloudhsmReplies.set(CreateHsmCommand, { Hsm: { HsmId: "hsm-ccccccccccc" } });
+
+    const out = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 0 });
+
+    expect(out).toMatchObject({ ready: false, created: ["hsm-ccccccccccc"] });
+  });
+
   it("returns HsmReplacementBudgetError and deletes nothing when HSMs keep degrading", async () => {
     cloudhsmReplies.set(DescribeClustersCommand, {
       Clusters: [

@@ -12,7 +12,7 @@ import {
 import type { ClusterRecord, ClusterUser, OtherHsmKey } from "../model";
 import { KEY_OWNER, takeBackup } from "./backups";
 import { CliError, type CliRole, type CommandName, type ParsedCommand, parseArgv, parseRole } from "./cli-args";
-import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster } from "./records";
+import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
 
 /**
  * The CloudHSM CLI contract of the local account (DOMAIN.md §2.3–2.5, §3.2–3.4), one command per request as in
@@ -241,7 +241,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
 
   "user list": (s) => {
     // Listing users needs no login (CloudHSM CLI docs); a given PIN is still checked.
-    if (!["INITIALIZED", "ACTIVE", "DEGRADED"].includes(s.cluster.State)) {
+    if (!["INITIALIZED", "ACTIVE", "DEGRADED"].includes(settledState(s.cluster))) {
       throw new CliError(`Cluster ${s.cluster.ClusterId} is ${s.cluster.State}; it has no users yet`);
     }
     s.requireReachable();

@@ -5,7 +5,7 @@ import type { BackupRecord, ClusterRecord } from "../model";
 import { DAY, TIMING } from "../timing";
 import { applyRetention, dailyBackupDue, lastBackupAt, purgeDeletedBackups, takeBackup } from "./backups";
 import { generateClusterCsr } from "./certificates";
-import { activeHsms, BACKUP, CLUSTER, deriveActivatedState, isActivated, saveCluster } from "./records";
+import { activeHsms, BACKUP, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
 
 /** The documented default password of the admin before `cluster activate` sets one (DOMAIN.md §6). */
 export const DEFAULT_ADMIN_PASSWORD = "password";
@@ -20,7 +20,8 @@ export function initialUsers() {
 
 /**
  * Settles every CloudHSM transition due at `now` on the simulated clock, in the caller's transaction: clusters and
- * HSMs finishing creation, initialization and deletion, automatic backups, backup retention and purge.
+ * HSMs finishing creation, initialization, modification and deletion (an activated cluster is UPDATE_IN_PROGRESS
+ * while an HSM changes, records.ts), automatic backups, backup retention and purge.
  * Idempotent, so the service tick and the CloudHSM CLI route may both call it.
  */
 export function settleCloudHsm(ctx: AccountContext, now: number): void {
@@ -106,6 +107,11 @@ function settleCluster(ctx: AccountContext, cluster: ClusterRecord, now: number,
   }
   cluster.Hsms = kept;
 
+  if ((cluster.State === "MODIFY_IN_PROGRESS" || cluster.State === "ROLLBACK_IN_PROGRESS") && due) {
+    settleModification(ctx, cluster, now);
+    changed = true;
+  }
+
   if (cluster.State === "UNINITIALIZED" && !cluster.csrPublicKeyPem && activeHsms(cluster).length > 0) {
     const { csrPem, publicKeyPem } = generateClusterCsr(cluster.ClusterId, cluster.HsmType);
     cluster.Certificates.ClusterCsr = csrPem;
@@ -139,4 +145,29 @@ function settleCluster(ctx: AccountContext, cluster: ClusterRecord, now: number,
     }
   }
   return changed;
+}
+
+/**
+ * A ModifyCluster ends: the cluster returns to the state it was in, with the change kept. With a `cluster-rollback`
+ * fault armed it goes ROLLBACK_IN_PROGRESS instead, and when that ends the change is undone ("Migrating from
+ * hsm1.medium to hsm2m.medium", hsm1-to-hsm2-migration.html: a migration can be rolled back to the original type).
+ */
+function settleModification(ctx: AccountContext, cluster: ClusterRecord, now: number): void {
+  const rollback =
+    cluster.State === "MODIFY_IN_PROGRESS" &&
+    ctx.faults.take("cluster-rollback", (f) => !f.clusterId || f.clusterId === cluster.ClusterId);
+  if (rollback) {
+    cluster.State = "ROLLBACK_IN_PROGRESS";
+    cluster.StateMessage = "Cluster modification failed and is being rolled back (local fault injection).";
+    cluster.dueAt = now + TIMING.clusterRollback;
+    return;
+  }
+  if (cluster.State === "ROLLBACK_IN_PROGRESS" && cluster.modification) {
+    cluster.BackupRetentionPolicy = cluster.modification.from;
+  }
+  cluster.State = settledState(cluster);
+  delete cluster.priorState;
+  delete cluster.StateMessage;
+  delete cluster.dueAt;
+  delete cluster.modification;
 }

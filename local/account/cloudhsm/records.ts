@@ -1,7 +1,7 @@
 import type { AccountContext } from "../account";
 import { AwsServiceError } from "../errors";
 import { epochSeconds } from "../ids";
-import type { BackupRecord, ClusterRecord, HsmRecord } from "../model";
+import type { BackupRecord, ClusterRecord, ClusterState, HsmRecord } from "../model";
 
 /** Store access and the wire views of CloudHSM records (DOMAIN.md §6): internal fields never leave the account. */
 
@@ -31,21 +31,56 @@ export function saveBackup(ctx: AccountContext, backup: BackupRecord): BackupRec
   return ctx.store.put(BACKUP, backup.BackupId, backup);
 }
 
-/** A cluster whose admin was activated (`cluster activate`): ACTIVE, or DEGRADED while an HSM is. */
-export const isActivated = (cluster: ClusterRecord) => cluster.State === "ACTIVE" || cluster.State === "DEGRADED";
+/**
+ * The states a cluster passes through while CloudHSM changes it, returning to `priorState` after. The CloudHSM API
+ * Reference ("Cluster" data type, API_Cluster.html) lists UPDATE_IN_PROGRESS, MODIFY_IN_PROGRESS and
+ * ROLLBACK_IN_PROGRESS without saying when they appear. The User Guide says ModifyCluster changes an HSM type
+ * ("Migrating from hsm1.medium to hsm2m.medium", hsm1-to-hsm2-migration.html: the whole cluster enters limited-write
+ * mode, and the migration can be rolled back) and "Adding or removing HSMs" (add-remove-hsm.html) shows only the HSM's
+ * own CREATE_IN_PROGRESS. Where the pages are silent we model the less convenient case for callers: an activated
+ * cluster shows UPDATE_IN_PROGRESS while any of its HSMs is being created or deleted, and MODIFY_IN_PROGRESS while
+ * ModifyCluster runs.
+ */
+export const PASSING_STATES: readonly ClusterState[] = [
+  "UPDATE_IN_PROGRESS",
+  "MODIFY_IN_PROGRESS",
+  "ROLLBACK_IN_PROGRESS",
+];
+
+const UPDATING_MESSAGE = "Cluster is updating: an HSM is being created or deleted.";
+
+/** The state under a passing UPDATE/MODIFY/ROLLBACK_IN_PROGRESS: the one the cluster returns to. */
+export const settledState = (cluster: ClusterRecord): ClusterState => cluster.priorState ?? cluster.State;
+
+/** A cluster whose admin was activated (`cluster activate`): ACTIVE, DEGRADED while an HSM is, or passing through. */
+export const isActivated = (cluster: ClusterRecord) => {
+  const state = settledState(cluster);
+  return state === "ACTIVE" || state === "DEGRADED";
+};
 
 export const activeHsms = (cluster: ClusterRecord) => cluster.Hsms.filter((hsm) => hsm.State === "ACTIVE");
 
-/** An activated cluster is DEGRADED while any of its HSMs is, ACTIVE otherwise. */
+/**
+ * An activated cluster is UPDATE_IN_PROGRESS while an HSM is being created or deleted, then DEGRADED while any of its
+ * HSMs is, ACTIVE otherwise. A ModifyCluster or rollback in progress keeps its state; only what it returns to changes.
+ */
 export function deriveActivatedState(cluster: ClusterRecord): void {
   if (!isActivated(cluster)) return;
-  if (cluster.Hsms.some((hsm) => hsm.State === "DEGRADED")) {
-    cluster.State = "DEGRADED";
-    cluster.StateMessage = "One or more HSMs in the cluster are degraded";
-  } else {
-    cluster.State = "ACTIVE";
-    delete cluster.StateMessage;
+  const settled: ClusterState = cluster.Hsms.some((hsm) => hsm.State === "DEGRADED") ? "DEGRADED" : "ACTIVE";
+  if (cluster.State === "MODIFY_IN_PROGRESS" || cluster.State === "ROLLBACK_IN_PROGRESS") {
+    cluster.priorState = settled;
+    return;
   }
+  if (cluster.Hsms.some((hsm) => hsm.State === "CREATE_IN_PROGRESS" || hsm.State === "DELETE_IN_PROGRESS")) {
+    cluster.State = "UPDATE_IN_PROGRESS";
+    cluster.StateMessage = UPDATING_MESSAGE;
+    cluster.priorState = settled;
+    return;
+  }
+  delete cluster.priorState;
+  cluster.State = settled;
+  if (settled === "DEGRADED") cluster.StateMessage = "One or more HSMs in the cluster are degraded";
+  else delete cluster.StateMessage;
 }
 
 export function clusterArn(ctx: AccountContext, clusterId: string): string {

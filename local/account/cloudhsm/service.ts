@@ -16,6 +16,7 @@ import {
   camel,
   clusterArn,
   clusterView,
+  deriveActivatedState,
   hsmView,
   invalidRequest,
   loadBackup,
@@ -187,7 +188,8 @@ export function createCloudHsmService(ctx: AccountContext): Service {
       CreateHsm: (raw) => {
         const input = parseInput(CreateHsmInput, raw);
         const cluster = loadCluster(ctx, input.ClusterId);
-        const allowed: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED"];
+        // MODIFY_IN_PROGRESS and ROLLBACK_IN_PROGRESS hold the cluster in limited-write mode (records.ts).
+        const allowed: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED", "UPDATE_IN_PROGRESS"];
         if (!allowed.includes(cluster.State)) {
           throw invalidRequest(`Cannot create an HSM while cluster ${cluster.ClusterId} is ${cluster.State}`);
         }
@@ -217,6 +219,7 @@ export function createCloudHsmService(ctx: AccountContext): Service {
           dueAt: ctx.clock.now() + TIMING.hsmCreate,
         };
         cluster.Hsms.push(hsm);
+        deriveActivatedState(cluster);
         saveCluster(ctx, cluster);
         const view = hsmView(hsm);
         trail(
@@ -247,9 +250,13 @@ export function createCloudHsmService(ctx: AccountContext): Service {
           throw invalidRequest(`HSM ${hsm.HsmId} is still being created; delete it once it is ACTIVE`);
         }
         if (hsm.State !== "DELETE_IN_PROGRESS") {
+          if (cluster.State === "MODIFY_IN_PROGRESS" || cluster.State === "ROLLBACK_IN_PROGRESS") {
+            throw invalidRequest(`Cannot delete an HSM while cluster ${cluster.ClusterId} is ${cluster.State}`);
+          }
           hsm.State = "DELETE_IN_PROGRESS";
           hsm.StateMessage = "HSM is being deleted.";
           hsm.dueAt = ctx.clock.now() + TIMING.hsmDelete;
+          deriveActivatedState(cluster);
           saveCluster(ctx, cluster);
         }
         trail("DeleteHsm", { ...input }, { HsmId: hsm.HsmId }, [clusterArn(ctx, cluster.ClusterId)]);
@@ -262,7 +269,11 @@ export function createCloudHsmService(ctx: AccountContext): Service {
         if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") {
           throw invalidRequest(`Cluster ${cluster.ClusterId} is already ${cluster.State}`);
         }
-        if (cluster.State === "CREATE_IN_PROGRESS" || cluster.State === "INITIALIZE_IN_PROGRESS") {
+        if (
+          cluster.State === "CREATE_IN_PROGRESS" ||
+          cluster.State === "INITIALIZE_IN_PROGRESS" ||
+          cluster.priorState
+        ) {
           throw invalidRequest(`Cluster ${cluster.ClusterId} is ${cluster.State}; wait for it to finish`);
         }
         if (cluster.Hsms.length > 0) {
@@ -282,10 +293,18 @@ export function createCloudHsmService(ctx: AccountContext): Service {
       ModifyCluster: (raw) => {
         const input = parseInput(ModifyClusterInput, raw);
         const cluster = loadCluster(ctx, input.ClusterId);
-        if (cluster.State === "DELETED" || cluster.State === "DELETE_IN_PROGRESS") {
-          throw invalidRequest(`Cluster ${cluster.ClusterId} is ${cluster.State}`);
+        const settled: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED"];
+        if (!settled.includes(cluster.State)) {
+          throw invalidRequest(`Cluster ${cluster.ClusterId} is ${cluster.State}; modify it once it is not changing`);
         }
+        // The change shows at once and the cluster is MODIFY_IN_PROGRESS until it settles (records.ts); an armed
+        // cluster-rollback fault undoes it through ROLLBACK_IN_PROGRESS (lifecycle.ts).
+        cluster.modification = { from: cluster.BackupRetentionPolicy };
         cluster.BackupRetentionPolicy = { Type: "DAYS", Value: input.BackupRetentionPolicy.Value };
+        cluster.priorState = cluster.State;
+        cluster.State = "MODIFY_IN_PROGRESS";
+        cluster.StateMessage = "Cluster is being modified.";
+        cluster.dueAt = ctx.clock.now() + TIMING.clusterModify;
         saveCluster(ctx, cluster);
         const view = clusterView(cluster);
         trail("ModifyCluster", input, { cluster: view }, [clusterArn(ctx, cluster.ClusterId)]);

@@ -1,4 +1,5 @@
 import type { AccountContext } from "../account";
+import { isActivated } from "../cloudhsm/records";
 import { findUser } from "../cluster-users";
 import type { ClusterRecord, ClusterUser, HsmRecord } from "../model";
 import { clusterInvalidConfiguration } from "./exceptions";
@@ -26,7 +27,8 @@ export function findCluster(ctx: AccountContext, clusterId: string): ClusterReco
  * looks at the HSMs separately (`requireTwoActiveAzs`, `activeHsms`).
  */
 export function isActive(cluster: ClusterRecord): boolean {
-  return cluster.State === "ACTIVE" || cluster.State === "DEGRADED";
+  // An activated cluster passing through UPDATE/MODIFY/ROLLBACK_IN_PROGRESS stays activated (cloudhsm/records.ts).
+  return isActivated(cluster);
 }
 
 export function activeHsms(cluster: ClusterRecord): HsmRecord[] {

@@ -1,0 +1,20 @@
+/**
+ * What the product does with each CloudHSM cluster state (API Reference, "Cluster" data type, API_Cluster.html:
+ * CREATE_IN_PROGRESS | UNINITIALIZED | INITIALIZE_IN_PROGRESS | INITIALIZED | ACTIVE | UPDATE_IN_PROGRESS |
+ * MODIFY_IN_PROGRESS | ROLLBACK_IN_PROGRESS | PENDING_ROLLBACK | DELETE_IN_PROGRESS | DELETED | DEGRADED).
+ */
+
+/**
+ * States in which CloudHSM is changing the cluster and may refuse CreateHsm and DeleteHsm: ModifyCluster runs a HSM
+ * type migration that puts the whole cluster in limited-write mode and can be rolled back (User Guide, "Migrating
+ * from hsm1.medium to hsm2m.medium", hsm1-to-hsm2-migration.html). The pages do not say when PENDING_ROLLBACK ends, so
+ * it is waited out like the others, within the caller's poll budget.
+ */
+export const HSM_CHANGES_PAUSED: ReadonlySet<string> = new Set([
+  "MODIFY_IN_PROGRESS",
+  "ROLLBACK_IN_PROGRESS",
+  "PENDING_ROLLBACK",
+]);
+
+/** States that end the cluster: being deleted is as good as gone. */
+export const CLUSTER_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
