@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
  * suite (test/reliability) over parts run side by side (one local account each), then merges their figures into
  * bench/results/reliability.json. Each part writes its figures after every batch of scenarios, so a stopped campaign
  * still shows what it measured. A failing seed replays alone: `RELIABILITY_FIRST_SEED=n RELIABILITY_SEEDS=1 npm run
- * test:reliability`.
+ * test:reliability`. `--merge <dir>` merges the part files a stopped campaign left (its directory is printed first).
  */
 const ROOT = resolve(__dirname, "..");
 
@@ -41,12 +41,12 @@ export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unk
   const violations: Record<string, unknown[]> = {};
   for (const p of parts)
     for (const [k, v] of Object.entries(p.violations)) violations[k] = [...(violations[k] ?? []), ...v];
-  const first = Math.min(...parts.map((p) => p.seeds.first));
+  // A stopped part ran fewer scenarios than it planned: the count is what ran.
+  const seeds = parts.map((p) => ({ first: p.seeds.first, planned: p.seeds.count, ran: p.scenarios }));
   return {
     generatedAt: new Date().toISOString(),
     node: parts[0]?.node,
-    seeds: { first, count: parts.reduce((n, p) => n + p.seeds.count, 0) },
-    parts: parts.length,
+    seeds: { count: sum("scenarios"), planned: parts.reduce((n, p) => n + p.seeds.count, 0), parts: seeds },
     wallMinutes: Math.round(elapsedMs / 600) / 100,
     ...Object.fromEntries(numeric.filter((k) => k !== "scenarios").map((k) => [k, sum(k)])),
     scenarios: sum("scenarios"),
@@ -89,8 +89,20 @@ async function main(): Promise<void> {
       first: { type: "string", default: "1" },
       parts: { type: "string", default: String(Math.max(1, cpus().length)) },
       out: { type: "string", default: "bench/results/reliability.json" },
+      /** Merge the part files of an earlier (perhaps stopped) campaign in this directory instead of running one. */
+      merge: { type: "string" },
     },
   });
+  if (values.merge) {
+    const dir = values.merge;
+    const files = readdirSync(dir).filter((f) => /^part-\d+\.json$/.test(f));
+    if (files.length === 0) throw new Error(`--merge: no part-N.json files in ${dir}`);
+    const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Part);
+    const merged = mergeParts(parts, 0);
+    writeFileSync(resolve(ROOT, values.out), `${JSON.stringify(merged, null, 2)}\n`);
+    console.log(`campaign: merged ${files.length} parts, ${merged.scenarios} scenarios, into ${values.out}`);
+    return;
+  }
   const seeds = Number(values.seeds);
   const first = Number(values.first);
   const partCount = Number(values.parts);
