@@ -37,7 +37,14 @@ export async function invokeLocally(
   // The handler reads the account's simulated time, as it does on the runtime (the offset when the CLI asked).
   const clock = new Clock(store);
   clock.advance(Math.max(0, Date.parse(target.now) - Date.now()));
-  const host = new LambdaHost(config, { endpoint: target.endpoint, logDir, store, clock });
+  // The CLI layer copied under the data directory, as the runtime does: the CLI's configuration is written beside it.
+  const host = new LambdaHost(config, {
+    endpoint: target.endpoint,
+    logDir,
+    store,
+    clock,
+    layerDir: join(dataDir, "layer"),
+  });
   const fn = host.resolve(request.function);
   if (!fn) {
     await host.stop();
