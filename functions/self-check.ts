@@ -11,13 +11,18 @@ import { cliPathFor, processRunner } from "../src/adapters/cloudhsm-cli";
 import { tcpConnect } from "../src/adapters/tcp";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
-import { runSelfCheck, SelfCheckInputSchema } from "../src/preflight/self-check";
+import { runSelfCheck, type SelfCheckInput, SelfCheckInputSchema } from "../src/preflight/self-check";
 import { trustAnchorSecretFor } from "../src/secret-names";
 import { parseOrThrow } from "../src/validation";
 
 /** `keystore-autopilot preflight --in-aws`: the stack checks itself from inside the CLI functions' VPC. */
-export const selfCheck = async (event: unknown) => ({
-  checks: await runSelfCheck(
+export const selfCheck = async (event: unknown) => {
+  const input = parseOrThrow(SelfCheckInputSchema, event ?? {});
+  return { checks: await check(input) };
+};
+
+const check = (input: SelfCheckInput) =>
+  runSelfCheck(
     {
       clients: { secretsManager, kms, cloudhsm, eventbridge, sfn, dynamodb: dynamodbTables },
       runProgram: (path, argv) => processRunner({ cliPath: path, timeoutMs: 10_000 })(argv, {}),
@@ -32,8 +37,7 @@ export const selfCheck = async (event: unknown) => ({
       orphanTableName: required("ORPHAN_TABLE_NAME"),
       alertBusName: config.ALERT_BUS_NAME,
     },
-    parseOrThrow(SelfCheckInputSchema, event ?? {}),
-  ),
-});
+    input,
+  );
 
 export const handler = middy(selfCheck).use(injectLambdaContext(logger));

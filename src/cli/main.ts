@@ -443,12 +443,12 @@ Examples:
     .action(async (options: { subnets?: string; inAws?: boolean; clusterId?: string }, command) => {
       const opts = globals(command);
       const { parseSubnets, renderPreflight, runPreflight } = await import("./preflight");
+      if (options.clusterId !== undefined && !options.inAws) throw new UsageError("--cluster-id needs --in-aws");
       if (options.subnets === undefined && !options.inAws) {
         throw new UsageError(
           "preflight: give --subnets (the account, before a cluster), --in-aws (the deployed stack), or both",
         );
       }
-      if (options.clusterId !== undefined && !options.inAws) throw new UsageError("--cluster-id needs --in-aws");
       const subnetIds = options.subnets !== undefined ? parseSubnets(options.subnets) : undefined;
       const { parseClusterId, invokeSelfCheck, toCheckResults } = await import("./preflight-in-aws");
       const clusterId = options.clusterId !== undefined ? parseClusterId(options.clusterId) : undefined;
