@@ -43,7 +43,7 @@ let root: string;
 let writable: string;
 
 /** A layer laid out as scripts/build-cloudhsm-cli-layer.sh builds it, under a temporary /opt and /tmp. */
-function layer(options: { etc?: "link" | "dir" | "outside" | "none"; cli?: string } = {}): string {
+function layer(options: { etc?: "link" | "dir" | "outside" | "none"; cli?: string; template?: boolean } = {}): string {
   const opt = join(root, "opt", "cloudhsm");
   mkdirSync(join(opt, "bin"), { recursive: true });
   const script = options.cli ?? '#!/bin/sh\necho "CloudHSM CLI"\n';
@@ -51,8 +51,10 @@ function layer(options: { etc?: "link" | "dir" | "outside" | "none"; cli?: strin
     writeFileSync(join(opt, "bin", name), script);
     chmodSync(join(opt, "bin", name), 0o755);
   }
-  mkdirSync(join(opt, "etc.dist"), { recursive: true });
-  writeFileSync(join(opt, "etc.dist", "cloudhsm-cli.cfg"), "{}");
+  if (options.template !== false) {
+    mkdirSync(join(opt, "etc.dist"), { recursive: true });
+    writeFileSync(join(opt, "etc.dist", "cloudhsm-cli.cfg"), "{}");
+  }
   const etc = options.etc ?? "link";
   if (etc === "link") symlinkSync(join(writable, "cloudhsm", "etc"), join(opt, "etc"));
   if (etc === "outside") symlinkSync(join(root, "elsewhere"), join(opt, "etc"));
@@ -248,6 +250,13 @@ describe("checkCliConfigDir", () => {
 
     expect(result.ok).toBe(false);
     expect(result.detail).toMatch(/links to .*elsewhere, outside/);
+  });
+
+  it("returns a failure when the link is there but the layer has no configuration to seed it from", async () => {
+    const result = await checkCliConfigDir(layer({ template: false }), writable);
+
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(/etc\.dist\/cloudhsm-cli\.cfg is missing: nothing to seed the configuration from$/);
   });
 
   it("returns a failure when the layer has no configuration directory", async () => {
