@@ -370,18 +370,19 @@ export async function checkHsms(
       fix: "create an HSM in the cluster (provision-key-store does) or wait until it is ACTIVE",
     };
   }
-  const failures: string[] = [];
-  for (const hsm of active) {
-    for (const port of HSM_PORTS) {
+  // All at once: a blocked path costs one timeout, not one per HSM and port, inside the function's timeout.
+  const attempts = active.flatMap((hsm) =>
+    HSM_PORTS.map(async (port) => {
       try {
         await deps.connect(hsm.EniIp as string, port, timeoutMs);
+        return undefined;
       } catch (error: unknown) {
-        failures.push(
-          `${hsm.HsmId} ${hsm.EniIp}:${port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-        );
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        return `${hsm.HsmId} ${hsm.EniIp}:${port} (${reason})`;
       }
-    }
-  }
+    }),
+  );
+  const failures = (await Promise.all(attempts)).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
     return {
       check,
