@@ -94,6 +94,9 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:provisionEnsureKmsuser", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:cleanupSweep", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
+  // The deployed self-check (preflight --in-aws) reads what the CLI functions read.
+  { owner: "function:selfCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:selfCheck", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   // CreateHsm's dependent EC2 Describe actions (list_cloudhsm), which take no resource ARN (list_amazonec2).
   ...["connectAddHsm", "provisionEnsureHsms"].flatMap((fn) =>
     ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets"].map((action) => ({

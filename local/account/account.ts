@@ -267,15 +267,23 @@ export class LocalAccount {
     }
   }
 
-  /** Quotas and injected throttling/internal errors; consumed faults stay consumed even though the call fails. */
+  /** Quotas and injected throttling, internal and access-denied errors; consumed faults stay consumed even though the call fails. */
   private admit(service: Service, operation: string): void {
     const key = `${service.name}:${operation}`;
     const fault = this.inTx(
       () =>
         this.ctx.faults.take("throttle", (f) => f.operation === key) ??
-        this.ctx.faults.take("internal-error", (f) => f.operation === key),
+        this.ctx.faults.take("internal-error", (f) => f.operation === key) ??
+        this.ctx.faults.take("access-denied", (f) => f.operation === key),
     );
     if (fault?.kind === "throttle") throw new AwsServiceError("ThrottlingException", "Rate exceeded");
+    if (fault?.kind === "access-denied") {
+      // CloudHSM names its denial CloudHsmAccessDeniedException (CloudHSM API Reference, "Common errors" of each action).
+      throw new AwsServiceError(
+        service.name === "cloudhsm" ? "CloudHsmAccessDeniedException" : "AccessDeniedException",
+        `User: arn:aws:sts::${this.ctx.config.accountId}:assumed-role/local is not authorized to perform: ${key} because no identity-based policy allows the ${key} action (injected)`,
+      );
+    }
     if (fault?.kind === "internal-error") {
       throw new AwsServiceError(
         service.internalError.code,

@@ -28,6 +28,17 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     operation: z.string().min(1),
     count: z.number().int().min(1).default(1),
   }),
+  /**
+   * A call the caller's policies do not allow: AccessDeniedException (HTTP 400) naming the action, as AWS answers an
+   * IAM denial (IAM User Guide, "Troubleshoot access denied error messages": "User: <arn> is not authorized to
+   * perform: <action> ... because no identity-based policy allows the <action> action"). The account enforces no IAM
+   * itself, so this is how a test shows a role that lacks a permission.
+   */
+  z.object({
+    kind: z.literal("access-denied"),
+    operation: z.string().min(1).describe("e.g. kms:DescribeCustomKeyStores"),
+    count: z.number().int().min(1).default(1),
+  }),
   z.object({
     kind: z.literal("connect-error"),
     connectionErrorCode: z.enum(CONNECTION_ERROR_CODES),

@@ -36,7 +36,7 @@ export type DeliveryRecord = {
 };
 
 /**
- * EventBridge (`AWSEvents`, JSON 1.1) on the local default bus: PutEvents, the rules and schedules of serverless.yml
+ * EventBridge (`AWSEvents`, JSON 1.1) on the local default bus: PutEvents, DescribeEventBus, the rules and schedules of serverless.yml
  * (ListRules, DescribeRule, ListTargetsByRule) and TestEventPattern. Every event the bus commits — from PutEvents,
  * from KMS/CloudHSM CloudTrail records, from Step Functions status changes — is matched against the rules; matches
  * invoke the target function (asynchronously, with Lambda's retries) or start the target state machine. Delivery is
@@ -83,6 +83,7 @@ export class EventBridgeService implements Service {
       PutEvents: (input) => this.putEventsOp(input),
       ListRules: (input) => this.listRules(input),
       DescribeRule: (input) => this.describeRule(input),
+      DescribeEventBus: (input) => this.describeEventBus(input),
       ListTargetsByRule: (input) => this.listTargetsByRule(input),
       TestEventPattern: (input) => this.testEventPattern(input),
     };
@@ -391,6 +392,19 @@ export class EventBridgeService implements Service {
       input,
     );
     return { Rules: this.config.rules.filter((r) => !NamePrefix || r.name.startsWith(NamePrefix)).map(describeRule) };
+  }
+
+  /**
+   * The one bus there is: EventBridge API Reference, DescribeEventBus ("If you omit Name, the default event bus is
+   * used"; Name and Arn of the bus; an unknown bus is ResourceNotFoundException).
+   */
+  private describeEventBus(input: unknown) {
+    const { Name } = parseInput(z.object({ Name: z.string().min(1).max(1600).optional() }), input);
+    const arn = `arn:aws:events:${this.config.region}:${this.config.accountId}:event-bus/default`;
+    if (Name !== undefined && Name !== "default" && Name !== arn) {
+      throw new AwsServiceError("ResourceNotFoundException", `Event bus ${Name} does not exist.`);
+    }
+    return { Name: "default", Arn: arn };
   }
 
   private describeRule(input: unknown) {

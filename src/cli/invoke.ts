@@ -32,12 +32,26 @@ export async function invokeLocally(
     region: target.region,
     accountId: target.accountId,
   });
+  // As local/start.ts deploys them: the orphan register's DynamoDB on its own port, and the test mode's CLI path.
+  const dynamodb = await localDynamoDbEndpoint(target);
+  const cliPath = process.env.LOCAL_RUNTIME_CLOUDHSM_CLI_PATH;
+  for (const fn of Object.values(config.functions)) {
+    if (dynamodb) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb;
+    if (cliPath && "CLOUDHSM_CLI_PATH" in fn.environment) fn.environment.CLOUDHSM_CLI_PATH = cliPath;
+  }
   const store = new Store(":memory:");
   const logDir = join(dataDir, "logs");
   // The handler reads the account's simulated time, as it does on the runtime (the offset when the CLI asked).
   const clock = new Clock(store);
   clock.advance(Math.max(0, Date.parse(target.now) - Date.now()));
-  const host = new LambdaHost(config, { endpoint: target.endpoint, logDir, store, clock });
+  // The CLI layer copied under the data directory, as the runtime does: the CLI's configuration is written beside it.
+  const host = new LambdaHost(config, {
+    endpoint: target.endpoint,
+    logDir,
+    store,
+    clock,
+    layerDir: join(dataDir, "layer"),
+  });
   const fn = host.resolve(request.function);
   if (!fn) {
     await host.stop();
@@ -51,5 +65,21 @@ export async function invokeLocally(
   } finally {
     await host.stop();
     store.close();
+  }
+}
+
+/** GET /_local/dynamodb: where `npm start` serves the orphan register; absent when the account runs alone. */
+async function localDynamoDbEndpoint(target: LocalTarget): Promise<string | undefined> {
+  if (!target.token) return undefined;
+  try {
+    const res = await fetch(`${target.endpoint}/_local/dynamodb`, {
+      headers: { "x-local-account-token": target.token },
+      signal: AbortSignal.timeout(3000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { endpoint?: unknown };
+    return typeof body.endpoint === "string" ? body.endpoint : undefined;
+  } catch {
+    return undefined;
   }
 }

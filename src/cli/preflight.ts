@@ -256,7 +256,7 @@ export async function runPreflight(
 }
 
 /** One line per check, then its fix indented on the next line; a closing verdict. */
-export function renderPreflight(results: CheckResult[], where: string): string {
+export function renderPreflight(results: CheckResult[], where: string, before = "creating a cluster"): string {
   const lines = [`Preflight on ${where}`];
   for (const r of results) {
     lines.push(`${r.status.padEnd(4)}  ${r.check}: ${r.detail}`);
@@ -266,7 +266,7 @@ export function renderPreflight(results: CheckResult[], where: string): string {
   const warned = results.filter((r) => r.status === "WARN").length;
   lines.push(
     failed > 0
-      ? `${failed} check${failed === 1 ? "" : "s"} failed: fix ${failed === 1 ? "it" : "them"} before creating a cluster`
+      ? `${failed} check${failed === 1 ? "" : "s"} failed: fix ${failed === 1 ? "it" : "them"} before ${before}`
       : `All checks passed${warned > 0 ? ` (${warned} warning${warned === 1 ? "" : "s"})` : ""}`,
   );
   return `${lines.join("\n")}\n`;

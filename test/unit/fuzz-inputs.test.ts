@@ -41,6 +41,7 @@ import { provisionEnsureKmsuser } from "../../functions/provision-ensure-kmsuser
 import { provisionPlan } from "../../functions/provision-plan";
 import { provisionRequestSignature } from "../../functions/provision-request-signature";
 import { provisionSignCsr } from "../../functions/provision-sign-csr";
+import { selfCheck } from "../../functions/self-check";
 import { run as runCli } from "../../src/cli/main";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { WORKFLOWS } from "../../src/workflows";
@@ -417,6 +418,17 @@ describe("input fuzzing: every handler rejects malformed input naming a field an
       await fc.assert(fc.asyncProperty(mutations(c), rejectedWithoutWrites(name, c)), { numRuns: 60, seed: 8 });
     },
   );
+
+  // Its one field is optional, so an empty object is valid input: malformed values and extra fields only.
+  it.each<[string, Json]>([
+    ["a malformed clusterId", { clusterId: "cluster-1" }],
+    ["a clusterId of the wrong type", { clusterId: 7 }],
+    ["an extra field", { clusterId: CLUSTER, subnets: "subnet-0123456789abcdef0" }],
+    ["a string", "cluster-jxhlf7644ne"],
+  ])("returns a validation error and calls nothing when selfCheck gets %s", async (_what, event) => {
+    await expectRejected({ fn: selfCheck, valid: {} }, event);
+    expect(mocks.flatMap((m) => m.calls())).toEqual([]);
+  });
 
   it("returns rejected naming the account when a deletion event comes from a foreign account", async () => {
     for (const event of [

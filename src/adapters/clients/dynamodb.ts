@@ -4,9 +4,9 @@ import { config } from "../../config";
 import { traced } from "../../observability";
 import { HTTP_TIMEOUTS } from "./http";
 
-export const dynamodb = DynamoDBDocumentClient.from(
-  traced(new DynamoDBClient({ region: config.AWS_REGION, requestHandler: HTTP_TIMEOUTS })),
-  {
-    marshallOptions: { removeUndefinedValues: true },
-  },
-);
+/** The low-level client, for table-level calls (DescribeTable); items go through `dynamodb`. */
+export const dynamodbTables = traced(new DynamoDBClient({ region: config.AWS_REGION, requestHandler: HTTP_TIMEOUTS }));
+
+export const dynamodb = DynamoDBDocumentClient.from(dynamodbTables, {
+  marshallOptions: { removeUndefinedValues: true },
+});
