@@ -8,6 +8,7 @@ import { kms } from "../src/adapters/clients/kms";
 import { secretsManager } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
 import { cliPathFor, processRunner } from "../src/adapters/cloudhsm-cli";
+import { hsm } from "../src/adapters/hsm";
 import { tcpConnect } from "../src/adapters/tcp";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
@@ -27,6 +28,7 @@ const check = (input: SelfCheckInput) =>
       clients: { secretsManager, kms, cloudhsm, eventbridge, sfn, dynamodb: dynamodbTables },
       runProgram: (path, argv) => processRunner({ cliPath: path, timeoutMs: 10_000 })(argv, {}),
       connect: tcpConnect,
+      listUsers: (clusterId) => hsm.listUsers(clusterId),
     },
     {
       region: config.AWS_REGION,

@@ -736,6 +736,7 @@ export const SECRET_READERS: Record<string, string[]> = {
     "function:provisionActivate",
     "function:provisionEnsureKmsuser",
     "function:cleanupSweep",
+    "function:selfCheck",
   ],
 };
 /** Actions that change a secret's value or create one: each kind written only by the steps that make it. */

@@ -178,7 +178,7 @@ export class CloudHsmCli implements Hsm {
     return this.command(clusterId, as, argv, [password], `${password}\n${password}\n`);
   }
 
-  async listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]> {
+  async listUsers(clusterId: string, as?: HsmCredential): Promise<HsmUser[]> {
     const data = (await this.command(clusterId, as, ["user", "list"], [])) as {
       users?: { username?: unknown; role?: unknown; locked?: unknown }[];
     };

@@ -32,8 +32,11 @@ export type HsmKey = {
 };
 
 export interface Hsm {
-  /** `user list`: every user of the cluster, with its lock state. */
-  listUsers(clusterId: string, as: HsmCredential): Promise<HsmUser[]>;
+  /**
+   * `user list`: every user of the cluster, with its lock state. "You do not need to be logged in to CloudHSM CLI to
+   * run this command" (cloudhsm_cli-user-list.html); a credential given is still checked by the HSM.
+   */
+  listUsers(clusterId: string, as?: HsmCredential): Promise<HsmUser[]>;
   /** `user change-password` as admin: sets a user's password without knowing the old one; clears a lock-out. */
   changePassword(
     clusterId: string,

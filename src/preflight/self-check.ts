@@ -35,6 +35,8 @@ export type SelfCheckDeps = {
   runProgram: (path: string, argv: string[]) => Promise<ProgramRun>;
   /** Opens a TCP connection to host:port and closes it; rejects on refusal or after timeoutMs. */
   connect: (host: string, port: number, timeoutMs: number) => Promise<void>;
+  /** The Hsm port's `user list` without a login, through the adapter the workflows use (configured at run time). */
+  listUsers: (clusterId: string) => Promise<{ username: string; locked: boolean }[]>;
 };
 
 export type SelfCheckSettings = {
@@ -58,6 +60,8 @@ export type SelfCheckSettings = {
 export const HSM_PORTS = [2223, 2224, 2225] as const;
 const CALL_TIMEOUT_MS = 5_000;
 const HSM_TIMEOUT_MS = 3_000;
+/** configure-cli and user list together, well inside the function's 60 s. */
+const HSM_PATH_TIMEOUT_MS = 25_000;
 
 const LAYER_FIX =
   "rebuild the layer with scripts/build-cloudhsm-cli-layer.sh, publish it and deploy with --param='cloudhsmCliLayers=[\"<layer version ARN>\"]'";
@@ -415,6 +419,63 @@ export async function runSelfCheck(
     ...probes(deps, settings, input).map((p) => probe(p, settings.region, timeout)),
   ]);
   const results = [binary, configDir, ...endpoints] as SelfCheckResult[];
-  if (input.clusterId) results.push(await checkHsms(deps, input.clusterId, settings.hsmTimeoutMs));
+  if (input.clusterId) {
+    const hsms = await checkHsms(deps, input.clusterId, settings.hsmTimeoutMs);
+    // Tried even when TCP failed above: the CLI's own error says more, and HSM_PATH_TIMEOUT_MS bounds it.
+    results.push(hsms, await checkHsmPath(deps, input.clusterId, binary.ok && configDir.ok));
+  }
   return results;
+}
+
+/**
+ * The whole HSM path the workflows take, without a credential: the adapter writes the CLI's configuration for the
+ * cluster at run time (configure-cli add-cluster through the layer's link into /tmp) and runs `user list`, which needs
+ * no login (cloudhsm_cli-user-list.html), against the HSMs. Only the real CLI in the real layer can show that it reads
+ * its configuration through the link; this is where a deployment shows it.
+ */
+export async function checkHsmPath(
+  deps: Pick<SelfCheckDeps, "listUsers">,
+  clusterId: string,
+  ready: boolean,
+  timeoutMs = HSM_PATH_TIMEOUT_MS,
+): Promise<SelfCheckResult> {
+  const check = `HSM path: CloudHSM CLI user list on ${clusterId}`;
+  if (!ready) {
+    return {
+      check,
+      ok: false,
+      detail: "not tried: the CLI layer failed above",
+      fix: "fix the checks above first",
+    };
+  }
+  try {
+    const users = await Promise.race([
+      deps.listUsers(clusterId),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { name: "Timeout" })),
+          timeoutMs,
+        ).unref(),
+      ),
+    ]);
+    const kmsuser = users.find((u) => u.username === "kmsuser");
+    const locked = users.filter((u) => u.locked).map((u) => u.username);
+    return {
+      check,
+      ok: locked.length === 0,
+      detail: `${users.length} user(s); kmsuser ${kmsuser ? "present" : "absent"}${locked.length ? `; locked: ${locked.join(", ")}` : ""}`,
+      ...(locked.length
+        ? {
+            fix: "a locked user can log in again only after an admin resets its password (user change-password); KMS cannot connect as a locked kmsuser",
+          }
+        : {}),
+    };
+  } catch (error: unknown) {
+    return {
+      check,
+      ok: false,
+      detail: `${(error as Error).name}: ${(error as Error).message}`,
+      fix: "the CLI could not be configured or could not reach the HSMs: check its log on standard error (CloudWatch Logs of selfCheck); the layer must come from scripts/build-cloudhsm-cli-layer.sh, and the trust anchor secret must hold the PEM the cluster was initialized with",
+    };
+  }
 }

@@ -1,4 +1,5 @@
 import { runAutopilot } from "../support/autopilot-cli";
+import { seedCluster } from "../support/kms";
 import { LocalAccountProcess } from "../support/local-account";
 
 /**
@@ -98,7 +99,25 @@ describe("keystore-autopilot preflight --in-aws on the local account", () => {
       `FAIL  HSMs of ${clusterId}: cluster ${clusterId} not found in this account and Region`,
     );
     expect(run.stdout).toMatch(/fix: pass the id of a cluster of this account and Region/);
-    expect(run.stdout).toMatch(/2 checks failed: fix them before running a workflow/);
+    expect(run.stdout).toContain(`FAIL  HSM path: CloudHSM CLI user list on ${clusterId}: `);
+    expect(run.stdout).toMatch(/3 checks failed: fix them before running a workflow/);
+  });
+
+  it("runs the HSM path the workflows take on a real cluster: the CLI configured at run time answers user list", async () => {
+    // Prepare: an ACTIVE cluster with kmsuser and its trust anchor secret, as provision-key-store leaves them.
+    const cluster = await seedCluster(account);
+
+    // Act
+    const run = await cli(["preflight", "--in-aws", "--cluster-id", cluster.clusterId]);
+
+    // Assess: the CLI was configured for the cluster (no address or CA baked in) and listed its users without a
+    // login. Whether the HSMs' addresses take TCP depends on this machine's network (they exist only in the local
+    // account's records), so that line is not asserted here; checkHsms has its unit tests.
+    expect(run.stdout).toMatch(
+      new RegExp(`PASS {2}HSM path: CloudHSM CLI user list on ${cluster.clusterId}: \\d+ user\\(s\\); kmsuser present`),
+    );
+    expect(run.stdout).toMatch(/PASS {2}endpoint: Secrets Manager: /);
+    expect(run.stdout).not.toMatch(/FAIL {2}(CLI layer|endpoint|HSM path)/);
   });
 
   it("refuses --cluster-id without --in-aws and a malformed cluster id with exit 2, naming the option", async () => {

@@ -13,6 +13,7 @@ import { invokeSelfCheck, parseClusterId, toCheckResults } from "../../src/cli/p
 import {
   checkCliBinary,
   checkCliConfigDir,
+  checkHsmPath,
   checkHsms,
   classifyCallError,
   runSelfCheck,
@@ -73,7 +74,13 @@ const runProgram: SelfCheckDeps["runProgram"] = (path, argv) =>
     );
   });
 
-function deps(connect: SelfCheckDeps["connect"] = async () => {}): SelfCheckDeps {
+function deps(
+  connect: SelfCheckDeps["connect"] = async () => {},
+  listUsers: SelfCheckDeps["listUsers"] = async () => [
+    { username: "admin", locked: false },
+    { username: "kmsuser", locked: false },
+  ],
+): SelfCheckDeps {
   return {
     clients: {
       secretsManager: new SecretsManagerClient({ region: "us-east-1" }),
@@ -85,6 +92,7 @@ function deps(connect: SelfCheckDeps["connect"] = async () => {}): SelfCheckDeps
     },
     runProgram,
     connect,
+    listUsers,
   };
 }
 
@@ -188,7 +196,33 @@ describe("runSelfCheck", () => {
     expect(secret?.ok).toBe(false);
     expect(secret?.detail).toContain(`keystore-autopilot/trust-anchor/${CLUSTER} does not exist`);
     expect(secret?.fix).toMatch(/store the PEM the cluster was initialized with/);
-    expect(results.at(-1)).toMatchObject({ check: `HSMs of ${CLUSTER}`, ok: true });
+    expect(results.at(-2)).toMatchObject({ check: `HSMs of ${CLUSTER}`, ok: true });
+    expect(results.at(-1)).toMatchObject({
+      check: `HSM path: CloudHSM CLI user list on ${CLUSTER}`,
+      ok: true,
+      detail: "2 user(s); kmsuser present",
+    });
+  });
+
+  it("does not run the CLI against the HSMs when the CLI layer failed, and says why", async () => {
+    cloudhsmMock.on(DescribeClustersCommand as never).resolves({
+      Clusters: [
+        { ClusterId: CLUSTER, State: "ACTIVE", Hsms: [{ HsmId: "hsm-a", EniIp: "10.0.1.10", State: "ACTIVE" }] },
+      ],
+    } as never);
+    const listed: string[] = [];
+
+    const results = await runSelfCheck(
+      deps(undefined, async (clusterId) => {
+        listed.push(clusterId);
+        return [];
+      }),
+      settings(layer({ cli: "#!/bin/sh\nexit 127\n" })),
+      { clusterId: CLUSTER },
+    );
+
+    expect(listed).toEqual([]);
+    expect(results.at(-1)).toMatchObject({ ok: false, detail: "not tried: the CLI layer failed above" });
   });
 
   it("returns a service's unexpected answer as a failure with its name", async () => {
@@ -326,6 +360,49 @@ describe("checkHsms", () => {
 
     expect(missing).toMatchObject({ ok: false, detail: `cluster ${CLUSTER} not found in this account and Region` });
     expect(empty).toMatchObject({ ok: false, detail: "no ACTIVE HSM: nothing for the CLI to connect to" });
+  });
+});
+
+describe("checkHsmPath", () => {
+  it("fails naming the error and the fix when the CLI cannot be configured or reach the HSMs", async () => {
+    const result = await checkHsmPath(
+      deps(undefined, async () => {
+        throw Object.assign(new Error("configure-cli add-cluster exited 1"), { name: "HsmConfigurationError" });
+      }),
+      CLUSTER,
+      true,
+    );
+
+    expect(result).toMatchObject({
+      ok: false,
+      detail: "HsmConfigurationError: configure-cli add-cluster exited 1",
+    });
+    expect(result.fix).toMatch(/scripts\/build-cloudhsm-cli-layer\.sh/);
+  });
+
+  it("fails when the CLI does not answer in time, as a CLI blocked on its way to the HSMs would not", async () => {
+    const result = await checkHsmPath(
+      deps(undefined, () => new Promise(() => {})),
+      CLUSTER,
+      true,
+      50,
+    );
+
+    expect(result).toMatchObject({ ok: false, detail: "Timeout: no answer within 0.05 s" });
+  });
+
+  it("fails naming locked users: KMS cannot connect as a locked kmsuser", async () => {
+    const result = await checkHsmPath(
+      deps(undefined, async () => [
+        { username: "admin", locked: false },
+        { username: "kmsuser", locked: true },
+      ]),
+      CLUSTER,
+      true,
+    );
+
+    expect(result).toMatchObject({ ok: false, detail: "2 user(s); kmsuser present; locked: kmsuser" });
+    expect(result.fix).toMatch(/user change-password/);
   });
 });
 
