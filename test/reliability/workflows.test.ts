@@ -16,8 +16,9 @@ import {
 } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
-  DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
+  ListSecretVersionIdsCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import {
@@ -529,16 +530,15 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     const values = new Set<string>(seededPasswords);
     const client = sm();
     const names = new Set(secretIds);
-    // The product's secret names (the local account has no ListSecrets): per key store and per cluster.
-    const stores = (await kms().send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores ?? [];
-    for (const store of stores) {
-      names.add(`keystore-autopilot/kmsuser/${store.CustomKeyStoreId}`);
-    }
-    const clusters = (await account.cloudhsm().send(new DescribeClustersCommand({}))).Clusters ?? [];
-    for (const cluster of clusters) {
-      for (const kind of ["admin", "managed-ca", "initial-kmsuser"])
-        names.add(`keystore-autopilot/${kind}/${cluster.ClusterId}`);
-    }
+    // Every secret of the product (ListSecrets, name prefix filter: Secrets Manager API Reference), paged.
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListSecretsCommand({ Filters: [{ Key: "name", Values: ["keystore-autopilot/"] }], NextToken: nextToken }),
+      );
+      for (const secret of page.SecretList ?? []) if (secret.Name) names.add(secret.Name);
+      nextToken = page.NextToken;
+    } while (nextToken);
     const collect = (value: unknown, key = "") => {
       if (typeof value === "string") {
         if (/password|pin|private|secret/i.test(key) && value.length >= 6) values.add(value);
@@ -547,8 +547,11 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
       if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) collect(v, k);
     };
     for (const name of names) {
-      const described = await client.send(new DescribeSecretCommand({ SecretId: name })).catch(() => undefined);
-      for (const versionId of Object.keys(described?.VersionIdsToStages ?? {})) {
+      // Every version, the deprecated ones too (a rotated password stays there without a label).
+      const listed = await client
+        .send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true, MaxResults: 100 }))
+        .catch(() => undefined);
+      for (const versionId of (listed?.Versions ?? []).map((v) => v.VersionId as string)) {
         const out = await client.send(new GetSecretValueCommand({ SecretId: name, VersionId: versionId }));
         try {
           collect(JSON.parse(out.SecretString ?? "{}"));
