@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { resultsReadme } from "./run";
 
 /**
  * The long reliability campaign: `npm run campaign -- --seeds 1000 --parts 2` splits the seeds of the reliability
@@ -28,6 +29,14 @@ type Part = {
   }[];
 } & Record<string, unknown>;
 
+/** Writes the merged figures; in bench/results the tables of its README are written again too. */
+function writeMerged(out: string, merged: Record<string, unknown>): void {
+  const file = resolve(ROOT, out);
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  if (dirname(file) === join(ROOT, "bench", "results"))
+    writeFileSync(join(dirname(file), "README.md"), resultsReadme(dirname(file)));
+}
+
 /** Sums the parts' counts, joins their violations and keeps one line per scenario (the full records stay in the parts). */
 export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unknown> {
   const sum = (key: string) => parts.reduce((n, p) => n + (typeof p[key] === "number" ? (p[key] as number) : 0), 0);
@@ -46,6 +55,7 @@ export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unk
   return {
     generatedAt: new Date().toISOString(),
     node: parts[0]?.node,
+    machine: `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`,
     seeds: { count: sum("scenarios"), planned: parts.reduce((n, p) => n + p.seeds.count, 0), parts: seeds },
     wallMinutes: Math.round(elapsedMs / 600) / 100,
     ...Object.fromEntries(numeric.filter((k) => k !== "scenarios").map((k) => [k, sum(k)])),
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
     if (files.length === 0) throw new Error(`--merge: no part-N.json files in ${dir}`);
     const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Part);
     const merged = mergeParts(parts, 0);
-    writeFileSync(resolve(ROOT, values.out), `${JSON.stringify(merged, null, 2)}\n`);
+    writeMerged(values.out, merged);
     console.log(`campaign: merged ${files.length} parts, ${merged.scenarios} scenarios, into ${values.out}`);
     return;
   }
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
   const codes = await Promise.all(plan.map((p) => runPart(p.first, p.count, p.file)));
   const parts = plan.map((p) => JSON.parse(readFileSync(p.file, "utf8")) as Part);
   const merged = mergeParts(parts, Date.now() - started);
-  writeFileSync(resolve(ROOT, values.out), `${JSON.stringify(merged, null, 2)}\n`);
+  writeMerged(values.out, merged);
   const found = Object.entries(merged.violations as Record<string, unknown[]>).filter(([, v]) => v.length > 0);
   console.log(
     `campaign: ${merged.scenarios} scenarios; violations: ${found.length ? found.map(([k, v]) => `${k} ${v.length}`).join(", ") : "none"}`,

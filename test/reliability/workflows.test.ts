@@ -163,7 +163,18 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
   /** A fresh account per batch of scenarios: each scenario makes a key store, and an account holds at most 10. */
   async function boot() {
     if (booted) await account.stop();
-    account = await LocalAccountProcess.start({ entry: "local/start.ts" });
+    booted = false;
+    // A busy machine can take longer than the start's limit to deploy serverless.yml: a long campaign tries again
+    // rather than ending there (the failures still fail the run when all three tries fail).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        account = await LocalAccountProcess.start({ entry: "local/start.ts" });
+        break;
+      } catch (error: unknown) {
+        if (attempt === 3) throw error;
+        process.stderr.write(`${new Date().toISOString()} reliability: the local account did not start; again\n`);
+      }
+    }
     booted = true;
     bootedAt = (await account.now()).getTime();
   }
@@ -720,11 +731,11 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
         // Every (workflow, fault) pair within 32 seeds; the first four seeds (CI) cover four different faults.
         const kind = FAULT_KINDS[(3 * seed + Math.floor((seed - 1) / 8)) % FAULT_KINDS.length] as FaultKind;
         delivery = { duplicates: rng.int(3), reorder: rng.next() < 0.5 };
-        await setDelivery();
-        const before = new Set((await allExecutions()).map((e) => e.executionArn));
-        const seq = (await account.events()).at(-1)?.seq ?? 0;
         process.stderr.write(`${new Date().toISOString()} reliability seed ${seed}: ${workflow} under ${kind}\n`);
         try {
+          await setDelivery();
+          const before = new Set((await allExecutions()).map((e) => e.executionArn));
+          const seq = (await account.events()).at(-1)?.seq ?? 0;
           const faults = await scenario(seed, workflow, kind, rng);
           await settle();
           const stuck = stuckSoFar;
