@@ -1,5 +1,5 @@
 import { CreateKeyCommand, type KeyMetadata, type KMSClient } from "@aws-sdk/client-kms";
-import { awsFixture, shapeOf } from "../support/aws-fixtures";
+import { awsFixture, rawJsonCall, shapeDifferences } from "../support/aws-fixtures";
 import { createCluster, createTestCa, signClusterCsr } from "../support/cloudhsm";
 import { connect, createStore, patientKms, seedCluster } from "../support/kms";
 import { LocalAccountProcess } from "../support/local-account";
@@ -59,36 +59,17 @@ function oneZone(cluster: Record<string, unknown>): Record<string, unknown> {
  */
 const PRINTED_TYPES = new Set(["CustomKeyStores[].CreationDate", "BackupRetentionPolicy.Value"]);
 
-/** Paths present on one side only, or whose JSON type differs, except the allowed ones. */
-function differences(local: unknown, documented: unknown, allowed: Set<string> = new Set()): string[] {
-  const ours = shapeOf(local);
-  const theirs = shapeOf(documented);
-  const out: string[] = [];
-  for (const path of new Set([...Object.keys(ours), ...Object.keys(theirs)])) {
-    if (allowed.has(path)) continue;
-    if (ours[path] === theirs[path]) continue;
-    if (PRINTED_TYPES.has(path) && ours[path] && theirs[path]) continue;
-    out.push(`${path}: local ${ours[path] ?? "absent"}, AWS ${theirs[path] ?? "absent"}`);
-  }
-  return out.sort();
-}
+/** Paths present on one side only, or whose JSON type differs, except the allowed ones and the printed types. */
+const differences = (local: unknown, documented: unknown, allowed: Set<string> = new Set()) =>
+  shapeDifferences(local, documented, allowed, (path, ours, theirs) => PRINTED_TYPES.has(path) && !!ours && !!theirs);
 
 describe("the local account's API answers against AWS's documented ones", () => {
   let account: LocalAccountProcess;
   let kms: KMSClient;
   const answers: Record<string, unknown> = {};
 
-  /** An unsigned AWS JSON 1.1 call, for the body exactly as the local account sends it. */
-  async function raw(service: "TrentService" | "BaldrApiService", operation: string, body: unknown) {
-    const res = await fetch(account.endpoint, {
-      method: "POST",
-      headers: { "x-amz-target": `${service}.${operation}`, "content-type": "application/x-amz-json-1.1" },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status !== 200) throw new Error(`${operation}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const raw = (service: "TrentService" | "BaldrApiService", operation: string, body: unknown) =>
+    rawJsonCall(account.endpoint, `${service}.${operation}`, body);
 
   beforeAll(async () => {
     account = await LocalAccountProcess.start();

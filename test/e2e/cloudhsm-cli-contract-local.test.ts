@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { shapeOf } from "../support/aws-fixtures";
+import { shapeDifferences } from "../support/aws-fixtures";
 import { addHsm, createCluster, initializeCluster, type Login } from "../support/cloudhsm";
 import { LocalAccountProcess } from "../support/local-account";
 
@@ -18,15 +18,7 @@ const documented = (name: string): unknown =>
  */
 const USER_LIST_OPTIONAL = new Set(["data.users[].quorum"]);
 
-/** Paths present on one side only, or whose JSON type differs, except the allowed ones. */
-function differences(local: unknown, aws: unknown, allowed: Set<string> = new Set()): string[] {
-  const ours = shapeOf(local);
-  const theirs = shapeOf(aws);
-  return [...new Set([...Object.keys(ours), ...Object.keys(theirs)])]
-    .filter((path) => !allowed.has(path) && ours[path] !== theirs[path])
-    .map((path) => `${path}: local ${ours[path] ?? "absent"}, AWS ${theirs[path] ?? "absent"}`)
-    .sort();
-}
+const differences = shapeDifferences;
 
 describe("the local CloudHSM CLI's outputs against AWS's documented ones", () => {
   let account: LocalAccountProcess;

@@ -1,4 +1,4 @@
-import { awsFixture, shapeOf } from "../support/aws-fixtures";
+import { awsFixture, rawJsonCall, shapeDifferences } from "../support/aws-fixtures";
 import { LocalAccountProcess } from "../support/local-account";
 
 /**
@@ -45,15 +45,7 @@ function oneEntry(value: Record<string, unknown>, field: string): Record<string,
   return { ...value, [field]: first === undefined ? {} : { id: first } };
 }
 
-/** Paths present on one side only, or whose JSON type differs, except the allowed ones. */
-function differences(local: unknown, aws: unknown, allowed: Set<string> = new Set()): string[] {
-  const ours = shapeOf(local);
-  const theirs = shapeOf(aws);
-  return [...new Set([...Object.keys(ours), ...Object.keys(theirs)])]
-    .filter((path) => !allowed.has(path) && ours[path] !== theirs[path])
-    .map((path) => `${path}: local ${ours[path] ?? "absent"}, AWS ${theirs[path] ?? "absent"}`)
-    .sort();
-}
+const differences = shapeDifferences;
 
 describe("the local account's Secrets Manager answers against AWS's documented ones", () => {
   let account: LocalAccountProcess;
@@ -61,17 +53,7 @@ describe("the local account's Secrets Manager answers against AWS's documented o
   const V1 = "a1b2c3d4-5678-40ab-8def-000000011111";
   const V2 = "a1b2c3d4-5678-40ab-8def-000000022222";
 
-  /** An unsigned AWS JSON 1.1 call, for the body exactly as the local account sends it. */
-  async function raw(operation: string, body: unknown) {
-    const res = await fetch(account.endpoint, {
-      method: "POST",
-      headers: { "x-amz-target": `secretsmanager.${operation}`, "content-type": "application/x-amz-json-1.1" },
-      body: JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status !== 200) throw new Error(`${operation}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const raw = (operation: string, body: unknown) => rawJsonCall(account.endpoint, `secretsmanager.${operation}`, body);
 
   beforeAll(async () => {
     account = await LocalAccountProcess.start();

@@ -42,3 +42,33 @@ export function shapeOf(value: unknown, path = ""): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * The paths present on one side only, or whose JSON type differs, between a local answer and AWS's documented one,
+ * each as "path: local <type>, AWS <type>"; `allowed` paths and those `ignore` accepts are left out.
+ */
+export function shapeDifferences(
+  local: unknown,
+  documented: unknown,
+  allowed: Set<string> = new Set(),
+  ignore: (path: string, ours: string | undefined, theirs: string | undefined) => boolean = () => false,
+): string[] {
+  const ours = shapeOf(local);
+  const theirs = shapeOf(documented);
+  return [...new Set([...Object.keys(ours), ...Object.keys(theirs)])]
+    .filter((path) => !allowed.has(path) && ours[path] !== theirs[path] && !ignore(path, ours[path], theirs[path]))
+    .map((path) => `${path}: local ${ours[path] ?? "absent"}, AWS ${theirs[path] ?? "absent"}`)
+    .sort();
+}
+
+/** An unsigned AWS JSON 1.1 call to the local account, for the body exactly as it sends it; throws on a non-200. */
+export async function rawJsonCall(endpoint: string, target: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(endpoint, {
+    method: "POST",
+    headers: { "x-amz-target": target, "content-type": "application/x-amz-json-1.1" },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 200) throw new Error(`${target}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
