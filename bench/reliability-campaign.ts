@@ -38,7 +38,7 @@ function writeMerged(out: string, merged: Record<string, unknown>): void {
 }
 
 /** Sums the parts' counts, joins their violations and keeps one line per scenario (the full records stay in the parts). */
-export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unknown> {
+export function mergeParts(parts: Part[], elapsedMs?: number): Record<string, unknown> {
   const sum = (key: string) => parts.reduce((n, p) => n + (typeof p[key] === "number" ? (p[key] as number) : 0), 0);
   const counts = (key: string) => {
     const out: Record<string, number> = {};
@@ -57,7 +57,8 @@ export function mergeParts(parts: Part[], elapsedMs: number): Record<string, unk
     node: parts[0]?.node,
     machine: `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`,
     seeds: { count: sum("scenarios"), planned: parts.reduce((n, p) => n + p.seeds.count, 0), parts: seeds },
-    wallMinutes: Math.round(elapsedMs / 600) / 100,
+    // Known only when this process ran the parts (not for --merge).
+    ...(elapsedMs === undefined ? {} : { wallMinutes: Math.round(elapsedMs / 600) / 100 }),
     ...Object.fromEntries(numeric.filter((k) => k !== "scenarios").map((k) => [k, sum(k)])),
     scenarios: sum("scenarios"),
     workflows: counts("workflows"),
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     const files = readdirSync(dir).filter((f) => /^part-\d+\.json$/.test(f));
     if (files.length === 0) throw new Error(`--merge: no part-N.json files in ${dir}`);
     const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Part);
-    const merged = mergeParts(parts, 0);
+    const merged = mergeParts(parts);
     writeMerged(values.out, merged);
     console.log(`campaign: merged ${files.length} parts, ${merged.scenarios} scenarios, into ${values.out}`);
     return;
