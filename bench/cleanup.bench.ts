@@ -7,7 +7,7 @@ import {
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import type { SeededCluster } from "../test/support/kms";
+import type { SeededCluster } from "../local/account/driver";
 import { type RuntimeStore, WorkflowRuntime } from "../test/support/workflow-runtime";
 import type { Figures } from "./run";
 import { median, round } from "./stats";

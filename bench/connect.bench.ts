@@ -7,8 +7,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { createStore, patientKms, seedCluster } from "../test/support/kms";
-import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account";
+import { createStore, patientKms, seedCluster } from "../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 

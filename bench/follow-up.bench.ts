@@ -34,7 +34,7 @@ const DUPLICATE_SHARE = 0.3;
  * - `events` ScheduleKeyDeletion records (30% of them delivered twice) through the rule to the followUpEvents
  *   starter: events per second, and that exactly one execution exists per key. The keys are real keys of the
  *   default key store, so each execution ends quickly (its Record step finds the key not pending).
- * `events` defaults to 10,000, the size issue 4 asks for (FOLLOW_UP_BENCH_EVENTS overrides); on the 2-core machine
+ * `events` defaults to 10,000, the scale the follow-up is built for (FOLLOW_UP_BENCH_EVENTS overrides); on the 2-core machine
  * the whole bench takes about 2 minutes. It used to take 8 to over 15: CreateKey read every key record, the
  * EventBridge cursor scanned every in-flight and seen event per delivery, every finished execution left its
  * execution-timeout waiter on the simulated clock for each tick to walk, and this bench's polling read every

@@ -6,7 +6,7 @@ import {
   DescribeCustomKeyStoresCommand,
   EncryptCommand,
 } from "@aws-sdk/client-kms";
-import { LocalAccountProcess } from "../test/support/local-account";
+import { LocalAccountProcess } from "../local/account/process";
 import type { Figures } from "./run";
 import { median, round, throughput } from "./stats";
 

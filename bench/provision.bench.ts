@@ -8,7 +8,7 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { subnetIdInZone } from "../local/account/cloudhsm/network";
-import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account";
+import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 

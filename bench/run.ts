@@ -18,11 +18,11 @@ const BENCHES: Bench[] = [
   { name: "runtime", run: runtimeBench },
   { name: "connect", run: connectBench },
   { name: "follow-up", run: () => followUpBench() },
-  // --- product (issue 8) ---
+  // --- product ---
   { name: "bundles", run: () => bundlesBench() },
-  // --- provision-key-store (issue 7) ---
+  // --- provision-key-store ---
   { name: "provision", run: provisionBench },
-  // --- orphan-cleanup (issue 6) ---
+  // --- orphan-cleanup ---
   { name: "cleanup", run: cleanupBench },
 ];
 

@@ -20,9 +20,9 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { describeStore, patientKms, tokenKeys } from "../test/support/kms";
-import { CREDENTIALS, LocalAccountProcess } from "../test/support/local-account";
 import { subnetIdInZone } from "./account/cloudhsm/network";
+import { describeStore, patientKms, tokenKeys } from "./account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "./account/process";
 
 /**
  * `npm run demo`: the whole life of a CloudHSM key store on a fresh local account with serverless.yml deployed, run

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     accountId: config.accountId,
     ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
   });
-  // The orphan register's DynamoDB (issue 4): its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
+  // The orphan register's DynamoDB: its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
   const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });
   await dynamodb.createTables(printedResources(config.dataDir), config.region);
   for (const fn of Object.values(wiring.functions)) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb.endpoint;

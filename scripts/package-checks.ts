@@ -37,7 +37,7 @@ export function packagedFunctions(dir: string, template: Template): PackagedFunc
 /** A reviewed `Resource: "*"`: who holds it (`function:<key>`, `stateMachine:<key>`, `role:<logicalId>` or `*`). */
 export type AllowedWildcard = { owner: string; action: string; reason: string };
 
-/** Every function bundle must stay at or under this many bytes zipped (issue 8: 250 KB). */
+/** Every function bundle must stay at or under this many bytes zipped (250 KB). */
 export const MAX_ZIP_BYTES = 250 * 1024;
 
 const SAR = "Service Authorization Reference";
@@ -105,7 +105,7 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
       reason: NO_RESOURCE_TYPES("list_amazonec2"),
     })),
   ),
-  // --- orphan-cleanup (issue 6) ---
+  // --- orphan-cleanup ---
   { owner: "function:cleanupPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupFinish", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:cleanupStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
@@ -121,11 +121,11 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   },
   { owner: "stateMachine:orphanCleanup", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "stateMachine:orphanCleanup", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
-  // --- connect-key-store (issue 5): the state machine's own aws-sdk:kms calls ---
+  // --- connect-key-store: the state machine's own aws-sdk:kms calls ---
   { owner: "stateMachine:connectKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "stateMachine:connectKeyStore", action: "kms:DisconnectCustomKeyStore", reason: KMS_CKS },
   { owner: "stateMachine:connectKeyStore", action: "kms:ConnectCustomKeyStore", reason: KMS_CKS },
-  // --- provision-key-store (issue 7) ---
+  // --- provision-key-store ---
   { owner: "stateMachine:provisionKeyStore", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "stateMachine:provisionKeyStore", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:provisionPlan", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },

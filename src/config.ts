@@ -13,21 +13,21 @@ const ConfigSchema = z.object({
   SDK_TRACING: z._default(z.enum(["true", "false"]), "false"),
   /** Where alert events go (EventBridge bus name or ARN). */
   ALERT_BUS_NAME: z._default(z.string(), "default"),
-  // --- connect-key-store (issue 5) ---
+  // --- connect-key-store ---
   /** The CloudHSM CLI binary; the Lambda layer puts it at /opt/cloudhsm/bin/cloudhsm-cli. */
   CLOUDHSM_CLI_PATH: z.optional(z.string()),
   /** Set by the local runtime for every function: the local account, which serves local/bin/cloudhsm-cli. */
   LOCAL_ACCOUNT_ENDPOINT: z.optional(z.string()),
   /** The connect-key-store state machine, for the starter function. */
   CONNECT_STATE_MACHINE_ARN: z.optional(z.string()),
-  // --- deletion-follow-up (issue 4) ---
+  // --- deletion-follow-up ---
   /** This account's id: events from any other account are rejected. */
   ACCOUNT_ID: z.optional(z.string()),
   /** The deletion-follow-up state machine the event handler starts. */
   FOLLOW_UP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** The orphan register (DynamoDB table). */
   ORPHAN_TABLE_NAME: z.optional(z.string()),
-  // --- orphan-cleanup (issue 6) ---
+  // --- orphan-cleanup ---
   /** The orphan-cleanup state machine, for the starter function. */
   CLEANUP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** Whether a window waits for `keystore-autopilot approve` unless its input says otherwise (on in AWS). */

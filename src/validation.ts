@@ -21,7 +21,7 @@ export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown)
   throw new InvalidInputError(`Invalid input: ${field}: ${issue?.message ?? "invalid"}`, field);
 }
 
-// --- input fuzzing (issue 8): formats shared by the step inputs ---
+// --- input fuzzing: formats shared by the step inputs ---
 /** Step Functions' execution name rules: 1–80 characters, none of whitespace, brackets, wildcards or punctuation. */
 const FORBIDDEN_IN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
 const hasControl = (s: string) =>

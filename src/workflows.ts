@@ -11,13 +11,13 @@ import { ProvisionInputSchema } from "./provision/model";
  */
 export const WORKFLOWS = {
   "describe-key-store": { stateMachine: "describeKeyStore", input: z.strictObject(KeyStoreRefSchema.shape) },
-  // --- connect-key-store (issue 5) ---
+  // --- connect-key-store ---
   "connect-key-store": { stateMachine: "connectKeyStore", input: ConnectInputSchema },
-  // --- deletion-follow-up (issue 4) ---
+  // --- deletion-follow-up ---
   "deletion-follow-up": { stateMachine: "deletionFollowUp", input: z.strictObject(FollowUpInputSchema.shape) },
-  // --- orphan-cleanup (issue 6) ---
+  // --- orphan-cleanup ---
   "orphan-cleanup": { stateMachine: "orphanCleanup", input: CleanupInputSchema },
-  // --- provision-key-store (issue 7) ---
+  // --- provision-key-store ---
   "provision-key-store": { stateMachine: "provisionKeyStore", input: ProvisionInputSchema },
 } satisfies Record<string, { stateMachine: string; input: z.ZodMiniType }>;
 

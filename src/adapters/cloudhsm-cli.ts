@@ -263,7 +263,7 @@ export class CloudHsmCli implements Hsm {
     await this.command(clusterId, as, ["key", "delete", "--filter", `key-reference=${keyReference}`], []);
   }
 
-  // --- provision-key-store (issue 7) ---
+  // --- provision-key-store ---
   async activateCluster(clusterId: string, adminPassword: string): Promise<void> {
     await this.withNewPassword(clusterId, undefined, ["cluster", "activate"], adminPassword);
   }

@@ -60,7 +60,7 @@ export interface Hsm {
   listKeys(clusterId: string, as: HsmCredential): Promise<HsmKey[]>;
   /** `key delete --filter key-reference=…` as the key's owner: exactly one key, by its unique reference. */
   deleteKey(clusterId: string, as: HsmCredential, keyReference: string): Promise<void>;
-  // --- provision-key-store (issue 7) ---
+  // --- provision-key-store ---
   /** `cluster activate` on an INITIALIZED cluster: sets the admin password (DOMAIN.md §6). No login needed. */
   activateCluster(clusterId: string, adminPassword: string): Promise<void>;
   /** `user list` as admin: how far `username` is replicated ("full" on every HSM), or "missing". */

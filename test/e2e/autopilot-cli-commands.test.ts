@@ -8,9 +8,9 @@ import {
   ListStateMachinesCommand,
   SFNClient,
 } from "@aws-sdk/client-sfn";
+import { connect, createStore, patientKms, type SeededCluster, seedCluster } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { runAutopilot } from "../support/autopilot-cli";
-import { connect, createStore, patientKms, type SeededCluster, seedCluster } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const UNKNOWN_STORE_EVENT = "test/events/describe-key-store.json";
 

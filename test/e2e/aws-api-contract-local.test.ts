@@ -1,8 +1,8 @@
 import { CreateKeyCommand, type KeyMetadata, type KMSClient } from "@aws-sdk/client-kms";
+import { connect, createStore, patientKms, seedCluster } from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 import { awsFixture, rawJsonCall, shapeDifferences } from "../support/aws-fixtures";
 import { createCluster, createTestCa, signClusterCsr } from "../support/cloudhsm";
-import { connect, createStore, patientKms, seedCluster } from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
 
 /**
  * The local account's API answers against AWS's documented ones (test/events/aws, SOURCES.md): the same fields,

@@ -6,9 +6,9 @@ import {
   ScheduleKeyDeletionCommand,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
+import { connect, createStore, disconnect, eventsAfter, patientKms, seedCluster } from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 import { awsFixture, shapeDifferences, wrapCloudTrail } from "../support/aws-fixtures";
-import { connect, createStore, disconnect, eventsAfter, patientKms, seedCluster } from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
 
 type Event = Record<string, unknown> & { detail: Record<string, unknown> };
 

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { CLI, LocalAccountProcess } from "../../local/account/process";
 import {
   type ActiveCluster,
   addHsm,
@@ -8,7 +9,6 @@ import {
   type Login,
   provisionActiveCluster,
 } from "../support/cloudhsm";
-import { CLI, LocalAccountProcess } from "../support/local-account";
 
 describe("CloudHSM CLI (local/bin/cloudhsm-cli)", () => {
   let account: LocalAccountProcess;

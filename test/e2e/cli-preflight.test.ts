@@ -1,6 +1,6 @@
 import { subnetIdInZone } from "../../local/account/cloudhsm/network";
+import { LocalAccountProcess } from "../../local/account/process";
 import { runAutopilot } from "../support/autopilot-cli";
-import { LocalAccountProcess } from "../support/local-account";
 
 /** `keystore-autopilot preflight` as a user runs it, against the local account (its EC2, KMS and CloudTrail). */
 describe("keystore-autopilot preflight on the local account", () => {

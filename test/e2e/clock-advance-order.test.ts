@@ -1,8 +1,8 @@
 import { DescribeBackupsCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateKeyCommand, type KeyMetadata, type KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
+import { connect, createStore, lastSeq, patientKms, type SeededCluster, seedCluster } from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 import { DAY } from "../../local/account/timing";
-import { connect, createStore, lastSeq, patientKms, type SeededCluster, seedCluster } from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
 
 type Stored = { seq: number; event: { time: string; detail: Record<string, unknown> } };
 

@@ -8,6 +8,7 @@ import {
   ModifyClusterCommand,
   RestoreBackupCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
+import { LocalAccountProcess } from "../../local/account/process";
 import {
   type ActiveCluster,
   addHsm,
@@ -16,7 +17,6 @@ import {
   provisionActiveCluster,
   subnetIdInZone,
 } from "../support/cloudhsm";
-import { LocalAccountProcess } from "../support/local-account";
 
 describe("CloudHSM backups", () => {
   let account: LocalAccountProcess;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LocalAccountProcess } from "../../local/account/process";
 import { shapeDifferences } from "../support/aws-fixtures";
 import { addHsm, createCluster, initializeCluster, type Login } from "../support/cloudhsm";
-import { LocalAccountProcess } from "../support/local-account";
 
 /**
  * The local CloudHSM CLI (local/bin/cloudhsm-cli, configured with configure-cli add-cluster as the adapter does)

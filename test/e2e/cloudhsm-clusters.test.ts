@@ -8,6 +8,7 @@ import {
   InitializeClusterCommand,
   ModifyClusterCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import {
   type ActiveCluster,
   addHsm,
@@ -21,7 +22,6 @@ import {
   subnetIdInZone,
   x509,
 } from "../support/cloudhsm";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
 
 describe("CloudHSM clusters and HSMs", () => {
   let account: LocalAccountProcess;

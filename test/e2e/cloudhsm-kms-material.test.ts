@@ -10,6 +10,7 @@ import {
   KMSClient,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import {
   type ActiveCluster,
   addHsm,
@@ -19,7 +20,6 @@ import {
   provisionActiveCluster,
   subnetIdInZone,
 } from "../support/cloudhsm";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
 
 type KeyList = {
   matched_keys: { "key-reference": string; attributes: { label: string; id: string } }[];

@@ -16,12 +16,12 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { createStore, describeStore, patientKms, removeAllStores, seedCluster } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
+import { createStore, describeStore, patientKms, removeAllStores, seedCluster } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 
 const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-connectKeyStore";
 
-/** connect-key-store on the local account with serverless.yml deployed (issue 5), through the real SDK. */
+/** connect-key-store on the local account with serverless.yml deployed, through the real SDK. */
 describe("connect-key-store workflow on the local account", () => {
   let account: LocalAccountProcess;
   let sfn: SFNClient;

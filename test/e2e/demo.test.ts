@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 
 /** Runs `local/demo.ts` as `npm run demo` does, in its own process, to its end. */
 function runDemo(dataDir: string): Promise<{ status: number | null; stdout: string; stderr: string }> {

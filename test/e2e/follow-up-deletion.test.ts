@@ -16,9 +16,9 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { connect, createStore, disconnect, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { getOrphan } from "../../src/orphans";
-import { connect, createStore, disconnect, patientKms, seedCluster, tokenKeys } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
 const EVENTS_FN = "keystore-autopilot-dev-followUpEvents";

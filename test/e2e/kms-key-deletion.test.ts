@@ -24,8 +24,8 @@ import {
   seedCluster,
   setHsmHealth,
   tokenKeys,
-} from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
+} from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 
 type Trail = { eventName?: string; eventType?: string; additionalEventData?: Record<string, string> };
 

@@ -6,7 +6,6 @@ import {
   type KMSClient,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
-import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
 import {
   connect,
   createStore,
@@ -20,8 +19,9 @@ import {
   removeAllStores,
   type SeededCluster,
   seedCluster,
-} from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
+} from "../../local/account/driver";
+import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
+import { LocalAccountProcess } from "../../local/account/process";
 
 describe("KMS custom key store connections on the local account", () => {
   let account: LocalAccountProcess;

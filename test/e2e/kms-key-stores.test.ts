@@ -21,8 +21,8 @@ import {
   removeAllStores,
   type SeededCluster,
   seedCluster,
-} from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
+} from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 
 describe("KMS custom key stores on the local account", () => {
   let account: LocalAccountProcess;

@@ -26,8 +26,8 @@ import {
   seedCluster,
   setHsmHealth,
   tokenKeys,
-} from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
+} from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 
 const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString("utf8");
 

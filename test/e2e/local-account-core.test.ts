@@ -1,4 +1,4 @@
-import { LocalAccountProcess } from "../support/local-account";
+import { LocalAccountProcess } from "../../local/account/process";
 
 describe("local account core", () => {
   let account: LocalAccountProcess;

@@ -12,8 +12,8 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListKeysCommand } from "@aws-sdk/client-kms";
+import { LocalAccountProcess } from "../../local/account/process";
 import { MAX_BODY_BYTES } from "../../local/account/server";
-import { LocalAccountProcess } from "../support/local-account";
 
 type Answer = { status: number; json: Record<string, unknown> };
 

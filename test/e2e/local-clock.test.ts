@@ -11,8 +11,8 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { CREDENTIALS, control, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { subnetIdInZone } from "../support/cloudhsm";
-import { CREDENTIALS, control, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const PROVISION = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-provisionKeyStore";
 

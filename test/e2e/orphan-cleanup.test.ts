@@ -30,10 +30,10 @@ import {
 } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { resolveApproval } from "../../src/cleanup/approval";
 import { getOrphan } from "../../src/orphans";
-import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 const REGION = "us-east-1";
 const PREFIX = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-";
@@ -46,7 +46,7 @@ const OPERATOR = "arn:aws:iam::111122223333:user/local-operator";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** orphan-cleanup on the local account with serverless.yml deployed (issue 6), through the real SDK. */
+/** orphan-cleanup on the local account with serverless.yml deployed, through the real SDK. */
 describe("orphan-cleanup workflow on the local account", () => {
   let account: LocalAccountProcess;
   let kms: KMSClient;

@@ -1,6 +1,6 @@
+import { seedCluster } from "../../local/account/driver";
+import { LocalAccountProcess } from "../../local/account/process";
 import { runAutopilot } from "../support/autopilot-cli";
-import { seedCluster } from "../support/kms";
-import { LocalAccountProcess } from "../support/local-account";
 
 /**
  * `keystore-autopilot preflight --in-aws` as a user runs it after deploying: on the local account the runtime has

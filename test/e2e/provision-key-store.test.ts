@@ -21,18 +21,18 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { run as runCli } from "../../src/cli/main";
+import { run as runCli } from "../../cli/main";
+import { createStore, describeStore, patientKms, seedCluster } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { KEY_STORE_TAG } from "../../src/provision/model";
 import { createTestCa, generateKeys, signClusterCsr, subnetIdInZone } from "../support/cloudhsm";
-import { createStore, describeStore, patientKms, seedCluster } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
 
 const MACHINES = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-";
 const PROVISION = `${MACHINES}provisionKeyStore`;
 const CONNECT = `${MACHINES}connectKeyStore`;
 const IN_FLIGHT = new Set(["LambdaFunctionScheduled", "LambdaFunctionStarted", "TaskScheduled", "TaskStarted"]);
 
-/** provision-key-store on the local account with serverless.yml deployed (issue 7), through the real SDK. */
+/** provision-key-store on the local account with serverless.yml deployed, through the real SDK. */
 describe("provision-key-store workflow on the local account", () => {
   let account: LocalAccountProcess;
   let sfn: SFNClient;

@@ -7,7 +7,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 
 const CHECK = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-describeKeyStore";
 const connectEvent = JSON.parse(readFileSync(join(ROOT, "test/events/connect-custom-key-store.json"), "utf8"));

@@ -1,5 +1,5 @@
+import { LocalAccountProcess } from "../../local/account/process";
 import { awsFixture, rawJsonCall, shapeDifferences } from "../support/aws-fixtures";
-import { LocalAccountProcess } from "../support/local-account";
 
 /**
  * The local account's Secrets Manager answers against the ones AWS documents (test/events/aws/secretsmanager-*.json,

@@ -14,9 +14,9 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { secretResourcePolicy } from "../../src/secret-policy";
-import { CREDENTIALS, LocalAccountProcess } from "../support/local-account";
 
 const KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CREATION = {
@@ -27,7 +27,7 @@ const CREATION = {
 const V1 = "11111111-1111-4111-8111-111111111111";
 const V2 = "22222222-2222-4222-8222-222222222222";
 
-/** The local account's Secrets Manager subset, through the real SDK (issue 5). */
+/** The local account's Secrets Manager subset, through the real SDK. */
 describe("local Secrets Manager", () => {
   let account: LocalAccountProcess;
   let sm: SecretsManagerClient;

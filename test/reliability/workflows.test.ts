@@ -31,10 +31,10 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { createStore, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
+import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { subnetIdInZone } from "../support/cloudhsm";
-import { createStore, seedCluster, tokenKeys } from "../support/kms";
-import { CREDENTIALS, LocalAccountProcess, ROOT } from "../support/local-account";
 
 /**
  * Reliability suite: randomised, seeded scenarios over the four workflows on the local account with the

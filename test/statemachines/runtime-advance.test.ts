@@ -1,8 +1,8 @@
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { EventEnvelope } from "../../local/account/events";
+import { control } from "../../local/account/process";
 import { DAY } from "../../local/account/timing";
-import { control } from "../support/local-account";
 import { asl, eventually, FIXTURE_PRINT, type FixtureRuntime, startFixtureRuntime } from "./fixtures/local-runtime";
 
 const CREDENTIALS = { accessKeyId: "AKIALOCAL", secretAccessKey: "local" };

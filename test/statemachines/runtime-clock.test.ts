@@ -1,6 +1,6 @@
 import { GetExecutionHistoryCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { control } from "../../local/account/process";
 import { DAY } from "../../local/account/timing";
-import { control } from "../support/local-account";
 import { eventually, type FixtureRuntime, finished, startFixtureRuntime } from "./fixtures/local-runtime";
 
 describe("local runtime: the simulated clock and real time", () => {

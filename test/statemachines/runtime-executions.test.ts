@@ -6,7 +6,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { control } from "../support/local-account";
+import { control } from "../../local/account/process";
 import { eventually, type FixtureRuntime, finished, startFixtureRuntime } from "./fixtures/local-runtime";
 
 const waitEntered = (rt: FixtureRuntime, executionArn: string, times = 1) =>

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { type LocalAccountProcess, ROOT } from "./local-account";
+import { type LocalAccountProcess, ROOT } from "../../local/account/process";
 
 const BIN = join(ROOT, "bin/keystore-autopilot");
 

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-cloudhsm-v2";
 import * as x509 from "@peculiar/x509";
 import { subnetIdInZone, type ZoneLetter } from "../../local/account/cloudhsm/network";
-import type { LocalAccountProcess } from "./local-account";
+import type { LocalAccountProcess } from "../../local/account/process";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

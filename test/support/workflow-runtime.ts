@@ -25,8 +25,8 @@ import {
 } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { createStore, type SeededCluster, seedCluster, tokenKeys } from "./kms";
-import { CREDENTIALS, LocalAccountProcess } from "./local-account";
+import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 
 const REGION = "us-east-1";
 const PREFIX = `arn:aws:states:${REGION}:111122223333:stateMachine:keystore-autopilot-dev-`;

@@ -6,8 +6,8 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { durationText, followExecution, HistoryRenderer, waitEnd } from "../../src/cli/follow";
-import { formatElapsed, Progress } from "../../src/cli/progress";
+import { durationText, followExecution, HistoryRenderer, waitEnd } from "../../cli/follow";
+import { formatElapsed, Progress } from "../../cli/progress";
 
 const sfnMock = mockClient(SFNClient);
 const sfn = new SFNClient({ region: "us-east-1" });

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { redact, redactText } from "../../src/cli/redact";
-import { checkExecutionName, defaultExecutionName } from "../../src/cli/start";
-import { findWorkflow, inputFields, listWorkflows, readJsonArgument, validateInput } from "../../src/cli/workflows";
+import { redact, redactText } from "../../cli/redact";
+import { checkExecutionName, defaultExecutionName } from "../../cli/start";
+import { findWorkflow, inputFields, listWorkflows, readJsonArgument, validateInput } from "../../cli/workflows";
 import { WORKFLOWS } from "../../src/workflows";
 
 describe("keystore-autopilot input handling", () => {

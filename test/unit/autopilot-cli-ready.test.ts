@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { LocalAccountNotReadyError } from "../../src/cli/errors";
-import { waitUntilReady } from "../../src/cli/target";
+import { LocalAccountNotReadyError } from "../../cli/errors";
+import { waitUntilReady } from "../../cli/target";
 
 /** A stand-in for `npm start`'s health route: not ready for the first `notReadyFor` answers. */
 async function healthServer(notReadyFor: number): Promise<{ endpoint: string; server: Server; asked: () => number }> {

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
-import { run } from "../../src/cli/main";
+import { run } from "../../cli/main";
 import { WORKFLOWS } from "../../src/workflows";
 
 const sfnMock = mockClient(SFNClient);

@@ -7,6 +7,7 @@ import { idAttribute, keyReference, runCliCommand } from "../../local/account/cl
 import { activeHsms, CLUSTER } from "../../local/account/cloudhsm/records";
 import { LocalAccountConfigSchema } from "../../local/account/config";
 import type { ClusterRecord } from "../../local/account/model";
+import { CREDENTIALS } from "../../local/account/process";
 import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
 import {
   type AccountDriver,
@@ -16,7 +17,6 @@ import {
   provisionActiveCluster,
   subnetIdInZone,
 } from "../support/cloudhsm";
-import { CREDENTIALS } from "../support/local-account";
 
 /**
  * The CLI's key commands need key material in the cluster token, which only KMS creates. This suite runs the local

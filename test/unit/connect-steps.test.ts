@@ -100,7 +100,7 @@ function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
     deleteKey: async () => {
       throw new Error("connect never deletes keys");
     },
-    // provision-key-store (issue 7): not used by connect.
+    // provision-key-store: not used by connect.
     activateCluster: async () => undefined,
     userCoverage: async () => "full",
   };

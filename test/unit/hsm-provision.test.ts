@@ -10,9 +10,9 @@ import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient 
 import { type ExecutionStatus, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import * as x509 from "@peculiar/x509";
 import { mockClient } from "aws-sdk-client-mock";
+import { provisionExecutionName } from "../../cli/provision-name";
 import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
-import { provisionExecutionName } from "../../src/cli/provision-name";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 import { checkCertificates, createCa, signCsr } from "../../src/provision/certificates";

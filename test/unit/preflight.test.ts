@@ -17,7 +17,7 @@ import {
   parseSubnets,
   renderPreflight,
   runPreflight,
-} from "../../src/cli/preflight";
+} from "../../cli/preflight";
 
 const ec2Mock = mockClient(EC2Client);
 const kmsMock = mockClient(KMSClient);

@@ -9,7 +9,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { invokeSelfCheck, parseClusterId, toCheckResults } from "../../src/cli/preflight-in-aws";
+import { invokeSelfCheck, parseClusterId, toCheckResults } from "../../cli/preflight-in-aws";
 import {
   checkCliBinary,
   checkCliConfigDir,

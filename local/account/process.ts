@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { CONTROL_TOKEN_HEADER } from "../../local/account/server";
-import { installCliLayer } from "../../local/runtime/cli-layer";
+import { installCliLayer } from "../runtime/cli-layer";
+import { CONTROL_TOKEN_HEADER } from "./server";
 
 export const ROOT = resolve(__dirname, "../..");
 export const CLI = join(ROOT, "local/bin/cloudhsm-cli");

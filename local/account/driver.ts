@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { trustAnchorSecretFor } from "../../src/secret-names";
-import { CREDENTIALS, type LocalAccountProcess } from "./local-account";
+import { CREDENTIALS, type LocalAccountProcess } from "./process";
 
 export type SeededCluster = {
   clusterId: string;

@@ -1,7 +1,7 @@
 import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../executions";
-import type { KmsPort } from "../key-store-lookups";
+import type { SfnPort } from "../src/executions";
+import type { KmsPort } from "../src/key-store-lookups";
 import { listStateMachines, stateMachineName, type Workflow } from "./workflows";
 
 export type StatusReport = {

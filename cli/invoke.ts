@@ -1,13 +1,13 @@
 import { join, resolve } from "node:path";
-import { Clock } from "../../local/account/clock";
-import { Store } from "../../local/account/store";
-import { type InvokeResult, LambdaHost } from "../../local/runtime/lambda-host";
-import { loadServerlessConfig } from "../../local/runtime/serverless-config";
+import { Clock } from "../local/account/clock";
+import { Store } from "../local/account/store";
+import { type InvokeResult, LambdaHost } from "../local/runtime/lambda-host";
+import { loadServerlessConfig } from "../local/runtime/serverless-config";
 import { UsageError } from "./errors";
 import type { LocalTarget } from "./target";
 
 /** The project root: serverless.yml and the handlers it names live there. */
-export const ROOT = resolve(__dirname, "../..");
+export const ROOT = resolve(__dirname, "..");
 
 /** Where `npm start` keeps its data (LOCAL_ACCOUNT_DATA, else .local-account): the resolved serverless.yml is cached there. */
 export function localDataDir(env: NodeJS.ProcessEnv = process.env): string {

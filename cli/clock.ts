@@ -1,4 +1,4 @@
-import { parseDuration } from "../../local/account/clock";
+import { parseDuration } from "../local/account/clock";
 import { UsageError } from "./errors";
 import type { LocalTarget } from "./target";
 

@@ -4,8 +4,8 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
 } from "@aws-sdk/client-sfn";
-import { readPath } from "../../local/runtime/json-path";
-import type { SfnPort } from "../executions";
+import { JSONPath } from "jsonpath-plus";
+import type { SfnPort } from "../src/executions";
 import { formatElapsed, type Progress } from "./progress";
 import { redactText } from "./redact";
 
@@ -45,10 +45,10 @@ export function waitEnd(state: State | undefined, input: unknown, entered: numbe
   if (typeof state.Timestamp === "string") return Date.parse(state.Timestamp);
   const path = (state.SecondsPath ?? state.TimestampPath) as string | undefined;
   if (path === undefined) return undefined;
-  const found = readPath(input, path);
-  if (!found.found) return undefined;
-  if (state.SecondsPath !== undefined && typeof found.value === "number") return entered + found.value * 1000;
-  if (typeof found.value === "string" && !Number.isNaN(Date.parse(found.value))) return Date.parse(found.value);
+  const value: unknown =
+    input !== null && typeof input === "object" ? JSONPath({ path, json: input, wrap: false }) : undefined;
+  if (state.SecondsPath !== undefined && typeof value === "number") return entered + value * 1000;
+  if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   return undefined;
 }
 

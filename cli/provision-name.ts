@@ -1,5 +1,5 @@
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../executions";
+import type { SfnPort } from "../src/executions";
 
 /**
  * provision-key-store's execution name: `<keyStoreName>-r<n>`. While an attempt runs, starting again gives the same

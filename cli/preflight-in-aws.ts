@@ -1,6 +1,6 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
-import type { SelfCheckResult } from "../preflight/self-check";
-import { ClusterIdSchema } from "../validation";
+import type { SelfCheckResult } from "../src/preflight/self-check";
+import { ClusterIdSchema } from "../src/validation";
 import { UsageError } from "./errors";
 import type { CheckResult } from "./preflight";
 import { redactText } from "./redact";

@@ -5,10 +5,10 @@ import {
   type HistoryEvent,
   SendTaskSuccessCommand,
 } from "@aws-sdk/client-sfn";
-import { callerArn, type StsPort } from "../caller-identity";
-import type { SfnPort } from "../executions";
-import { checkCertificates } from "../provision/certificates";
-import { CertificateRejectedError } from "../provision/errors";
+import { callerArn, type StsPort } from "../src/caller-identity";
+import type { SfnPort } from "../src/executions";
+import { checkCertificates } from "../src/provision/certificates";
+import { CertificateRejectedError } from "../src/provision/errors";
 import { UsageError } from "./errors";
 
 /**

@@ -71,7 +71,7 @@ export function buildProgram(io: Io, done: (code: number) => void): Command {
     .description(
       "Run and watch the keystore-autopilot workflows: on the local account (default, `npm start`) or in AWS (--aws).",
     )
-    .version(require("../../package.json").version as string)
+    .version(require("../package.json").version as string)
     .option("--json", "machine-readable output on stdout (progress, if any, goes to stderr)")
     .option("--aws", "use your AWS account through the normal credential chain instead of the local account")
     .option("--profile <name>", "AWS profile (implies --aws)")
@@ -146,7 +146,7 @@ Examples:
         const { sfn } = clientsFor(target);
         const where = describeTarget(target);
         const stateMachineArn = await requireStateMachineArn(sfn, workflow, opts.stage, where);
-        // --- provision-key-store (issue 7): one deterministic name per key store name and attempt ---
+        // --- provision-key-store: one deterministic name per key store name and attempt ---
         const provisionName =
           chosen === undefined && workflow.name === "provision-key-store"
             ? await (await import("./provision-name")).provisionExecutionName(sfn, stateMachineArn, input)
@@ -297,7 +297,7 @@ Examples:
       done(invoked.result.ok ? EXIT.ok : EXIT.failed);
     });
 
-  // --- provision-key-store (issue 7): sign ---
+  // --- provision-key-store: sign ---
   program
     .command("sign")
     .description("hand a provisioning that waits for an external signature its signed certificate and trust anchor")
@@ -343,7 +343,7 @@ Examples:
       done(EXIT.ok);
     });
 
-  // --- orphan-cleanup (issue 6): approve ---
+  // --- orphan-cleanup: approve ---
   program
     .command("approve")
     .description("approve (or --deny) an orphan-cleanup window that waits for approval")
@@ -380,8 +380,8 @@ Examples:
         );
         executionArn = `${machine.replace(":stateMachine:", ":execution:")}:${execution}`;
       }
-      const { resolveApproval } = await import("../cleanup/approval");
-      const { NotAwaitingApprovalError } = await import("../cleanup/errors");
+      const { resolveApproval } = await import("../src/cleanup/approval");
+      const { NotAwaitingApprovalError } = await import("../src/cleanup/errors");
       const decision = options.deny ? "DENY" : "APPROVE";
       let approver: string;
       try {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ListStateMachinesCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
-import { InvalidInputError, parseOrThrow } from "../validation";
-import { WORKFLOWS } from "../workflows";
+import { InvalidInputError, parseOrThrow } from "../src/validation";
+import { WORKFLOWS } from "../src/workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";
 
 /** The serverless.yml service: state machines are named `<service>-<stage>-<key>`. */
