@@ -18,7 +18,7 @@ import {
 import { LocalAccount } from "../local/account/account";
 import { configFromEnv } from "../local/account/config";
 import { CONTROL_TOKEN_HEADER } from "../local/account/server";
-import { LocalDynamoDb, printedResources } from "../local/runtime/dynamodb";
+import { LocalDynamoDb } from "../local/runtime/dynamodb";
 import { LocalRuntime } from "../local/runtime/runtime";
 import { loadServerlessConfig } from "../local/runtime/serverless-config";
 import { executionPrefix } from "../src/follow-up/events";
@@ -49,12 +49,11 @@ export async function followUpBench(events = Number(process.env.FOLLOW_UP_BENCH_
   const { region, accountId } = account.config;
   const wiring = await loadServerlessConfig({
     rootDir: resolve(__dirname, ".."),
-    cacheDir: dataDir,
     region,
     accountId,
   });
   const dynamodb = await LocalDynamoDb.start({ dataDir, host: account.config.host, region });
-  await dynamodb.createTables(printedResources(dataDir), region);
+  await dynamodb.createTables(wiring.resources, region);
   for (const fn of Object.values(wiring.functions)) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb.endpoint;
   const runtime = await LocalRuntime.deploy(account, wiring);
   const client = { endpoint, region, credentials: CREDENTIALS, maxAttempts: 1 };

@@ -27,7 +27,6 @@ export async function invokeLocally(
   const dataDir = request.dataDir ?? localDataDir();
   const config = await loadServerlessConfig({
     rootDir: ROOT,
-    cacheDir: dataDir,
     stage: target.stage,
     region: target.region,
     accountId: target.accountId,

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { LocalAccount } from "./account/account";
 import { configFromEnv } from "./account/config";
-import { LocalDynamoDb, printedResources } from "./runtime/dynamodb";
+import { LocalDynamoDb } from "./runtime/dynamodb";
 import { LocalRuntime } from "./runtime/runtime";
 import { loadServerlessConfig } from "./runtime/serverless-config";
 
@@ -23,14 +23,13 @@ async function main(): Promise<void> {
   console.log(`Deploying serverless.yml onto ${endpoint}: requests wait until it is deployed`);
   const wiring = await loadServerlessConfig({
     rootDir: resolve(__dirname, ".."),
-    cacheDir: config.dataDir,
     region: config.region,
     accountId: config.accountId,
     ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
   });
   // The orphan register's DynamoDB: its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
   const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });
-  await dynamodb.createTables(printedResources(config.dataDir), config.region);
+  await dynamodb.createTables(wiring.resources, config.region);
   for (const fn of Object.values(wiring.functions)) fn.environment.AWS_ENDPOINT_URL_DYNAMODB ??= dynamodb.endpoint;
   // Test mode: every function that runs the CloudHSM CLI gets this path instead (e.g. a missing binary).
   const cliPath = process.env.LOCAL_RUNTIME_CLOUDHSM_CLI_PATH;

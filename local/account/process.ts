@@ -195,7 +195,7 @@ export class LocalAccountProcess {
     this.endpoint = "";
     const from = this.output.length;
     return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`local account did not start:\n${this.output}`)), 30000);
+      const timer = setTimeout(() => reject(new Error(`local account did not start:\n${this.output}`)), 120000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
         const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(this.output.slice(from));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import {
@@ -78,22 +78,4 @@ export class LocalDynamoDb {
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-/**
- * serverless.yml's `resources.Resources` as `osls print` resolved them, from the print the runtime cached in the
- * data directory (the newest one: the one `loadServerlessConfig` just used).
- */
-export function printedResources(dataDir: string): Record<string, unknown> {
-  const dir = join(dataDir, "runtime");
-  if (!existsSync(dir)) return {};
-  const newest = readdirSync(dir)
-    .filter((f) => /^serverless-print\..+\.json$/.test(f))
-    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t)[0];
-  if (!newest) return {};
-  const printed = JSON.parse(readFileSync(join(dir, newest.f), "utf8")) as {
-    resources?: { Resources?: Record<string, unknown> };
-  };
-  return printed.resources?.Resources ?? {};
 }

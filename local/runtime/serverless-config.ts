@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { type EventPattern, validateEventPattern } from "./event-patterns";
@@ -66,12 +66,17 @@ export type RuntimeConfig = {
   functions: Record<string, FunctionConfig>;
   stateMachines: Record<string, StateMachineConfig>;
   rules: RuleConfig[];
+  /** serverless.yml's `resources.Resources`, resolved (the orphan register's tables are created from them). */
+  resources: Record<string, unknown>;
 };
 
 export type LoadOptions = {
   rootDir: string;
-  /** Where the resolved configuration is cached (the local account's data directory). */
-  cacheDir: string;
+  /**
+   * Where resolved configurations are cached, keyed by the files' hash: by default node_modules/.cache under rootDir,
+   * shared by every start (an `osls print` takes seconds, longer than a start on a busy machine).
+   */
+  cacheDir?: string;
   stage?: string;
   region: string;
   accountId: string;
@@ -81,20 +86,24 @@ const run = promisify(execFile);
 
 /**
  * Runs `osls print --format json` (offline: no credentials, telemetry off) unless the cache under `cacheDir` already
- * holds the result for the same serverless.yml, statemachines/*.yml, stage and Region; then binds it locally.
+ * holds the result for the same serverless.yml, statemachines/, deploy/, stage and Region; then binds it locally.
  */
 export async function loadServerlessConfig(options: LoadOptions): Promise<RuntimeConfig> {
   const stage = options.stage ?? "dev";
   const rootDir = resolve(options.rootDir);
   const key = configHash(rootDir, stage, options.region);
-  const cacheFile = join(options.cacheDir, "runtime", `serverless-print.${key}.json`);
+  const cacheDir = options.cacheDir ?? join(rootDir, "node_modules", ".cache", "keystore-autopilot");
+  const cacheFile = join(cacheDir, `serverless-print.${key}.json`);
   let printed: unknown;
   if (existsSync(cacheFile)) {
     printed = JSON.parse(readFileSync(cacheFile, "utf8"));
   } else {
     printed = await oslsPrint(rootDir, stage, options.region);
-    mkdirSync(join(options.cacheDir, "runtime"), { recursive: true });
-    writeFileSync(cacheFile, JSON.stringify(printed));
+    mkdirSync(cacheDir, { recursive: true });
+    // Written whole, then renamed: starts running side by side never read half a file.
+    const partial = `${cacheFile}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(printed));
+    renameSync(partial, cacheFile);
   }
   return bindConfig(printed, { rootDir, region: options.region, accountId: options.accountId, stage });
 }
@@ -102,10 +111,11 @@ export async function loadServerlessConfig(options: LoadOptions): Promise<Runtim
 function configHash(rootDir: string, stage: string, region: string): string {
   const hash = createHash("sha256").update(`${stage}\n${region}\n`);
   hash.update(readFileSync(join(rootDir, "serverless.yml")));
-  const dir = join(rootDir, "statemachines");
-  if (existsSync(dir)) {
+  // What serverless.yml loads with ${file(...)}: the state machines and deploy/'s resolvers.
+  for (const dir of [join(rootDir, "statemachines"), join(rootDir, "deploy")]) {
+    if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir).sort()) {
-      if (/\.ya?ml$|\.json$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
+      if (/\.ya?ml$|\.json$|\.c?js$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
     }
   }
   return hash.digest("hex").slice(0, 16);
@@ -293,7 +303,8 @@ export function bindConfig(
     );
   }
 
-  return { service, stage, region, accountId, rootDir, functions, stateMachines, rules };
+  const resources = asRecord(asRecord(root.resources).Resources);
+  return { service, stage, region, accountId, rootDir, functions, stateMachines, rules, resources };
 }
 
 function inputOptions(e: Raw): Pick<RuleConfig, "input" | "inputPath" | "inputTransformer"> {

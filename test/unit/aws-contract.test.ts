@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -166,9 +165,7 @@ const DELIVERIES = CASES.flatMap((c) => deliveries(c).map((d) => ({ ...d, c })))
 let rules: RuleConfig[];
 
 beforeAll(async () => {
-  const cacheDir = join(tmpdir(), "keystore-autopilot-print-cache");
-  mkdirSync(cacheDir, { recursive: true });
-  const config = await loadServerlessConfig({ rootDir: ROOT, cacheDir, region: "us-east-1", accountId: ACCOUNT });
+  const config = await loadServerlessConfig({ rootDir: ROOT, region: "us-east-1", accountId: ACCOUNT });
   rules = config.rules.filter((r) => r.eventPattern && r.enabled);
 }, 180_000);
 
