@@ -10,9 +10,9 @@ import type { TaskTokens } from "./task-tokens";
  * The `AWSStepFunctions` wire operations (JSON 1.0) as a table: each entry's zod schema follows the request's length
  * and value constraints on its API Reference page
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html), and `operations` parses
- * before the handler runs, answering ValidationException as AWS does. Errors are AwsServiceError with the names each
- * page lists; the account writes them as `{"__type", "message"}`
- * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
+ * before the handler runs, answering ValidationException (one of the errors common to all actions,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html). Handlers throw AwsServiceError
+ * with the error names each operation's page lists; the account puts them on the wire.
  */
 
 export type ApiDeps = {
