@@ -36,6 +36,7 @@ const cause = z.string().max(32768).optional();
 const seconds = (ms: number) => ms / 1000;
 
 export const OPERATIONS: Record<string, Operation> = {
+  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html */
   ListStateMachines: op(z.object({ maxResults, nextToken: z.string().optional() }), ({ machines }) => ({
     stateMachines: [...machines.values()].map((m) => ({
       stateMachineArn: m.config.arn,
