@@ -11,7 +11,7 @@ import { nextFiring, parseSchedule, type Schedule } from "./schedules";
 import { SeqSet } from "./seq-set";
 import type { RuleConfig, RuntimeConfig } from "./serverless-config";
 import type { SimClock } from "./sim-clock";
-import type { StepFunctionsService } from "./stepfunctions-service";
+import type { StepFunctionsService } from "./stepfunctions/service";
 
 /** Test mode for at-least-once delivery: extra copies of each delivery, and random reordering. */
 export type DeliveryMode = { duplicates: number; reorder: boolean };

@@ -7,7 +7,7 @@ import { DELIVERY_KIND, type DeliveryMode, type DeliveryRecord, EventBridgeServi
 import { type InvocationRecord, type InvokeResult, LambdaHost } from "./lambda-host";
 import type { RuntimeConfig } from "./serverless-config";
 import { SimClock } from "./sim-clock";
-import { StepFunctionsService } from "./stepfunctions-service";
+import { StepFunctionsService } from "./stepfunctions/service";
 import { loadTimeoutErrorClass } from "./task-errors";
 
 export type RuntimeOptions = {

@@ -48,6 +48,32 @@ describe("local runtime: executions", () => {
     expect(list.executions?.filter((e) => e.name === "same-name")).toHaveLength(1);
   });
 
+  it("returns ValidationException naming the field and starts nothing when StartExecution's name exceeds 80 characters", async () => {
+    const name = "n".repeat(81);
+
+    const error = await rt.sfn.send(new StartExecutionCommand({ stateMachineArn: rt.arn("longWait"), name })).then(
+      () => undefined,
+      (e: unknown) => e as { name: string; message: string },
+    );
+
+    expect(error).toMatchObject({ name: "ValidationException" });
+    expect(error?.message).toMatch(
+      /at 'name' failed to satisfy constraint: Member must have length less than or equal to 80/,
+    );
+    const list = await rt.sfn.send(new ListExecutionsCommand({ stateMachineArn: rt.arn("longWait") }));
+    expect(list.executions?.filter((e) => e.name === name)).toHaveLength(0);
+  });
+
+  it("returns ExecutionDoesNotExist for an unknown execution ARN and InvalidArn for a state machine ARN", async () => {
+    const unknown = rt.arn("longWait").replace(":stateMachine:", ":execution:").concat(":never-started");
+
+    const missing = rt.sfn.send(new DescribeExecutionCommand({ executionArn: unknown }));
+    const wrongType = rt.sfn.send(new DescribeExecutionCommand({ executionArn: rt.arn("longWait") }));
+
+    await expect(missing).rejects.toMatchObject({ name: "ExecutionDoesNotExist" });
+    await expect(wrongType).rejects.toMatchObject({ name: "InvalidArn" });
+  });
+
   it("returns ABORTED with the given error when StopExecution stops a waiting execution", async () => {
     const { executionArn = "" } = await rt.sfn.send(new StartExecutionCommand({ stateMachineArn: rt.arn("longWait") }));
     await waitEntered(rt, executionArn);

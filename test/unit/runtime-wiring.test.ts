@@ -3,7 +3,7 @@ import { prepareDefinition, TASK_TOKEN_PLACEHOLDER, WAIT_RESOURCE } from "../../
 import { transformInput } from "../../local/runtime/eventbridge-service";
 import { nextFiring, parseSchedule } from "../../local/runtime/schedules";
 import { bindConfig } from "../../local/runtime/serverless-config";
-import { waitTarget } from "../../local/runtime/stepfunctions-service";
+import { waitTarget } from "../../local/runtime/stepfunctions/waits";
 
 const where = { rootDir: "/srv/app", region: "eu-west-1", accountId: "123456789012" };
 const printed = {
