@@ -18,3 +18,7 @@ export const HSM_CHANGES_PAUSED: ReadonlySet<string> = new Set([
 
 /** States that end the cluster: being deleted is as good as gone. */
 export const CLUSTER_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
+
+/** HSM states that end the HSM (API Reference, "Hsm" data type, API_Hsm.html: CREATE_IN_PROGRESS | ACTIVE | DEGRADED |
+ * DELETE_IN_PROGRESS | DELETED). */
+export const HSM_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);

@@ -6,7 +6,7 @@ import {
   DescribeClustersCommand,
   type Hsm,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { CLUSTER_GONE, HSM_CHANGES_PAUSED } from "../cluster-states";
+import { CLUSTER_GONE, HSM_CHANGES_PAUSED, HSM_GONE } from "../cluster-states";
 import { generatePassword } from "../connect/password";
 import { adminSecretFor } from "../secret-names";
 import { InvalidInputError } from "../validation";
@@ -21,8 +21,6 @@ import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } fr
 
 /** DEGRADED HSMs replaced per provisioning before it stops (DOMAIN.md §6: DEGRADED's meaning is unconfirmed). */
 export const MAX_HSM_REPLACEMENTS = 3;
-/** Cluster and HSM states that count for nothing: being deleted is as good as gone. */
-export const GONE = CLUSTER_GONE;
 
 /** The cluster by id, unless CloudHSM has none (or only a DELETED one) by that id. */
 export async function findCluster(
@@ -49,7 +47,8 @@ export async function taggedCluster(
   do {
     const out = await deps.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
     const found = (out.Clusters ?? []).find(
-      (c) => !GONE.has(c.State ?? "") && c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
+      (c) =>
+        !CLUSTER_GONE.has(c.State ?? "") && c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
     );
     if (found) return found;
     token = out.NextToken;
@@ -116,7 +115,7 @@ export async function ensureHsms(
   hsms: { hsmId: string; az: string; state: string }[];
 }> {
   const found = await cluster(deps, ref.clusterId);
-  const hsms = (found.Hsms ?? []).filter((h) => !GONE.has(h.State ?? ""));
+  const hsms = (found.Hsms ?? []).filter((h) => !HSM_GONE.has(h.State ?? ""));
   if (HSM_CHANGES_PAUSED.has(found.State ?? "")) {
     // CloudHSM is modifying or rolling back the cluster (cluster-states.ts): change nothing, the observe loop waits.
     return { ready: false, replaced: 0, created: [], hsms: hsms.map(hsmSummary) };
