@@ -4,16 +4,15 @@ import {
   generateKeyPairSync,
   X509Certificate as NodeCertificate,
 } from "node:crypto";
-import type { Name } from "@peculiar/asn1-x509";
 import { CertificateRejectedError } from "./errors";
 import {
   basicConstraints,
   caKeyUsage,
+  certificateFields,
   distinguishedName,
   issueCertificate,
   NAME_OID,
   type ParsedCsr,
-  parseCertificate,
   parseCsr as parseCsrDer,
   pemBlocks,
   subjectKeyIdentifier,
@@ -71,10 +70,10 @@ function parseCsr(csrPem: string): ParsedCsr {
   return csr;
 }
 
-/** The subject Name of a certificate (the issuer of what it signs). */
-function subjectOf(cert: NodeCertificate): Name {
+/** The subject Name of a certificate, as DER (the issuer of what it signs). */
+function subjectOf(cert: NodeCertificate): Buffer {
   try {
-    return parseCertificate(cert.raw).tbsCertificate.subject;
+    return certificateFields(cert.raw).subject;
   } catch {
     throw new CertificateRejectedError("The CA certificate is not a valid X.509 certificate");
   }
@@ -127,7 +126,7 @@ function parseChain(text: string, field: string): NodeCertificate[] {
 /** Whether a certificate has an X509v3 extensions field ([3] of its TBSCertificate). */
 function hasExtensions(cert: NodeCertificate): boolean {
   try {
-    return parseCertificate(cert.raw).tbsCertificate.extensions !== undefined;
+    return certificateFields(cert.raw).hasExtensions;
   } catch {
     return false;
   }

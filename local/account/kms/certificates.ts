@@ -1,5 +1,4 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import type { Name } from "@peculiar/asn1-x509";
 import {
   basicConstraints,
   distinguishedName,
@@ -14,7 +13,7 @@ import {
  * certificate it signs, issued by the product's own src/provision/x509 (node:crypto parses certificates but cannot
  * build them).
  */
-export type Issued = { pem: string; privateKey: KeyObject; publicKey: KeyObject; subject: Name };
+export type Issued = { pem: string; privateKey: KeyObject; publicKey: KeyObject; subject: Buffer };
 
 export function selfSignedTrustAnchor(commonName: string, notBefore: Date, years = 10): Issued {
   const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -47,8 +46,8 @@ export function issueCertificate(issuer: Issued, commonName: string, notBefore: 
 }
 
 function certificate(spec: {
-  issuer: Name;
-  subject: Name;
+  issuer: Buffer;
+  subject: Buffer;
   publicKey: KeyObject;
   signer: KeyObject;
   notBefore: Date;
@@ -67,7 +66,7 @@ function certificate(spec: {
   return toPem(der, "CERTIFICATE");
 }
 
-function name(commonName: string): Name {
+function name(commonName: string): Buffer {
   return distinguishedName(
     { type: NAME_OID.organization, value: "keystore-autopilot local account" },
     { type: NAME_OID.commonName, value: commonName },
