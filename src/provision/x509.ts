@@ -4,9 +4,9 @@ import * as asn1 from "asn1js";
 /**
  * The X.509 the product and the local account build and read: PKCS#10 requests (RFC 2986) and certificates
  * (RFC 5280), synchronously (the local account's operations run inside one SQLite transaction). asn1js encodes and
- * decodes the DER; node:crypto makes keys, signs and verifies. asn1js alone, not the @peculiar/asn1-* schemas built
- * on it nor @peculiar/x509: those add 60 to 120 KB zipped to a function's zip and break the budget of
- * scripts/package-checks.ts (MAX_ZIP_BYTES).
+ * decodes the DER; node:crypto makes keys, signs and verifies. asn1js alone: the @peculiar/asn1-* schemas built on
+ * it took provisionSignCsr's zip to 299 KiB (asn1js alone: 232 KiB), over the budget of scripts/package-checks.ts
+ * (MAX_ZIP_BYTES), and @peculiar/x509 adds tsyringe and reflect-metadata on top.
  */
 
 /** Attribute types of a distinguished name (RFC 5280 §4.1.2.4). */
