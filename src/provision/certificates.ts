@@ -1,153 +1,82 @@
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   X509Certificate as NodeCertificate,
-  randomBytes,
-  sign,
-  verify,
 } from "node:crypto";
-import {
-  BOOLEAN_TRUE,
-  bitString,
-  bytesOf,
-  children,
-  contentOf,
-  explicit,
-  NULL,
-  octetString,
-  oid,
-  oidOf,
-  pemBody,
-  readElement,
-  sequence,
-  set,
-  smallInteger,
-  time,
-  toPem,
-  unsignedInteger,
-  utf8String,
-} from "./der";
 import { CertificateRejectedError } from "./errors";
+import {
+  basicConstraints,
+  caKeyUsage,
+  certificateFields,
+  distinguishedName,
+  issueCertificate,
+  NAME_OID,
+  type ParsedCsr,
+  parseCsr as parseCsrDer,
+  pemBlocks,
+  subjectKeyIdentifier,
+  toPem,
+} from "./x509";
 
 /**
  * The customer CA side of cluster initialization (DOMAIN.md §6): making a CA, signing the cluster CSR with it, and
  * checking certificates someone else signed before they reach InitializeCluster. Private keys only pass through
  * these functions on their way to or from Secrets Manager; they are never returned in a step result. node:crypto
- * makes keys, signs and verifies; ./der writes and reads the few X.509 structures around them.
+ * makes keys, signs and verifies; ./x509 writes and reads the X.509 structures around them.
  */
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 const CURVES = new Set(["prime256v1", "secp384r1", "secp521r1"]);
-/** Signature algorithms (RFC 5758, RFC 4055): OID → hash, and how an AlgorithmIdentifier for them is written. */
-const SIGNATURE_HASH: Record<string, string> = {
-  "1.2.840.10045.4.3.2": "sha256",
-  "1.2.840.10045.4.3.3": "sha384",
-  "1.2.840.10045.4.3.4": "sha512",
-  "1.2.840.113549.1.1.11": "sha256",
-  "1.2.840.113549.1.1.12": "sha384",
-  "1.2.840.113549.1.1.13": "sha512",
-};
-const ECDSA_SHA256 = sequence(oid("1.2.840.10045.4.3.2"));
-const RSA_SHA256 = sequence(oid("1.2.840.113549.1.1.11"), NULL);
 
 /** A CA as held in its secret: PEM certificate and PKCS#8 PEM private key. */
 export type CaMaterial = { certificate: string; privateKey: string };
-
-/** 16 random bytes as a positive serial number. */
-const serialNumber = () => {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f || 0x01;
-  return unsignedInteger(bytes);
-};
-
-/** `CN=…, O=…` as a DER Name, in the order given. */
-const name = (cn: string, o: string) =>
-  sequence(set(sequence(oid("2.5.4.3"), utf8String(cn))), set(sequence(oid("2.5.4.10"), utf8String(o))));
-
-const extension = (id: string, critical: boolean, value: Uint8Array) =>
-  sequence(oid(id), ...(critical ? [BOOLEAN_TRUE] : []), octetString(value));
-
-/** The certificate over `tbs`: TBSCertificate, its algorithm, the signature of `key` over it. */
-function signed(tbs: Buffer, algorithm: Buffer, key: Parameters<typeof sign>[2]): string {
-  return toPem(sequence(tbs, algorithm, bitString(sign("sha256", tbs, key))), "CERTIFICATE");
-}
-
-type Tbs = { issuer: Uint8Array; subject: Uint8Array; spki: Uint8Array; from: Date; to: Date; algorithm: Buffer };
-const tbsCertificate = (t: Tbs, extensions: Buffer[]) =>
-  sequence(
-    explicit(0, smallInteger(2)),
-    serialNumber(),
-    t.algorithm,
-    t.issuer,
-    sequence(time(t.from), time(t.to)),
-    t.subject,
-    t.spki,
-    ...(extensions.length > 0 ? [explicit(3, sequence(...extensions))] : []),
-  );
 
 /** A self-signed ECDSA P-256 root CA for one cluster (Basic Constraints CA:TRUE, keyCertSign), valid 10 years. */
 export async function createCa(clusterId: string, now: Date): Promise<CaMaterial> {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const spki = publicKey.export({ type: "spki", format: "der" });
-  const subject = name(`keystore-autopilot CA for ${clusterId}`, "keystore-autopilot");
-  const spkiElement = readElement(spki);
-  const keyBits = children(spki, spkiElement)[1];
-  const keyId = createHash("sha1")
-    .update(keyBits ? contentOf(spki, keyBits).subarray(1) : spki)
-    .digest();
-  const tbs = tbsCertificate(
-    {
-      issuer: subject,
-      subject,
-      spki,
-      from: new Date(now.getTime() - DAY_MS),
-      to: new Date(now.getTime() + 10 * YEAR_MS),
-      algorithm: ECDSA_SHA256,
-    },
-    [
-      extension("2.5.29.19", true, sequence(BOOLEAN_TRUE)), // basicConstraints CA:TRUE
-      extension("2.5.29.15", true, bitString(Buffer.from([0x06]), 1)), // keyUsage keyCertSign, cRLSign
-      extension("2.5.29.14", false, octetString(keyId)), // subjectKeyIdentifier (RFC 5280 §4.2.1.2, method 1)
-    ],
+  const subject = distinguishedName(
+    { type: NAME_OID.commonName, value: `keystore-autopilot CA for ${clusterId}` },
+    { type: NAME_OID.organization, value: "keystore-autopilot" },
   );
+  const certificate = issueCertificate({
+    issuer: subject,
+    subject,
+    spki,
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(now.getTime() + 10 * YEAR_MS),
+    extensions: [basicConstraints(true), caKeyUsage(), subjectKeyIdentifier(spki)],
+    signer: privateKey,
+  });
   return {
-    certificate: signed(tbs, ECDSA_SHA256, privateKey),
+    certificate: toPem(certificate, "CERTIFICATE"),
     privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   };
 }
 
 /** The parts of a PKCS#10 request the signer needs; its own signature checked. */
-function parseCsr(csrPem: string): { subject: Buffer; spki: Buffer } {
-  const der = pemBody(csrPem, /CERTIFICATE REQUEST$/);
+function parseCsr(csrPem: string): ParsedCsr {
+  const der = pemBlocks(csrPem).find((block) => /CERTIFICATE REQUEST$/.test(block.label))?.der;
   if (!der) throw new CertificateRejectedError("The cluster CSR is not a PEM-encoded certificate request");
+  let csr: ParsedCsr;
   try {
-    const [info, algorithm, signature] = children(der, readElement(der));
-    if (!info || !algorithm || !signature) throw new Error("not a CertificationRequest");
-    const [, subject, spki] = children(der, info);
-    const [algorithmId] = children(der, algorithm);
-    if (!subject || !spki || !algorithmId) throw new Error("not a CertificationRequestInfo");
-    const hash = SIGNATURE_HASH[oidOf(contentOf(der, algorithmId))];
-    const key = createPublicKey({ key: bytesOf(der, spki), format: "der", type: "spki" });
-    if (hash && verify(hash, bytesOf(der, info), key, contentOf(der, signature).subarray(1))) {
-      return { subject: bytesOf(der, subject), spki: bytesOf(der, spki) };
-    }
+    csr = parseCsrDer(der);
   } catch {
     throw new CertificateRejectedError("The cluster CSR is not a valid PKCS#10 certificate request");
   }
-  throw new CertificateRejectedError("The cluster CSR's signature does not verify");
+  if (!csr.signatureVerifies) throw new CertificateRejectedError("The cluster CSR's signature does not verify");
+  return csr;
 }
 
 /** The subject Name of a certificate, as DER (the issuer of what it signs). */
 function subjectOf(cert: NodeCertificate): Buffer {
-  const der = cert.raw;
-  const tbs = children(der, readElement(der))[0];
-  const fields = tbs ? children(der, tbs) : [];
-  const subject = fields[fields[0]?.tag === 0xa0 ? 5 : 4];
-  if (!subject) throw new CertificateRejectedError("The CA certificate is not a valid X.509 certificate");
-  return bytesOf(der, subject);
+  try {
+    return certificateFields(cert.raw).subject;
+  } catch {
+    throw new CertificateRejectedError("The CA certificate is not a valid X.509 certificate");
+  }
 }
 
 /** Signs the cluster CSR with the CA: the cluster certificate, valid 10 years, issued by the CA's subject. */
@@ -160,40 +89,34 @@ export async function signCsr(csrPem: string, ca: CaMaterial, now: Date): Promis
     throw new CertificateRejectedError("The CA certificate is not a valid X.509 certificate");
   }
   const key = createPrivateKey(ca.privateKey);
-  let algorithm: Buffer;
   if (key.asymmetricKeyType === "ec") {
     if (!CURVES.has(key.asymmetricKeyDetails?.namedCurve ?? "")) {
       throw new CertificateRejectedError("The CA key uses an EC curve CloudHSM does not accept");
     }
-    algorithm = ECDSA_SHA256;
-  } else if (key.asymmetricKeyType === "rsa") {
-    algorithm = RSA_SHA256;
-  } else {
+  } else if (key.asymmetricKeyType !== "rsa") {
     throw new CertificateRejectedError(`The CA key is ${key.asymmetricKeyType}; use an RSA or EC key`);
   }
-  const tbs = tbsCertificate(
-    {
-      issuer: subjectOf(issuer),
-      subject: csr.subject,
-      spki: csr.spki,
-      from: new Date(now.getTime() - DAY_MS),
-      to: new Date(Math.min(now.getTime() + 10 * YEAR_MS, new Date(issuer.validTo).getTime())),
-      algorithm,
-    },
-    [],
-  );
-  return signed(tbs, algorithm, key);
+  const certificate = issueCertificate({
+    issuer: subjectOf(issuer),
+    subject: csr.subject,
+    spki: csr.spki,
+    notBefore: new Date(now.getTime() - DAY_MS),
+    notAfter: new Date(Math.min(now.getTime() + 10 * YEAR_MS, new Date(issuer.validTo).getTime())),
+    extensions: [],
+    signer: key,
+  });
+  return toPem(certificate, "CERTIFICATE");
 }
 
 function parseChain(text: string, field: string): NodeCertificate[] {
-  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)];
+  const blocks = pemBlocks(text);
   if (blocks.length === 0) throw new CertificateRejectedError(`${field} is not a PEM-encoded certificate`);
   return blocks.map((block, i) => {
-    if (block[1] !== "CERTIFICATE") {
-      throw new CertificateRejectedError(`${field} holds a PEM ${block[1]}, not a CERTIFICATE (never send a key)`);
+    if (block.label !== "CERTIFICATE") {
+      throw new CertificateRejectedError(`${field} holds a PEM ${block.label}, not a CERTIFICATE (never send a key)`);
     }
     try {
-      return new NodeCertificate(Buffer.from((block[2] ?? "").replace(/\s+/g, ""), "base64"));
+      return new NodeCertificate(block.der);
     } catch {
       throw new CertificateRejectedError(`${field} certificate ${i + 1} is not a valid X.509 certificate`);
     }
@@ -202,9 +125,11 @@ function parseChain(text: string, field: string): NodeCertificate[] {
 
 /** Whether a certificate has an X509v3 extensions field ([3] of its TBSCertificate). */
 function hasExtensions(cert: NodeCertificate): boolean {
-  const der = cert.raw;
-  const tbs = children(der, readElement(der))[0];
-  return tbs ? children(der, tbs).some((field) => field.tag === 0xa3) : false;
+  try {
+    return certificateFields(cert.raw).hasExtensions;
+  } catch {
+    return false;
+  }
 }
 
 /**

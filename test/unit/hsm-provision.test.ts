@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { webcrypto } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject, webcrypto, X509Certificate } from "node:crypto";
 import {
   type CloudHSMV2Client,
   CreateHsmCommand,
@@ -200,6 +200,58 @@ describe("provision-key-store certificates", () => {
     expect(() => checkCertificates({ signedCert, trustAnchor: ca.certificate, csrPem, now: NOW })).toThrow(
       /Basic Constraints/,
     );
+  });
+
+  it("returns a certificate with the CSR's subject and key, issued by the CA's subject, when the managed CA signs", async () => {
+    const { csrPem, publicKeyPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const ca = await createCa(CLUSTER, NOW);
+
+    const signed = new X509Certificate(await signCsr(csrPem, ca, NOW));
+
+    expect(signed.subject).toBe(`C=US\nO=AWS CloudHSM (local account)\nOU=hsm2m.medium\nCN=${CLUSTER}`);
+    expect(signed.issuer).toBe(new X509Certificate(ca.certificate).subject);
+    expect(signed.publicKey.equals(createPublicKey(publicKeyPem))).toBe(true);
+    expect(signed.verify(new X509Certificate(ca.certificate).publicKey)).toBe(true);
+  });
+
+  it("returns CertificateRejectedError when the CSR's signature does not verify", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const der = Buffer.from(csrPem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    const at = der.indexOf(CLUSTER);
+    der[at] = "d".charCodeAt(0); // the subject's CN now reads dluster-…: the CSR's signature no longer covers it
+    const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
+
+    const error = (await signCsr(tampered, await createCa(CLUSTER, NOW), NOW).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe("CertificateRejectedError");
+    expect(error.message).toBe("The cluster CSR's signature does not verify");
+  });
+
+  it("returns CertificateRejectedError when the CSR is not a PKCS#10 request", async () => {
+    const ca = await createCa(CLUSTER, NOW);
+    const notCsr = ca.certificate.replace(/CERTIFICATE/g, "CERTIFICATE REQUEST");
+
+    const error = (await signCsr(notCsr, ca, NOW).catch((e: unknown) => e)) as Error;
+    const notPem = (await signCsr("MIIB…", ca, NOW).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe("CertificateRejectedError");
+    expect(error.message).toBe("The cluster CSR is not a valid PKCS#10 certificate request");
+    expect(notPem.message).toBe("The cluster CSR is not a PEM-encoded certificate request");
+  });
+
+  it("returns CertificateRejectedError naming the key when the CA key is neither RSA nor an accepted EC curve", async () => {
+    const { csrPem } = generateClusterCsr(CLUSTER, "hsm2m.medium");
+    const ca = await createCa(CLUSTER, NOW);
+    const pkcs8 = (key: KeyObject) => key.export({ type: "pkcs8", format: "pem" }).toString();
+    const ed25519 = pkcs8(generateKeyPairSync("ed25519").privateKey);
+    const secp256k1 = pkcs8(generateKeyPairSync("ec", { namedCurve: "secp256k1" }).privateKey);
+
+    const edError = (await signCsr(csrPem, { ...ca, privateKey: ed25519 }, NOW).catch((e: unknown) => e)) as Error;
+    const curveError = (await signCsr(csrPem, { ...ca, privateKey: secp256k1 }, NOW).catch((e: unknown) => e)) as Error;
+
+    expect(edError.name).toBe("CertificateRejectedError");
+    expect(edError.message).toBe("The CA key is ed25519; use an RSA or EC key");
+    expect(curveError.message).toBe("The CA key uses an EC curve CloudHSM does not accept");
   });
 });
 

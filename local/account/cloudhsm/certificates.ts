@@ -1,7 +1,7 @@
 import "reflect-metadata";
-import { createPublicKey, generateKeyPairSync, X509Certificate as NodeCertificate, sign, webcrypto } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, X509Certificate as NodeCertificate, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { oid, pem, printable, rdn, seq, tlv, utf8 } from "../der";
+import { createCsr, distinguishedName, NAME_OID, toPem } from "../../../src/provision/x509";
 import { AwsServiceError } from "../errors";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -9,7 +9,8 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 /**
  * The cluster's certificate signing request and the checks InitializeCluster makes on what the customer sends back
  * (DOMAIN.md §6). Everything here is synchronous because operations run inside one SQLite transaction: certificates
- * are parsed with @peculiar/x509 and signatures checked with node:crypto; the CSR is DER-encoded by hand.
+ * are parsed with @peculiar/x509 and signatures checked with node:crypto; the CSR is built by the product's own
+ * src/provision/x509.
  */
 
 const invalid = (message: string) => new AwsServiceError("CloudHsmInvalidRequestException", message);
@@ -17,26 +18,14 @@ const invalid = (message: string) => new AwsServiceError("CloudHsmInvalidRequest
 /** An HSM's CSR: the private key never leaves the "HSM", so only the CSR and its public key are returned. */
 export function generateClusterCsr(clusterId: string, hsmType: string): { csrPem: string; publicKeyPem: string } {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const subject = seq(
-    rdn("2.5.4.6", printable("US")),
-    rdn("2.5.4.10", utf8("AWS CloudHSM (local account)")),
-    rdn("2.5.4.11", utf8(hsmType)),
-    rdn("2.5.4.3", utf8(clusterId)),
-  );
-  const info = seq(
-    tlv(0x02, Buffer.from([0])),
-    subject,
-    publicKey.export({ type: "spki", format: "der" }),
-    tlv(0xa0, Buffer.alloc(0)),
-  );
-  const ecdsaWithSha256 = seq(oid("1.2.840.10045.4.3.2"));
-  const der = seq(
-    info,
-    ecdsaWithSha256,
-    tlv(0x03, Buffer.concat([Buffer.from([0]), sign("sha256", info, privateKey)])),
+  const subject = distinguishedName(
+    { type: NAME_OID.country, value: "US", printable: true },
+    { type: NAME_OID.organization, value: "AWS CloudHSM (local account)" },
+    { type: NAME_OID.organizationalUnit, value: hsmType },
+    { type: NAME_OID.commonName, value: clusterId },
   );
   return {
-    csrPem: pem("CERTIFICATE REQUEST", der),
+    csrPem: toPem(createCsr(subject, publicKey, privateKey), "CERTIFICATE REQUEST"),
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
   };
 }

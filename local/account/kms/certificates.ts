@@ -1,19 +1,19 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
-import { bitString, bool, explicit, integer, octetString, oid, pem, seq, set, time, utf8 } from "../der";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import {
+  basicConstraints,
+  distinguishedName,
+  issueCertificate as issue,
+  NAME_OID,
+  toPem,
+} from "../../../src/provision/x509";
 
 /**
  * Just enough X.509 to issue real, verifiable certificates synchronously (control routes are synchronous): an
  * ECDSA P-256 self-signed trust anchor (RFC 5280, Basic Constraints CA:TRUE, as CloudHSM requires) and a cluster
- * certificate it signs. node:crypto parses certificates but cannot build them, hence this small DER encoder.
+ * certificate it signs, issued by the product's own src/provision/x509 (node:crypto parses certificates but cannot
+ * build them).
  */
 export type Issued = { pem: string; privateKey: KeyObject; publicKey: KeyObject; subject: Buffer };
-
-const OID = {
-  commonName: "2.5.4.3",
-  organization: "2.5.4.10",
-  ecdsaWithSha256: "1.2.840.10045.4.3.2",
-  basicConstraints: "2.5.29.19",
-};
 
 export function selfSignedTrustAnchor(commonName: string, notBefore: Date, years = 10): Issued {
   const keys = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -54,28 +54,22 @@ function certificate(spec: {
   notAfter: Date;
   ca: boolean;
 }): string {
-  const algorithm = seq(oid(OID.ecdsaWithSha256));
-  const serial = randomBytes(16);
-  serial[0] = ((serial[0] as number) & 0x7f) | 0x01;
-  const basicConstraints = seq(oid(OID.basicConstraints), bool(true), octetString(spec.ca ? seq(bool(true)) : seq()));
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial),
-    algorithm,
-    spec.issuer,
-    seq(time(spec.notBefore), time(spec.notAfter)),
-    spec.subject,
-    spec.publicKey.export({ type: "spki", format: "der" }),
-    explicit(3, seq(basicConstraints)),
-  );
-  const signature = sign("sha256", tbs, spec.signer);
-  return pem("CERTIFICATE", seq(tbs, algorithm, bitString(signature)));
+  const der = issue({
+    issuer: spec.issuer,
+    subject: spec.subject,
+    spki: spec.publicKey.export({ type: "spki", format: "der" }),
+    notBefore: spec.notBefore,
+    notAfter: spec.notAfter,
+    extensions: [basicConstraints(spec.ca)],
+    signer: spec.signer,
+  });
+  return toPem(der, "CERTIFICATE");
 }
 
 function name(commonName: string): Buffer {
-  return seq(
-    set(seq(oid(OID.organization), utf8("keystore-autopilot local account"))),
-    set(seq(oid(OID.commonName), utf8(commonName))),
+  return distinguishedName(
+    { type: NAME_OID.organization, value: "keystore-autopilot local account" },
+    { type: NAME_OID.commonName, value: commonName },
   );
 }
 
