@@ -1,12 +1,11 @@
-import * as z from "zod/mini";
-import { KeyStoreRefSchema } from "../../key-stores";
 import { defineWorkflow } from "../workflow";
+import { DescribeKeyStoreInputSchema } from "./input";
 
 /** The first wiring check: reads one custom key store's connection state. */
 export const describeKeyStoreWorkflow = defineWorkflow({
   name: "describe-key-store",
   stateMachine: "describeKeyStore",
-  input: z.strictObject(KeyStoreRefSchema.shape),
+  input: DescribeKeyStoreInputSchema,
   config: [],
   handlers: ["describeKeyStore"],
 });
