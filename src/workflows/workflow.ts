@@ -30,7 +30,7 @@ export type WorkflowEntry<S extends z.ZodMiniType = z.ZodMiniType> = {
   cli?: CliExtras;
 };
 
-/** Keeps the entry's literal name and schema type for the registry. */
-export const defineWorkflow = <const N extends string, S extends z.ZodMiniType>(
-  entry: WorkflowEntry<S> & { name: N },
-): WorkflowEntry<S> & { name: N } => entry;
+/** Keeps the entry's literal name, state machine key and schema type for the registry. */
+export const defineWorkflow = <const N extends string, const M extends string, S extends z.ZodMiniType>(
+  entry: WorkflowEntry<S> & { name: N; stateMachine: M },
+): WorkflowEntry<S> & { name: N; stateMachine: M } => entry;
