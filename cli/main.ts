@@ -26,6 +26,7 @@ import {
   requireStateMachineArn,
   stateMachineName,
   validateInput,
+  workflowWithCommand,
 } from "./workflows";
 
 /** What the CLI reads and writes; the real process by default, fakes in unit tests. */
@@ -59,9 +60,10 @@ function requireLocal(target: TargetOptions, command: string): void {
 function workflowsHelp(): string {
   const lines = listWorkflows().map((w) => {
     const fields = inputFields(w);
-    return `  ${w.name.padEnd(22)} input: {${fields.join(", ")}}  (state machine ${w.stateMachine})`;
+    const commands = w.cli?.commands?.length ? `; commands: ${w.cli.commands.join(", ")}` : "";
+    return `  ${w.name.padEnd(22)} input: {${fields.join(", ")}}  (state machine ${w.stateMachine}${commands})`;
   });
-  return `\nWorkflows (src/workflows.ts):\n${lines.join("\n")}\n`;
+  return `\nWorkflows (src/workflows/index.ts):\n${lines.join("\n")}\n`;
 }
 
 /** The command tree. Every command has a description, its options and examples in --help. */
@@ -146,14 +148,14 @@ Examples:
         const { sfn } = clientsFor(target);
         const where = describeTarget(target);
         const stateMachineArn = await requireStateMachineArn(sfn, workflow, opts.stage, where);
-        // --- provision-key-store: one deterministic name per key store name and attempt ---
-        const provisionName =
-          chosen === undefined && workflow.name === "provision-key-store"
+        // A workflow may name its executions itself (its registry entry's cli.executionName).
+        const attemptName =
+          chosen === undefined && workflow.cli?.executionName === "key-store-attempt"
             ? await (await import("./provision-name")).provisionExecutionName(sfn, stateMachineArn, input)
             : undefined;
         const name =
           chosen ??
-          provisionName ??
+          attemptName ??
           defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
         const started = await startExecution(sfn, { workflow, stateMachineArn, name, input });
         if (!options.follow) {
@@ -297,7 +299,7 @@ Examples:
       done(invoked.result.ok ? EXIT.ok : EXIT.failed);
     });
 
-  // --- provision-key-store: sign ---
+  // sign: the workflow whose registry entry lists it (provision-key-store)
   program
     .command("sign")
     .description("hand a provisioning that waits for an external signature its signed certificate and trust anchor")
@@ -343,7 +345,7 @@ Examples:
       done(EXIT.ok);
     });
 
-  // --- orphan-cleanup: approve ---
+  // approve: the workflow whose registry entry lists it (orphan-cleanup)
   program
     .command("approve")
     .description("approve (or --deny) an orphan-cleanup window that waits for approval")
@@ -374,7 +376,7 @@ Examples:
         }
         const machine = await requireStateMachineArn(
           sfn,
-          findWorkflow("orphan-cleanup"),
+          workflowWithCommand("approve"),
           opts.stage,
           describeTarget(target),
         );

@@ -2,19 +2,24 @@ import { existsSync, readFileSync } from "node:fs";
 import { ListStateMachinesCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
 import { InvalidInputError, parseOrThrow } from "../src/validation";
-import { WORKFLOWS } from "../src/workflows";
+import { registeredWorkflows, type WorkflowEntry } from "../src/workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";
 
 /** The serverless.yml service: state machines are named `<service>-<stage>-<key>`. */
 export const SERVICE = "keystore-autopilot";
 
-export type Workflow = { name: string; stateMachine: string; input: z.ZodMiniType };
+export type Workflow = WorkflowEntry;
 
-/** Every workflow registered in src/workflows.ts, in registration order: the CLI has no list of its own. */
+/** Every workflow registered in src/workflows/index.ts, in registration order: the CLI has no list of its own. */
 export function listWorkflows(): Workflow[] {
-  return Object.entries(WORKFLOWS as Record<string, { stateMachine: string; input: z.ZodMiniType }>).map(
-    ([name, entry]) => ({ name, stateMachine: entry.stateMachine, input: entry.input }),
-  );
+  return registeredWorkflows();
+}
+
+/** The registered workflow whose executions a CLI command (`sign`, `approve`) acts on. */
+export function workflowWithCommand(command: "sign" | "approve"): Workflow {
+  const workflow = listWorkflows().find((w) => w.cli?.commands?.includes(command));
+  if (!workflow) throw new UsageError(`No registered workflow takes '${command}'`);
+  return workflow;
 }
 
 /** The registered workflow of that name, or a usage error listing the known ones. */

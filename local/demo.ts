@@ -20,6 +20,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { type WORKFLOWS as REGISTRY, registeredWorkflows, type WorkflowName } from "../src/workflows";
 import { subnetIdInZone } from "./account/cloudhsm/network";
 import { describeStore, patientKms, tokenKeys } from "./account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "./account/process";
@@ -32,13 +33,17 @@ import { CREDENTIALS, LocalAccountProcess } from "./account/process";
  * The data stays in LOCAL_ACCOUNT_DATA (default .local-account-demo) for `keystore-autopilot status`.
  */
 const DATA = resolve(process.env.LOCAL_ACCOUNT_DATA ?? ".local-account-demo");
-const WORKFLOWS = {
-  provisionKeyStore: "provision-key-store",
-  connectKeyStore: "connect-key-store",
-  deletionFollowUp: "deletion-follow-up",
-  orphanCleanup: "orphan-cleanup",
-} as const;
-type MachineKey = keyof typeof WORKFLOWS;
+/**
+ * The workflows the story runs, by state machine key, from the registry: every one but describe-key-store, the
+ * wiring check that ConnectCustomKeyStore calls start on the side.
+ */
+type StoryWorkflow = Exclude<WorkflowName, "describe-key-store">;
+type MachineKey = (typeof REGISTRY)[StoryWorkflow]["stateMachine"];
+const WORKFLOWS = Object.fromEntries(
+  registeredWorkflows()
+    .filter((w) => w.name !== "describe-key-store")
+    .map((w) => [w.stateMachine, w.name]),
+) as Record<MachineKey, StoryWorkflow>;
 
 /** A step did not end as it should: the demo stops with this reason and exits 1. */
 class DemoStepError extends Error {

@@ -1,6 +1,6 @@
 /**
  * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, name length, delivery,
- * alarm, log retention, tracing or bundle size violation in the packaged directory, listing each one.
+ * workflow registry, alarm, log retention, tracing or bundle size violation in the packaged directory, listing each one.
  * Usage: tsx scripts/check-package.ts <dir> <region>. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
@@ -22,6 +22,7 @@ import {
   checkSecretPolicies,
   checkSecretsKey,
   checkTaskTimeouts,
+  checkWorkflowRegistry,
   MAX_ZIP_BYTES,
   packagedFunctions,
   type Template,
@@ -53,6 +54,7 @@ const problems = [
   ...checkRuleSources(template),
   ...checkRetainedNames(template),
   ...checkTaskTimeouts(template),
+  ...checkWorkflowRegistry(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -63,6 +65,6 @@ if (problems.length > 0) {
 }
 console.log(
   `package checks: ok (IAM least privilege, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
+    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, every workflow registered, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

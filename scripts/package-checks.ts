@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
+import { registeredWorkflows, type WorkflowEntry } from "../src/workflows";
 
 /**
  * Checks of what `osls package` produced (.serverless/): the CloudFormation template's IAM, alarms, log retention
@@ -53,14 +54,8 @@ const CLOUDHSM_CREATE_CLUSTER =
 const EC2_DESCRIBE = `${NO_RESOURCE_TYPES("list_amazonec2")}; a dependent action of cloudhsm:CreateCluster (the caller's permissions make the cluster security group)`;
 
 const SFN_LOGGING = `${NO_RESOURCE_TYPES("list_amazoncloudwatchlogs")}; the Step Functions Developer Guide (cw-logs) grants CloudWatch Logs' log delivery actions on Resource "*" for execution logging (loggingConfig)`;
-/** The state machines of serverless.yml: each logs its executions (loggingConfig). */
-const STATE_MACHINES = [
-  "describeKeyStore",
-  "connectKeyStore",
-  "deletionFollowUp",
-  "orphanCleanup",
-  "provisionKeyStore",
-];
+/** The state machines of serverless.yml, one per registered workflow: each logs its executions (loggingConfig). */
+const STATE_MACHINES = registeredWorkflows().map((w) => w.stateMachine);
 const LOG_DELIVERY_ACTIONS = [
   "logs:CreateLogDelivery",
   "logs:GetLogDelivery",
@@ -936,6 +931,65 @@ export function checkSecretsKey(template: Template): string[] {
       problems.push(`${id}: may create secrets but SECRETS_KMS_KEY_ARN is not the secrets key's ARN`);
     if (env.SECRET_PRINCIPALS === undefined)
       problems.push(`${id}: may create secrets but has no SECRET_PRINCIPALS for their resource policy`);
+  }
+  return problems;
+}
+
+/** `connectPrepare` → `connect-prepare`: the file under functions/ a handler key lives in. */
+export const handlerFileOf = (key: string) => `functions/${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * The registry (src/workflows/index.ts) against the packaged template: every registered state machine and handler
+ * key is deployed, each handler lives in functions/<kebab-case key>.ts, every state machine of the template is
+ * registered, and each workflow's settings are what serverless.yml sets on its functions (beyond the variables every
+ * function has).
+ */
+export function checkWorkflowRegistry(
+  template: Template,
+  workflows: WorkflowEntry[] = registeredWorkflows(),
+): string[] {
+  const problems: string[] = [];
+  const machines = new Set(
+    resourcesOfType(template, "AWS::StepFunctions::StateMachine").map(([id, p]) => keyOf(p.StateMachineName) ?? id),
+  );
+  const functions = new Map(
+    resourcesOfType(template, "AWS::Lambda::Function").map(([id, p]) => [
+      keyOf(p.FunctionName) ?? id,
+      { handler: String(p.Handler), variables: Object.keys(asRecord(asRecord(p.Environment).Variables)) },
+    ]),
+  );
+  const everywhere = [...functions.values()]
+    .map((f) => f.variables)
+    .reduce<string[] | undefined>((common, v) => (common ? common.filter((k) => v.includes(k)) : v), undefined);
+  const registered = new Set(workflows.map((w) => w.stateMachine));
+  for (const sm of machines) {
+    if (!registered.has(sm))
+      problems.push(`stateMachine:${sm}: in the template but no workflow of src/workflows registers it`);
+  }
+  for (const w of workflows) {
+    if (!machines.has(w.stateMachine)) {
+      problems.push(`workflow ${w.name}: its state machine ${w.stateMachine} is not in the template`);
+    }
+    const own = new Set<string>();
+    for (const key of w.handlers) {
+      const fn = functions.get(key);
+      if (!fn) {
+        problems.push(`workflow ${w.name}: its handler ${key} is not a function of the template`);
+        continue;
+      }
+      if (fn.handler !== `${handlerFileOf(key)}.handler`) {
+        problems.push(`function:${key}: handler ${fn.handler}, not ${handlerFileOf(key)}.handler`);
+      }
+      for (const v of fn.variables) if (!everywhere?.includes(v)) own.add(v);
+    }
+    for (const setting of w.config) {
+      if (!own.has(setting)) problems.push(`workflow ${w.name}: setting ${setting} is set on none of its functions`);
+    }
+    for (const v of own) {
+      if (!(w.config as readonly string[]).includes(v)) {
+        problems.push(`workflow ${w.name}: its functions set ${v}, which its registry entry does not list`);
+      }
+    }
   }
   return problems;
 }

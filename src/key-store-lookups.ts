@@ -1,24 +1,8 @@
 import { type CustomKeyStoresListEntry, DescribeCustomKeyStoresCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "./connect/errors";
-import type { KeyStoreRef, KeyStoreSummary } from "./key-stores";
 
-/** Port: the KMS calls the key store steps make. */
+/** Port: the KMS calls the key store steps make (shared by every workflow that reads key stores). */
 export type KmsPort = Pick<KMSClient, "send">;
-
-/** Reads one custom key store's connection state. KMS errors (not found, throttling) propagate by name. */
-export async function describeKeyStore(kms: KmsPort, ref: KeyStoreRef): Promise<KeyStoreSummary> {
-  const out = await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: ref.customKeyStoreId }));
-  const store = out.CustomKeyStores?.[0];
-  if (!store?.CustomKeyStoreId) throw new Error(`KMS returned no entry for ${ref.customKeyStoreId}`);
-  return {
-    customKeyStoreId: store.CustomKeyStoreId,
-    name: store.CustomKeyStoreName ?? "",
-    type: store.CustomKeyStoreType ?? "AWS_CLOUDHSM",
-    ...(store.CloudHsmClusterId ? { clusterId: store.CloudHsmClusterId } : {}),
-    connectionState: store.ConnectionState ?? "DISCONNECTED",
-    ...(store.ConnectionErrorCode ? { connectionErrorCode: store.ConnectionErrorCode } : {}),
-  };
-}
 
 /** The ids of every AWS CloudHSM key store of the account and Region, every page. */
 export async function cloudHsmKeyStoreIds(kms: KmsPort): Promise<string[]> {

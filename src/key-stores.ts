@@ -8,12 +8,3 @@ export const KeyStoreRefSchema = z.object({
     .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
 });
 export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
-
-export type KeyStoreSummary = {
-  customKeyStoreId: string;
-  name: string;
-  type: string;
-  clusterId?: string;
-  connectionState: string;
-  connectionErrorCode?: string;
-};

@@ -27,14 +27,17 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
+import { WORKFLOWS, type WorkflowName } from "../../src/workflows";
 
 const REGION = "us-east-1";
 const PREFIX = `arn:aws:states:${REGION}:111122223333:stateMachine:keystore-autopilot-dev-`;
+/** A registered workflow's state machine ARN on the local account (src/workflows gives its key). */
+const machineOf = (name: WorkflowName) => `${PREFIX}${WORKFLOWS[name].stateMachine}`;
 export const MACHINES = {
-  cleanup: `${PREFIX}orphanCleanup`,
-  connect: `${PREFIX}connectKeyStore`,
-  followUp: `${PREFIX}deletionFollowUp`,
-  describe: `${PREFIX}describeKeyStore`,
+  cleanup: machineOf("orphan-cleanup"),
+  connect: machineOf("connect-key-store"),
+  followUp: machineOf("deletion-follow-up"),
+  describe: machineOf("describe-key-store"),
 } as const;
 export const REGISTER_TABLE = "keystore-autopilot-dev-orphans";
 /** Waits measured in days (a follow-up until the deletion date, a booked window until it opens): parked, not busy. */

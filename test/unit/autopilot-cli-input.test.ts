@@ -1,19 +1,44 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildProgram } from "../../cli/main";
 import { redact, redactText } from "../../cli/redact";
 import { checkExecutionName, defaultExecutionName } from "../../cli/start";
-import { findWorkflow, inputFields, listWorkflows, readJsonArgument, validateInput } from "../../cli/workflows";
+import {
+  findWorkflow,
+  inputFields,
+  listWorkflows,
+  readJsonArgument,
+  validateInput,
+  workflowWithCommand,
+} from "../../cli/workflows";
 import { WORKFLOWS } from "../../src/workflows";
 
 describe("keystore-autopilot input handling", () => {
   const dir = mkdtempSync(join(tmpdir(), "autopilot-cli-"));
 
-  it("returns every workflow of src/workflows.ts when listing, in registration order", () => {
+  it("returns every workflow of the registry (src/workflows/index.ts) when listing, in registration order", () => {
     const listed = listWorkflows();
 
     expect(listed.map((w) => w.name)).toEqual(Object.keys(WORKFLOWS));
     expect(listed.find((w) => w.name === "describe-key-store")?.stateMachine).toBe("describeKeyStore");
+  });
+
+  it("returns a CLI command for every command a registry entry names, each owned by one workflow", () => {
+    const commands = buildProgram(
+      { stdout: { write: () => true }, stderr: { write: () => true } },
+      () => {},
+    ).commands.map((c) => c.name());
+    const named = listWorkflows().flatMap((w) =>
+      (w.cli?.commands ?? []).map((command) => ({ command, owner: w.name })),
+    );
+
+    expect(named.length).toBeGreaterThan(0);
+    for (const { command, owner } of named) {
+      expect({ command, present: commands.includes(command) }).toEqual({ command, present: true });
+      expect(workflowWithCommand(command).name).toBe(owner);
+    }
+    expect(new Set(named.map((n) => n.command)).size).toBe(named.length);
   });
 
   it("returns a usage error listing the known workflows when the workflow is unknown", () => {

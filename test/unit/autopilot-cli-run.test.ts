@@ -90,7 +90,7 @@ describe("keystore-autopilot (in process)", () => {
   });
 
   it.each([
-    [["start", "--help"], "Workflows (src/workflows.ts):"],
+    [["start", "--help"], "Workflows (src/workflows/index.ts):"],
     [["status", "--help"], "pending deletions"],
     [["invoke", "--help"], "--event <file|json>"],
     [["clock", "--help"], "clock advance 31d"],

@@ -3,8 +3,9 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { describeKey } from "../../src/follow-up/record";
-import { cloudHsmStore, describeKeyStore } from "../../src/key-store-lookups";
+import { cloudHsmStore } from "../../src/key-store-lookups";
 import { ensureHsms, findCluster } from "../../src/provision/cluster-steps";
+import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
 import { AnsweringEndpoint, ErrorAnswer } from "../support/answering-endpoint";
 import { awsFixture } from "../support/aws-fixtures";
 
@@ -44,7 +45,7 @@ describe("the product's readers against AWS's documented API responses", () => {
       DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-connected"),
     });
 
-    const summary = await describeKeyStore(kms, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toEqual({
       customKeyStoreId: "cks-1234567890abcdef0",
@@ -58,7 +59,7 @@ describe("the product's readers against AWS's documented API responses", () => {
   it("returns FAILED with the error code when DescribeCustomKeyStores answers a failed connection", async () => {
     const { kms } = await answering({ DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-failed") });
 
-    const summary = await describeKeyStore(kms, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toMatchObject({ connectionState: "FAILED", connectionErrorCode: "INVALID_CREDENTIALS" });
   });

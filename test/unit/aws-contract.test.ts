@@ -10,8 +10,8 @@ import { readPath } from "../../local/runtime/json-path";
 import { loadServerlessConfig, type RuleConfig } from "../../local/runtime/serverless-config";
 import { startFromEvent } from "../../src/connect/starter";
 import { handleDeletionEvent } from "../../src/follow-up/starter";
-import { KeyStoreRefSchema } from "../../src/key-stores";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
+import { describeKeyStoreWorkflow } from "../../src/workflows/describe-key-store";
 import { awsFixture, wrapCloudTrail } from "../support/aws-fixtures";
 
 /**
@@ -51,7 +51,7 @@ const CONSUMERS: Record<string, (event: unknown, rule: RuleConfig) => Promise<un
   followUpEvents: (event) => handleDeletionEvent(followUpDeps, event),
   connectStart: (event) => startFromEvent(connectDeps, event),
   describeKeyStore: async (event, rule) =>
-    parseOrThrow(KeyStoreRefSchema, rule.inputPath ? readPath(event, rule.inputPath).value : event),
+    parseOrThrow(describeKeyStoreWorkflow.input, rule.inputPath ? readPath(event, rule.inputPath).value : event),
 };
 
 /** DescribeKey answers for the keys of AWS's examples, as KMS would give them while each is pending deletion. */

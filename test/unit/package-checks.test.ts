@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as z from "zod/mini";
 import {
   ALLOWED_WILDCARDS,
   bundleSizes,
@@ -18,9 +19,11 @@ import {
   checkSecretKinds,
   checkSecretPolicies,
   checkTaskTimeouts,
+  checkWorkflowRegistry,
   MAX_ZIP_BYTES,
   type Template,
 } from "../../scripts/package-checks";
+import { registeredWorkflows, type WorkflowEntry } from "../../src/workflows";
 
 // The checks run on the real `osls package` output at the end of scripts/package.sh (npm test's last step);
 // these tests prove on small templates that each of them fails on what it must refuse.
@@ -725,5 +728,91 @@ describe("secret resource policies against IAM in the packaged template", () => 
     expect(checkSecretPolicies(withPolicyNaming(["CheckIamRoleLambdaExecution", "OtherRole"]))).toEqual([
       "CreatorLambdaFunction: the trust-anchor secrets' policy admits OtherRole (no owner), which IAM does not let use them",
     ]);
+  });
+});
+
+describe("workflow registry against the packaged template", () => {
+  const fn = (name: string, handler: string, variables: Record<string, string>) => ({
+    Type: "AWS::Lambda::Function",
+    Properties: { FunctionName: `svc-dev-${name}`, Handler: handler, Environment: { Variables: variables } },
+  });
+  const machine = (name: string) => ({
+    Type: "AWS::StepFunctions::StateMachine",
+    Properties: { StateMachineName: `svc-dev-${name}` },
+  });
+  /** Two workflows, `flow` (one function with its table) and `check`; selfCheck belongs to none. */
+  const packaged = (): Template => ({
+    Resources: {
+      FlowStartLambdaFunction: fn("flowStart", "functions/flow-start.handler", {
+        POWERTOOLS_SERVICE_NAME: "svc",
+        ORPHAN_TABLE_NAME: "t",
+      }),
+      CheckLambdaFunction: fn("check", "functions/check.handler", { POWERTOOLS_SERVICE_NAME: "svc" }),
+      SelfCheckLambdaFunction: fn("selfCheck", "functions/self-check.handler", { POWERTOOLS_SERVICE_NAME: "svc" }),
+      Flow: machine("flow"),
+      Check: machine("check"),
+    },
+  });
+  const flow: WorkflowEntry = {
+    name: "flow",
+    stateMachine: "flow",
+    input: z.object({}),
+    config: ["ORPHAN_TABLE_NAME"],
+    handlers: ["flowStart"],
+  };
+  const check: WorkflowEntry = {
+    name: "check",
+    stateMachine: "check",
+    input: z.object({}),
+    config: [],
+    handlers: ["check"],
+  };
+
+  it("returns no problem when every state machine, handler and setting is registered as packaged", () => {
+    expect(checkWorkflowRegistry(packaged(), [flow, check])).toEqual([]);
+  });
+
+  it("returns the state machine no workflow registers when an entry is missing from the registry", () => {
+    expect(checkWorkflowRegistry(packaged(), [flow])).toEqual([
+      "stateMachine:check: in the template but no workflow of src/workflows registers it",
+    ]);
+  });
+
+  it("returns the registered state machine and handler the template lacks", () => {
+    const renamed = { ...check, stateMachine: "checkAll", handlers: ["check", "checkMore"] };
+
+    expect(checkWorkflowRegistry(packaged(), [flow, renamed])).toEqual([
+      "stateMachine:check: in the template but no workflow of src/workflows registers it",
+      "workflow check: its state machine checkAll is not in the template",
+      "workflow check: its handler checkMore is not a function of the template",
+    ]);
+  });
+
+  it("returns a setting set on none of the workflow's functions, and one set but not listed", () => {
+    const wrongSettings = { ...flow, config: ["ACCOUNT_ID"] as WorkflowEntry["config"] };
+
+    expect(checkWorkflowRegistry(packaged(), [wrongSettings, check])).toEqual([
+      "workflow flow: setting ACCOUNT_ID is set on none of its functions",
+      "workflow flow: its functions set ORPHAN_TABLE_NAME, which its registry entry does not list",
+    ]);
+  });
+
+  it("returns a handler that does not live in functions/<kebab-case key>.ts", () => {
+    const template = packaged();
+    (template.Resources?.FlowStartLambdaFunction?.Properties as { Handler: string }).Handler =
+      "functions/start.handler";
+
+    expect(checkWorkflowRegistry(template, [flow, check])).toEqual([
+      "function:flowStart: handler functions/start.handler, not functions/flow-start.handler",
+    ]);
+  });
+
+  it("returns every registered workflow with a state machine, handlers and a unique name", () => {
+    const workflows = registeredWorkflows();
+
+    expect(new Set(workflows.map((w) => w.name)).size).toBe(workflows.length);
+    expect(new Set(workflows.map((w) => w.stateMachine)).size).toBe(workflows.length);
+    for (const w of workflows)
+      expect({ name: w.name, handlers: w.handlers.length > 0 }).toEqual({ name: w.name, handlers: true });
   });
 });

@@ -1,9 +1,10 @@
 import { CustomKeyStoreNotFoundException, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-jest";
-import { describeKeyStore } from "../../src/key-store-lookups";
-import { KeyStoreRefSchema } from "../../src/key-stores";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
+import { KeyStoreEntryMissingError } from "../../src/workflows/describe-key-store/errors";
+import { DescribeKeyStoreInputSchema } from "../../src/workflows/describe-key-store/input";
+import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
 
 const kmsMock = mockClient(KMSClient);
 const kms = new KMSClient({ region: "us-east-1" });
@@ -25,7 +26,7 @@ describe("describeKeyStore", () => {
       ],
     });
 
-    const summary = await describeKeyStore(kms, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toEqual({
       customKeyStoreId: "cks-1234567890abcdef0",
@@ -45,14 +46,28 @@ describe("describeKeyStore", () => {
       .on(DescribeCustomKeyStoresCommand)
       .rejects(new CustomKeyStoreNotFoundException({ message: "not found", $metadata: {} }));
 
-    await expect(describeKeyStore(kms, { customKeyStoreId: "cks-0000000000000000a" })).rejects.toMatchObject({
+    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-0000000000000000a" })).rejects.toMatchObject({
       name: "CustomKeyStoreNotFoundException",
     });
   });
 
+  it("throws KeyStoreEntryMissingError naming the id when KMS answers without an entry", async () => {
+    kmsMock.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [] });
+
+    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toMatchObject({
+      name: "KeyStoreEntryMissingError",
+      customKeyStoreId: "cks-1234567890abcdef0",
+    });
+    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toBeInstanceOf(
+      KeyStoreEntryMissingError,
+    );
+  });
+
   it("throws InvalidInputError naming the field when the id is malformed, and calls nothing", () => {
-    expect(() => parseOrThrow(KeyStoreRefSchema, { customKeyStoreId: "store-1" })).toThrow(InvalidInputError);
-    expect(() => parseOrThrow(KeyStoreRefSchema, { customKeyStoreId: "store-1" })).toThrow(/customKeyStoreId/);
+    expect(() => parseOrThrow(DescribeKeyStoreInputSchema, { customKeyStoreId: "store-1" })).toThrow(InvalidInputError);
+    expect(() => parseOrThrow(DescribeKeyStoreInputSchema, { customKeyStoreId: "store-1" })).toThrow(
+      /customKeyStoreId/,
+    );
     expect(kmsMock).not.toHaveReceivedAnyCommand();
   });
 });

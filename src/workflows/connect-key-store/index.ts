@@ -1,0 +1,31 @@
+import { ConnectInputSchema } from "../../connect/model";
+import { defineWorkflow } from "../workflow";
+
+/** Connects a key store, rotating kmsuser's password first (or watches a connect someone started). */
+export const connectKeyStoreWorkflow = defineWorkflow({
+  name: "connect-key-store",
+  stateMachine: "connectKeyStore",
+  input: ConnectInputSchema,
+  config: [
+    "CONNECT_STATE_MACHINE_ARN",
+    "CLEANUP_STATE_MACHINE_ARN",
+    "CLOUDHSM_CLI_PATH",
+    "ORPHAN_TABLE_NAME",
+    "SECRETS_KMS_KEY_ARN",
+    "SECRET_PRINCIPALS",
+    "OPERATOR_PRINCIPAL_ARNS",
+  ],
+  handlers: [
+    "connectStart",
+    "connectPrepare",
+    "connectCheckPath",
+    "connectStagePassword",
+    "connectSetPassword",
+    "connectTellKms",
+    "connectLogoutKmsuser",
+    "connectAddHsm",
+    "connectHsmState",
+    "connectMarkRotated",
+    "connectAlert",
+  ],
+});

@@ -1,0 +1,12 @@
+import * as z from "zod/mini";
+import { FollowUpInputSchema } from "../../follow-up/events";
+import { defineWorkflow } from "../workflow";
+
+/** Follows a scheduled key deletion to its end and registers the key material it leaves in the cluster. */
+export const deletionFollowUpWorkflow = defineWorkflow({
+  name: "deletion-follow-up",
+  stateMachine: "deletionFollowUp",
+  input: z.strictObject(FollowUpInputSchema.shape),
+  config: ["ACCOUNT_ID", "FOLLOW_UP_STATE_MACHINE_ARN", "ORPHAN_TABLE_NAME"],
+  handlers: ["followUpEvents", "followUpRecord", "followUpCheck", "followUpAlert"],
+});
