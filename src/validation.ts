@@ -31,15 +31,15 @@ export const ExecutionNameSchema = z.string().check(
   z.maxLength(80),
   z.refine((s) => !FORBIDDEN_IN_NAME.test(s) && !hasControl(s), "must be a Step Functions execution name"),
 );
+/**
+ * arn:<partition>:states:<Region>:<account>:execution:<state machine name>:<execution name> (Service Authorization
+ * Reference, "Resource types defined by AWS Step Functions"); the groups are the state machine's name and the
+ * execution's.
+ */
+export const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([A-Za-z0-9_-]{1,80}):([^\s:]{1,80})$/;
 export const ExecutionArnSchema = z
   .string()
-  .check(
-    z.maxLength(2048),
-    z.regex(
-      /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[^\s:]{1,80}$/,
-      "must be an execution ARN",
-    ),
-  );
+  .check(z.maxLength(2048), z.regex(EXECUTION_ARN, "must be an execution ARN"));
 export const StateMachineArnSchema = z
   .string()
   .check(

@@ -8,10 +8,8 @@ import {
 } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
 import { callerArn, type StsPort } from "../caller-identity";
-import { parseOrThrow } from "../validation";
+import { EXECUTION_ARN, parseOrThrow } from "../validation";
 import { NotAwaitingApprovalError } from "./errors";
-
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]{1,80}$/;
 
 /**
  * What an approver decides. There is no field for who decides: that is the caller's authenticated identity.
