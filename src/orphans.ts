@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
+import { KeyArnSchema } from "./validation";
 import "./zod-locale";
 
 /**
@@ -64,9 +65,7 @@ export const BY_KEY_STORE_INDEX = "ByKeyStore";
 
 /** What a cleanup relies on in an orphan record; anything else in the register stops it before any window opens. */
 const OrphanRecordSchema = z.object({
-  keyArn: z
-    .string()
-    .check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN")),
+  keyArn: KeyArnSchema,
   customKeyStoreId: z.string().check(z.minLength(1)),
   status: z.enum(["FAILURE", "STILL_PRESENT", "UNVERIFIED", "DISCOVERED"]),
   backingKeyId: z.optional(z.string().check(z.minLength(1))),

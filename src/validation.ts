@@ -32,6 +32,13 @@ export const ExecutionNameSchema = z.string().check(
   z.refine((s) => !FORBIDDEN_IN_NAME.test(s) && !hasControl(s), "must be a Step Functions execution name"),
 );
 /**
+ * A KMS key ARN, as KMS writes it in events and in a backing key's label (DOMAIN.md §3.1); the groups are the Region,
+ * the account and the key id.
+ */
+export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([A-Za-z0-9-]+)$/;
+export const KeyArnSchema = z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN"));
+
+/**
  * arn:<partition>:states:<Region>:<account>:execution:<state machine name>:<execution name> (Service Authorization
  * Reference, "Resource types defined by AWS Step Functions"); the groups are the state machine's name and the
  * execution's.

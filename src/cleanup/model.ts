@@ -66,8 +66,5 @@ export type ScanResult = {
   wouldKeep?: { keyArn: string; reason: string }[];
 };
 
-/** A KMS key ARN as KMS writes it into a backing key's label (DOMAIN.md §3.1). */
-export const KEY_ARN_LABEL = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([A-Za-z0-9-]+)$/;
-
 /** Report lists carried in the payload are capped; the register holds every record. */
 export const REPORT_LIMIT = 50;

@@ -12,10 +12,11 @@ import {
   resolveOrphan,
 } from "../orphans";
 import type { HsmCredential, HsmKey } from "../ports/hsm";
+import { KEY_ARN } from "../validation";
 import type { CleanupDeps } from "./deps";
 import { DeletionNotVerifiedError, StoreChangedError } from "./errors";
 import { type CallCounter, describeKey, kmsCall } from "./kms-calls";
-import { KEY_ARN_LABEL, REPORT_LIMIT } from "./model";
+import { REPORT_LIMIT } from "./model";
 
 export type SweepInput = {
   customKeyStoreId: string;
@@ -120,7 +121,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
       continue;
     }
     if (live.has(key.label)) continue;
-    const m = KEY_ARN_LABEL.exec(key.label);
+    const m = KEY_ARN.exec(key.label);
     if (!m || m[1] !== deps.region || m[2] !== deps.accountId) {
       kept.push({ reference: key.reference, reason: "label names no KMS key of this account and Region" });
       continue;

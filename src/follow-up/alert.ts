@@ -1,13 +1,12 @@
 import * as z from "zod/mini";
 import { type Alert, type EventsPort, publishAlert } from "../alerts";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow } from "../validation";
-import { KEY_ARN } from "./events";
+import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../validation";
 
 const AlertInputSchema = z.object({
   type: z.enum(["OrphanedKeyMaterial", "FollowUpFailed"]),
   executionName: ExecutionNameSchema,
-  keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
+  keyArn: KeyArnSchema,
   customKeyStoreId: z.optional(z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0"))),
   clusterId: z.optional(ClusterIdSchema),
   backingKeyId: z.optional(z.string()),

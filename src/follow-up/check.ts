@@ -8,8 +8,7 @@ import * as z from "zod/mini";
 import type { KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
-import { ClusterIdSchema, ExecutionNameSchema, parseOrThrow } from "../validation";
-import { KEY_ARN } from "./events";
+import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../validation";
 import { describeKey } from "./record";
 
 export type CloudHsmPort = Pick<CloudHSMV2Client, "send">;
@@ -58,7 +57,7 @@ export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort
 
 const CheckInputSchema = z.object({
   record: z.object({
-    keyArn: z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN")),
+    keyArn: KeyArnSchema,
     customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
     clusterId: z.optional(ClusterIdSchema),
     backingKeyId: z.optional(z.string()),

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { ClusterIdSchema, InvalidInputError } from "../validation";
+import { ClusterIdSchema, InvalidInputError, KEY_ARN, KeyArnSchema } from "../validation";
 
 /** The events the deletion follow-up reacts to (DOMAIN.md §4, §5.1), as EventBridge delivers them. */
 export const KMS_SOURCE = "aws.kms";
@@ -12,9 +12,8 @@ export const CANCEL_KEY_DELETION = "CancelKeyDeletion";
 export const DELETE_KEY = "DeleteKey";
 
 export const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
-export const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([0-9a-z-]+)$/;
 
-const keyArn = z.string().check(z.regex(KEY_ARN, "must be a KMS key ARN"));
+const keyArn = KeyArnSchema;
 
 const Envelope = z.object({
   account: z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit account id")),

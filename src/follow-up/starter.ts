@@ -2,7 +2,7 @@ import { ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand } fr
 import type { SfnPort } from "../executions";
 import type { KmsPort } from "../key-store-lookups";
 import { type DocumentPort, recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
-import { InvalidInputError, parseOrThrow } from "../validation";
+import { InvalidInputError, KEY_ARN, parseOrThrow } from "../validation";
 import {
   CANCEL_KEY_DELETION,
   CMK_DELETION,
@@ -12,7 +12,6 @@ import {
   executionName,
   executionPrefix,
   type FollowUpInput,
-  KEY_ARN,
   KeyRecordEventSchema,
   type KeyRecordFields,
   readKeyRecord,
