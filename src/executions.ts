@@ -1,7 +1,37 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 
 /** Port: the Step Functions calls the steps make. */
 export type SfnPort = Pick<SFNClient, "send">;
+
+/**
+ * StartExecution under a name that identifies what is started, so a redelivered event starts nothing twice. Step
+ * Functions answers ExecutionAlreadyExists when an execution of that name already ran or runs with another input (a
+ * running one with the same input is returned as is: StartExecution, Step Functions API Reference): either way the
+ * work is already started, and `started` is false.
+ */
+export async function startOnce(
+  sfn: SfnPort,
+  request: { stateMachineArn: string; name: string; input: unknown },
+): Promise<{ started: true; executionArn?: string } | { started: false }> {
+  try {
+    const out = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: request.stateMachineArn,
+        name: request.name,
+        input: JSON.stringify(request.input),
+      }),
+    );
+    return { started: true, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+  } catch (error: unknown) {
+    if ((error as Error).name === "ExecutionAlreadyExists") return { started: false };
+    throw error;
+  }
+}
 
 /** Which execution is asking, so a second one for the same thing can refuse instead of racing. */
 export type ExecutionRef = { executionArn: string; stateMachineArn: string };

@@ -1,6 +1,6 @@
-import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alert-source";
+import { type SfnPort, startOnce } from "../executions";
 import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { type DocumentPort, listOpenOrphans } from "../orphans";
@@ -22,7 +22,7 @@ export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
 
 export type CleanupStarterDeps = {
   kms: KmsPort;
-  sfn: Pick<SFNClient, "send">;
+  sfn: SfnPort;
   db: DocumentPort;
   table: string;
   stateMachineArn: string;
@@ -75,19 +75,10 @@ async function start(deps: CleanupStarterDeps, customKeyStoreId: string, at: Dat
     .replace(/[^0-9]/g, "")
     .slice(0, 10);
   const executionName = `cleanup-${customKeyStoreId}-${stamp}`.slice(0, 80);
-  try {
-    await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.stateMachineArn,
-        name: executionName,
-        input: JSON.stringify({ customKeyStoreId, ...(notBefore ? { notBefore: notBefore.toISOString() } : {}) }),
-      }),
-    );
-    return { customKeyStoreId, executionName, outcome: "started" as const };
-  } catch (error: unknown) {
-    if ((error as Error).name === "ExecutionAlreadyExists") {
-      return { customKeyStoreId, executionName, outcome: "already-scheduled" as const };
-    }
-    throw error;
-  }
+  const { started } = await startOnce(deps.sfn, {
+    stateMachineArn: deps.stateMachineArn,
+    name: executionName,
+    input: { customKeyStoreId, ...(notBefore ? { notBefore: notBefore.toISOString() } : {}) },
+  });
+  return { customKeyStoreId, executionName, outcome: started ? ("started" as const) : ("already-scheduled" as const) };
 }

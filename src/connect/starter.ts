@@ -1,6 +1,5 @@
-import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
-import { runningFor } from "../executions";
+import { runningFor, type SfnPort, startOnce } from "../executions";
 import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { InvalidInputError, parseOrThrow } from "../validation";
@@ -31,7 +30,7 @@ export type StartResult = {
   executionArn?: string;
 };
 
-type StarterDeps = { sfn: Pick<SFNClient, "send">; kms: KmsPort; stateMachineArn: string };
+type StarterDeps = { sfn: SfnPort; kms: KmsPort; stateMachineArn: string };
 
 /**
  * EventBridge → one execution per key store. A CloudTrail Connect/Create call starts a `watch` execution named by the
@@ -65,21 +64,15 @@ async function startOne(deps: StarterDeps, customKeyStoreId: string, mode: "rota
   const running = await runningFor(deps.sfn, deps.stateMachineArn, customKeyStoreId);
   if (running[0]) return { customKeyStoreId, outcome: "joined" as const, executionArn: running[0].executionArn };
   const name = `${customKeyStoreId}-${suffix}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
-  try {
-    const out = await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deps.stateMachineArn,
-        name,
-        input: JSON.stringify({ customKeyStoreId, mode }),
-      }),
-    );
-    return {
-      customKeyStoreId,
-      outcome: "started" as const,
-      ...(out.executionArn ? { executionArn: out.executionArn } : {}),
-    };
-  } catch (error: unknown) {
-    if ((error as Error).name === "ExecutionAlreadyExists") return { customKeyStoreId, outcome: "duplicate" as const };
-    throw error;
-  }
+  const out = await startOnce(deps.sfn, {
+    stateMachineArn: deps.stateMachineArn,
+    name,
+    input: { customKeyStoreId, mode },
+  });
+  if (!out.started) return { customKeyStoreId, outcome: "duplicate" as const };
+  return {
+    customKeyStoreId,
+    outcome: "started" as const,
+    ...(out.executionArn ? { executionArn: out.executionArn } : {}),
+  };
 }

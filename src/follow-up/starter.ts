@@ -1,5 +1,5 @@
-import { ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../executions";
+import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { type SfnPort, startOnce } from "../executions";
 import type { KmsPort } from "../key-store-lookups";
 import { type DocumentPort, recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../validation";
@@ -112,18 +112,9 @@ async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<
     deletionDate: deletionDate.toISOString(),
   };
   const name = executionName(keyArn, deletionDate);
-  try {
-    await deps.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }),
-    );
-    return { outcome: "started", executionName: name };
-  } catch (error: unknown) {
-    // Same name, same key and date: another delivery of this event already started it.
-    if (error instanceof Error && error.name === "ExecutionAlreadyExists") {
-      return { outcome: "already-following", executionName: name };
-    }
-    throw error;
-  }
+  // Same name, same key and date: another delivery of this event already started it.
+  const { started } = await startOnce(deps.sfn, { stateMachineArn: deps.stateMachineArn, name, input });
+  return { outcome: started ? "started" : "already-following", executionName: name };
 }
 
 /** Stops every running follow-up of the key (normally one); one already finished or stopped is left alone. */
