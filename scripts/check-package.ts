@@ -15,6 +15,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRetryPolicies,
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
@@ -53,6 +54,7 @@ const problems = [
   ...checkRuleSources(template),
   ...checkRetainedNames(template),
   ...checkTaskTimeouts(template),
+  ...checkRetryPolicies(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];

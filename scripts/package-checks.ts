@@ -707,6 +707,47 @@ export function checkTaskTimeouts(template: Template): string[] {
   return problems;
 }
 
+/** A state machine's definition, whether packaged as a string or as an `Fn::Sub` of a string. */
+function definitionOf(p: Raw): { States?: Record<string, Raw> } | undefined {
+  const d = p.DefinitionString;
+  const sub = asRecord(d)["Fn::Sub"];
+  const text = typeof d === "string" ? d : typeof sub === "string" ? sub : Array.isArray(sub) ? sub[0] : undefined;
+  return typeof text === "string" ? (JSON.parse(text) as { States?: Record<string, Raw> }) : undefined;
+}
+
+/**
+ * One retry policy per kind of error in each workflow: retriers that list the same errors back off the same way
+ * (IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy), so a pasted copy that drifts fails here, naming
+ * both states. MaxAttempts is the step's own bound and may differ. The ASL files share them with YAML anchors.
+ */
+export function checkRetryPolicies(template: Template): string[] {
+  const problems: string[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const name = keyOf(p.StateMachineName) ?? id;
+    const seen = new Map<string, { state: string; backoff: string }>();
+    const visit = (states: Record<string, Raw>) => {
+      for (const [state, s] of Object.entries(states)) {
+        for (const retrier of asArray(s.Retry).map(asRecord)) {
+          const kind = asArray(retrier.ErrorEquals).map(String).sort().join(", ");
+          const { IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy } = retrier;
+          const backoff = JSON.stringify({ IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy });
+          const first = seen.get(kind);
+          if (!first) seen.set(kind, { state, backoff });
+          else if (first.backoff !== backoff)
+            problems.push(
+              `stateMachine:${name}: ${state} retries [${kind}] with ${backoff}, ${first.state} with ${first.backoff}`,
+            );
+        }
+        for (const branch of asArray(s.Branches).map(asRecord)) visit(asRecord(branch.States) as Record<string, Raw>);
+        for (const inner of [s.ItemProcessor, s.Iterator].map(asRecord))
+          visit(asRecord(inner.States) as Record<string, Raw>);
+      }
+    };
+    visit((definitionOf(p)?.States ?? {}) as Record<string, Raw>);
+  }
+  return problems;
+}
+
 /** Who may read each kind of secret (src/secret-names.ts): the CA key only where certificates are signed, and so on. */
 export const SECRET_READERS: Record<string, string[]> = {
   "managed-ca": ["function:provisionSignCsr"],

@@ -12,6 +12,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRetryPolicies,
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
@@ -594,6 +595,50 @@ describe("task timeout check of the packaged template", () => {
 
   it("returns no problem when the task outlives its function", () => {
     expect(checkTaskTimeouts(template(930))).toEqual([]);
+  });
+});
+
+describe("retry policy check of the packaged template", () => {
+  const transient = { ErrorEquals: ["ThrottlingException", "Lambda.ServiceException"], BackoffRate: 2 };
+  const template = (describeInterval: number) => ({
+    Resources: {
+      Connect: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          StateMachineName: "keystore-autopilot-dev-connectKeyStore",
+          DefinitionString: JSON.stringify({
+            StartAt: "Prepare",
+            States: {
+              Prepare: { Type: "Task", Retry: [{ ...transient, IntervalSeconds: 2, MaxAttempts: 4 }], Next: "Map" },
+              Map: {
+                Type: "Map",
+                ItemProcessor: {
+                  StartAt: "Describe",
+                  States: {
+                    Describe: {
+                      Type: "Task",
+                      Retry: [{ ...transient, ErrorEquals: ["Lambda.ServiceException", "ThrottlingException"] }],
+                      End: true,
+                    },
+                  },
+                },
+                End: true,
+              },
+            },
+          }).replace('"BackoffRate":2}', `"BackoffRate":2,"IntervalSeconds":${describeInterval},"MaxAttempts":6}`),
+        },
+      },
+    },
+  });
+
+  it("returns a problem naming both states when retriers of the same errors back off differently", () => {
+    expect(checkRetryPolicies(template(5))).toEqual([
+      'stateMachine:connectKeyStore: Describe retries [Lambda.ServiceException, ThrottlingException] with {"IntervalSeconds":5,"BackoffRate":2}, Prepare with {"IntervalSeconds":2,"BackoffRate":2}',
+    ]);
+  });
+
+  it("returns no problem when they back off the same way, whatever their MaxAttempts", () => {
+    expect(checkRetryPolicies(template(2))).toEqual([]);
   });
 });
 
