@@ -1,12 +1,14 @@
 /**
  * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, name length, delivery,
- * alarm, log retention, tracing or bundle size violation in the packaged directory, listing each one.
+ * alarm, log retention, tracing, task timeout, retry policy or bundle size violation in the packaged directory,
+ * listing each one.
  * Usage: tsx scripts/check-package.ts <dir> <region>. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   bundleSizes,
+  checkArnForms,
   checkBundleSizes,
   checkCliVpc,
   checkIam,
@@ -42,6 +44,7 @@ for (const fn of packagedFunctions(dir, template)) {
 }
 const problems = [
   ...checkIam(template),
+  ...checkArnForms(template),
   ...checkSecretKinds(template),
   ...checkSecretPolicies(template),
   ...checkSecretsKey(template),
@@ -64,7 +67,7 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, alarms, log retention, tracing; ${sizes.length} zips, ` +
+  `package checks: ok (IAM least privilege, ARNs built one way, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
+    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, task timeouts, one retry policy per kind of error, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

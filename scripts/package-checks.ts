@@ -748,6 +748,47 @@ export function checkRetryPolicies(template: Template): string[] {
   return problems;
 }
 
+/**
+ * The ARNs this stack builds are built one way: `Fn::Sub` of `arn:${AWS::Partition}:…` with `${AWS::Region}` and
+ * `${AWS::AccountId}`. A literal `arn:aws:` is wrong in the other partitions (aws-cn, aws-us-gov: IAM User Guide,
+ * reference-arns), and an `Fn::Join` of parts is a second way to read and review. Checked where serverless.yml and the
+ * ASL build them: role statements, function environments and the values substituted into state machine definitions.
+ */
+export function checkArnForms(template: Template): string[] {
+  const problems: string[] = [];
+  const visit = (where: string, value: unknown) => {
+    if (typeof value === "string") {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+      if (value.startsWith("arn:") && !value.startsWith("arn:${AWS::Partition}:"))
+        problems.push(`${where}: ${value} names its partition; build it with Fn::Sub and \${AWS::Partition}`);
+      return;
+    }
+    const join = asRecord(value)["Fn::Join"];
+    if (join !== undefined && JSON.stringify(join).includes('"arn:')) {
+      problems.push(`${where}: an ARN built with Fn::Join; build it with Fn::Sub`);
+      return;
+    }
+    const sub = asRecord(value)["Fn::Sub"];
+    if (sub !== undefined) return visit(where, Array.isArray(sub) ? sub[0] : sub);
+    for (const item of Array.isArray(value) ? value : Object.values(asRecord(value))) visit(where, item);
+  };
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    for (const policy of asArray(p.Policies)) {
+      for (const statement of asArray(asRecord(asRecord(policy).PolicyDocument).Statement)) {
+        visit(id, asRecord(statement).Resource);
+      }
+    }
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    visit(id, asRecord(p.Environment).Variables);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const sub = asRecord(p.DefinitionString)["Fn::Sub"];
+    if (Array.isArray(sub)) visit(id, sub[1]);
+  }
+  return problems;
+}
+
 /** Who may read each kind of secret (src/secret-names.ts): the CA key only where certificates are signed, and so on. */
 export const SECRET_READERS: Record<string, string[]> = {
   "managed-ca": ["function:provisionSignCsr"],

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   ALLOWED_WILDCARDS,
   bundleSizes,
+  checkArnForms,
   checkBundleSizes,
   checkCliVpc,
   checkIam,
@@ -595,6 +596,44 @@ describe("task timeout check of the packaged template", () => {
 
   it("returns no problem when the task outlives its function", () => {
     expect(checkTaskTimeouts(template(930))).toEqual([]);
+  });
+});
+
+describe("ARN form check of the packaged template", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+  const KEYS = { "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*" };
+  const withResource = (resource: unknown, machineArn: unknown = KEYS) => ({
+    Resources: {
+      CheckIamRoleLambdaExecution: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          Policies: [
+            { PolicyDocument: { Statement: [{ Effect: "Allow", Action: "kms:DescribeKey", Resource: resource }] } },
+          ],
+        },
+      },
+      CheckLambdaFunction: { Type: "AWS::Lambda::Function", Properties: { Environment: { Variables: { ARN: KEYS } } } },
+      Flow: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: { DefinitionString: { "Fn::Sub": ['{"StartAt":"A","States":{}}', { machine: machineArn }] } },
+      },
+    },
+  });
+
+  it("returns no problem when every ARN is an Fn::Sub with the partition", () => {
+    expect(checkArnForms(withResource([KEYS, { "Fn::GetAtt": ["Table", "Arn"] }]))).toEqual([]);
+  });
+
+  it("returns a problem naming the resource for an ARN built with Fn::Join or naming its partition", () => {
+    const joined = { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":kms:", { Ref: "AWS::Region" }, ":key/*"]] };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+    const literal = { "Fn::Sub": "arn:aws:states:${AWS::Region}:${AWS::AccountId}:stateMachine:flow" };
+
+    expect(checkArnForms(withResource([joined], literal))).toEqual([
+      "CheckIamRoleLambdaExecution: an ARN built with Fn::Join; build it with Fn::Sub",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes a CloudFormation pseudo parameter
+      "Flow: arn:aws:states:${AWS::Region}:${AWS::AccountId}:stateMachine:flow names its partition; build it with Fn::Sub and ${AWS::Partition}",
+    ]);
   });
 });
 
