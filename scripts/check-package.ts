@@ -1,12 +1,14 @@
 /**
  * Run by scripts/package.sh after `osls package`: fails (exit 1) on any IAM, SDK client, VPC, name length, delivery,
- * workflow registry, alarm, log retention, tracing or bundle size violation in the packaged directory, listing each one.
+ * workflow registry, alarm, log retention, tracing, task timeout, retry policy or bundle size violation in the packaged
+ * directory, listing each one.
  * Usage: tsx scripts/check-package.ts <dir> <region>. `npm test` ends with the package step, so CI runs it.
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   bundleSizes,
+  checkArnForms,
   checkBundleSizes,
   checkCliVpc,
   checkIam,
@@ -15,6 +17,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRetryPolicies,
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
@@ -42,6 +45,7 @@ for (const fn of packagedFunctions(dir, template)) {
 }
 const problems = [
   ...checkIam(template),
+  ...checkArnForms(template),
   ...checkSecretKinds(template),
   ...checkSecretPolicies(template),
   ...checkSecretsKey(template),
@@ -55,6 +59,7 @@ const problems = [
   ...checkRetainedNames(template),
   ...checkTaskTimeouts(template),
   ...checkWorkflowRegistry(template),
+  ...checkRetryPolicies(template),
   ...checkObservability(template),
   ...checkBundleSizes(sizes),
 ];
@@ -64,7 +69,7 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `package checks: ok (IAM least privilege, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, every workflow registered, alarms, log retention, tracing; ${sizes.length} zips, ` +
+  `package checks: ok (IAM least privilege, ARNs built one way, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
+    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, task timeouts, one retry policy per kind of error, every workflow registered, alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

@@ -702,6 +702,88 @@ export function checkTaskTimeouts(template: Template): string[] {
   return problems;
 }
 
+/** A state machine's definition, whether packaged as a string or as an `Fn::Sub` of a string. */
+function definitionOf(p: Raw): { States?: Record<string, Raw> } | undefined {
+  const d = p.DefinitionString;
+  const sub = asRecord(d)["Fn::Sub"];
+  const text = typeof d === "string" ? d : typeof sub === "string" ? sub : Array.isArray(sub) ? sub[0] : undefined;
+  return typeof text === "string" ? (JSON.parse(text) as { States?: Record<string, Raw> }) : undefined;
+}
+
+/**
+ * One retry policy per kind of error in each workflow: retriers that list the same errors back off the same way
+ * (IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy), so a pasted copy that drifts fails here, naming
+ * both states. MaxAttempts is the step's own bound and may differ. The ASL files share them with YAML anchors.
+ */
+export function checkRetryPolicies(template: Template): string[] {
+  const problems: string[] = [];
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const name = keyOf(p.StateMachineName) ?? id;
+    const seen = new Map<string, { state: string; backoff: string }>();
+    const visit = (states: Record<string, Raw>) => {
+      for (const [state, s] of Object.entries(states)) {
+        for (const retrier of asArray(s.Retry).map(asRecord)) {
+          const kind = asArray(retrier.ErrorEquals).map(String).sort().join(", ");
+          const { IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy } = retrier;
+          const backoff = JSON.stringify({ IntervalSeconds, BackoffRate, MaxDelaySeconds, JitterStrategy });
+          const first = seen.get(kind);
+          if (!first) seen.set(kind, { state, backoff });
+          else if (first.backoff !== backoff)
+            problems.push(
+              `stateMachine:${name}: ${state} retries [${kind}] with ${backoff}, ${first.state} with ${first.backoff}`,
+            );
+        }
+        for (const branch of asArray(s.Branches).map(asRecord)) visit(asRecord(branch.States) as Record<string, Raw>);
+        for (const inner of [s.ItemProcessor, s.Iterator].map(asRecord))
+          visit(asRecord(inner.States) as Record<string, Raw>);
+      }
+    };
+    visit((definitionOf(p)?.States ?? {}) as Record<string, Raw>);
+  }
+  return problems;
+}
+
+/**
+ * The ARNs this stack builds are built one way: `Fn::Sub` of `arn:${AWS::Partition}:…` with `${AWS::Region}` and
+ * `${AWS::AccountId}`. A literal `arn:aws:` is wrong in the other partitions (aws-cn, aws-us-gov: IAM User Guide,
+ * reference-arns), and an `Fn::Join` of parts is a second way to read and review. Checked where serverless.yml and the
+ * ASL build them: role statements, function environments and the values substituted into state machine definitions.
+ */
+export function checkArnForms(template: Template): string[] {
+  const problems: string[] = [];
+  const visit = (where: string, value: unknown) => {
+    if (typeof value === "string") {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+      if (value.startsWith("arn:") && !value.startsWith("arn:${AWS::Partition}:"))
+        problems.push(`${where}: ${value} names its partition; build it with Fn::Sub and \${AWS::Partition}`);
+      return;
+    }
+    const join = asRecord(value)["Fn::Join"];
+    if (join !== undefined && JSON.stringify(join).includes('"arn:')) {
+      problems.push(`${where}: an ARN built with Fn::Join; build it with Fn::Sub`);
+      return;
+    }
+    const sub = asRecord(value)["Fn::Sub"];
+    if (sub !== undefined) return visit(where, Array.isArray(sub) ? sub[0] : sub);
+    for (const item of Array.isArray(value) ? value : Object.values(asRecord(value))) visit(where, item);
+  };
+  for (const [id, p] of resourcesOfType(template, "AWS::IAM::Role")) {
+    for (const policy of asArray(p.Policies)) {
+      for (const statement of asArray(asRecord(asRecord(policy).PolicyDocument).Statement)) {
+        visit(id, asRecord(statement).Resource);
+      }
+    }
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::Lambda::Function")) {
+    visit(id, asRecord(p.Environment).Variables);
+  }
+  for (const [id, p] of resourcesOfType(template, "AWS::StepFunctions::StateMachine")) {
+    const sub = asRecord(p.DefinitionString)["Fn::Sub"];
+    if (Array.isArray(sub)) visit(id, sub[1]);
+  }
+  return problems;
+}
+
 /** Who may read each kind of secret (src/secret-names.ts): the CA key only where certificates are signed, and so on. */
 export const SECRET_READERS: Record<string, string[]> = {
   "managed-ca": ["function:provisionSignCsr"],

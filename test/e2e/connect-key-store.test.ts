@@ -336,6 +336,18 @@ describe("connect-key-store workflow on the local account", () => {
     expect((await describeStore(patientKms(account), id)).ConnectionState).toBe("FAILED");
   });
 
+  it("returns AdminSecretMissing with no alert and nothing changed when a rotation starts and no admin secret exists", async () => {
+    const { id } = await newStore({ admin: false });
+    const after = (await account.events()).at(-1)?.seq ?? 0;
+
+    const done = await run({ customKeyStoreId: id });
+
+    expect(done).toMatchObject({ status: "FAILED", error: "AdminSecretMissing" });
+    expect(done.cause).toContain("Create the admin secret");
+    expect((await account.events(after)).filter((e) => e.event.source === "keystore-autopilot")).toEqual([]);
+    expect(await calls(after, id)).not.toContain("DisconnectCustomKeyStore");
+  });
+
   it("returns AlreadyRunning for a second start for the same store while the first runs", async () => {
     const { id } = await newStore();
     const first = await sfn.send(

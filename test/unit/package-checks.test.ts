@@ -5,6 +5,7 @@ import * as z from "zod/mini";
 import {
   ALLOWED_WILDCARDS,
   bundleSizes,
+  checkArnForms,
   checkBundleSizes,
   checkCliVpc,
   checkIam,
@@ -13,6 +14,7 @@ import {
   checkObservability,
   checkOwnRoles,
   checkRetainedNames,
+  checkRetryPolicies,
   checkRuleSources,
   checkSdkClients,
   checkSdkIntegrations,
@@ -597,6 +599,88 @@ describe("task timeout check of the packaged template", () => {
 
   it("returns no problem when the task outlives its function", () => {
     expect(checkTaskTimeouts(template(930))).toEqual([]);
+  });
+});
+
+describe("ARN form check of the packaged template", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+  const KEYS = { "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*" };
+  const withResource = (resource: unknown, machineArn: unknown = KEYS) => ({
+    Resources: {
+      CheckIamRoleLambdaExecution: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          Policies: [
+            { PolicyDocument: { Statement: [{ Effect: "Allow", Action: "kms:DescribeKey", Resource: resource }] } },
+          ],
+        },
+      },
+      CheckLambdaFunction: { Type: "AWS::Lambda::Function", Properties: { Environment: { Variables: { ARN: KEYS } } } },
+      Flow: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: { DefinitionString: { "Fn::Sub": ['{"StartAt":"A","States":{}}', { machine: machineArn }] } },
+      },
+    },
+  });
+
+  it("returns no problem when every ARN is an Fn::Sub with the partition", () => {
+    expect(checkArnForms(withResource([KEYS, { "Fn::GetAtt": ["Table", "Arn"] }]))).toEqual([]);
+  });
+
+  it("returns a problem naming the resource for an ARN built with Fn::Join or naming its partition", () => {
+    const joined = { "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":kms:", { Ref: "AWS::Region" }, ":key/*"]] };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub template, not a JavaScript one
+    const literal = { "Fn::Sub": "arn:aws:states:${AWS::Region}:${AWS::AccountId}:stateMachine:flow" };
+
+    expect(checkArnForms(withResource([joined], literal))).toEqual([
+      "CheckIamRoleLambdaExecution: an ARN built with Fn::Join; build it with Fn::Sub",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes a CloudFormation pseudo parameter
+      "Flow: arn:aws:states:${AWS::Region}:${AWS::AccountId}:stateMachine:flow names its partition; build it with Fn::Sub and ${AWS::Partition}",
+    ]);
+  });
+});
+
+describe("retry policy check of the packaged template", () => {
+  const transient = { ErrorEquals: ["ThrottlingException", "Lambda.ServiceException"], BackoffRate: 2 };
+  const template = (describeInterval: number) => ({
+    Resources: {
+      Connect: {
+        Type: "AWS::StepFunctions::StateMachine",
+        Properties: {
+          StateMachineName: "keystore-autopilot-dev-connectKeyStore",
+          DefinitionString: JSON.stringify({
+            StartAt: "Prepare",
+            States: {
+              Prepare: { Type: "Task", Retry: [{ ...transient, IntervalSeconds: 2, MaxAttempts: 4 }], Next: "Map" },
+              Map: {
+                Type: "Map",
+                ItemProcessor: {
+                  StartAt: "Describe",
+                  States: {
+                    Describe: {
+                      Type: "Task",
+                      Retry: [{ ...transient, ErrorEquals: ["Lambda.ServiceException", "ThrottlingException"] }],
+                      End: true,
+                    },
+                  },
+                },
+                End: true,
+              },
+            },
+          }).replace('"BackoffRate":2}', `"BackoffRate":2,"IntervalSeconds":${describeInterval},"MaxAttempts":6}`),
+        },
+      },
+    },
+  });
+
+  it("returns a problem naming both states when retriers of the same errors back off differently", () => {
+    expect(checkRetryPolicies(template(5))).toEqual([
+      'stateMachine:connectKeyStore: Describe retries [Lambda.ServiceException, ThrottlingException] with {"IntervalSeconds":5,"BackoffRate":2}, Prepare with {"IntervalSeconds":2,"BackoffRate":2}',
+    ]);
+  });
+
+  it("returns no problem when they back off the same way, whatever their MaxAttempts", () => {
+    expect(checkRetryPolicies(template(2))).toEqual([]);
   });
 });
 
