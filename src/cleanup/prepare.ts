@@ -1,6 +1,6 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
 import { AdminSecretNotFoundError } from "../connect/errors";
-import { type ExecutionRef, runningFor } from "../executions";
+import { type ExecutionRef, earlierThan, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../secret-names";
 import { parseOrThrow } from "../validation";
@@ -27,13 +27,7 @@ export async function prepareCleanup(
     throw new AdminSecretNotFoundError(adminSecretId);
   }
   // Windows booked for later and still waiting do not block this one (they will find nothing left, or refuse then).
-  const mine = await activeWindows(deps, self.stateMachineArn, req.customKeyStoreId);
-  const me = mine.find((e) => e.executionArn === self.executionArn);
-  const earlier = mine.find(
-    (e) =>
-      e.executionArn !== self.executionArn &&
-      (!me || e.startDate < me.startDate || (e.startDate === me.startDate && e.executionArn < self.executionArn)),
-  );
+  const earlier = earlierThan(await activeWindows(deps, self.stateMachineArn, req.customKeyStoreId), self.executionArn);
   if (earlier) throw new CleanupAlreadyRunningError(req.customKeyStoreId, earlier.executionArn);
   if (!req.dryRun) {
     const connecting = await runningFor(deps.sfn, deps.connectStateMachineArn, req.customKeyStoreId);

@@ -1,5 +1,5 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import { type ExecutionRef, runningFor } from "../executions";
+import { type ExecutionRef, earlierThan, runningFor } from "../executions";
 import { cloudHsmStore } from "../key-store-lookups";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../secret-names";
 import { parseOrThrow } from "../validation";
@@ -45,13 +45,7 @@ async function refuseIfAnotherRuns(
   customKeyStoreId: string,
   self: ExecutionRef,
 ): Promise<void> {
-  const running = await runningFor(deps.sfn, self.stateMachineArn, customKeyStoreId);
-  const mine = running.find((e) => e.executionArn === self.executionArn);
-  const earlier = running.find(
-    (e) =>
-      e.executionArn !== self.executionArn &&
-      (!mine || e.startDate < mine.startDate || (e.startDate === mine.startDate && e.executionArn < self.executionArn)),
-  );
+  const earlier = earlierThan(await runningFor(deps.sfn, self.stateMachineArn, customKeyStoreId), self.executionArn);
   if (earlier) throw new ConnectAlreadyRunningError(customKeyStoreId, earlier.executionArn);
 }
 
