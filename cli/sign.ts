@@ -5,8 +5,8 @@ import {
   type HistoryEvent,
   SendTaskSuccessCommand,
 } from "@aws-sdk/client-sfn";
-import { callerArn, type StsPort } from "../src/caller-identity";
-import type { SfnPort } from "../src/executions";
+import { callerArn } from "../src/caller-identity";
+import type { SfnPort, StsPort } from "../src/ports/clients";
 import { checkCertificates } from "../src/provision/certificates";
 import { CertificateRejectedError } from "../src/provision/errors";
 import { UsageError } from "./errors";

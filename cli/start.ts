@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../src/executions";
+import type { SfnPort } from "../src/ports/clients";
 import { UsageError } from "./errors";
 import type { Workflow } from "./workflows";
 

@@ -1,7 +1,6 @@
 import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../src/executions";
-import type { KmsPort } from "../src/key-store-lookups";
+import type { KmsPort, SfnPort } from "../src/ports/clients";
 import { listStateMachines, stateMachineName, type Workflow } from "./workflows";
 
 export type StatusReport = {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { ListStateMachinesCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import { ListStateMachinesCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
+import type { SfnPort } from "../src/ports/clients";
 import { InvalidInputError, parseOrThrow } from "../src/validation";
 import { registeredWorkflows, type WorkflowEntry } from "../src/workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";
@@ -82,7 +83,7 @@ export function validateInput(workflow: Workflow, input: unknown): unknown {
 }
 
 /** Every state machine's ARN by name (ListStateMachines through all pages: no STS call, no extra dependency). */
-export async function listStateMachines(sfn: Pick<SFNClient, "send">): Promise<Map<string, string>> {
+export async function listStateMachines(sfn: SfnPort): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   let nextToken: string | undefined;
   do {
@@ -97,13 +98,13 @@ export async function listStateMachines(sfn: Pick<SFNClient, "send">): Promise<M
 }
 
 /** The workflow's state machine ARN, found by name. */
-export async function findStateMachineArn(sfn: Pick<SFNClient, "send">, name: string): Promise<string | undefined> {
+export async function findStateMachineArn(sfn: SfnPort, name: string): Promise<string | undefined> {
   return (await listStateMachines(sfn)).get(name);
 }
 
 /** The workflow's state machine ARN, or WorkflowNotDeployedError naming where it was looked for. */
 export async function requireStateMachineArn(
-  sfn: Pick<SFNClient, "send">,
+  sfn: SfnPort,
   workflow: Workflow,
   stage: string,
   where: string,

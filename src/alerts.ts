@@ -1,5 +1,6 @@
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "./alert-source";
+import type { EventsPort } from "./ports/clients";
 
 export type Alert = {
   /** What happened, e.g. `OrphanedKeyMaterial`, `ConnectFailed`, `FollowUpFailed`. */
@@ -12,8 +13,6 @@ export type Alert = {
   /** References only (ids, ARNs, execution names): never a password, key or certificate private part. */
   details?: Record<string, string | number | boolean>;
 };
-
-export type EventsPort = Pick<EventBridgeClient, "send">;
 
 /** Publishes one alert; throws when EventBridge reports the entry failed, so the step can retry. */
 export async function publishAlert(events: EventsPort, busName: string, alert: Alert): Promise<void> {

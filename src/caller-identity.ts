@@ -1,7 +1,5 @@
-import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-
-/** Port: who is calling, as AWS authenticated them. */
-export type StsPort = Pick<STSClient, "send">;
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import type { StsPort } from "./ports/clients";
 
 /**
  * The ARN of the principal making the calls (AWS STS API Reference, GetCallerIdentity: "Returns details about the

@@ -1,12 +1,5 @@
-import {
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  type SFNClient,
-  StartExecutionCommand,
-} from "@aws-sdk/client-sfn";
-
-/** Port: the Step Functions calls the steps make. */
-export type SfnPort = Pick<SFNClient, "send">;
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { SfnPort } from "./ports/clients";
 
 /**
  * StartExecution under a name that identifies what is started, so a redelivered event starts nothing twice. Step

@@ -1,8 +1,6 @@
-import { type CustomKeyStoresListEntry, DescribeCustomKeyStoresCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { type CustomKeyStoresListEntry, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "./connect/errors";
-
-/** Port: the KMS calls the key store steps make (shared by every workflow that reads key stores). */
-export type KmsPort = Pick<KMSClient, "send">;
+import type { KmsPort } from "./ports/clients";
 
 /** The ids of every AWS CloudHSM key store of the account and Region, every page. */
 export async function cloudHsmKeyStoreIds(kms: KmsPort): Promise<string[]> {

@@ -1,12 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
+import type { DocumentPort } from "./ports/clients";
 import { KeyArnSchema } from "./validation";
 import "./zod-locale";
 
@@ -23,7 +18,6 @@ import "./zod-locale";
  * - `SCAN#<snapshotId>#<n>`: the KMS keys of a key store as a cleanup scan saw them, in chunks, expiring after a week.
  * Every write is conditional: a status attribute is set only if absent, an orphan only by the follow-up that owns it.
  */
-export type DocumentPort = Pick<DynamoDBDocumentClient, "send">;
 
 export type BackingKeyDeletionStatus = "SUCCESS" | "FAILURE";
 /**

@@ -1,7 +1,8 @@
 import { access, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CloudHSMV2Client, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import type { CloudHsmPort } from "../ports/clients";
 import { HsmClusterNotFoundError, HsmPathUnavailableError, HsmUnavailableError } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";
 import type { CliRun, CliRunner } from "./cloudhsm-cli";
@@ -27,7 +28,7 @@ export type CliConfiguratorOptions = {
 };
 
 export type CliConfiguratorDeps = {
-  cloudhsm: Pick<CloudHSMV2Client, "send">;
+  cloudhsm: CloudHsmPort;
   secrets: Pick<SecretsStore, "current">;
 };
 

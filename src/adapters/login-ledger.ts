@@ -1,10 +1,11 @@
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { DocumentPort } from "../ports/clients";
 import type { LoginLedger } from "../ports/login-ledger";
 
 /** The ledger as items of the orphan register: one per cluster user, outside its ByKeyStore index. */
 export class DynamoLoginLedger implements LoginLedger {
   constructor(
-    private readonly db: Pick<DynamoDBDocumentClient, "send">,
+    private readonly db: DocumentPort,
     private readonly tableName: string | undefined,
   ) {}
 

@@ -4,10 +4,10 @@ import {
   type HistoryEvent,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  type SFNClient,
 } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
-import { callerArn, type StsPort } from "../caller-identity";
+import { callerArn } from "../caller-identity";
+import type { SfnPort, StsPort } from "../ports/clients";
 import { EXECUTION_ARN, parseOrThrow } from "../validation";
 import { NotAwaitingApprovalError } from "./errors";
 
@@ -33,7 +33,7 @@ const CLOSING = new Set(["TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskAbo
  * while CloudTrail records the SendTaskSuccess/SendTaskFailure caller independently.
  */
 export async function resolveApproval(
-  ports: { sfn: Pick<SFNClient, "send">; sts: StsPort },
+  ports: { sfn: SfnPort; sts: StsPort },
   raw: unknown,
 ): Promise<{ executionArn: string; decision: "APPROVE" | "DENY"; approver: string }> {
   const req = parseOrThrow(ApprovalDecisionSchema, raw);
@@ -71,7 +71,7 @@ export async function resolveApproval(
   return { executionArn: req.executionArn, decision: req.decision, approver };
 }
 
-async function waitingToken(sfn: Pick<SFNClient, "send">, executionArn: string): Promise<string> {
+async function waitingToken(sfn: SfnPort, executionArn: string): Promise<string> {
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(

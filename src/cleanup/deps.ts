@@ -1,6 +1,4 @@
-import type { EventsPort } from "../alerts";
-import type { KmsPort } from "../key-store-lookups";
-import type { DocumentPort } from "../orphans";
+import type { DocumentPort, EventsPort, KmsPort } from "../ports/clients";
 import type { Hsm } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";
 

@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
-import type { KmsPort } from "../key-store-lookups";
+import type { KmsPort } from "../ports/clients";
 
 /** Counts the KMS calls a step makes and the throttles it met, for the report and the benchmark. */
 export type CallCounter = { calls: number; throttled: number };

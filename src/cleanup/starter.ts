@@ -1,9 +1,10 @@
 import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../alert-source";
-import { type SfnPort, startOnce } from "../executions";
-import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
+import { startOnce } from "../executions";
+import { cloudHsmKeyStoreIds } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { type DocumentPort, listOpenOrphans } from "../orphans";
+import { listOpenOrphans } from "../orphans";
+import type { DocumentPort, KmsPort, SfnPort } from "../ports/clients";
 import { parseOrThrow } from "../validation";
 
 const ScheduleEvent = z.object({ "detail-type": z.literal("Scheduled Event"), time: z.iso.datetime() });

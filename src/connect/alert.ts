@@ -1,4 +1,5 @@
-import { type EventsPort, publishAlert } from "../alerts";
+import { publishAlert } from "../alerts";
+import type { EventsPort } from "../ports/clients";
 
 /** The alert every failure path publishes: the named failure and its operator action; references only. */
 export async function alertConnectFailed(

@@ -1,9 +1,10 @@
-import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CLUSTER_GONE, HSM_CHANGES_PAUSED } from "../cluster-states";
+import type { CloudHsmPort } from "../ports/clients";
 import { ClusterNotFoundError } from "./errors";
 
 /** The CloudHSM calls of the INSUFFICIENT_CLOUDHSM_HSMS remediation. */
-export type HsmsDeps = { cloudhsm: Pick<CloudHSMV2Client, "send"> };
+export type HsmsDeps = { cloudhsm: CloudHsmPort };
 
 /**
  * INSUFFICIENT_CLOUDHSM_HSMS (§2.1): creates one HSM in an Availability Zone of the cluster that has none ACTIVE or

@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
-import { runningFor, type SfnPort, startOnce } from "../executions";
-import { cloudHsmKeyStoreIds, type KmsPort } from "../key-store-lookups";
+import { runningFor, startOnce } from "../executions";
+import { cloudHsmKeyStoreIds } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import type { KmsPort, SfnPort } from "../ports/clients";
 import { InvalidInputError, parseOrThrow } from "../validation";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";

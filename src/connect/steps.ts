@@ -1,6 +1,4 @@
-import type { EventsPort } from "../alerts";
-import type { SfnPort } from "../executions";
-import type { KmsPort } from "../key-store-lookups";
+import type { EventsPort, KmsPort, SfnPort } from "../ports/clients";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../ports/hsm";
 import type { LoginLedger } from "../ports/login-ledger";
 import { SecretMalformedError, type SecretsStore } from "../ports/secrets";

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
-import { type Alert, type EventsPort, publishAlert } from "../alerts";
+import { type Alert, publishAlert } from "../alerts";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import type { EventsPort } from "../ports/clients";
 import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../validation";
 
 const AlertInputSchema = z.object({

@@ -1,17 +1,10 @@
-import {
-  type Backup,
-  type CloudHSMV2Client,
-  DescribeBackupsCommand,
-  DescribeClustersCommand,
-} from "@aws-sdk/client-cloudhsm-v2";
+import { type Backup, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import * as z from "zod/mini";
-import type { KmsPort } from "../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
-import { type DocumentPort, readDeletionStatus, registerOrphan } from "../orphans";
+import { readDeletionStatus, registerOrphan } from "../orphans";
+import type { CloudHsmPort, DocumentPort, KmsPort } from "../ports/clients";
 import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../validation";
 import { describeKey } from "./record";
-
-export type CloudHsmPort = Pick<CloudHSMV2Client, "send">;
 
 /** KMS has not deleted the key yet although its DeletionDate plus slack has passed: checked again later. */
 export class KeyNotYetDeletedError extends Error {

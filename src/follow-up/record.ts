@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
-import type { KmsPort } from "../key-store-lookups";
+import type { KmsPort } from "../ports/clients";
 import { parseOrThrow } from "../validation";
 import { FollowUpInputSchema } from "./events";
 

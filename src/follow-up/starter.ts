@@ -1,7 +1,7 @@
 import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { type SfnPort, startOnce } from "../executions";
-import type { KmsPort } from "../key-store-lookups";
-import { type DocumentPort, recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
+import { startOnce } from "../executions";
+import { recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
+import type { DocumentPort, KmsPort, SfnPort } from "../ports/clients";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../validation";
 import {
   CANCEL_KEY_DELETION,

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access, lstat, mkdir, readlink, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { type CloudHSMV2Client, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeEventBusCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { DescribeCustomKeyStoresCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { DescribeStateMachineCommand, type SFNClient } from "@aws-sdk/client-sfn";
+import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeEventBusCommand } from "@aws-sdk/client-eventbridge";
+import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { DescribeStateMachineCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
+import type { CloudHsmPort, DynamoDbPort, EventsPort, KmsPort, SecretsManagerPort, SfnPort } from "../ports/clients";
 import { ClusterIdSchema } from "../validation";
 
 /** One finding of the self-check: what was checked, whether it holds, what was seen, and the fix when it does not. */
@@ -24,12 +25,12 @@ type Sender = { send(command: never, options?: { abortSignal?: AbortSignal }): P
 
 export type SelfCheckDeps = {
   clients: {
-    secretsManager: Pick<SecretsManagerClient, "send">;
-    kms: Pick<KMSClient, "send">;
-    cloudhsm: Pick<CloudHSMV2Client, "send">;
-    eventbridge: Pick<EventBridgeClient, "send">;
-    sfn: Pick<SFNClient, "send">;
-    dynamodb: Pick<DynamoDBClient, "send">;
+    secretsManager: SecretsManagerPort;
+    kms: KmsPort;
+    cloudhsm: CloudHsmPort;
+    eventbridge: EventsPort;
+    sfn: SfnPort;
+    dynamodb: DynamoDbPort;
   };
   /** Runs a program of the layer (no shell) with argv. */
   runProgram: (path: string, argv: string[]) => Promise<ProgramRun>;

@@ -1,6 +1,7 @@
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { ALERT_SOURCE } from "../alert-source";
-import { AlertNotPublishedError, type EventsPort } from "../alerts";
+import { AlertNotPublishedError } from "../alerts";
+import type { EventsPort } from "../ports/clients";
 
 export const SIGNATURE_REQUEST_DETAIL_TYPE = "Cluster CSR Awaiting Signature";
 

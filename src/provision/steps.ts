@@ -1,7 +1,5 @@
-import type { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
-import type { SFNClient } from "@aws-sdk/client-sfn";
 import { generatePassword } from "../connect/password";
-import type { KmsPort } from "../key-store-lookups";
+import type { CloudHsmPort, KmsPort, SfnPort } from "../ports/clients";
 import type { Hsm, HsmCredential } from "../ports/hsm";
 import { SecretMalformedError, type SecretsStore } from "../ports/secrets";
 import { adminSecretFor, initialKmsuserSecretFor } from "../secret-names";
@@ -16,9 +14,9 @@ import { AdminPasswordUnknownError, CaSecretInvalidError, ClusterInUseError, Clu
  * this module holds the Secrets Manager helpers they share and the step that needs no SDK client at all.
  */
 export type ProvisionDeps = {
-  cloudhsm: Pick<CloudHSMV2Client, "send">;
+  cloudhsm: CloudHsmPort;
   kms: KmsPort;
-  sfn: Pick<SFNClient, "send">;
+  sfn: SfnPort;
   secrets: SecretsStore;
   hsm: Hsm;
   now: () => Date;
