@@ -16,6 +16,23 @@ export const HSM_CHANGES_PAUSED: ReadonlySet<string> = new Set([
   "PENDING_ROLLBACK",
 ]);
 
+/**
+ * CloudHSM has no such cluster, or only one being deleted. `field` names the input that gave the id (an input error:
+ * nothing was created); `state` the state it was found in.
+ */
+export class ClusterNotFoundError extends Error {
+  constructor(clusterId: string, found: { state?: string; field?: string } = {}) {
+    super(
+      found.field
+        ? `Invalid input: ${found.field}: CloudHSM has no cluster ${clusterId} in this account and Region`
+        : found.state
+          ? `Cluster ${clusterId} is ${found.state}: KMS cannot use it`
+          : `CloudHSM has no cluster ${clusterId}`,
+    );
+    this.name = "ClusterNotFoundError";
+  }
+}
+
 /** States that end the cluster: being deleted is as good as gone. */
 export const CLUSTER_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
 

@@ -49,13 +49,6 @@ export class KmsuserLoggedInElsewhereError extends Error {
   }
 }
 
-export class ClusterNotFoundError extends Error {
-  constructor(clusterId: string, state?: string) {
-    super(state ? `Cluster ${clusterId} is ${state}: KMS cannot use it` : `CloudHSM has no cluster ${clusterId}`);
-    this.name = "ClusterNotFoundError";
-  }
-}
-
 /** The rotation's pending version vanished between steps (someone edited the secret): restart the workflow. */
 export class PendingPasswordMissingError extends Error {
   constructor(secretId: string, versionId: string) {

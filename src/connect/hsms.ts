@@ -1,7 +1,6 @@
 import { CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { CLUSTER_GONE, HSM_CHANGES_PAUSED } from "../cluster-states";
+import { CLUSTER_GONE, ClusterNotFoundError, HSM_CHANGES_PAUSED } from "../cluster-states";
 import type { CloudHsmPort } from "../ports/clients";
-import { ClusterNotFoundError } from "./errors";
 
 /** The CloudHSM calls of the INSUFFICIENT_CLOUDHSM_HSMS remediation. */
 export type HsmsDeps = { cloudhsm: CloudHsmPort };
@@ -18,7 +17,7 @@ export async function addHsm(
 ): Promise<{ hsmId?: string; availabilityZone?: string; state?: string; clusterState?: string }> {
   const cluster = await describeCluster(deps, ref.clusterId);
   const clusterState = cluster.State ?? "";
-  if (CLUSTER_GONE.has(clusterState)) throw new ClusterNotFoundError(ref.clusterId, clusterState);
+  if (CLUSTER_GONE.has(clusterState)) throw new ClusterNotFoundError(ref.clusterId, { state: clusterState });
   // CloudHSM is changing the cluster (a migration or its rollback): wait and ask again rather than be refused.
   if (HSM_CHANGES_PAUSED.has(clusterState)) return { clusterState };
   const covered = new Map<string, { HsmId?: string; State?: string }>();

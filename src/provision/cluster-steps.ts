@@ -6,11 +6,11 @@ import {
   DescribeClustersCommand,
   type Hsm,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { CLUSTER_GONE, HSM_CHANGES_PAUSED, HSM_GONE } from "../cluster-states";
+import { CLUSTER_GONE, ClusterNotFoundError, HSM_CHANGES_PAUSED, HSM_GONE } from "../cluster-states";
 import { generatePassword } from "../connect/password";
 import { adminSecretFor } from "../secret-names";
 import { InvalidInputError } from "../validation";
-import { ClusterNotFoundError, ClusterUnusableError, HsmReplacementBudgetError } from "./errors";
+import { ClusterUnusableError, HsmReplacementBudgetError } from "./errors";
 import { KEY_STORE_TAG, type ProvisionPlan } from "./model";
 import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } from "./steps";
 
@@ -34,7 +34,7 @@ export async function findCluster(
 /** The cluster by id, or ClusterNotFoundError. */
 export async function cluster(deps: Pick<ProvisionDeps, "cloudhsm">, clusterId: string): Promise<Cluster> {
   const found = await findCluster(deps, clusterId);
-  if (!found) throw new ClusterNotFoundError(clusterId);
+  if (!found) throw new ClusterNotFoundError(clusterId, { field: "clusterId" });
   return found;
 }
 

@@ -26,13 +26,6 @@ export class ClusterInUseError extends Error {
   }
 }
 
-export class ClusterNotFoundError extends Error {
-  constructor(clusterId: string) {
-    super(`Invalid input: clusterId: CloudHSM has no cluster ${clusterId} in this account and Region`);
-    this.name = "ClusterNotFoundError";
-  }
-}
-
 /** The cluster is being deleted or is in a state provisioning cannot continue from. */
 export class ClusterUnusableError extends Error {
   constructor(clusterId: string, state: string) {
