@@ -31,11 +31,6 @@ export const KmsuserSecretSchema = z.union([
   z.object({ username: z._default(z.string(), "kmsuser"), state: z.literal("ROTATED_BY_KMS"), rotatedAt: z.string() }),
 ]);
 
-export const AdminSecretSchema = z.object({
-  username: z._default(z.string().check(z.minLength(1)), "admin"),
-  password: z.string().check(z.minLength(1)),
-});
-
 export const KMSUSER = { username: "kmsuser", role: "crypto-user" } as const;
 
 /** The key store as the steps pass it on: ids and references only. */

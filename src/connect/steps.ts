@@ -1,3 +1,4 @@
+import { readAdminCredential } from "../admin-credential";
 import type { EventsPort, KmsPort, SfnPort } from "../ports/clients";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../ports/hsm";
 import type { LoginLedger } from "../ports/login-ledger";
@@ -10,7 +11,7 @@ import {
   LoginBudgetExhaustedError,
   PendingPasswordMissingError,
 } from "./errors";
-import { AdminSecretSchema, KMSUSER, KmsuserSecretSchema } from "./model";
+import { KMSUSER, KmsuserSecretSchema } from "./model";
 import { generatePassword } from "./password";
 
 /**
@@ -58,13 +59,9 @@ export async function pendingPassword(deps: Pick<ConnectDeps, "secrets">, ref: S
 }
 
 async function adminCredential(deps: Pick<ConnectDeps, "secrets">, adminSecretId: string): Promise<HsmCredential> {
-  const raw = await deps.secrets.current(adminSecretId);
-  if (raw === undefined) throw new AdminSecretNotFoundError(adminSecretId);
-  // A plain string is the password of the user "admin".
-  const parsed = raw.trim().startsWith("{")
-    ? parseSecret(AdminSecretSchema, raw, adminSecretId)
-    : { username: "admin", password: raw };
-  return { username: parsed.username, role: "admin", password: parsed.password };
+  const admin = await readAdminCredential(deps.secrets, adminSecretId);
+  if (!admin) throw new AdminSecretNotFoundError(adminSecretId);
+  return admin;
 }
 
 function parseSecret<T>(

@@ -1,3 +1,4 @@
+import { readAdminCredential } from "../admin-credential";
 import { generatePassword } from "../connect/password";
 import type { CloudHsmPort, KmsPort, SfnPort } from "../ports/clients";
 import type { Hsm, HsmCredential } from "../ports/hsm";
@@ -70,15 +71,9 @@ export async function generateOnce(
 /** The cluster admin credential provisioning stored (or the operator stored for an adopted cluster). */
 export async function adminCredential(deps: Pick<ProvisionDeps, "secrets">, clusterId: string): Promise<HsmCredential> {
   const secretId = adminSecretFor(clusterId);
-  const raw = await deps.secrets.current(secretId, { fresh: true });
-  if (raw === undefined) throw new AdminPasswordUnknownError(clusterId, secretId);
-  const value = parseJsonSecret(raw, secretId);
-  if (typeof value.password !== "string") throw new SecretMalformedError(`Secret ${secretId} holds no password`);
-  return {
-    username: typeof value.username === "string" ? value.username : "admin",
-    role: "admin",
-    password: value.password,
-  };
+  const admin = await readAdminCredential(deps.secrets, secretId);
+  if (!admin) throw new AdminPasswordUnknownError(clusterId, secretId);
+  return admin;
 }
 
 /**

@@ -1,0 +1,32 @@
+import * as z from "zod/mini";
+import type { HsmCredential } from "./ports/hsm";
+import { SecretMalformedError, type SecretsStore } from "./ports/secrets";
+
+/** A cluster admin secret: JSON {"username", "password"} (username "admin" when absent), or the password alone. */
+const AdminSecretSchema = z.object({
+  username: z._default(z.string().check(z.minLength(1)), "admin"),
+  password: z.string().check(z.minLength(1)),
+});
+
+/**
+ * The cluster admin's credential from its secret, read fresh (an operator may have just changed it, and a stale
+ * password spends one of the admin's five logins), or undefined when the secret has no value. Provisioning writes
+ * JSON; an operator may store the plain password of the user "admin". Errors name the secret, never the value.
+ */
+export async function readAdminCredential(
+  secrets: Pick<SecretsStore, "current">,
+  secretId: string,
+): Promise<HsmCredential | undefined> {
+  const raw = await secrets.current(secretId, { fresh: true });
+  if (raw === undefined) return undefined;
+  if (!raw.trim().startsWith("{")) return { username: "admin", role: "admin", password: raw };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new SecretMalformedError(`Secret ${secretId} is not JSON`);
+  }
+  const parsed = AdminSecretSchema.safeParse(json);
+  if (!parsed.success) throw new SecretMalformedError(`Secret ${secretId} does not have the expected fields`);
+  return { username: parsed.data.username, role: "admin", password: parsed.data.password };
+}
