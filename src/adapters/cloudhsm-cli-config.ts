@@ -1,7 +1,7 @@
 import { access, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { findCluster } from "../clusters";
 import type { CloudHsmPort } from "../ports/clients";
 import { HsmClusterNotFoundError, HsmPathUnavailableError, HsmUnavailableError } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";
@@ -113,8 +113,7 @@ export class CliConfigurator {
 
   /** The ENI addresses of the cluster's ACTIVE HSMs, sorted (CloudHSM API Reference, DescribeClusters, Hsm). */
   private async activeAddresses(clusterId: string): Promise<string[]> {
-    const out = await this.deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-    const cluster = out.Clusters?.find((c) => c.ClusterId === clusterId && c.State !== "DELETED");
+    const cluster = await findCluster(this.deps.cloudhsm, clusterId);
     if (!cluster) throw new HsmClusterNotFoundError(`Cluster ${clusterId} not found`);
     const addresses = (cluster.Hsms ?? [])
       .filter((h) => h.State === "ACTIVE" && typeof h.EniIp === "string")

@@ -1,5 +1,5 @@
-import { CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { CLUSTER_GONE, ClusterNotFoundError, HSM_CHANGES_PAUSED } from "../cluster-states";
+import { CreateHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CLUSTER_GONE, ClusterNotFoundError, findCluster, HSM_CHANGES_PAUSED } from "../clusters";
 import type { CloudHsmPort } from "../ports/clients";
 
 /** The CloudHSM calls of the INSUFFICIENT_CLOUDHSM_HSMS remediation. */
@@ -50,8 +50,7 @@ export async function hsmState(
 }
 
 async function describeCluster(deps: HsmsDeps, clusterId: string) {
-  const out = await deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-  const cluster = out.Clusters?.find((c) => c.ClusterId === clusterId && c.State !== "DELETED");
+  const cluster = await findCluster(deps.cloudhsm, clusterId);
   if (!cluster) throw new ClusterNotFoundError(clusterId);
   return cluster;
 }

@@ -1,5 +1,6 @@
-import { type Backup, DescribeBackupsCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
 import * as z from "zod/mini";
+import { describeCluster } from "../clusters";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
 import { readDeletionStatus, registerOrphan } from "../orphans";
 import type { CloudHsmPort, DocumentPort, KmsPort } from "../ports/clients";
@@ -107,8 +108,7 @@ export async function checkFollowUp(deps: CheckDeps, raw: unknown): Promise<Chec
 
 /** Backups of the cluster taken after the key was created (all of them when its creation date is unknown). */
 async function backupsHoldingKey(deps: CheckDeps, clusterId: string, keyCreatedAt?: string): Promise<BackupReport[]> {
-  const clusters = await deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-  const policy = clusters.Clusters?.[0]?.BackupRetentionPolicy;
+  const policy = (await describeCluster(deps.cloudhsm, clusterId))?.BackupRetentionPolicy;
   const retentionDays = policy?.Type === "DAYS" && policy.Value ? Number(policy.Value) : undefined;
   const since = keyCreatedAt ? Date.parse(keyCreatedAt) : 0;
   const backups: Backup[] = [];

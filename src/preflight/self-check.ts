@@ -9,6 +9,7 @@ import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { DescribeStateMachineCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
+import { findCluster } from "../clusters";
 import type { CloudHsmPort, DynamoDbPort, EventsPort, KmsPort, SecretsManagerPort, SfnPort } from "../ports/clients";
 import { ClusterIdSchema } from "../validation";
 
@@ -342,13 +343,9 @@ export async function checkHsms(
   const check = `HSMs of ${clusterId}`;
   let hsms: { HsmId?: string; EniIp?: string; State?: string }[];
   try {
-    const out = (await deps.clients.cloudhsm.send(
-      new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }),
-      {
-        abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-      },
-    )) as { Clusters?: { ClusterId?: string; State?: string; Hsms?: typeof hsms }[] };
-    const cluster = out.Clusters?.find((c) => c.ClusterId === clusterId && c.State !== "DELETED");
+    const cluster = await findCluster(deps.clients.cloudhsm, clusterId, {
+      abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
     if (!cluster) {
       return {
         check,

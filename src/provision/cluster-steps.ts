@@ -6,7 +6,7 @@ import {
   DescribeClustersCommand,
   type Hsm,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { CLUSTER_GONE, ClusterNotFoundError, HSM_CHANGES_PAUSED, HSM_GONE } from "../cluster-states";
+import { CLUSTER_GONE, ClusterNotFoundError, findCluster, HSM_CHANGES_PAUSED, HSM_GONE } from "../clusters";
 import { generatePassword } from "../connect/password";
 import { adminSecretFor } from "../secret-names";
 import { InvalidInputError } from "../validation";
@@ -22,18 +22,9 @@ import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } fr
 /** DEGRADED HSMs replaced per provisioning before it stops (DOMAIN.md §6: DEGRADED's meaning is unconfirmed). */
 export const MAX_HSM_REPLACEMENTS = 3;
 
-/** The cluster by id, unless CloudHSM has none (or only a DELETED one) by that id. */
-export async function findCluster(
-  deps: Pick<ProvisionDeps, "cloudhsm">,
-  clusterId: string,
-): Promise<Cluster | undefined> {
-  const out = await deps.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }));
-  return out.Clusters?.find((c) => c.ClusterId === clusterId && c.State !== "DELETED");
-}
-
 /** The cluster by id, or ClusterNotFoundError. */
 export async function cluster(deps: Pick<ProvisionDeps, "cloudhsm">, clusterId: string): Promise<Cluster> {
-  const found = await findCluster(deps, clusterId);
+  const found = await findCluster(deps.cloudhsm, clusterId);
   if (!found) throw new ClusterNotFoundError(clusterId, { field: "clusterId" });
   return found;
 }

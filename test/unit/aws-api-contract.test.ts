@@ -2,9 +2,10 @@ import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
+import { findCluster } from "../../src/clusters";
 import { describeKey } from "../../src/follow-up/record";
 import { cloudHsmStore } from "../../src/key-store-lookups";
-import { ensureHsms, findCluster } from "../../src/provision/cluster-steps";
+import { ensureHsms } from "../../src/provision/cluster-steps";
 import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
 import { AnsweringEndpoint, ErrorAnswer } from "../support/answering-endpoint";
 import { awsFixture } from "../support/aws-fixtures";
@@ -91,7 +92,7 @@ describe("the product's readers against AWS's documented API responses", () => {
   it("returns the cluster by id when DescribeClusters lists the documented cluster", async () => {
     const { cloudhsm } = await answering({ DescribeClusters: { Clusters: [documentedCluster()] } });
 
-    const cluster = await findCluster({ cloudhsm }, "cluster-jxhlf7644ne");
+    const cluster = await findCluster(cloudhsm, "cluster-jxhlf7644ne");
 
     expect(cluster).toMatchObject({
       ClusterId: "cluster-jxhlf7644ne",

@@ -14,7 +14,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 // client-cloudhsm-v2 3.332's types predate aws-sdk-client-mock's; a hand-made port answers the two calls instead.
 const hsmSend = jest.fn(async (command: unknown) =>
   command instanceof DescribeClustersCommand
-    ? { Clusters: [{ BackupRetentionPolicy: { Type: "DAYS", Value: "90" } }] }
+    ? { Clusters: [{ ClusterId: "cluster-jxhlf7644ne", BackupRetentionPolicy: { Type: "DAYS", Value: "90" } }] }
     : {
         Backups: [
           { BackupId: "backup-old", BackupState: "READY", CreateTimestamp: new Date("2026-10-01T00:00:00Z") },

@@ -1,3 +1,6 @@
+import { type Cluster, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import type { CloudHsmPort } from "./ports/clients";
+
 /**
  * What the product does with each CloudHSM cluster state (API Reference, "Cluster" data type, API_Cluster.html:
  * CREATE_IN_PROGRESS | UNINITIALIZED | INITIALIZE_IN_PROGRESS | INITIALIZED | ACTIVE | UPDATE_IN_PROGRESS |
@@ -39,3 +42,26 @@ export const CLUSTER_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_
 /** HSM states that end the HSM (API Reference, "Hsm" data type, API_Hsm.html: CREATE_IN_PROGRESS | ACTIVE | DEGRADED |
  * DELETE_IN_PROGRESS | DELETED). */
 export const HSM_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
+
+/**
+ * The cluster by id as DescribeClusters answers, DELETED included (its backups outlive it), or undefined when CloudHSM
+ * has none by that id.
+ */
+export async function describeCluster(
+  cloudhsm: CloudHsmPort,
+  clusterId: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Cluster | undefined> {
+  const out = await cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }), options);
+  return out.Clusters?.find((c) => c.ClusterId === clusterId);
+}
+
+/** The cluster by id, unless CloudHSM has none (or only a DELETED one) by that id. */
+export async function findCluster(
+  cloudhsm: CloudHsmPort,
+  clusterId: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Cluster | undefined> {
+  const found = await describeCluster(cloudhsm, clusterId, options);
+  return found?.State === "DELETED" ? undefined : found;
+}
