@@ -46,6 +46,9 @@ const OPERATOR = "arn:aws:iam::111122223333:user/local-operator";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Each test drives a chain of events, functions and executions; on a loaded machine that takes minutes (a bound).
+jest.setTimeout(300_000);
+
 /** orphan-cleanup on the local account with serverless.yml deployed, through the real SDK. */
 describe("orphan-cleanup workflow on the local account", () => {
   let account: LocalAccountProcess;
@@ -83,9 +86,11 @@ describe("orphan-cleanup workflow on the local account", () => {
   const history = async (executionArn: string): Promise<HistoryEvent[]> =>
     (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
 
+  /** Polls until `done`; the bound is generous (a loaded CI machine runs the chain of functions slowly). */
   async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
     let last: T | undefined;
-    for (let i = 0; i < 600; i++) {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
       last = await probe();
       if (done(last)) return last;
       await sleep(50);
