@@ -1,4 +1,4 @@
-import { type CloudHSMV2Client, CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { DescribeCustomKeyStoresCommand, KMSClient, UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import {
@@ -22,18 +22,13 @@ import { tellKms } from "../../src/connect/tell-kms";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
+import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
 
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 /** CloudHSM v2 replies by command class (this SDK client's version predates aws-sdk-client-mock's types). */
-const cloudhsmReplies = new Map<unknown, unknown>();
-const cloudhsmCalls: { command: string; input: unknown }[] = [];
-const cloudhsm = {
-  send: async (command: { constructor: unknown; input: unknown }) => {
-    cloudhsmCalls.push({ command: (command.constructor as { name: string }).name, input: command.input });
-    return cloudhsmReplies.get(command.constructor);
-  },
-} as unknown as Pick<CloudHSMV2Client, "send">;
+const fakeHsmApi = fakeCloudHsm();
+const { port: cloudhsm, replies: cloudhsmReplies, calls: cloudhsmCalls } = fakeHsmApi;
 const ID = "cks-1234567890abcdef0";
 const CLUSTER = "cluster-abcdefghijk";
 
@@ -145,8 +140,7 @@ describe("connect-key-store steps", () => {
   beforeEach(() => {
     kms.reset();
     sfn.reset();
-    cloudhsmReplies.clear();
-    cloudhsmCalls.length = 0;
+    fakeHsmApi.reset();
   });
 
   it("returns 8–32 alphanumeric passwords from the crypto RNG when generating", () => {
@@ -293,16 +287,12 @@ describe("connect-key-store steps", () => {
   });
 
   it("returns the new HSM in the Availability Zone that lacks one when the cluster has too few", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        {
-          ClusterId: CLUSTER,
-          State: "ACTIVE",
-          SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" },
-          Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE", ClusterId: CLUSTER }],
-        },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(CLUSTER, "ACTIVE", { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" }, [
+        ["hsm-aaaaaaaaaaa", "us-east-1a", "ACTIVE"],
+      ]),
+    );
     cloudhsmReplies.set(CreateHsmCommand, {
       Hsm: { HsmId: "hsm-bbbbbbbbbbb", State: "CREATE_IN_PROGRESS", ClusterId: CLUSTER },
     });
@@ -319,16 +309,12 @@ describe("connect-key-store steps", () => {
   it.each(["MODIFY_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "PENDING_ROLLBACK"])(
     "returns the cluster state and creates no HSM when the cluster is %s",
     async (state) => {
-      cloudhsmReplies.set(DescribeClustersCommand, {
-        Clusters: [
-          {
-            ClusterId: CLUSTER,
-            State: state,
-            SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" },
-            Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE", ClusterId: CLUSTER }],
-          },
-        ],
-      });
+      cloudhsmReplies.set(
+        DescribeClustersCommand,
+        clusterReply(CLUSTER, state, { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1" }, [
+          ["hsm-aaaaaaaaaaa", "us-east-1a", "ACTIVE"],
+        ]),
+      );
 
       const out = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER });
 
@@ -338,24 +324,18 @@ describe("connect-key-store steps", () => {
   );
 
   it("returns the new HSM when the cluster is UPDATE_IN_PROGRESS with another HSM being created", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        {
-          ClusterId: CLUSTER,
-          State: "UPDATE_IN_PROGRESS",
-          SubnetMapping: { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1", "us-east-1c": "subnet-2" },
-          Hsms: [
-            { HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "DEGRADED", ClusterId: CLUSTER },
-            {
-              HsmId: "hsm-ddddddddddd",
-              AvailabilityZone: "us-east-1b",
-              State: "DELETE_IN_PROGRESS",
-              ClusterId: CLUSTER,
-            },
-          ],
-        },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(
+        CLUSTER,
+        "UPDATE_IN_PROGRESS",
+        { "us-east-1a": "subnet-0", "us-east-1b": "subnet-1", "us-east-1c": "subnet-2" },
+        [
+          ["hsm-aaaaaaaaaaa", "us-east-1a", "DEGRADED"],
+          ["hsm-ddddddddddd", "us-east-1b", "DELETE_IN_PROGRESS"],
+        ],
+      ),
+    );
     cloudhsmReplies.set(CreateHsmCommand, {
       Hsm: { HsmId: "hsm-bbbbbbbbbbb", State: "CREATE_IN_PROGRESS", ClusterId: CLUSTER },
     });
@@ -366,11 +346,10 @@ describe("connect-key-store steps", () => {
   });
 
   it("returns ClusterNotFoundError naming the state and creates no HSM when the cluster is DELETE_IN_PROGRESS", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        { ClusterId: CLUSTER, State: "DELETE_IN_PROGRESS", SubnetMapping: { "us-east-1a": "subnet-0" }, Hsms: [] },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(CLUSTER, "DELETE_IN_PROGRESS", { "us-east-1a": "subnet-0" }),
+    );
 
     const error = await addHsm(deps(memorySecrets(), fakeHsm([]).hsm), { clusterId: CLUSTER }).catch((e: unknown) => e);
 

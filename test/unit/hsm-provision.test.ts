@@ -1,11 +1,7 @@
+import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
 import "reflect-metadata";
 import { createPublicKey, generateKeyPairSync, type KeyObject, webcrypto, X509Certificate } from "node:crypto";
-import {
-  type CloudHSMV2Client,
-  CreateHsmCommand,
-  DeleteHsmCommand,
-  DescribeClustersCommand,
-} from "@aws-sdk/client-cloudhsm-v2";
+import { CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
 import { type ExecutionStatus, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import * as x509 from "@peculiar/x509";
@@ -29,16 +25,8 @@ const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1
 
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
-const cloudhsmReplies = new Map<unknown, unknown>();
-const cloudhsmCalls: { command: string; input: unknown }[] = [];
-const cloudhsm = {
-  send: async (command: { constructor: unknown; input: unknown }) => {
-    cloudhsmCalls.push({ command: (command.constructor as { name: string }).name, input: command.input });
-    const reply = cloudhsmReplies.get(command.constructor);
-    if (reply instanceof Error) throw reply;
-    return reply;
-  },
-} as unknown as Pick<CloudHSMV2Client, "send">;
+const fakeHsmApi = fakeCloudHsm();
+const { port: cloudhsm, replies: cloudhsmReplies, calls: cloudhsmCalls } = fakeHsmApi;
 
 function memorySecrets(initial: Record<string, string> = {}): SecretsStore {
   const values = new Map(Object.entries(initial));
@@ -258,8 +246,7 @@ describe("provision-key-store certificates", () => {
 describe("provision-key-store steps", () => {
   beforeEach(() => {
     kms.reset();
-    cloudhsmReplies.clear();
-    cloudhsmCalls.length = 0;
+    fakeHsmApi.reset();
   });
 
   it("returns InvalidInputError naming the field when the input is bad", () => {
@@ -306,19 +293,13 @@ describe("provision-key-store steps", () => {
   });
 
   it("returns a replacement in the zone lacking an HSM after deleting a DEGRADED one", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        {
-          ClusterId: CLUSTER,
-          State: "DEGRADED",
-          SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
-          Hsms: [
-            { HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE" },
-            { HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1b", State: "DEGRADED" },
-          ],
-        },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(CLUSTER, "DEGRADED", { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" }, [
+        ["hsm-aaaaaaaaaaa", "us-east-1a", "ACTIVE"],
+        ["hsm-bbbbbbbbbbb", "us-east-1b", "DEGRADED"],
+      ]),
+    );
     cloudhsmReplies.set(CreateHsmCommand, { Hsm: { HsmId: "hsm-ccccccccccc" } });
     cloudhsmReplies.set(DeleteHsmCommand, { HsmId: "hsm-bbbbbbbbbbb" });
 
@@ -334,16 +315,12 @@ describe("provision-key-store steps", () => {
   it.each(["MODIFY_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "PENDING_ROLLBACK"])(
     "returns not ready and creates or deletes nothing when the cluster is %s",
     async (state) => {
-      cloudhsmReplies.set(DescribeClustersCommand, {
-        Clusters: [
-          {
-            ClusterId: CLUSTER,
-            State: state,
-            SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
-            Hsms: [{ HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1a", State: "DEGRADED" }],
-          },
-        ],
-      });
+      cloudhsmReplies.set(
+        DescribeClustersCommand,
+        clusterReply(CLUSTER, state, { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" }, [
+          ["hsm-bbbbbbbbbbb", "us-east-1a", "DEGRADED"],
+        ]),
+      );
 
       const out = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 0 });
 
@@ -358,16 +335,12 @@ describe("provision-key-store steps", () => {
   );
 
   it("returns a new HSM in the zone lacking one when the cluster is UPDATE_IN_PROGRESS", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        {
-          ClusterId: CLUSTER,
-          State: "UPDATE_IN_PROGRESS",
-          SubnetMapping: { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" },
-          Hsms: [{ HsmId: "hsm-aaaaaaaaaaa", AvailabilityZone: "us-east-1a", State: "ACTIVE" }],
-        },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(CLUSTER, "UPDATE_IN_PROGRESS", { "us-east-1a": "subnet-a", "us-east-1b": "subnet-b" }, [
+        ["hsm-aaaaaaaaaaa", "us-east-1a", "ACTIVE"],
+      ]),
+    );
     cloudhsmReplies.set(CreateHsmCommand, { Hsm: { HsmId: "hsm-ccccccccccc" } });
 
     const out = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 0 });
@@ -376,16 +349,10 @@ describe("provision-key-store steps", () => {
   });
 
   it("returns HsmReplacementBudgetError and deletes nothing when HSMs keep degrading", async () => {
-    cloudhsmReplies.set(DescribeClustersCommand, {
-      Clusters: [
-        {
-          ClusterId: CLUSTER,
-          State: "DEGRADED",
-          SubnetMapping: { "us-east-1a": "subnet-a" },
-          Hsms: [{ HsmId: "hsm-bbbbbbbbbbb", AvailabilityZone: "us-east-1a", State: "DEGRADED" }],
-        },
-      ],
-    });
+    cloudhsmReplies.set(
+      DescribeClustersCommand,
+      clusterReply(CLUSTER, "DEGRADED", { "us-east-1a": "subnet-a" }, [["hsm-bbbbbbbbbbb", "us-east-1a", "DEGRADED"]]),
+    );
 
     const error = await ensureHsms(deps(), { clusterId: CLUSTER, target: 2, replaced: 3 }).catch((e: unknown) => e);
 
