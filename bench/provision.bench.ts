@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { subnetIdInZone } from "../local/account/cloudhsm/network";
 import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
+import { executionHistory } from "../src/executions";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 
@@ -75,14 +76,7 @@ export async function provisionBench(): Promise<Figures> {
 }
 
 async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
+  return executionHistory(sfn, executionArn);
 }
 
 async function drive(account: LocalAccountProcess, sfn: SFNClient, executionArn: string) {

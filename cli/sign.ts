@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  SendTaskSuccessCommand,
-} from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import { callerArn } from "../src/caller-identity";
+import { executionHistory } from "../src/executions";
 import type { SfnPort, StsPort } from "../src/ports/clients";
 import { checkCertificates } from "../src/provision/certificates";
 import { CertificateRejectedError } from "../src/provision/errors";
@@ -30,13 +26,7 @@ export async function pendingSignature(sfn: SfnPort, executionArn: string): Prom
   if (described.status !== "RUNNING") {
     throw new UsageError(`Execution ${executionArn} is ${described.status}; only a running provisioning can be signed`);
   }
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+  const events = await executionHistory(sfn, executionArn);
   const scheduled = events.findLastIndex(
     (e) =>
       e.type === "TaskScheduled" &&

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { startOnce } from "../src/executions";
 import type { SfnPort } from "../src/ports/clients";
 import { UsageError } from "./errors";
 import type { Workflow } from "./workflows";
@@ -39,26 +39,21 @@ export function defaultExecutionName(workflow: string, now: Date = new Date()): 
 export async function startExecution(
   sfn: SfnPort,
   request: { workflow: Workflow; stateMachineArn: string; name: string; input: unknown },
-): Promise<{ executionArn: string; startDate?: Date }> {
+): Promise<{ executionArn: string }> {
+  let out: Awaited<ReturnType<typeof startOnce>>;
   try {
-    const out = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: request.stateMachineArn,
-        name: request.name,
-        input: JSON.stringify(request.input),
-      }),
-    );
-    return { executionArn: out.executionArn as string, ...(out.startDate ? { startDate: out.startDate } : {}) };
+    out = await startOnce(sfn, { stateMachineArn: request.stateMachineArn, name: request.name, input: request.input });
   } catch (error: unknown) {
     const name = (error as Error).name;
-    if (name === "ExecutionAlreadyExists") {
-      throw new UsageError(
-        `An execution named '${request.name}' already exists for ${request.workflow.name} with another input or has finished: pick another --name`,
-      );
-    }
     if (name === "InvalidName" || name === "InvalidExecutionInput") {
       throw new UsageError(`StartExecution refused the request (${name}): ${(error as Error).message}`);
     }
     throw error;
   }
+  if (!out.started) {
+    throw new UsageError(
+      `An execution named '${request.name}' already exists for ${request.workflow.name} with another input or has finished: pick another --name`,
+    );
+  }
+  return { executionArn: out.executionArn as string };
 }

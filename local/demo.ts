@@ -20,6 +20,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { executionHistory } from "../src/executions";
 import { type WORKFLOWS as REGISTRY, registeredWorkflows, type WorkflowName } from "../src/workflows";
 import { subnetIdInZone } from "./account/cloudhsm/network";
 import { describeStore, patientKms, tokenKeys } from "./account/driver";
@@ -164,14 +165,7 @@ class Demo {
   }
 
   async history(executionArn: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+    return executionHistory(this.sfn, executionArn);
   }
 
   async until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {

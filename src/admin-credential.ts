@@ -20,13 +20,26 @@ export async function readAdminCredential(
   const raw = await secrets.current(secretId, { fresh: true });
   if (raw === undefined) return undefined;
   if (!raw.trim().startsWith("{")) return { username: "admin", role: "admin", password: raw };
+  const { username, password } = parseSecret(AdminSecretSchema, raw, secretId);
+  return { username, role: "admin", password };
+}
+
+/**
+ * A secret's JSON value checked against `schema`; SecretMalformedError naming the secret, never quoting the value,
+ * when it is not JSON or not of that shape.
+ */
+export function parseSecret<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  raw: string,
+  secretId: string,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
     throw new SecretMalformedError(`Secret ${secretId} is not JSON`);
   }
-  const parsed = AdminSecretSchema.safeParse(json);
-  if (!parsed.success) throw new SecretMalformedError(`Secret ${secretId} does not have the expected fields`);
-  return { username: parsed.data.username, role: "admin", password: parsed.data.password };
+  const result = schema.safeParse(json);
+  if (!result.success) throw new SecretMalformedError(`Secret ${secretId} does not have the expected fields`);
+  return result.data;
 }

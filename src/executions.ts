@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import type { SfnPort } from "./ports/clients";
 
 /**
@@ -78,4 +84,16 @@ export async function runningFor(
     nextToken = page.nextToken;
   } while (nextToken);
   return found;
+}
+
+/** An execution's whole history, oldest first, every page (GetExecutionHistory answers at most 1,000 events a call). */
+export async function executionHistory(sfn: SfnPort, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
 }

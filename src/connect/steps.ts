@@ -1,4 +1,4 @@
-import { readAdminCredential } from "../admin-credential";
+import { parseSecret, readAdminCredential } from "../admin-credential";
 import type { EventsPort, KmsPort, SfnPort } from "../ports/clients";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../ports/hsm";
 import type { LoginLedger } from "../ports/login-ledger";
@@ -62,22 +62,6 @@ async function adminCredential(deps: Pick<ConnectDeps, "secrets">, adminSecretId
   const admin = await readAdminCredential(deps.secrets, adminSecretId);
   if (!admin) throw new AdminSecretNotFoundError(adminSecretId);
   return admin;
-}
-
-function parseSecret<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  raw: string,
-  id: string,
-): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new SecretMalformedError(`Secret ${id} is not JSON`);
-  }
-  const result = schema.safeParse(json);
-  if (!result.success) throw new SecretMalformedError(`Secret ${id} does not have the expected fields`);
-  return result.data;
 }
 
 /**

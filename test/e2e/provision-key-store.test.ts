@@ -24,6 +24,7 @@ import {
 import { run as runCli } from "../../cli/main";
 import { createStore, describeStore, patientKms, seedCluster } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
+import { executionHistory } from "../../src/executions";
 import { KEY_STORE_TAG } from "../../src/provision/model";
 import { createTestCa, generateKeys, signClusterCsr, subnetIdInZone } from "../support/cloudhsm";
 
@@ -109,14 +110,7 @@ describe("provision-key-store workflow on the local account", () => {
   }
 
   async function history(executionArn: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+    return executionHistory(sfn, executionArn);
   }
 
   const exited = (events: HistoryEvent[], state: string) =>

@@ -34,6 +34,7 @@ import {
 import { createStore, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
+import { executionHistory } from "../../src/executions";
 import { WORKFLOWS as REGISTRY, type WorkflowName } from "../../src/workflows";
 import { subnetIdInZone } from "../support/cloudhsm";
 
@@ -197,14 +198,7 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     return all;
   }
   async function history(executionArn: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn().send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+    return executionHistory(sfn(), executionArn);
   }
   async function lastEvent(executionArn: string): Promise<HistoryEvent | undefined> {
     const out = await sfn().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));

@@ -27,6 +27,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
+import { executionHistory } from "../../src/executions";
 import { WORKFLOWS, type WorkflowName } from "../../src/workflows";
 
 const REGION = "us-east-1";
@@ -134,14 +135,7 @@ export class WorkflowRuntime {
   }
 
   async history(executionArn: string): Promise<HistoryEvent[]> {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return events;
+    return executionHistory(this.sfn, executionArn);
   }
 
   private async lastEvent(executionArn: string): Promise<HistoryEvent | undefined> {
