@@ -182,6 +182,10 @@ describe("orphan-cleanup workflow on the local account", () => {
    * The follow-ups register them and each books the store's next cleanup window.
    */
   async function orphan(store: { id: string }, keyIds: string[]) {
+    // The orphans are registered eight days on at the time of day this starts, and the clock stops 1h21m later. From
+    // 04:00 UTC the 03:00 window the follow-ups book is still ahead then, whatever time of day earlier tests left the
+    // clock at; from between 01:39 and 03:00 it opened and closed in here, leaving no booking to find.
+    await toNextHourUtc(4);
     for (const keyId of keyIds) {
       await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
     }
@@ -358,10 +362,6 @@ describe("orphan-cleanup workflow on the local account", () => {
   });
 
   it("waits for a connect of the store running when its booked window opens, then cleans in that window", async () => {
-    // orphan() registers the orphan eight days on at this time of day and stops the clock 1h21m later. From 04:00 UTC
-    // the 03:00 window it books is still ahead then, whatever time of day the earlier tests left the clock at; from
-    // between 01:39 and 03:00 the window opened and closed inside orphan(), and no booking was left to find.
-    await toNextHourUtc(4);
     const store = await storeWithKeys(2);
     const [live, gone] = store.keyIds as [string, string];
     await orphan(store, [gone]);
