@@ -10,13 +10,16 @@ import { resultsReadme } from "./run";
  * suite (test/reliability) over parts run side by side (one local account each), then merges their figures into
  * bench/results/reliability.json. Each part writes its figures after every batch of scenarios, so a stopped campaign
  * still shows what it measured. A failing seed replays alone: `RELIABILITY_FIRST_SEED=n RELIABILITY_SEEDS=1 npm run
- * test:reliability`. `--merge <dir>` merges the part files a stopped campaign left (its directory is printed first).
+ * test:reliability`. `--merge <dir>` merges the part files in a directory: those a stopped campaign left (its directory is printed first)
+ * and earlier merged campaigns.
  */
 const ROOT = resolve(__dirname, "..");
 
 type Part = {
   generatedAt: string;
   node: string;
+  commit?: string;
+  machine?: string;
   seeds: { first: number; count: number };
   scenarios: number;
   violations: Record<string, unknown[]>;
@@ -37,8 +40,34 @@ function writeMerged(out: string, merged: Record<string, unknown>): void {
     writeFileSync(join(dirname(file), "README.md"), resultsReadme(dirname(file)));
 }
 
-/** Sums the parts' counts, joins their violations and keeps one line per scenario (the full records stay in the parts). */
-export function mergeParts(parts: Part[], elapsedMs?: number): Record<string, unknown> {
+const thisMachine = `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`;
+
+/** A campaign merged earlier: its parts are listed and its scenarios are already lines. */
+type Merged = {
+  node: string;
+  seeds: {
+    count: number;
+    planned: number;
+    parts: { first: number; planned: number; ran: number; commit?: string; machine?: string }[];
+  };
+  violations: Record<string, unknown[]>;
+  results: string[];
+} & Record<string, unknown>;
+
+const isMerged = (p: Part | Merged): p is Merged => "parts" in p.seeds;
+
+/** One line per scenario, the seed first. */
+function resultLine(r: Part["results"][number]): string {
+  return `${r.seed} ${r.workflow} [${r.faults.map((f) => String(f.kind)).join(",") || "none"}]: ${r.executions
+    .map((e) => `${e.status}${e.error ? `(${e.error})` : ""}`)
+    .join(", ")}${r.stuck.length ? `; STUCK ${r.stuck.length}` : ""}`;
+}
+
+/**
+ * Sums the parts' counts, joins their violations and keeps one line per scenario (the full records stay in the parts).
+ * A part may be an earlier merged campaign, so a campaign run in several sittings adds up; each part names its commit.
+ */
+export function mergeParts(parts: (Part | Merged)[], elapsedMs?: number): Record<string, unknown> {
   const sum = (key: string) => parts.reduce((n, p) => n + (typeof p[key] === "number" ? (p[key] as number) : 0), 0);
   const counts = (key: string) => {
     const out: Record<string, number> = {};
@@ -51,12 +80,24 @@ export function mergeParts(parts: Part[], elapsedMs?: number): Record<string, un
   for (const p of parts)
     for (const [k, v] of Object.entries(p.violations)) violations[k] = [...(violations[k] ?? []), ...v];
   // A stopped part ran fewer scenarios than it planned: the count is what ran.
-  const seeds = parts.map((p) => ({ first: p.seeds.first, planned: p.seeds.count, ran: p.scenarios }));
+  const seeds = parts.flatMap((p) =>
+    isMerged(p)
+      ? p.seeds.parts
+      : [
+          {
+            first: p.seeds.first,
+            planned: p.seeds.count,
+            ran: p.scenarios,
+            commit: p.commit ?? "unknown",
+            machine: p.machine ?? thisMachine,
+          },
+        ],
+  );
   return {
     generatedAt: new Date().toISOString(),
     node: parts[0]?.node,
-    machine: `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`,
-    seeds: { count: sum("scenarios"), planned: parts.reduce((n, p) => n + p.seeds.count, 0), parts: seeds },
+    machine: [...new Set(seeds.map((p) => p.machine ?? thisMachine))].join("; "),
+    seeds: { count: sum("scenarios"), planned: seeds.reduce((n, p) => n + p.planned, 0), parts: seeds },
     // Known only when this process ran the parts (not for --merge).
     ...(elapsedMs === undefined ? {} : { wallMinutes: Math.round(elapsedMs / 600) / 100 }),
     ...Object.fromEntries(numeric.filter((k) => k !== "scenarios").map((k) => [k, sum(k)])),
@@ -65,14 +106,8 @@ export function mergeParts(parts: Part[], elapsedMs?: number): Record<string, un
     faultsByKind: counts("faultsByKind"),
     violations,
     results: parts
-      .flatMap((p) => p.results)
-      .sort((a, b) => a.seed - b.seed)
-      .map(
-        (r) =>
-          `${r.seed} ${r.workflow} [${r.faults.map((f) => String(f.kind)).join(",") || "none"}]: ${r.executions
-            .map((e) => `${e.status}${e.error ? `(${e.error})` : ""}`)
-            .join(", ")}${r.stuck.length ? `; STUCK ${r.stuck.length}` : ""}`,
-      ),
+      .flatMap((p) => (isMerged(p) ? p.results : p.results.map(resultLine)))
+      .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10)),
   };
 }
 
@@ -106,9 +141,9 @@ async function main(): Promise<void> {
   });
   if (values.merge) {
     const dir = values.merge;
-    const files = readdirSync(dir).filter((f) => /^part-\d+\.json$/.test(f));
-    if (files.length === 0) throw new Error(`--merge: no part-N.json files in ${dir}`);
-    const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Part);
+    const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+    if (files.length === 0) throw new Error(`--merge: no .json part files in ${dir}`);
+    const parts = files.map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Part | Merged);
     const merged = mergeParts(parts);
     writeMerged(values.out, merged);
     console.log(`campaign: merged ${files.length} parts, ${merged.scenarios} scenarios, into ${values.out}`);
@@ -131,7 +166,7 @@ async function main(): Promise<void> {
   console.log(`campaign: ${seeds} seeds from ${first} in ${plan.length} parts; parts' figures in ${dir}`);
   const started = Date.now();
   const codes = await Promise.all(plan.map((p) => runPart(p.first, p.count, p.file)));
-  const parts = plan.map((p) => JSON.parse(readFileSync(p.file, "utf8")) as Part);
+  const parts = plan.map((p) => JSON.parse(readFileSync(p.file, "utf8")) as Part | Merged);
   const merged = mergeParts(parts, Date.now() - started);
   writeMerged(values.out, merged);
   const found = Object.entries(merged.violations as Record<string, unknown[]>).filter(([, v]) => v.length > 0);

@@ -1,5 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
 import {
@@ -56,6 +57,14 @@ const FIRST_SEED = Number(process.env.RELIABILITY_FIRST_SEED ?? 1);
  */
 const RESULTS = resolve(ROOT, process.env.RELIABILITY_RESULTS ?? join(tmpdir(), "keystore-autopilot-reliability.json"));
 /** Scenarios per account: each makes a key store, and an account holds at most 10. */
+/** The commit the figures were measured at ("unknown" outside a git checkout), so merged campaigns say what they prove. */
+function headCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
 const BATCH = 8;
 const REGION = "us-east-1";
 const ACCOUNT_ID = "111122223333";
@@ -682,6 +691,8 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
         return {
           generatedAt: new Date().toISOString(),
           node: process.version,
+          commit: headCommit(),
+          machine: `${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`,
           seeds: { first: FIRST_SEED, count: SEEDS },
           scenarios: results.length + errors.length,
           workflows: Object.fromEntries(WORKFLOWS.map((w) => [w, results.filter((r) => r.workflow === w).length])),
