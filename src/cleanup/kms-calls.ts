@@ -1,4 +1,3 @@
-import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
 import type { KmsPort } from "../ports/clients";
 
 /** Counts the KMS calls a step makes and the throttles it met, for the report and the benchmark. */
@@ -32,28 +31,17 @@ export async function kmsCall<T>(
   }
 }
 
-/** What KMS says about one key right now: its metadata, or `gone` only on NotFoundException (nothing else counts). */
-export async function describeKey(
+/**
+ * The KMS port with kmsCall's backoff on throttling around every call, counted in `counter`: the shared KMS steps
+ * (describeKey in src/kms-keys.ts) run through it unchanged.
+ */
+export function throttled(
   kms: KmsPort,
-  keyArn: string,
   counter: CallCounter,
   sleep: (ms: number) => Promise<void>,
   options: { attempts?: number; onThrottle?: () => void } = {},
-): Promise<{ gone: true } | { gone: false; metadata: KeyMetadata }> {
-  try {
-    const out = await kmsCall<{ KeyMetadata?: KeyMetadata }>(
-      kms,
-      new DescribeKeyCommand({ KeyId: keyArn }),
-      counter,
-      sleep,
-      options,
-    );
-    if (!out.KeyMetadata) throw new Error(`DescribeKey returned no KeyMetadata for ${keyArn}`);
-    return { gone: false, metadata: out.KeyMetadata };
-  } catch (error: unknown) {
-    if ((error as Error)?.name === "NotFoundException") return { gone: true };
-    throw error;
-  }
+): KmsPort {
+  return { send: ((command: unknown) => kmsCall(kms, command, counter, sleep, options)) as KmsPort["send"] };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { type KeyListEntry, ListKeysCommand } from "@aws-sdk/client-kms";
+import { describeKey } from "../kms-keys";
 import { listOpenOrphans, type Orphan, resolveOrphan, writeKeySnapshot } from "../orphans";
 import type { CleanupDeps } from "./deps";
-import { type CallCounter, describeKey, kmsCall, mapAdaptive } from "./kms-calls";
+import { type CallCounter, kmsCall, mapAdaptive, throttled } from "./kms-calls";
 import { REPORT_LIMIT, type ScanResult } from "./model";
 
 /** DescribeKey is 2,000 requests/s per account (DOMAIN.md §7): 16 in flight stays far below it, throttling or not. */
@@ -32,7 +33,7 @@ export async function scanKeyStore(
   } while (marker);
 
   const described = await mapAdaptive(listed, MAX_CONCURRENCY, (arn, onThrottle) =>
-    describeKey(deps.kms, arn, counter, deps.sleep, { onThrottle }),
+    describeKey(throttled(deps.kms, counter, deps.sleep, { onThrottle }), arn),
   );
   const storeKeys = listed.filter((_arn, i) => {
     const d = described[i];
@@ -69,7 +70,7 @@ export async function scanKeyStore(
   const wouldKeep: NonNullable<ScanResult["wouldKeep"]> = [];
   for (const orphan of open) {
     try {
-      const now = await describeKey(deps.kms, orphan.keyArn, counter, deps.sleep);
+      const now = await describeKey(throttled(deps.kms, counter, deps.sleep), orphan.keyArn);
       if (now.gone)
         wouldDelete.push({
           keyArn: orphan.keyArn,

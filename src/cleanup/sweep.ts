@@ -2,6 +2,7 @@ import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { publishAlert } from "../alerts";
 import { KMSUSER } from "../connect/model";
 import { pendingPassword } from "../connect/steps";
+import { describeKey } from "../kms-keys";
 import {
   listOpenOrphans,
   type Orphan,
@@ -15,7 +16,7 @@ import type { HsmCredential, HsmKey } from "../ports/hsm";
 import { KEY_ARN } from "../validation";
 import type { CleanupDeps } from "./deps";
 import { DeletionNotVerifiedError, StoreChangedError } from "./errors";
-import { type CallCounter, describeKey, kmsCall } from "./kms-calls";
+import { type CallCounter, kmsCall, throttled } from "./kms-calls";
 import { REPORT_LIMIT } from "./model";
 
 export type SweepInput = {
@@ -92,7 +93,9 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   const missingLive: string[] = [];
   for (const arn of live) {
     if (byLabel.has(arn)) continue;
-    const now = await describeKey(deps.kms, arn, counter, deps.sleep, { attempts: 4 }).catch(() => undefined);
+    const now = await describeKey(throttled(deps.kms, counter, deps.sleep, { attempts: 4 }), arn).catch(
+      () => undefined,
+    );
     if (!now?.gone) missingLive.push(arn);
   }
   if (missingLive.length > 0) {
@@ -181,7 +184,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     // eventually consistent (a key minutes old may still answer it), so it is never enough on its own.
     let now: Awaited<ReturnType<typeof describeKey>>;
     try {
-      now = await describeKey(deps.kms, c.keyArn, counter, deps.sleep, { attempts: 4 });
+      now = await describeKey(throttled(deps.kms, counter, deps.sleep, { attempts: 4 }), c.keyArn);
     } catch (error: unknown) {
       keep(c, `KMS could not confirm the key is gone (${(error as Error).name}); kept`);
       continue;

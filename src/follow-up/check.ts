@@ -2,10 +2,10 @@ import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2
 import * as z from "zod/mini";
 import { describeCluster } from "../clusters";
 import { CUSTOM_KEY_STORE_ID } from "../key-stores";
+import { describeKey } from "../kms-keys";
 import { readDeletionStatus, registerOrphan } from "../orphans";
 import type { CloudHsmPort, DocumentPort, KmsPort } from "../ports/clients";
 import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../validation";
-import { describeKey } from "./record";
 
 /** KMS has not deleted the key yet although its DeletionDate plus slack has passed: checked again later. */
 export class KeyNotYetDeletedError extends Error {
@@ -71,7 +71,8 @@ const CheckInputSchema = z.object({
  */
 export async function checkFollowUp(deps: CheckDeps, raw: unknown): Promise<CheckOutcome> {
   const { record, executionName: followUp, acceptUnverified } = parseOrThrow(CheckInputSchema, raw);
-  const key = await describeKey(deps.kms, record.keyArn);
+  const found = await describeKey(deps.kms, record.keyArn);
+  const key = found.gone ? undefined : found.metadata;
   if (key) {
     if (key.KeyState !== "PendingDeletion") return { result: "CANCELLED", keyArn: record.keyArn };
     if (key.DeletionDate && Math.abs(key.DeletionDate.getTime() - Date.parse(record.deletionDate)) > 1000) {

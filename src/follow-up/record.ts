@@ -1,20 +1,10 @@
-import { DescribeKeyCommand, type KeyMetadata } from "@aws-sdk/client-kms";
+import { describeKey } from "../kms-keys";
 import type { KmsPort } from "../ports/clients";
 import { parseOrThrow } from "../validation";
 import { FollowUpInputSchema } from "./events";
 
 /** KMS deletes a key up to 24 hours after its DeletionDate (DOMAIN.md §4); the follow-up wakes after that. */
 export const DELETION_SLACK_MS = 24 * 60 * 60 * 1000;
-
-/** The key as KMS describes it, or undefined when KMS no longer has it. */
-export async function describeKey(kms: KmsPort, keyArn: string): Promise<KeyMetadata | undefined> {
-  try {
-    return (await kms.send(new DescribeKeyCommand({ KeyId: keyArn })))?.KeyMetadata;
-  } catch (error: unknown) {
-    if (error instanceof Error && error.name === "NotFoundException") return undefined;
-    throw error;
-  }
-}
 
 export type KeyRecordState = "PENDING_DELETION" | "KEY_GONE" | "CANCELLED" | "SUPERSEDED";
 
@@ -38,7 +28,8 @@ export type RecordedKey = {
  */
 export async function recordFollowUp(kms: KmsPort, raw: unknown): Promise<RecordedKey> {
   const input = parseOrThrow(FollowUpInputSchema, raw);
-  const key = await describeKey(kms, input.keyArn);
+  const found = await describeKey(kms, input.keyArn);
+  const key = found.gone ? undefined : found.metadata;
   const eventDate = new Date(input.deletionDate);
   const base = {
     keyArn: input.keyArn,

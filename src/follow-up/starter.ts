@@ -1,5 +1,6 @@
 import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { startOnce } from "../executions";
+import { describeKey } from "../kms-keys";
 import { recordCmkDeletion, recordDeleteKeyStatus } from "../orphans";
 import type { DocumentPort, KmsPort, SfnPort } from "../ports/clients";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../validation";
@@ -17,7 +18,6 @@ import {
   readKeyRecord,
   SCHEDULE_KEY_DELETION,
 } from "./events";
-import { describeKey } from "./record";
 
 export type EventDeps = {
   kms: KmsPort;
@@ -84,8 +84,9 @@ async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<
   const { keyArn } = record;
   let { customKeyStoreId, clusterId, deletionDate } = record;
   if (!customKeyStoreId || !clusterId || !deletionDate) {
-    const key = await describeKey(deps.kms, keyArn);
-    if (!key) return { outcome: "ignored", reason: "the key no longer exists" };
+    const found = await describeKey(deps.kms, keyArn);
+    if (found.gone) return { outcome: "ignored", reason: "the key no longer exists" };
+    const key = found.metadata;
     // A multi-Region primary key with replicas is PendingReplicaDeletion, with no deletion date: its waiting period
     // starts only when its last replica is deleted (KMS Developer Guide, multi-region-keys-delete). Custom key stores
     // hold no multi-Region keys (KMS API Reference, CreateKey), so such a key never needs a follow-up.
