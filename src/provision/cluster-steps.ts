@@ -29,22 +29,48 @@ export async function cluster(deps: Pick<ProvisionDeps, "cloudhsm">, clusterId: 
   return found;
 }
 
-/** The cluster an earlier run of this provisioning created (tagged with the key store name), if any. */
+/** How far provisioning took a cluster: a re-run resumes on the furthest, never on an empty duplicate. */
+const PROGRESS: Record<string, number> = {
+  CREATE_IN_PROGRESS: 0,
+  UNINITIALIZED: 1,
+  INITIALIZE_IN_PROGRESS: 2,
+  INITIALIZED: 3,
+};
+
+/** Every live cluster tagged with the key store name, the one a re-run resumes on first (see taggedCluster). */
+export async function taggedClusters(deps: Pick<ProvisionDeps, "cloudhsm">, keyStoreName: string): Promise<Cluster[]> {
+  const found: Cluster[] = [];
+  let token: string | undefined;
+  do {
+    const out = await deps.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
+    found.push(
+      ...(out.Clusters ?? []).filter(
+        (c) =>
+          !CLUSTER_GONE.has(c.State ?? "") &&
+          c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
+      ),
+    );
+    token = out.NextToken;
+  } while (token);
+  // Past INITIALIZED (ACTIVE, DEGRADED, being updated) counts as furthest; then the oldest, then the id.
+  const progress = (c: Cluster) => PROGRESS[c.State ?? ""] ?? 4;
+  const created = (c: Cluster) => (c.CreateTimestamp ? new Date(c.CreateTimestamp).getTime() : Number.MAX_VALUE);
+  return found.sort(
+    (a, b) =>
+      progress(b) - progress(a) || created(a) - created(b) || (a.ClusterId ?? "").localeCompare(b.ClusterId ?? ""),
+  );
+}
+
+/**
+ * The cluster an earlier run of this provisioning created (tagged with the key store name), if any. CreateCluster has
+ * no idempotency token: a retry after a lost answer, or DescribeClusters not yet listing the new cluster, can leave two;
+ * the one provisioning got furthest with is chosen, so every re-run resumes on the same cluster.
+ */
 export async function taggedCluster(
   deps: Pick<ProvisionDeps, "cloudhsm">,
   keyStoreName: string,
 ): Promise<Cluster | undefined> {
-  let token: string | undefined;
-  do {
-    const out = await deps.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
-    const found = (out.Clusters ?? []).find(
-      (c) =>
-        !CLUSTER_GONE.has(c.State ?? "") && c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
-    );
-    if (found) return found;
-    token = out.NextToken;
-  } while (token);
-  return undefined;
+  return (await taggedClusters(deps, keyStoreName))[0];
 }
 
 /** The CSR of an UNINITIALIZED cluster; any other state cannot be signed for. */
@@ -58,15 +84,18 @@ export async function clusterCsr(deps: Pick<ProvisionDeps, "cloudhsm">, clusterI
 
 /**
  * Creates the cluster, tagged with the key store name, unless the plan adopts one or an earlier attempt made it.
- * CloudHSM refuses two subnets in one Availability Zone; that becomes an input error naming subnetIds.
+ * `strays` are other live clusters with the same tag (a duplicate a lost CreateCluster answer left): reported for the
+ * operator to delete, never deleted here. CloudHSM refuses two subnets in one Availability Zone; that becomes an input
+ * error naming subnetIds.
  */
 export async function ensureCluster(
   deps: Pick<ProvisionDeps, "cloudhsm">,
   plan: Pick<ProvisionPlan, "keyStoreName" | "clusterId" | "subnetIds" | "hsmType" | "backupRetentionDays">,
-): Promise<{ clusterId: string; created: boolean }> {
-  if (plan.clusterId) return { clusterId: plan.clusterId, created: false };
-  const earlier = await taggedCluster(deps, plan.keyStoreName);
-  if (earlier?.ClusterId) return { clusterId: earlier.ClusterId, created: false };
+): Promise<{ clusterId: string; created: boolean; strays: string[] }> {
+  const tagged = await taggedClusters(deps, plan.keyStoreName);
+  const chosen = plan.clusterId ?? tagged[0]?.ClusterId;
+  const strays = tagged.map((c) => c.ClusterId ?? "").filter((id) => id && id !== chosen);
+  if (chosen) return { clusterId: chosen, created: false, strays };
   if (!plan.subnetIds)
     throw new InvalidInputError("Invalid input: subnetIds: required to create a cluster", "subnetIds");
   try {
@@ -80,7 +109,7 @@ export async function ensureCluster(
         TagList: [{ Key: KEY_STORE_TAG, Value: plan.keyStoreName }],
       }),
     );
-    return { clusterId: out.Cluster?.ClusterId as string, created: true };
+    return { clusterId: out.Cluster?.ClusterId as string, created: true, strays };
   } catch (error: unknown) {
     const e = error as Error;
     if (e.name === "CloudHsmInvalidRequestException" && /subnet|availability zone/i.test(e.message)) {

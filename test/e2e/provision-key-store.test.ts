@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeClustersCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CreateClusterCommand, DescribeClustersCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateKeyCommand, DecryptCommand, DescribeCustomKeyStoresCommand, EncryptCommand } from "@aws-sdk/client-kms";
 import {
   CreateSecretCommand,
@@ -202,7 +202,7 @@ describe("provision-key-store workflow on the local account", () => {
     const out = remember(done.output) as Record<string, unknown> & {
       hsms: { State: string; AvailabilityZone: string }[];
     };
-    expect(out).toMatchObject({ keyStoreName, connectionState: "CONNECTED" });
+    expect(out).toMatchObject({ keyStoreName, connectionState: "CONNECTED", strayClusters: [] });
     expect(out.hsms.map((h) => h.State)).toEqual(["ACTIVE", "ACTIVE"]);
     expect(new Set(out.hsms.map((h) => h.AvailabilityZone)).size).toBe(2);
     const [cluster] = await clustersTagged(keyStoreName);
@@ -258,6 +258,31 @@ describe("provision-key-store workflow on the local account", () => {
     expect(clusters[0]?.Hsms?.filter((h) => h.State === "ACTIVE")).toHaveLength(2);
     expect(clusters[0]?.Hsms).toHaveLength(2);
     expect((await storesNamed(keyStoreName)).map((s) => s.CustomKeyStoreId)).toEqual([out.customKeyStoreId]);
+  });
+
+  it("resumes on the cluster it got furthest with, and reports the empty duplicate a lost CreateCluster answer left", async () => {
+    const keyStoreName = uniqueName("duplicate");
+    const tag = [{ Key: KEY_STORE_TAG, Value: keyStoreName }];
+    const create = async () =>
+      (
+        await account
+          .cloudhsm()
+          .send(new CreateClusterCommand({ HsmType: "hsm2m.medium", SubnetIds: zones2(), TagList: tag }))
+      ).Cluster?.ClusterId as string;
+    // The older one is the duplicate nobody carried on with; the run carried on with the newer one.
+    const duplicate = await create();
+    await account.advance("1m");
+    const carried = await create();
+    const first = await drive(await start({ keyStoreName, clusterId: carried }));
+    expect(first.status).toBe("SUCCEEDED");
+
+    const again = await drive(await start({ keyStoreName, subnetIds: zones2() }));
+
+    expect({ status: again.status, error: again.error, cause: again.cause }).toEqual({ status: "SUCCEEDED" });
+    expect(remember(again.output)).toMatchObject({ clusterId: carried, strayClusters: [duplicate] });
+    const left = await account.cloudhsm().send(new DescribeClustersCommand({ Filters: { clusterIds: [duplicate] } }));
+    expect(left.Clusters?.[0]).toMatchObject({ State: "UNINITIALIZED", Hsms: [] });
+    expect((await storesNamed(keyStoreName)).map((s) => s.CustomKeyStoreId)).toHaveLength(1);
   });
 
   it("returns a clear rejection and leaves the cluster UNINITIALIZED when an external signature does not match the CSR", async () => {
