@@ -21,7 +21,7 @@ import { CONTROL_TOKEN_HEADER } from "../local/account/server";
 import { LocalDynamoDb } from "../local/runtime/dynamodb";
 import { LocalRuntime } from "../local/runtime/runtime";
 import { loadServerlessConfig } from "../local/runtime/serverless-config";
-import { executionPrefix } from "../src/follow-up/events";
+import { executionPrefix } from "../src/workflows/deletion-follow-up/events";
 import type { Figures } from "./run";
 import { round } from "./stats";
 

@@ -3,8 +3,8 @@ import { DescribeExecutionCommand, SendTaskSuccessCommand } from "@aws-sdk/clien
 import { callerArn } from "../src/caller-identity";
 import { executionHistory } from "../src/executions";
 import type { SfnPort, StsPort } from "../src/ports/clients";
-import { checkCertificates } from "../src/provision/certificates";
-import { CertificateRejectedError } from "../src/provision/errors";
+import { checkCertificates } from "../src/workflows/provision-key-store/certificates";
+import { CertificateRejectedError } from "../src/workflows/provision-key-store/errors";
 import { UsageError } from "./errors";
 
 /**

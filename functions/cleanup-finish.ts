@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
-import { finishCleanup } from "../src/cleanup/finish";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
+import { finishCleanup } from "../src/workflows/orphan-cleanup/finish";
 
 /** orphan-cleanup, last step of every window: the store's state, the orphans left, an alert on failure. */
 export const cleanupFinish = (event: unknown) =>

@@ -4,10 +4,10 @@ import * as z from "zod/mini";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
-import { prepareCleanup } from "../src/cleanup/prepare";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
 import { ExecutionArnSchema, parseOrThrow, StateMachineArnSchema } from "../src/validation";
+import { prepareCleanup } from "../src/workflows/orphan-cleanup/prepare";
 
 const PrepareStepSchema = z.object({
   input: z.unknown(),

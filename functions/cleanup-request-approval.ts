@@ -2,11 +2,11 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import * as z from "zod/mini";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
-import { type PreparedCleanup, type ScanResult, WindowStoreFields } from "../src/cleanup/model";
-import { requestApproval } from "../src/cleanup/request-approval";
 import { config } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { type PreparedCleanup, type ScanResult, WindowStoreFields } from "../src/workflows/orphan-cleanup/model";
+import { requestApproval } from "../src/workflows/orphan-cleanup/request-approval";
 
 /** Only the fields the announcement reads; the rest of the execution state passes untouched. */
 const RequestApprovalStepSchema = z.object({

@@ -4,11 +4,11 @@ import middy from "@middy/core";
 import * as z from "zod/mini";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
-import { scanKeyStore } from "../src/cleanup/scan";
 import { required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
+import { scanKeyStore } from "../src/workflows/orphan-cleanup/scan";
 
 const ScanStepSchema = z.object({
   customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),

@@ -3,10 +3,10 @@ import middy from "@middy/core";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
-import { startCleanups } from "../src/cleanup/starter";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
+import { startCleanups } from "../src/workflows/orphan-cleanup/starter";
 
 /**
  * Starts cleanup windows: from the schedule, and from follow-ups' orphan alerts (booked into the next window); events

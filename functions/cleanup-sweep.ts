@@ -7,7 +7,6 @@ import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
-import { type SweepInput, sweepOrphans } from "../src/cleanup/sweep";
 import { config, required } from "../src/config";
 import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
@@ -19,6 +18,7 @@ import {
   secretRefSchema,
   VersionIdSchema,
 } from "../src/validation";
+import { type SweepInput, sweepOrphans } from "../src/workflows/orphan-cleanup/sweep";
 
 const SweepStepSchema = z.object({
   customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),

@@ -2,10 +2,10 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { config } from "../src/config";
-import { alertConnectFailed } from "../src/connect/alert";
-import { AlertStepSchema } from "../src/connect/step-inputs";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { alertConnectFailed } from "../src/workflows/connect-key-store/alert";
+import { AlertStepSchema } from "../src/workflows/connect-key-store/step-inputs";
 
 /** Publishes the ConnectFailed alert of a failure path. */
 export const connectAlert = (event: unknown) =>

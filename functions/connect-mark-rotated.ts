@@ -1,10 +1,10 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { secretsStore } from "../src/adapters/clients/secrets";
-import { MarkRotatedStepSchema } from "../src/connect/step-inputs";
-import { markRotatedByKms } from "../src/connect/steps";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { MarkRotatedStepSchema } from "../src/workflows/connect-key-store/step-inputs";
+import { markRotatedByKms } from "../src/workflows/connect-key-store/steps";
 
 /** After CONNECTED: records that KMS rotated the stored kmsuser password away. */
 export const connectMarkRotated = (event: unknown) =>

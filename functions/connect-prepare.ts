@@ -4,10 +4,10 @@ import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
-import { prepareConnect } from "../src/connect/prepare";
-import { PrepareStepSchema } from "../src/connect/step-inputs";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { prepareConnect } from "../src/workflows/connect-key-store/prepare";
+import { PrepareStepSchema } from "../src/workflows/connect-key-store/step-inputs";
 
 /**
  * Checks the input and the key store, refuses a concurrent connect or cleanup of it, and makes sure its kmsuser secret

@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
-import { startFromEvent } from "../src/connect/starter";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
+import { startFromEvent } from "../src/workflows/connect-key-store/starter";
 
 /**
  * EventBridge (CloudTrail Connect/Create calls, the rotation schedule) → one connect-key-store execution per store;

@@ -2,10 +2,10 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
-import { TellKmsStepSchema } from "../src/connect/step-inputs";
-import { tellKms } from "../src/connect/tell-kms";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { TellKmsStepSchema } from "../src/workflows/connect-key-store/step-inputs";
+import { tellKms } from "../src/workflows/connect-key-store/tell-kms";
 
 /** UpdateCustomKeyStore(KeyStorePassword) with the pending password, then promotes it to AWSCURRENT. */
 export const connectTellKms = (event: unknown) =>

@@ -4,8 +4,8 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { config } from "../src/config";
-import { alertFollowUp } from "../src/follow-up/alert";
 import { logger, metrics } from "../src/observability";
+import { alertFollowUp } from "../src/workflows/deletion-follow-up/alert";
 
 /** Tells operators about an orphan or a failed follow-up: an event on our own source and a metric. */
 export const followUpAlert = async (event: unknown) => {

@@ -4,8 +4,8 @@ import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { required } from "../src/config";
-import { checkFollowUp } from "../src/follow-up/check";
 import { logger } from "../src/observability";
+import { checkFollowUp } from "../src/workflows/deletion-follow-up/check";
 
 /** Deletion follow-up step 2: is the key gone, and its material? Registers orphans; lists backups. */
 export const followUpCheck = (event: unknown) =>

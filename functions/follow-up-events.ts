@@ -5,9 +5,9 @@ import { kms } from "../src/adapters/clients/kms";
 import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
-import { type EventOutcome, handleDeletionEvent } from "../src/follow-up/starter";
 import { logger } from "../src/observability";
 import { InvalidInputError } from "../src/validation";
+import { type EventOutcome, handleDeletionEvent } from "../src/workflows/deletion-follow-up/starter";
 
 /**
  * EventBridge target for ScheduleKeyDeletion, CancelKeyDeletion, DeleteKey and KMS CMK Deletion: starts, stops or

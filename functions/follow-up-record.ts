@@ -1,10 +1,10 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
-import { recordFollowUp } from "../src/follow-up/record";
 import { logger } from "../src/observability";
+import { recordFollowUp } from "../src/workflows/deletion-follow-up/record";
 
-/** Deletion follow-up step 1: what to follow and when to check (see src/follow-up/record.ts). */
+/** Deletion follow-up step 1: what to follow and when to check (see src/workflows/deletion-follow-up/record.ts). */
 export const followUpRecord = (event: unknown) => recordFollowUp(kms, event);
 
 export const handler = middy(followUpRecord).use(injectLambdaContext(logger));

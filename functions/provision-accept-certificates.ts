@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
-import { acceptCertificates } from "../src/provision/certificate-steps";
-import { AcceptStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { acceptCertificates } from "../src/workflows/provision-key-store/certificate-steps";
+import { AcceptStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** Checks the signed certificate and trust anchor against the CSR before InitializeCluster, and records the trust anchor. */
 export const provisionAcceptCertificates = (event: unknown) =>

@@ -4,9 +4,9 @@ import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
 import { logger } from "../src/observability";
-import { activateCluster } from "../src/provision/cluster-steps";
-import { ClusterStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { activateCluster } from "../src/workflows/provision-key-store/cluster-steps";
+import { ClusterStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** cluster activate with an admin password generated into Secrets Manager. */
 export const provisionActivate = (event: unknown) =>

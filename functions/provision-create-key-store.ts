@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
-import { createKeyStore } from "../src/provision/key-store-steps";
-import { CreateKeyStoreStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { createKeyStore } from "../src/workflows/provision-key-store/key-store-steps";
+import { CreateKeyStoreStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** CreateCustomKeyStore, idempotent per name and cluster; documented refusals become named errors. */
 export const provisionCreateKeyStore = (event: unknown) =>

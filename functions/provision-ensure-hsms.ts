@@ -2,9 +2,9 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { logger } from "../src/observability";
-import { ensureHsms } from "../src/provision/cluster-steps";
-import { EnsureHsmsStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { ensureHsms } from "../src/workflows/provision-key-store/cluster-steps";
+import { EnsureHsmsStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** Brings the cluster to its HSM count over distinct AZs, replacing DEGRADED HSMs (bounded). */
 export const provisionEnsureHsms = (event: unknown) =>

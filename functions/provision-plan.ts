@@ -5,9 +5,9 @@ import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
 import { logger } from "../src/observability";
-import { planProvisioning } from "../src/provision/plan";
-import { PlanStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { planProvisioning } from "../src/workflows/provision-key-store/plan";
+import { PlanStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** Validates the input and checks name and cluster before anything is created; finds what an earlier run made. */
 export const provisionPlan = (event: unknown) => {

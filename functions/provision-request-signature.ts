@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { config } from "../src/config";
 import { logger } from "../src/observability";
-import { requestSignature } from "../src/provision/request-signature";
-import { RequestSignatureStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { requestSignature } from "../src/workflows/provision-key-store/request-signature";
+import { RequestSignatureStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** provision-key-store (ca mode external): announces the CSR to sign; the task token stays in the execution. */
 export const provisionRequestSignature = (event: unknown) =>

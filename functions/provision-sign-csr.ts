@@ -3,9 +3,9 @@ import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
-import { signClusterCsr } from "../src/provision/certificate-steps";
-import { SignStepSchema } from "../src/provision/step-inputs";
 import { parseOrThrow } from "../src/validation";
+import { signClusterCsr } from "../src/workflows/provision-key-store/certificate-steps";
+import { SignStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
 /** Signs the cluster CSR with the product's CA for the cluster, or the customer's CA from Secrets Manager. */
 export const provisionSignCsr = (event: unknown) =>

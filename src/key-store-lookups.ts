@@ -1,6 +1,6 @@
 import { type CustomKeyStoresListEntry, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "./connect/errors";
 import type { KmsPort } from "./ports/clients";
+import { KeyStoreNotFoundError, UnsupportedKeyStoreTypeError } from "./workflows/connect-key-store/errors";
 
 /** The ids of every AWS CloudHSM key store of the account and Region, every page. */
 export async function cloudHsmKeyStoreIds(kms: KmsPort): Promise<string[]> {

@@ -7,7 +7,7 @@ export type KeyAnswer = { gone: true } | { gone: false; metadata: KeyMetadata };
 /**
  * DescribeKey, where only NotFoundException means `gone`: every other error propagates. KMS is eventually consistent
  * (KMS Developer Guide, "Eventual consistency"): a key minutes old may answer NotFoundException too, so `gone` is never
- * enough on its own to destroy material (see src/cleanup/sweep.ts).
+ * enough on its own to destroy material (see src/workflows/orphan-cleanup/sweep.ts).
  */
 export async function describeKey(kms: KmsPort, keyArn: string): Promise<KeyAnswer> {
   try {

@@ -43,8 +43,8 @@ Examples:
         );
         executionArn = `${machine.replace(":stateMachine:", ":execution:")}:${execution}`;
       }
-      const { resolveApproval } = await import("../../src/cleanup/approval");
-      const { NotAwaitingApprovalError } = await import("../../src/cleanup/errors");
+      const { resolveApproval } = await import("../../src/workflows/orphan-cleanup/approval");
+      const { NotAwaitingApprovalError } = await import("../../src/workflows/orphan-cleanup/errors");
       const decision = options.deny ? "DENY" : "APPROVE";
       let approver: string;
       try {

@@ -1,7 +1,7 @@
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { resolveApproval } from "../../src/cleanup/approval";
 import { kmsuserSecretFor } from "../../src/secret-names";
+import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
 
 /**

@@ -11,8 +11,8 @@ import {
 import fc from "fast-check";
 import { keyReference } from "../../local/account/cloudhsm/cli-commands";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
-import { resolveApproval } from "../../src/cleanup/approval";
 import { registerOrphan } from "../../src/orphans";
+import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { REGISTER_TABLE, type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
 
 /**

@@ -32,8 +32,8 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
-import { resolveApproval } from "../../src/cleanup/approval";
 import { getOrphan } from "../../src/orphans";
+import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 
 const REGION = "us-east-1";
 const PREFIX = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-";

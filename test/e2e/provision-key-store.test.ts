@@ -25,7 +25,7 @@ import { run as runCli } from "../../cli/main";
 import { createStore, describeStore, patientKms, seedCluster } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { executionHistory } from "../../src/executions";
-import { KEY_STORE_TAG } from "../../src/provision/model";
+import { KEY_STORE_TAG } from "../../src/workflows/provision-key-store/model";
 import { createTestCa, generateKeys, signClusterCsr, subnetIdInZone } from "../support/cloudhsm";
 
 const MACHINES = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-";

@@ -5,8 +5,8 @@ import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { findCluster } from "../../src/clusters";
 import { cloudHsmStore } from "../../src/key-store-lookups";
 import { describeKey } from "../../src/kms-keys";
-import { ensureHsms } from "../../src/provision/cluster-steps";
 import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
+import { ensureHsms } from "../../src/workflows/provision-key-store/cluster-steps";
 import { AnsweringEndpoint, ErrorAnswer } from "../support/answering-endpoint";
 import { awsFixture } from "../support/aws-fixtures";
 

@@ -8,9 +8,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { matchesEventPattern } from "../../local/runtime/event-patterns";
 import { readPath } from "../../local/runtime/json-path";
 import { loadServerlessConfig, type RuleConfig } from "../../local/runtime/serverless-config";
-import { startFromEvent } from "../../src/connect/starter";
-import { handleDeletionEvent } from "../../src/follow-up/starter";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
+import { startFromEvent } from "../../src/workflows/connect-key-store/starter";
+import { handleDeletionEvent } from "../../src/workflows/deletion-follow-up/starter";
 import { describeKeyStoreWorkflow } from "../../src/workflows/describe-key-store";
 import { awsFixture, wrapCloudTrail } from "../support/aws-fixtures";
 

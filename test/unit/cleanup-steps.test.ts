@@ -12,11 +12,11 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { resolveApproval } from "../../src/cleanup/approval";
-import { mapAdaptive } from "../../src/cleanup/kms-calls";
-import { nextWindow, startCleanups } from "../../src/cleanup/starter";
-import { sweepOrphans } from "../../src/cleanup/sweep";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
+import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
+import { mapAdaptive } from "../../src/workflows/orphan-cleanup/kms-calls";
+import { nextWindow, startCleanups } from "../../src/workflows/orphan-cleanup/starter";
+import { sweepOrphans } from "../../src/workflows/orphan-cleanup/sweep";
 
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);

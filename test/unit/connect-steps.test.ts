@@ -8,20 +8,20 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { addHsm, type HsmsDeps } from "../../src/connect/hsms";
-import { generatePassword } from "../../src/connect/password";
-import { prepareConnect } from "../../src/connect/prepare";
+import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
+import type { LoginLedger } from "../../src/ports/login-ledger";
+import type { SecretsStore } from "../../src/ports/secrets";
+import { addHsm, type HsmsDeps } from "../../src/workflows/connect-key-store/hsms";
+import { generatePassword } from "../../src/workflows/connect-key-store/password";
+import { prepareConnect } from "../../src/workflows/connect-key-store/prepare";
 import {
   type ConnectDeps,
   checkHsmPath,
   logoutKmsuser,
   setKmsuserPassword,
   stagePassword,
-} from "../../src/connect/steps";
-import { tellKms } from "../../src/connect/tell-kms";
-import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
-import type { LoginLedger } from "../../src/ports/login-ledger";
-import type { SecretsStore } from "../../src/ports/secrets";
+} from "../../src/workflows/connect-key-store/steps";
+import { tellKms } from "../../src/workflows/connect-key-store/tell-kms";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
 
 const kms = mockClient(KMSClient);

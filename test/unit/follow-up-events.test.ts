@@ -12,9 +12,9 @@ import {
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { executionName, parseDeletionDate } from "../../src/follow-up/events";
-import { handleDeletionEvent } from "../../src/follow-up/starter";
 import { InvalidInputError } from "../../src/validation";
+import { executionName, parseDeletionDate } from "../../src/workflows/deletion-follow-up/events";
+import { handleDeletionEvent } from "../../src/workflows/deletion-follow-up/starter";
 
 const ROOT = join(__dirname, "../..");
 const fixture = () => JSON.parse(readFileSync(join(ROOT, "test/events/schedule-key-deletion.json"), "utf8"));

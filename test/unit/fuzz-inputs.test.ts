@@ -140,7 +140,7 @@ const EXAMPLES: Record<string, Example> = {
   followUpEvents: {
     // The key ARN is required in responseElements or the record's resources: the valid event keeps only the first,
     // so removing or spoiling it must be rejected. The rest of the record is informational and read liberally
-    // (src/follow-up/events.ts, readKeyRecord): anything there falls back on DescribeKey, which writes nothing.
+    // (src/workflows/deletion-follow-up/events.ts, readKeyRecord): anything there falls back on DescribeKey, which writes nothing.
     valid: withoutRecordResources(scheduleKeyDeletion) as Record<string, Json>,
     rejects: "return",
     free: [

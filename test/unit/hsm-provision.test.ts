@@ -11,12 +11,12 @@ import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
-import { checkCertificates, createCa, signCsr } from "../../src/provision/certificates";
-import { ensureHsms } from "../../src/provision/cluster-steps";
-import { createKeyStore } from "../../src/provision/key-store-steps";
-import { ProvisionInputSchema } from "../../src/provision/model";
-import { planProvisioning } from "../../src/provision/plan";
-import type { ProvisionDeps } from "../../src/provision/steps";
+import { checkCertificates, createCa, signCsr } from "../../src/workflows/provision-key-store/certificates";
+import { ensureHsms } from "../../src/workflows/provision-key-store/cluster-steps";
+import { createKeyStore } from "../../src/workflows/provision-key-store/key-store-steps";
+import { ProvisionInputSchema } from "../../src/workflows/provision-key-store/model";
+import { planProvisioning } from "../../src/workflows/provision-key-store/plan";
+import type { ProvisionDeps } from "../../src/workflows/provision-key-store/steps";
 
 const CLUSTER = "cluster-abcdefghijk";
 const NOW = new Date();

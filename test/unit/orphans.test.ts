@@ -3,10 +3,14 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { checkFollowUp, DeletionStatusPendingError, KeyNotYetDeletedError } from "../../src/follow-up/check";
-import { recordFollowUp } from "../../src/follow-up/record";
 import { type Orphan, registerOrphan } from "../../src/orphans";
 import type { CloudHsmPort } from "../../src/ports/clients";
+import {
+  checkFollowUp,
+  DeletionStatusPendingError,
+  KeyNotYetDeletedError,
+} from "../../src/workflows/deletion-follow-up/check";
+import { recordFollowUp } from "../../src/workflows/deletion-follow-up/record";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
 const kms = mockClient(KMSClient);

@@ -1,6 +1,6 @@
 import { type Cluster, CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { ensureCluster } from "../../src/provision/cluster-steps";
-import { KEY_STORE_TAG } from "../../src/provision/model";
+import { ensureCluster } from "../../src/workflows/provision-key-store/cluster-steps";
+import { KEY_STORE_TAG } from "../../src/workflows/provision-key-store/model";
 import { fakeCloudHsm } from "../support/fake-cloudhsm";
 
 /** A cluster as DescribeClusters lists it (API Reference, "Cluster" data type), tagged for `keyStoreName`. */

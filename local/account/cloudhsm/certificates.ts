@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { createPublicKey, generateKeyPairSync, X509Certificate as NodeCertificate, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import { createCsr, distinguishedName, NAME_OID, toPem } from "../../../src/provision/x509";
+import { createCsr, distinguishedName, NAME_OID, toPem } from "../../../src/workflows/provision-key-store/x509";
 import { AwsServiceError } from "../errors";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -10,7 +10,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
  * The cluster's certificate signing request and the checks InitializeCluster makes on what the customer sends back
  * (DOMAIN.md §6). Everything here is synchronous because operations run inside one SQLite transaction: certificates
  * are parsed with @peculiar/x509 and signatures checked with node:crypto; the CSR is built by the product's own
- * src/provision/x509.
+ * src/workflows/provision-key-store/x509.
  */
 
 const invalid = (message: string) => new AwsServiceError("CloudHsmInvalidRequestException", message);

@@ -5,12 +5,12 @@ import {
   issueCertificate as issue,
   NAME_OID,
   toPem,
-} from "../../../src/provision/x509";
+} from "../../../src/workflows/provision-key-store/x509";
 
 /**
  * Just enough X.509 to issue real, verifiable certificates synchronously (control routes are synchronous): an
  * ECDSA P-256 self-signed trust anchor (RFC 5280, Basic Constraints CA:TRUE, as CloudHSM requires) and a cluster
- * certificate it signs, issued by the product's own src/provision/x509 (node:crypto parses certificates but cannot
+ * certificate it signs, issued by the product's own src/workflows/provision-key-store/x509 (node:crypto parses certificates but cannot
  * build them).
  */
 export type Issued = { pem: string; privateKey: KeyObject; publicKey: KeyObject; subject: Buffer };

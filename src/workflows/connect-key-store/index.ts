@@ -1,5 +1,5 @@
-import { ConnectInputSchema } from "../../connect/model";
 import { defineWorkflow } from "../workflow";
+import { ConnectInputSchema } from "./model";
 
 /** Connects a key store, rotating kmsuser's password first (or watches a connect someone started). */
 export const connectKeyStoreWorkflow = defineWorkflow({

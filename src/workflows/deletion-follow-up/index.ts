@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import { FollowUpInputSchema } from "../../follow-up/events";
 import { defineWorkflow } from "../workflow";
+import { FollowUpInputSchema } from "./events";
 
 /** Follows a scheduled key deletion to its end and registers the key material it leaves in the cluster. */
 export const deletionFollowUpWorkflow = defineWorkflow({

@@ -1,5 +1,5 @@
-import { CleanupInputSchema } from "../../cleanup/model";
 import { defineWorkflow } from "../workflow";
+import { CleanupInputSchema } from "./model";
 
 /** Deletes registered orphaned key material from a key store's cluster in an approved maintenance window. */
 export const orphanCleanupWorkflow = defineWorkflow({

@@ -1,5 +1,5 @@
-import { ProvisionInputSchema } from "../../provision/model";
 import { defineWorkflow } from "../workflow";
+import { ProvisionInputSchema } from "./model";
 
 /** Creates a cluster, its HSMs and certificates, kmsuser and the key store, resuming from what already exists. */
 export const provisionKeyStoreWorkflow = defineWorkflow({

@@ -1,0 +1,69 @@
+import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
+import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
+import { cloudHsmStore } from "../../key-store-lookups";
+import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
+import { parseOrThrow } from "../../validation";
+import { AdminSecretNotFoundError, CleanupInProgressError, ConnectAlreadyRunningError } from "./errors";
+import { ConnectInputSchema, type PreparedStore } from "./model";
+import type { ConnectDeps } from "./steps";
+
+/**
+ * First step: checks the input and the key store, refuses a second execution for the same store or one beside an
+ * orphan-cleanup window of it, and makes sure the kmsuser secret exists. Everything that can reject the input runs
+ * before anything is created.
+ */
+export async function prepareConnect(
+  deps: Pick<ConnectDeps, "kms" | "sfn" | "secrets"> & { cleanupStateMachineArn?: string },
+  input: unknown,
+  self?: ExecutionRef,
+): Promise<PreparedStore> {
+  const req = parseOrThrow(ConnectInputSchema, input);
+  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
+  // Rotating needs the admin; watching someone else's connect needs it only to remediate, which it then skips.
+  const canRemediate = await deps.secrets.exists(adminSecretId);
+  if (req.mode === "rotate" && !canRemediate) throw new AdminSecretNotFoundError(adminSecretId);
+  if (self) await refuseIfAnotherRuns(deps, req.customKeyStoreId, self);
+  if (deps.cleanupStateMachineArn)
+    await refuseBesideCleanup(deps.sfn, deps.cleanupStateMachineArn, req.customKeyStoreId);
+  const kmsuserSecretId = await deps.secrets.ensure(
+    kmsuserSecretFor(req.customKeyStoreId),
+    `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot connect-key-store)`,
+  );
+  return {
+    customKeyStoreId: req.customKeyStoreId,
+    clusterId: store.CloudHsmClusterId,
+    kmsuserSecretId,
+    adminSecretId,
+    mode: req.mode,
+    canRemediate,
+  };
+}
+
+async function refuseIfAnotherRuns(
+  deps: Pick<ConnectDeps, "sfn">,
+  customKeyStoreId: string,
+  self: ExecutionRef,
+): Promise<void> {
+  const earlier = earlierThan(await runningFor(deps.sfn, self.stateMachineArn, customKeyStoreId), self.executionArn);
+  if (earlier) throw new ConnectAlreadyRunningError(customKeyStoreId, earlier.executionArn);
+}
+
+/**
+ * States of a running orphan-cleanup that do not block a connect: a window booked for later (it checks again when it
+ * opens and refuses beside a connect), and the window's own reconnect, which is this very connect.
+ */
+const CLEANUP_STATES_BESIDE_CONNECT = new Set(["WaitForWindow", "ConnectKeyStore"]);
+
+/** One maintenance operation per store: the same runningFor mechanism orphan-cleanup's Prepare uses the other way. */
+async function refuseBesideCleanup(sfn: ConnectDeps["sfn"], cleanupStateMachineArn: string, customKeyStoreId: string) {
+  for (const e of await runningFor(sfn, cleanupStateMachineArn, customKeyStoreId)) {
+    const history = (await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 10 }),
+    )) as { events?: HistoryEvent[] };
+    const current = history.events?.find((h) => h.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+    if (!current || !CLEANUP_STATES_BESIDE_CONNECT.has(current)) {
+      throw new CleanupInProgressError(customKeyStoreId, e.executionArn);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
+import * as z from "zod/mini";
+import { describeCluster } from "../../clusters";
+import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
+import { describeKey } from "../../kms-keys";
+import { readDeletionStatus, registerOrphan } from "../../orphans";
+import type { CloudHsmPort, DocumentPort, KmsPort } from "../../ports/clients";
+import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../../validation";
+
+/** KMS has not deleted the key yet although its DeletionDate plus slack has passed: checked again later. */
+export class KeyNotYetDeletedError extends Error {
+  constructor(keyArn: string) {
+    super(`KMS still has ${keyArn} pending deletion after its deletion date and slack`);
+    this.name = "KeyNotYetDeletedError";
+  }
+}
+
+/** The key is gone but the DeleteKey event's status has not been recorded yet: checked again shortly. */
+export class DeletionStatusPendingError extends Error {
+  constructor(keyArn: string) {
+    super(`No DeleteKey status recorded yet for ${keyArn}`);
+    this.name = "DeletionStatusPendingError";
+  }
+}
+
+export type BackupReport = {
+  backupId: string;
+  state: string;
+  createdAt: string;
+  neverExpires: boolean;
+  /** When the retention policy deletes it (READY, not never-expires), or when it is purged (PENDING_DELETION). */
+  expiresAt?: string;
+};
+
+export type CheckOutcome =
+  | { result: "CANCELLED" | "SUPERSEDED"; keyArn: string }
+  | {
+      result: "MATERIAL_DELETED" | "ORPHAN_REGISTERED";
+      keyArn: string;
+      customKeyStoreId: string;
+      clusterId?: string;
+      backingKeyId?: string;
+      deletionStatus: "SUCCESS" | "FAILURE" | "UNVERIFIED";
+      orphanStatus?: string;
+      /** Backups taken while the key existed: they still hold its material until they expire or are deleted. */
+      backups: BackupReport[];
+      backupsHoldingMaterial: number;
+    };
+
+export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort; table: string; now: () => Date };
+
+const CheckInputSchema = z.object({
+  record: z.object({
+    keyArn: KeyArnSchema,
+    customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
+    clusterId: z.optional(ClusterIdSchema),
+    backingKeyId: z.optional(z.string()),
+    deletionDate: z.string(),
+    keyCreatedAt: z.optional(z.string()),
+  }),
+  executionName: ExecutionNameSchema,
+  acceptUnverified: z.optional(z.boolean()),
+});
+
+/**
+ * Step 2, after the wait: confirms with KMS that the key is gone, then decides from the recorded DeleteKey status
+ * whether its backing key was deleted. SUCCESS: done. FAILURE: an orphan. No status at all (only with
+ * `acceptUnverified`, after the status had time to arrive): an UNVERIFIED orphan — never a guessed "deleted"; the
+ * cleanup workflow verifies it as kmsuser in its maintenance window, since a kmsuser login here would need the store
+ * disconnected. Lists the cluster's backups taken while the key existed either way.
+ */
+export async function checkFollowUp(deps: CheckDeps, raw: unknown): Promise<CheckOutcome> {
+  const { record, executionName: followUp, acceptUnverified } = parseOrThrow(CheckInputSchema, raw);
+  const found = await describeKey(deps.kms, record.keyArn);
+  const key = found.gone ? undefined : found.metadata;
+  if (key) {
+    if (key.KeyState !== "PendingDeletion") return { result: "CANCELLED", keyArn: record.keyArn };
+    if (key.DeletionDate && Math.abs(key.DeletionDate.getTime() - Date.parse(record.deletionDate)) > 1000) {
+      return { result: "SUPERSEDED", keyArn: record.keyArn };
+    }
+    throw new KeyNotYetDeletedError(record.keyArn);
+  }
+  const status = await readDeletionStatus(deps.db, deps.table, record.keyArn);
+  if (!status?.backingKeysDeletionStatus && !acceptUnverified) throw new DeletionStatusPendingError(record.keyArn);
+  const deletionStatus = status?.backingKeysDeletionStatus ?? "UNVERIFIED";
+  const backingKeyId = record.backingKeyId ?? status?.backingKeyId;
+  const backups = record.clusterId ? await backupsHoldingKey(deps, record.clusterId, record.keyCreatedAt) : [];
+  const common = {
+    keyArn: record.keyArn,
+    customKeyStoreId: record.customKeyStoreId,
+    ...(record.clusterId ? { clusterId: record.clusterId } : {}),
+    ...(backingKeyId ? { backingKeyId } : {}),
+    deletionStatus,
+    backups,
+    backupsHoldingMaterial: backups.length,
+  } as const;
+  if (deletionStatus === "SUCCESS") return { result: "MATERIAL_DELETED", ...common };
+  const orphan = await registerOrphan(deps.db, deps.table, {
+    keyArn: record.keyArn,
+    ...(backingKeyId ? { backingKeyId } : {}),
+    customKeyStoreId: record.customKeyStoreId,
+    ...(record.clusterId ? { clusterId: record.clusterId } : {}),
+    status: deletionStatus,
+    foundAt: deps.now().toISOString(),
+    followUp,
+  });
+  return { result: "ORPHAN_REGISTERED", ...common, orphanStatus: orphan.status };
+}
+
+/** Backups of the cluster taken after the key was created (all of them when its creation date is unknown). */
+async function backupsHoldingKey(deps: CheckDeps, clusterId: string, keyCreatedAt?: string): Promise<BackupReport[]> {
+  const policy = (await describeCluster(deps.cloudhsm, clusterId))?.BackupRetentionPolicy;
+  const retentionDays = policy?.Type === "DAYS" && policy.Value ? Number(policy.Value) : undefined;
+  const since = keyCreatedAt ? Date.parse(keyCreatedAt) : 0;
+  const backups: Backup[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const out = await deps.cloudhsm.send(
+      new DescribeBackupsCommand({
+        Filters: { clusterIds: [clusterId] },
+        MaxResults: 50,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    backups.push(...(out.Backups ?? []));
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return backups
+    .filter((b) => b.BackupState !== "DELETED" && (b.CreateTimestamp?.getTime() ?? 0) >= since)
+    .map((b) => {
+      const created = b.CreateTimestamp ?? new Date(0);
+      let expiresAt: string | undefined;
+      if (b.BackupState === "PENDING_DELETION" && b.DeleteTimestamp) expiresAt = b.DeleteTimestamp.toISOString();
+      else if (!b.NeverExpires && retentionDays) {
+        expiresAt = new Date(created.getTime() + retentionDays * 24 * 60 * 60 * 1000).toISOString();
+      }
+      return {
+        backupId: b.BackupId ?? "",
+        state: b.BackupState ?? "UNKNOWN",
+        createdAt: created.toISOString(),
+        neverExpires: Boolean(b.NeverExpires),
+        ...(expiresAt ? { expiresAt } : {}),
+      };
+    });
+}

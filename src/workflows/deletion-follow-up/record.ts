@@ -1,0 +1,49 @@
+import { describeKey } from "../../kms-keys";
+import type { KmsPort } from "../../ports/clients";
+import { parseOrThrow } from "../../validation";
+import { FollowUpInputSchema } from "./events";
+
+/** KMS deletes a key up to 24 hours after its DeletionDate (DOMAIN.md §4); the follow-up wakes after that. */
+export const DELETION_SLACK_MS = 24 * 60 * 60 * 1000;
+
+export type KeyRecordState = "PENDING_DELETION" | "KEY_GONE" | "CANCELLED" | "SUPERSEDED";
+
+export type RecordedKey = {
+  state: KeyRecordState;
+  keyArn: string;
+  customKeyStoreId: string;
+  clusterId?: string;
+  backingKeyId?: string;
+  /** ISO; DescribeKey's DeletionDate when the key is still pending, else the event's. */
+  deletionDate: string;
+  /** ISO; when the follow-up wakes: DeletionDate + KMS's up-to-24-hour slack. */
+  checkAfter: string;
+  keyCreatedAt?: string;
+};
+
+/**
+ * Step 1: records the key's ARN, key store, cluster and backing key id, and when to check. Prefers DescribeKey's
+ * DeletionDate over the event's; a key no longer pending is CANCELLED, one pending with another date SUPERSEDED (a
+ * later schedule has its own follow-up), one already gone goes straight to the check.
+ */
+export async function recordFollowUp(kms: KmsPort, raw: unknown): Promise<RecordedKey> {
+  const input = parseOrThrow(FollowUpInputSchema, raw);
+  const found = await describeKey(kms, input.keyArn);
+  const key = found.gone ? undefined : found.metadata;
+  const eventDate = new Date(input.deletionDate);
+  const base = {
+    keyArn: input.keyArn,
+    customKeyStoreId: key?.CustomKeyStoreId ?? input.customKeyStoreId,
+    ...((key?.CloudHsmClusterId ?? input.clusterId) ? { clusterId: key?.CloudHsmClusterId ?? input.clusterId } : {}),
+    ...(input.backingKeyId ? { backingKeyId: input.backingKeyId } : {}),
+    ...(key?.CreationDate ? { keyCreatedAt: key.CreationDate.toISOString() } : {}),
+  };
+  if (!key) return { ...base, state: "KEY_GONE", deletionDate: input.deletionDate, checkAfter: input.deletionDate };
+  const deletionDate = key.KeyState === "PendingDeletion" ? key.DeletionDate : undefined;
+  const at = (deletionDate ?? eventDate).toISOString();
+  const checkAfter = new Date((deletionDate ?? eventDate).getTime() + DELETION_SLACK_MS).toISOString();
+  if (!deletionDate) return { ...base, state: "CANCELLED", deletionDate: at, checkAfter };
+  // CloudTrail's date has second precision; anything further apart is a different schedule.
+  const state = Math.abs(deletionDate.getTime() - eventDate.getTime()) > 1000 ? "SUPERSEDED" : "PENDING_DELETION";
+  return { ...base, state, deletionDate: at, checkAfter };
+}

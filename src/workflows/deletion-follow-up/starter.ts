@@ -1,0 +1,172 @@
+import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { startOnce } from "../../executions";
+import { describeKey } from "../../kms-keys";
+import { recordCmkDeletion, recordDeleteKeyStatus } from "../../orphans";
+import type { DocumentPort, KmsPort, SfnPort } from "../../ports/clients";
+import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
+import {
+  CANCEL_KEY_DELETION,
+  CMK_DELETION,
+  CmkDeletionEventSchema,
+  DELETE_KEY,
+  EventKindSchema,
+  executionName,
+  executionPrefix,
+  type FollowUpInput,
+  KeyRecordEventSchema,
+  type KeyRecordFields,
+  readKeyRecord,
+  SCHEDULE_KEY_DELETION,
+} from "./events";
+
+export type EventDeps = {
+  kms: KmsPort;
+  sfn: SfnPort;
+  db: DocumentPort;
+  table: string;
+  stateMachineArn: string;
+  accountId: string;
+};
+
+export type EventOutcome =
+  | { outcome: "started" | "already-following"; executionName: string }
+  | { outcome: "ignored"; reason: string }
+  | { outcome: "stopped"; executions: string[] }
+  | { outcome: "recorded"; keyArn: string };
+
+/**
+ * Routes one EventBridge event: ScheduleKeyDeletion starts the key's follow-up (deterministic name), CancelKeyDeletion
+ * stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it wakes. Bad events throw
+ * InvalidInputError naming the field before anything is called; keys outside CloudHSM key stores are ignored.
+ */
+export async function handleDeletionEvent(deps: EventDeps, event: unknown): Promise<EventOutcome> {
+  const kind = parseOrThrow(EventKindSchema, event);
+  if (kind["detail-type"] === CMK_DELETION) {
+    const e = parseOrThrow(CmkDeletionEventSchema, event);
+    const keyArn = e.resources[0] as string;
+    checkAccount(deps, e.account, keyArn, "resources.0");
+    await recordCmkDeletion(deps.db, deps.table, keyArn, eventTime(event));
+    return { outcome: "recorded", keyArn };
+  }
+  const e = parseOrThrow(KeyRecordEventSchema, event);
+  const record = readKeyRecord(e.detail);
+  checkAccount(deps, e.account, record.keyArn, "detail.responseElements.keyId");
+  switch (e.detail.eventName) {
+    case CANCEL_KEY_DELETION:
+      return { outcome: "stopped", executions: await stopFollowUps(deps, record.keyArn) };
+    case DELETE_KEY: {
+      if (!record.customKeyStoreId) return { outcome: "ignored", reason: "not in a CloudHSM key store" };
+      const [status] = record.backingKeysDeletionStatus;
+      // Only CloudHSM key stores have backing keys; an external key store's key, or a record without a readable
+      // status, leaves the follow-up to find out for itself when it wakes.
+      if (!status || (status.deletionStatus !== "SUCCESS" && status.deletionStatus !== "FAILURE")) {
+        return { outcome: "ignored", reason: "the record has no readable backingKeysDeletionStatus" };
+      }
+      await recordDeleteKeyStatus(deps.db, deps.table, {
+        keyArn: record.keyArn,
+        backingKeyId: status.backingKeyId,
+        status: status.deletionStatus,
+        at: eventTime(event),
+      });
+      return { outcome: "recorded", keyArn: record.keyArn };
+    }
+    case SCHEDULE_KEY_DELETION:
+      return startFollowUp(deps, record);
+  }
+}
+
+/**
+ * Starts the key's follow-up. The record alone decides when it names the key store, the cluster and the deletion
+ * date; otherwise DescribeKey does. A record without a cluster may be an external key store's key: those have no
+ * cluster and no key material of ours, so only a key whose Origin is AWS_CLOUDHSM gets a follow-up.
+ */
+async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<EventOutcome> {
+  const { keyArn } = record;
+  let { customKeyStoreId, clusterId, deletionDate } = record;
+  if (!customKeyStoreId || !clusterId || !deletionDate) {
+    const found = await describeKey(deps.kms, keyArn);
+    if (found.gone) return { outcome: "ignored", reason: "the key no longer exists" };
+    const key = found.metadata;
+    // A multi-Region primary key with replicas is PendingReplicaDeletion, with no deletion date: its waiting period
+    // starts only when its last replica is deleted (KMS Developer Guide, multi-region-keys-delete). Custom key stores
+    // hold no multi-Region keys (KMS API Reference, CreateKey), so such a key never needs a follow-up.
+    if (key.KeyState === "PendingReplicaDeletion") {
+      return {
+        outcome: "ignored",
+        reason: "a multi-Region key waiting for its replicas (never in a custom key store)",
+      };
+    }
+    if (key.Origin !== "AWS_CLOUDHSM" || !key.CustomKeyStoreId) {
+      return { outcome: "ignored", reason: "not in a CloudHSM key store" };
+    }
+    customKeyStoreId = key.CustomKeyStoreId;
+    clusterId = clusterId ?? key.CloudHsmClusterId;
+    deletionDate = deletionDate ?? (key.KeyState === "PendingDeletion" ? key.DeletionDate : undefined);
+  }
+  if (!deletionDate) return { outcome: "ignored", reason: "the key is no longer pending deletion" };
+  const [backing] = record.backingKeys;
+  const input: FollowUpInput = {
+    keyArn,
+    customKeyStoreId,
+    ...(clusterId ? { clusterId } : {}),
+    ...(backing ? { backingKeyId: backing.backingKeyId } : {}),
+    deletionDate: deletionDate.toISOString(),
+  };
+  const name = executionName(keyArn, deletionDate);
+  // Same name, same key and date: another delivery of this event already started it.
+  const { started } = await startOnce(deps.sfn, { stateMachineArn: deps.stateMachineArn, name, input });
+  return { outcome: started ? "started" : "already-following", executionName: name };
+}
+
+/** Stops every running follow-up of the key (normally one); one already finished or stopped is left alone. */
+async function stopFollowUps(deps: EventDeps, keyArn: string): Promise<string[]> {
+  const prefix = executionPrefix(keyArn);
+  const stopped: string[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const out = await deps.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: deps.stateMachineArn,
+        statusFilter: "RUNNING",
+        maxResults: 1000,
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    for (const execution of out.executions ?? []) {
+      if (!execution.name?.startsWith(prefix) || !execution.executionArn) continue;
+      try {
+        await deps.sfn.send(
+          new StopExecutionCommand({
+            executionArn: execution.executionArn,
+            error: "KeyDeletionCancelled",
+            cause: "CancelKeyDeletion was called for the key",
+          }),
+        );
+        stopped.push(execution.name);
+      } catch (error: unknown) {
+        if (!(error instanceof Error && error.name === "ExecutionDoesNotExist")) throw error;
+      }
+    }
+    nextToken = out.nextToken;
+    if (!nextToken) break;
+  }
+  return stopped;
+}
+
+function checkAccount(deps: EventDeps, account: string, keyArn: string, field: string): void {
+  if (account !== deps.accountId) {
+    throw new InvalidInputError(
+      `Invalid input: account: ${account} is not this account (${deps.accountId})`,
+      "account",
+    );
+  }
+  const arnAccount = KEY_ARN.exec(keyArn)?.[2];
+  if (arnAccount !== deps.accountId) {
+    throw new InvalidInputError(`Invalid input: ${field}: the key belongs to another account (${arnAccount})`, field);
+  }
+}
+
+function eventTime(event: unknown): string {
+  const time = (event as { time?: unknown }).time;
+  return typeof time === "string" ? time : new Date().toISOString();
+}

@@ -1,0 +1,88 @@
+import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
+import * as z from "zod/mini";
+import { type Alert, publishAlert } from "../../alerts";
+import { listOpenOrphans } from "../../orphans";
+import { parseOrThrow } from "../../validation";
+import type { CleanupDeps } from "./deps";
+import { type PreparedCleanup, REPORT_LIMIT, WindowStoreFields } from "./model";
+import type { SweepReport } from "./sweep";
+
+export type CleanupOutcome = "completed" | "failed" | "reconnect-failed";
+
+const ErrorSchema = z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }));
+/** The whole execution state at the end of a window; only these fields are read. */
+const FinishInputSchema = z.object({
+  store: z.object({
+    ...WindowStoreFields,
+    reconnect: z.boolean(),
+  }),
+  outcome: z.enum(["completed", "failed", "reconnect-failed"]),
+  sweep: z.optional(z.record(z.string(), z.unknown())),
+  error: ErrorSchema,
+  connectError: ErrorSchema,
+});
+type FinishInput = {
+  store: Pick<PreparedCleanup, "customKeyStoreId" | "clusterId" | "executionName" | "reconnect">;
+  outcome: CleanupOutcome;
+  sweep?: SweepReport;
+  error?: { Error?: string; Cause?: string };
+  connectError?: { Error?: string; Cause?: string };
+};
+
+export type CleanupReport = {
+  status: "SUCCEEDED" | "FAILED";
+  customKeyStoreId: string;
+  connectionState: string;
+  expectedState: string;
+  deleted: number;
+  remaining: number;
+  remainingKeys: string[];
+  sweep?: SweepReport;
+  failure?: string;
+};
+
+/**
+ * Last step of every window, success or not: reads the store's connection state and the orphans still open, and
+ * raises an alert when the window failed or left the store other than it found it.
+ */
+export async function finishCleanup(
+  deps: Pick<CleanupDeps, "kms" | "db" | "table" | "events" | "alertBusName">,
+  raw: unknown,
+): Promise<CleanupReport> {
+  const input = parseOrThrow(FinishInputSchema, raw) as FinishInput;
+  const { store } = input;
+  const error = input.outcome === "reconnect-failed" ? input.connectError : input.error;
+  const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: store.customKeyStoreId }));
+  const connectionState = out.CustomKeyStores?.[0]?.ConnectionState ?? "UNKNOWN";
+  const expectedState = store.reconnect ? "CONNECTED" : "DISCONNECTED";
+  const open = await listOpenOrphans(deps.db, deps.table, store.customKeyStoreId);
+  const failure =
+    input.outcome !== "completed"
+      ? `${input.outcome}: ${error?.Error ?? "Error"}`
+      : connectionState !== expectedState
+        ? `store left ${connectionState}, expected ${expectedState}`
+        : undefined;
+  const report: CleanupReport = {
+    status: failure ? "FAILED" : "SUCCEEDED",
+    customKeyStoreId: store.customKeyStoreId,
+    connectionState,
+    expectedState,
+    deleted: input.sweep?.deleted ?? 0,
+    remaining: open.length,
+    remainingKeys: open.slice(0, REPORT_LIMIT).map((o) => o.keyArn),
+    ...(input.sweep ? { sweep: input.sweep } : {}),
+    ...(failure ? { failure } : {}),
+  };
+  if (failure) {
+    const alert: Alert = {
+      type: "OrphanCleanupFailed",
+      severity: connectionState === expectedState ? "WARNING" : "CRITICAL",
+      message: `orphan-cleanup ${store.executionName} failed (${failure}); ${open.length} orphan(s) remain; key store ${store.customKeyStoreId} is ${connectionState}${connectionState === expectedState ? "" : ` — connect it (keystore-autopilot start connect-key-store --input '{"customKeyStoreId":"${store.customKeyStoreId}"}')`}`,
+      customKeyStoreId: store.customKeyStoreId,
+      clusterId: store.clusterId,
+      details: { execution: store.executionName, remaining: open.length, connectionState, outcome: input.outcome },
+    };
+    await publishAlert(deps.events, deps.alertBusName, alert);
+  }
+  return report;
+}

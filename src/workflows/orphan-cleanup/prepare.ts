@@ -1,0 +1,73 @@
+import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
+import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
+import { cloudHsmStore } from "../../key-store-lookups";
+import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
+import { parseOrThrow } from "../../validation";
+import { AdminSecretNotFoundError } from "../connect-key-store/errors";
+import type { CleanupDeps } from "./deps";
+import { CleanupAlreadyRunningError, ConnectInProgressError } from "./errors";
+import { CleanupInputSchema, type PreparedCleanup } from "./model";
+
+/**
+ * First step: checks the input and the key store and refuses to run beside another cleanup or a connect of the same
+ * store. Nothing is created or changed before every check has passed (the kmsuser secret is ensured last).
+ */
+export async function prepareCleanup(
+  deps: Pick<CleanupDeps, "kms" | "sfn" | "secrets"> & { connectStateMachineArn: string; approvalByDefault: boolean },
+  input: unknown,
+  self: ExecutionRef,
+  options: { windowOpened?: boolean } = {},
+): Promise<PreparedCleanup> {
+  const req = parseOrThrow(CleanupInputSchema, input);
+  // Checked again when a booked window opens; by then its time has come, so it waits no more.
+  const notBefore = options.windowOpened ? undefined : req.notBefore;
+  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
+  if (!req.dryRun && !(await deps.secrets.exists(adminSecretId))) {
+    throw new AdminSecretNotFoundError(adminSecretId);
+  }
+  // Windows booked for later and still waiting do not block this one (they will find nothing left, or refuse then).
+  const earlier = earlierThan(await activeWindows(deps, self.stateMachineArn, req.customKeyStoreId), self.executionArn);
+  if (earlier) throw new CleanupAlreadyRunningError(req.customKeyStoreId, earlier.executionArn);
+  if (!req.dryRun) {
+    const connecting = await runningFor(deps.sfn, deps.connectStateMachineArn, req.customKeyStoreId);
+    if (connecting[0]) throw new ConnectInProgressError(req.customKeyStoreId, connecting[0].executionArn);
+  }
+  const kmsuserSecretId = req.dryRun
+    ? kmsuserSecretFor(req.customKeyStoreId)
+    : await deps.secrets.ensure(
+        kmsuserSecretFor(req.customKeyStoreId),
+        `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot)`,
+      );
+  const initialState = store.ConnectionState ?? "DISCONNECTED";
+  return {
+    customKeyStoreId: req.customKeyStoreId,
+    clusterId: store.CloudHsmClusterId,
+    kmsuserSecretId,
+    adminSecretId,
+    initialState,
+    reconnect: initialState !== "DISCONNECTED",
+    dryRun: req.dryRun,
+    approval: req.approval ? req.approval === "required" : deps.approvalByDefault,
+    approvalTimeoutSeconds: req.approvalTimeoutSeconds,
+    ...(notBefore ? { notBefore: new Date(notBefore).toISOString() } : {}),
+    discover: req.discover,
+    maxDeletes: req.maxDeletes,
+    executionName: self.executionArn.split(":").pop() ?? self.executionArn,
+  };
+}
+
+/** Running cleanups of the store, except those booked for a later window and waiting in WaitForWindow. */
+async function activeWindows(deps: Pick<CleanupDeps, "sfn">, stateMachineArn: string, customKeyStoreId: string) {
+  const running = await runningFor(deps.sfn, stateMachineArn, customKeyStoreId);
+  const active: typeof running = [];
+  for (const e of running) {
+    const history = (await deps.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 1 }),
+    )) as { events?: HistoryEvent[] };
+    const last = history.events?.[0];
+    if (last?.type === "WaitStateEntered" && last.stateEnteredEventDetails?.name === "WaitForWindow") continue;
+    active.push(e);
+  }
+  return active;
+}

@@ -1,0 +1,24 @@
+import { publishAlert } from "../../alerts";
+import type { CleanupDeps } from "./deps";
+import type { PreparedCleanup, ScanResult } from "./model";
+
+/** Announces that a window waits for approval; the token stays in the execution, never in the event. */
+export async function requestApproval(
+  deps: Pick<CleanupDeps, "events" | "alertBusName">,
+  input: { store: PreparedCleanup; scan: ScanResult },
+): Promise<{ requested: true }> {
+  await publishAlert(deps.events, deps.alertBusName, {
+    type: "OrphanCleanupApprovalRequested",
+    severity: "INFO",
+    message: `orphan-cleanup ${input.store.executionName} waits for approval to disconnect ${input.store.customKeyStoreId} and delete up to ${input.scan.openOrphans} registered orphan(s): keystore-autopilot approve ${input.store.executionName} [--deny]`,
+    customKeyStoreId: input.store.customKeyStoreId,
+    clusterId: input.store.clusterId,
+    details: {
+      execution: input.store.executionName,
+      openOrphans: input.scan.openOrphans,
+      storeKeys: input.scan.storeKeys,
+      approvalTimeoutSeconds: input.store.approvalTimeoutSeconds,
+    },
+  });
+  return { requested: true };
+}

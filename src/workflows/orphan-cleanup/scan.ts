@@ -1,0 +1,94 @@
+import { type KeyListEntry, ListKeysCommand } from "@aws-sdk/client-kms";
+import { describeKey } from "../../kms-keys";
+import { listOpenOrphans, type Orphan, resolveOrphan, writeKeySnapshot } from "../../orphans";
+import type { CleanupDeps } from "./deps";
+import { type CallCounter, kmsCall, mapAdaptive, throttled } from "./kms-calls";
+import { REPORT_LIMIT, type ScanResult } from "./model";
+
+/** DescribeKey is 2,000 requests/s per account (DOMAIN.md §7): 16 in flight stays far below it, throttling or not. */
+const MAX_CONCURRENCY = 16;
+const SNAPSHOT_DAYS = 7;
+
+/**
+ * The KMS side of the reconciliation, with no downtime: ListKeys, then DescribeKey on each key (adaptive
+ * concurrency), keeping the keys of this key store. The list goes to the register as a snapshot for the sweep; the
+ * payload carries only counts. In a dry run it also says, for each registered orphan, whether KMS still has the key.
+ */
+export async function scanKeyStore(
+  deps: Pick<CleanupDeps, "kms" | "db" | "table" | "now" | "sleep">,
+  input: { customKeyStoreId: string; snapshotId: string; dryRun: boolean; discover: boolean },
+): Promise<ScanResult> {
+  const counter: CallCounter = { calls: 0, throttled: 0 };
+  const listed: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await kmsCall<{ Keys?: KeyListEntry[]; NextMarker?: string; Truncated?: boolean }>(
+      deps.kms,
+      new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }),
+      counter,
+      deps.sleep,
+    );
+    for (const key of page.Keys ?? []) if (key.KeyArn) listed.push(key.KeyArn);
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+
+  const described = await mapAdaptive(listed, MAX_CONCURRENCY, (arn, onThrottle) =>
+    describeKey(throttled(deps.kms, counter, deps.sleep, { onThrottle }), arn),
+  );
+  const storeKeys = listed.filter((_arn, i) => {
+    const d = described[i];
+    return d && !d.gone && d.metadata.CustomKeyStoreId === input.customKeyStoreId;
+  });
+  const expires = new Date(deps.now().getTime() + SNAPSHOT_DAYS * 86_400_000);
+  const chunks = await writeKeySnapshot(deps.db, deps.table, input.snapshotId, storeKeys, expires);
+  // A sighting whose key KMS now describes was KMS's eventual consistency, not an orphan: resolved, so it books no
+  // further window. The snapshot id is the execution's name.
+  const inStore = new Set(storeKeys);
+  const open: Orphan[] = [];
+  for (const orphan of await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId)) {
+    if (orphan.status === "DISCOVERED" && inStore.has(orphan.keyArn) && !input.dryRun) {
+      await resolveOrphan(deps.db, deps.table, orphan.keyArn, {
+        resolution: "KEY_EXISTS",
+        at: deps.now().toISOString(),
+        by: input.snapshotId,
+      });
+    } else open.push(orphan);
+  }
+
+  const result: ScanResult = {
+    kmsKeys: listed.length,
+    storeKeys: storeKeys.length,
+    snapshot: { id: input.snapshotId, chunks },
+    openOrphans: open.length,
+    kmsCalls: counter.calls,
+    throttled: counter.throttled,
+    windowNeeded: open.length > 0 || input.discover,
+  };
+  if (!input.dryRun) return result;
+
+  const wouldDelete: NonNullable<ScanResult["wouldDelete"]> = [];
+  const wouldKeep: NonNullable<ScanResult["wouldKeep"]> = [];
+  for (const orphan of open) {
+    try {
+      const now = await describeKey(throttled(deps.kms, counter, deps.sleep), orphan.keyArn);
+      if (now.gone)
+        wouldDelete.push({
+          keyArn: orphan.keyArn,
+          ...(orphan.backingKeyId ? { backingKeyId: orphan.backingKeyId } : {}),
+        });
+      else wouldKeep.push({ keyArn: orphan.keyArn, reason: `KMS still has the key (${now.metadata.KeyState})` });
+    } catch (error: unknown) {
+      wouldKeep.push({
+        keyArn: orphan.keyArn,
+        reason: `KMS could not confirm the key is gone (${(error as Error).name})`,
+      });
+    }
+  }
+  return {
+    ...result,
+    kmsCalls: counter.calls,
+    throttled: counter.throttled,
+    wouldDelete: wouldDelete.slice(0, REPORT_LIMIT),
+    wouldKeep: wouldKeep.slice(0, REPORT_LIMIT),
+  };
+}
