@@ -5,11 +5,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { mockClient } from "aws-sdk-client-mock";
 import { type Orphan, registerOrphan } from "../../src/orphans";
 import type { CloudHsmPort } from "../../src/ports/clients";
-import {
-  checkFollowUp,
-  DeletionStatusPendingError,
-  KeyNotYetDeletedError,
-} from "../../src/workflows/deletion-follow-up/check";
+import { checkFollowUp } from "../../src/workflows/deletion-follow-up/check";
+import { DeletionStatusPendingError, KeyNotYetDeletedError } from "../../src/workflows/deletion-follow-up/errors";
 import { recordFollowUp } from "../../src/workflows/deletion-follow-up/record";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";

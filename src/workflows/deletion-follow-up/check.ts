@@ -6,22 +6,7 @@ import { describeKey } from "../../kms-keys";
 import { readDeletionStatus, registerOrphan } from "../../orphans";
 import type { CloudHsmPort, DocumentPort, KmsPort } from "../../ports/clients";
 import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../../validation";
-
-/** KMS has not deleted the key yet although its DeletionDate plus slack has passed: checked again later. */
-export class KeyNotYetDeletedError extends Error {
-  constructor(keyArn: string) {
-    super(`KMS still has ${keyArn} pending deletion after its deletion date and slack`);
-    this.name = "KeyNotYetDeletedError";
-  }
-}
-
-/** The key is gone but the DeleteKey event's status has not been recorded yet: checked again shortly. */
-export class DeletionStatusPendingError extends Error {
-  constructor(keyArn: string) {
-    super(`No DeleteKey status recorded yet for ${keyArn}`);
-    this.name = "DeletionStatusPendingError";
-  }
-}
+import { DeletionStatusPendingError, KeyNotYetDeletedError } from "./errors";
 
 export type BackupReport = {
   backupId: string;

@@ -1,12 +1,24 @@
 /** Named errors of the orphan-cleanup steps; each name is matched by a Catch in orphan-cleanup.asl.yml. */
-export class CleanupAlreadyRunningError extends Error {
+
+/**
+ * Base of orphan-cleanup's own errors: each subclass's `name` is the contract with a Catch or Retry in
+ * statemachines/orphan-cleanup.asl.yml (set explicitly, since bundling may rename classes), and `cause` is kept.
+ */
+export class OrphanCleanupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "OrphanCleanupError";
+  }
+}
+
+export class CleanupAlreadyRunningError extends OrphanCleanupError {
   constructor(customKeyStoreId: string, executionArn: string) {
     super(`Another orphan-cleanup (${executionArn}) is running for ${customKeyStoreId}; one window per key store`);
     this.name = "CleanupAlreadyRunningError";
   }
 }
 
-export class ConnectInProgressError extends Error {
+export class ConnectInProgressError extends OrphanCleanupError {
   constructor(customKeyStoreId: string, executionArn: string) {
     super(
       `connect-key-store (${executionArn}) is running for ${customKeyStoreId}; start the cleanup after it ends so the two do not fight over the connection`,
@@ -16,7 +28,7 @@ export class ConnectInProgressError extends Error {
 }
 
 /** The approval was refused (`keystore-autopilot approve --deny` or an operator event). */
-export class ApprovalDeniedError extends Error {
+export class ApprovalDeniedError extends OrphanCleanupError {
   constructor(reason: string) {
     super(reason);
     this.name = "ApprovalDeniedError";
@@ -24,7 +36,7 @@ export class ApprovalDeniedError extends Error {
 }
 
 /** `approve` was asked for an execution that is not waiting for an approval. */
-export class NotAwaitingApprovalError extends Error {
+export class NotAwaitingApprovalError extends OrphanCleanupError {
   constructor(executionArn: string, why: string) {
     super(`${executionArn} is not waiting for an approval: ${why}`);
     this.name = "NotAwaitingApprovalError";
@@ -32,7 +44,7 @@ export class NotAwaitingApprovalError extends Error {
 }
 
 /** A key the sweep deleted is still listed afterwards: reported, never retried blindly. */
-export class DeletionNotVerifiedError extends Error {
+export class DeletionNotVerifiedError extends OrphanCleanupError {
   constructor(references: string[]) {
     super(`The cluster still lists ${references.length} key(s) reported deleted: ${references.join(", ")}`);
     this.name = "DeletionNotVerifiedError";
@@ -40,7 +52,7 @@ export class DeletionNotVerifiedError extends Error {
 }
 
 /** The store was reconnected, or re-pointed at another cluster, between the window's disconnect and a deletion. */
-export class StoreChangedError extends Error {
+export class StoreChangedError extends OrphanCleanupError {
   constructor(
     customKeyStoreId: string,
     clusterId: string,
