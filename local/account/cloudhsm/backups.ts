@@ -1,8 +1,11 @@
 import type { AccountContext } from "../account";
 import { newBackupId } from "../ids";
 import type { BackupRecord, ClusterRecord } from "../model";
+import { parseInput } from "../protocol";
 import { DAY, TIMING } from "../timing";
-import { BACKUP, backupView, camel, saveBackup } from "./records";
+import { checkFilters, type Deps, matches, trail } from "./operations";
+import { BACKUP, backupView, camel, invalidRequest, loadBackup, page, saveBackup } from "./records";
+import { BackupIdInput, DescribeBackupsInput, ModifyBackupAttributesInput } from "./schemas";
 
 /** The owner of every backing key in a cluster token: KMS creates them as kmsuser (DOMAIN.md §3.1). */
 export const KEY_OWNER = "kmsuser";
@@ -102,4 +105,63 @@ export function purgeDeletedBackups(ctx: AccountContext, now: number, backups: B
       resources: [backup.BackupArn],
     });
   }
+}
+
+/** DescribeBackups (API Reference, API_DescribeBackups.html). */
+export function describeBackups({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(DescribeBackupsInput, raw);
+  const filters = checkFilters(input.Filters, ["backupIds", "sourceBackupIds", "clusterIds", "states", "neverExpires"]);
+  const backups = ctx.store
+    .list<BackupRecord>(BACKUP)
+    .filter(
+      (b) =>
+        matches(filters.backupIds, b.BackupId) &&
+        matches(filters.sourceBackupIds, b.SourceBackup ?? "") &&
+        matches(filters.clusterIds, b.ClusterId) &&
+        matches(filters.states, b.BackupState) &&
+        matches(filters.neverExpires, String(b.NeverExpires)),
+    )
+    .sort((a, b) =>
+      input.SortAscending ? a.CreateTimestamp - b.CreateTimestamp : b.CreateTimestamp - a.CreateTimestamp,
+    );
+  const { items, nextToken } = page(backups, input.MaxResults, input.NextToken);
+  return { Backups: items.map(backupView), ...(nextToken ? { NextToken: nextToken } : {}) };
+}
+
+/** DeleteBackup (API Reference, API_DeleteBackup.html). */
+export function deleteBackup({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(BackupIdInput, raw);
+  const backup = loadBackup(ctx, input.BackupId);
+  if (backup.BackupState !== "READY") {
+    throw invalidRequest(`Backup ${backup.BackupId} is ${backup.BackupState}; only a READY backup can be deleted`);
+  }
+  const view = backupView(saveBackup(ctx, markPendingDeletion(backup, ctx.clock.now())));
+  trail(ctx, "DeleteBackup", input, { backup: view }, [backup.BackupArn]);
+  return { Backup: view };
+}
+
+/** RestoreBackup (API Reference, API_RestoreBackup.html). */
+export function restoreBackup({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(BackupIdInput, raw);
+  const backup = loadBackup(ctx, input.BackupId);
+  if (backup.BackupState !== "PENDING_DELETION") {
+    throw invalidRequest(
+      `Backup ${backup.BackupId} is ${backup.BackupState}; only a PENDING_DELETION backup can be restored`,
+    );
+  }
+  backup.BackupState = "READY";
+  delete backup.DeleteTimestamp;
+  const view = backupView(saveBackup(ctx, backup));
+  trail(ctx, "RestoreBackup", input, { backup: view }, [backup.BackupArn]);
+  return { Backup: view };
+}
+
+/** ModifyBackupAttributes (API Reference, API_ModifyBackupAttributes.html). */
+export function modifyBackupAttributes({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(ModifyBackupAttributesInput, raw);
+  const backup = loadBackup(ctx, input.BackupId);
+  backup.NeverExpires = input.NeverExpires;
+  const view = backupView(saveBackup(ctx, backup));
+  trail(ctx, "ModifyBackupAttributes", input, { backup: view }, [backup.BackupArn]);
+  return { Backup: view };
 }

@@ -1,0 +1,61 @@
+import type { AccountContext } from "../account";
+import { parseInput } from "../protocol";
+import { type Deps, trail } from "./operations";
+import { invalidRequest, loadBackup, loadCluster, page, saveBackup, saveCluster } from "./records";
+import { ListTagsInput, TagResourceInput, UntagResourceInput } from "./schemas";
+
+/** TagResource (API Reference, API_TagResource.html). */
+export function tagResource({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(TagResourceInput, raw);
+  const resource = taggable(ctx, input.ResourceId);
+  const tags = new Map(resource.TagList.map((t) => [t.Key, t.Value]));
+  for (const tag of input.TagList) tags.set(tag.Key, tag.Value);
+  if (tags.size > 50) throw invalidRequest(`Resource ${input.ResourceId} would have more than 50 tags`);
+  resource.TagList = [...tags].map(([Key, Value]) => ({ Key, Value }));
+  resource.save();
+  trail(ctx, "TagResource", input, null);
+  return {};
+}
+
+/** UntagResource (API Reference, API_UntagResource.html). */
+export function untagResource({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(UntagResourceInput, raw);
+  const resource = taggable(ctx, input.ResourceId);
+  resource.TagList = resource.TagList.filter((t) => !input.TagKeyList.includes(t.Key));
+  resource.save();
+  trail(ctx, "UntagResource", input, null);
+  return {};
+}
+
+/** ListTags (API Reference, API_ListTags.html). */
+export function listTags({ ctx }: Deps, raw: unknown) {
+  const input = parseInput(ListTagsInput, raw);
+  const { items, nextToken } = page(taggable(ctx, input.ResourceId).TagList, input.MaxResults, input.NextToken);
+  return { TagList: items, ...(nextToken ? { NextToken: nextToken } : {}) };
+}
+
+/** A cluster or backup whose tags can be changed in place, then saved. */
+function taggable(ctx: AccountContext, resourceId: string) {
+  if (resourceId.startsWith("cluster-")) {
+    const cluster = loadCluster(ctx, resourceId);
+    return {
+      get TagList() {
+        return cluster.TagList;
+      },
+      set TagList(tags) {
+        cluster.TagList = tags;
+      },
+      save: () => saveCluster(ctx, cluster),
+    };
+  }
+  const backup = loadBackup(ctx, resourceId);
+  return {
+    get TagList() {
+      return backup.TagList;
+    },
+    set TagList(tags) {
+      backup.TagList = tags;
+    },
+    save: () => saveBackup(ctx, backup),
+  };
+}
