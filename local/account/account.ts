@@ -12,7 +12,7 @@ import { Faults } from "./faults";
 import { registerCloudHsmCli } from "./hsm/cli";
 import { SoftHsm } from "./hsm/softhsm";
 import { createKmsService } from "./kms/service";
-import type { Service } from "./protocol";
+import { parseInput, type Service } from "./protocol";
 import { Quotas } from "./quotas";
 import { createSecretsManagerService } from "./secretsmanager/service";
 import { HttpFront, isLoopback } from "./server";
@@ -257,7 +257,13 @@ export class LocalAccount {
       if (!service || !op) throw new AwsServiceError("UnknownOperationException", `Unknown operation ${target}`);
       this.tick();
       this.admit(service, operation);
-      return { status: 200, payload: this.inTx(() => op(input)) ?? {}, jsonVersion };
+      if (op.rate !== undefined) this.ctx.quotas.take(`${service.name}:${operation}`, op.rate);
+      const request = parseInput(op.input, input);
+      return {
+        status: 200,
+        payload: this.inTx(() => (op.run as (request: unknown) => unknown)(request)) ?? {},
+        jsonVersion,
+      };
     } catch (error: unknown) {
       if (error instanceof AwsServiceError) {
         return { status: error.status, payload: { __type: error.code, message: error.message }, jsonVersion };

@@ -49,7 +49,26 @@ function constraint(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** An AWS JSON-protocol service: operations by name, each given the parsed body. All run synchronously in one transaction. */
+/**
+ * One operation, declared: the schema its request must satisfy, its quota in requests per second where AWS sets one
+ * (quotas.ts), and what it does with the parsed request. The account's one dispatcher applies them in that order,
+ * after injected faults, and runs `run` in one transaction.
+ */
+export type Operation = {
+  readonly input: z.ZodType;
+  readonly rate?: number;
+  readonly run: (request: never) => unknown;
+};
+
+export function operation<S extends z.ZodType>(
+  input: S,
+  run: (request: z.infer<S>) => unknown,
+  rate?: number,
+): Operation {
+  return { input, run, ...(rate !== undefined ? { rate } : {}) };
+}
+
+/** An AWS JSON-protocol service: its operations by name (see Operation). */
 export interface Service {
   /** The X-Amz-Target prefix, e.g. `TrentService`. */
   readonly target: string;
@@ -58,7 +77,7 @@ export interface Service {
   readonly jsonVersion: "1.0" | "1.1";
   /** Exception name and status for injected internal errors. */
   readonly internalError: { code: string; status: number };
-  readonly operations: Record<string, (input: unknown) => unknown>;
+  readonly operations: Record<string, Operation>;
   /** Settles every transition due at `now` (connects, HSM creation, key deletion...). */
   tick?(now: number): void;
   /** The earliest simulated time strictly after `after` at which `tick` has something to settle; a clock advance steps through these in order. */

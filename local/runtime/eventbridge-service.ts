@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AccountContext } from "../account/account";
 import { AwsServiceError } from "../account/errors";
 import type { EventEnvelope } from "../account/events";
-import { parseInput, type Service } from "../account/protocol";
+import { type Operation, operation, type Service } from "../account/protocol";
 import type { Activity } from "./activity";
 import { InvalidEventPatternError, matchesEventPattern, validateEventPattern } from "./event-patterns";
 import { readPath } from "./json-path";
@@ -35,6 +35,19 @@ export type DeliveryRecord = {
   detail?: string;
 };
 
+/** The operations' requests, bounded as the EventBridge API Reference bounds them. */
+const PutEventsInput = z.object({ Entries: z.array(z.unknown()).min(1).max(10) });
+const ListRulesInput = z.object({
+  NamePrefix: z.string().optional(),
+  EventBusName: z.string().optional(),
+  Limit: z.number().optional(),
+  NextToken: z.string().optional(),
+});
+const DescribeEventBusInput = z.object({ Name: z.string().min(1).max(1600).optional() });
+const DescribeRuleInput = z.object({ Name: z.string().min(1).max(64), EventBusName: z.string().optional() });
+const ListTargetsByRuleInput = z.object({ Rule: z.string().min(1).max(64), EventBusName: z.string().optional() });
+const TestEventPatternInput = z.object({ EventPattern: z.string().min(1), Event: z.string().min(1) });
+
 /**
  * EventBridge (`AWSEvents`, JSON 1.1) on the local default bus: PutEvents, DescribeEventBus, the rules and schedules of serverless.yml
  * (ListRules, DescribeRule, ListTargetsByRule) and TestEventPattern. Every event the bus commits — from PutEvents,
@@ -48,7 +61,7 @@ export class EventBridgeService implements Service {
   readonly name = "events";
   readonly jsonVersion = "1.1" as const;
   readonly internalError = { code: "InternalException", status: 500 };
-  readonly operations: Record<string, (input: unknown) => unknown>;
+  readonly operations: Record<string, Operation>;
 
   private readonly schedules = new Map<string, { rule: RuleConfig; schedule: Schedule }>();
   private readonly inFlight = new SeqSet();
@@ -80,12 +93,12 @@ export class EventBridgeService implements Service {
         this.schedules.set(rule.name, { rule, schedule: parseSchedule(rule.scheduleExpression) });
     }
     this.operations = {
-      PutEvents: (input) => this.putEventsOp(input),
-      ListRules: (input) => this.listRules(input),
-      DescribeRule: (input) => this.describeRule(input),
-      DescribeEventBus: (input) => this.describeEventBus(input),
-      ListTargetsByRule: (input) => this.listTargetsByRule(input),
-      TestEventPattern: (input) => this.testEventPattern(input),
+      PutEvents: operation(PutEventsInput, (request) => this.putEventsOp(request)),
+      ListRules: operation(ListRulesInput, (request) => this.listRules(request)),
+      DescribeRule: operation(DescribeRuleInput, (request) => this.describeRule(request)),
+      DescribeEventBus: operation(DescribeEventBusInput, (request) => this.describeEventBus(request)),
+      ListTargetsByRule: operation(ListTargetsByRuleInput, (request) => this.listTargetsByRule(request)),
+      TestEventPattern: operation(TestEventPatternInput, (request) => this.testEventPattern(request)),
     };
   }
 
@@ -374,23 +387,13 @@ export class EventBridgeService implements Service {
 
   // ---- operations ----
 
-  private putEventsOp(input: unknown) {
-    const { Entries } = parseInput(z.object({ Entries: z.array(z.unknown()).min(1).max(10) }), input);
+  private putEventsOp({ Entries }: z.infer<typeof PutEventsInput>) {
     // Inside the request's transaction: the account flushes the bus after it commits.
     const results = Entries.map((entry) => this.putEntry(entry));
     return { Entries: results, FailedEntryCount: results.filter((r) => r.ErrorCode).length };
   }
 
-  private listRules(input: unknown) {
-    const { NamePrefix } = parseInput(
-      z.object({
-        NamePrefix: z.string().optional(),
-        EventBusName: z.string().optional(),
-        Limit: z.number().optional(),
-        NextToken: z.string().optional(),
-      }),
-      input,
-    );
+  private listRules({ NamePrefix }: z.infer<typeof ListRulesInput>) {
     return { Rules: this.config.rules.filter((r) => !NamePrefix || r.name.startsWith(NamePrefix)).map(describeRule) };
   }
 
@@ -398,8 +401,7 @@ export class EventBridgeService implements Service {
    * The one bus there is: EventBridge API Reference, DescribeEventBus ("If you omit Name, the default event bus is
    * used"; Name and Arn of the bus; an unknown bus is ResourceNotFoundException).
    */
-  private describeEventBus(input: unknown) {
-    const { Name } = parseInput(z.object({ Name: z.string().min(1).max(1600).optional() }), input);
+  private describeEventBus({ Name }: z.infer<typeof DescribeEventBusInput>) {
     const arn = `arn:aws:events:${this.config.region}:${this.config.accountId}:event-bus/default`;
     if (Name !== undefined && Name !== "default" && Name !== arn) {
       throw new AwsServiceError("ResourceNotFoundException", `Event bus ${Name} does not exist.`);
@@ -407,19 +409,11 @@ export class EventBridgeService implements Service {
     return { Name: "default", Arn: arn };
   }
 
-  private describeRule(input: unknown) {
-    const { Name } = parseInput(
-      z.object({ Name: z.string().min(1).max(64), EventBusName: z.string().optional() }),
-      input,
-    );
+  private describeRule({ Name }: z.infer<typeof DescribeRuleInput>) {
     return describeRule(this.mustGetRule(Name));
   }
 
-  private listTargetsByRule(input: unknown) {
-    const { Rule } = parseInput(
-      z.object({ Rule: z.string().min(1).max(64), EventBusName: z.string().optional() }),
-      input,
-    );
+  private listTargetsByRule({ Rule }: z.infer<typeof ListTargetsByRuleInput>) {
     const rule = this.mustGetRule(Rule);
     return {
       Targets: [
@@ -441,8 +435,7 @@ export class EventBridgeService implements Service {
     };
   }
 
-  private testEventPattern(input: unknown) {
-    const request = parseInput(z.object({ EventPattern: z.string().min(1), Event: z.string().min(1) }), input);
+  private testEventPattern(request: z.infer<typeof TestEventPatternInput>) {
     let pattern: unknown;
     let event: unknown;
     try {

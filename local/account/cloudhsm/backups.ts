@@ -1,11 +1,11 @@
+import type { z } from "zod";
 import type { AccountContext } from "../account";
 import { newBackupId } from "../ids";
 import type { BackupRecord, ClusterRecord } from "../model";
-import { parseInput } from "../protocol";
 import { DAY, TIMING } from "../timing";
 import { checkFilters, type Deps, matches, trail } from "./operations";
 import { BACKUP, backupView, camel, invalidRequest, loadBackup, page, saveBackup } from "./records";
-import { BackupIdInput, DescribeBackupsInput, ModifyBackupAttributesInput } from "./schemas";
+import type { BackupIdInput, DescribeBackupsInput, ModifyBackupAttributesInput } from "./schemas";
 
 /** The owner of every backing key in a cluster token: KMS creates them as kmsuser (DOMAIN.md §3.1). */
 export const KEY_OWNER = "kmsuser";
@@ -108,8 +108,7 @@ export function purgeDeletedBackups(ctx: AccountContext, now: number, backups: B
 }
 
 /** DescribeBackups (API Reference, API_DescribeBackups.html). */
-export function describeBackups({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(DescribeBackupsInput, raw);
+export function describeBackups({ ctx }: Deps, input: z.infer<typeof DescribeBackupsInput>) {
   const filters = checkFilters(input.Filters, ["backupIds", "sourceBackupIds", "clusterIds", "states", "neverExpires"]);
   const backups = ctx.store
     .list<BackupRecord>(BACKUP)
@@ -129,8 +128,7 @@ export function describeBackups({ ctx }: Deps, raw: unknown) {
 }
 
 /** DeleteBackup (API Reference, API_DeleteBackup.html). */
-export function deleteBackup({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(BackupIdInput, raw);
+export function deleteBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>) {
   const backup = loadBackup(ctx, input.BackupId);
   if (backup.BackupState !== "READY") {
     throw invalidRequest(`Backup ${backup.BackupId} is ${backup.BackupState}; only a READY backup can be deleted`);
@@ -141,8 +139,7 @@ export function deleteBackup({ ctx }: Deps, raw: unknown) {
 }
 
 /** RestoreBackup (API Reference, API_RestoreBackup.html). */
-export function restoreBackup({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(BackupIdInput, raw);
+export function restoreBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>) {
   const backup = loadBackup(ctx, input.BackupId);
   if (backup.BackupState !== "PENDING_DELETION") {
     throw invalidRequest(
@@ -157,8 +154,7 @@ export function restoreBackup({ ctx }: Deps, raw: unknown) {
 }
 
 /** ModifyBackupAttributes (API Reference, API_ModifyBackupAttributes.html). */
-export function modifyBackupAttributes({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(ModifyBackupAttributesInput, raw);
+export function modifyBackupAttributes({ ctx }: Deps, input: z.infer<typeof ModifyBackupAttributesInput>) {
   const backup = loadBackup(ctx, input.BackupId);
   backup.NeverExpires = input.NeverExpires;
   const view = backupView(saveBackup(ctx, backup));

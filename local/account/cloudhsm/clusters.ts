@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import { newClusterId } from "../ids";
 import type { ClusterRecord, ClusterState } from "../model";
-import { parseInput } from "../protocol";
 import { TIMING } from "../timing";
 import { verifyInitialization } from "./certificates";
 import { availabilityZoneOfSubnet, ec2Id } from "./network";
@@ -16,7 +16,7 @@ import {
   page,
   saveCluster,
 } from "./records";
-import {
+import type {
   ClusterIdInput,
   CreateClusterInput,
   DescribeClustersInput,
@@ -29,8 +29,7 @@ const SUPPORTED_HSM_TYPES = ["hsm1.medium", "hsm2m.medium"];
 const INITIALIZING_MESSAGE = "Cluster is initializing. State will change to INITIALIZED upon completion.";
 
 /** CreateCluster (API Reference, API_CreateCluster.html). */
-export function createCluster({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(CreateClusterInput, raw);
+export function createCluster({ ctx }: Deps, input: z.infer<typeof CreateClusterInput>) {
   if (!SUPPORTED_HSM_TYPES.includes(input.HsmType)) {
     throw invalidRequest(`HsmType ${input.HsmType} is not supported; use ${SUPPORTED_HSM_TYPES.join(" or ")}`);
   }
@@ -85,8 +84,7 @@ export function createCluster({ ctx }: Deps, raw: unknown) {
 }
 
 /** DescribeClusters (API Reference, API_DescribeClusters.html). */
-export function describeClusters({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(DescribeClustersInput, raw);
+export function describeClusters({ ctx }: Deps, input: z.infer<typeof DescribeClustersInput>) {
   const filters = checkFilters(input.Filters, ["clusterIds", "vpcIds", "states"]);
   const clusters = ctx.store
     .list<ClusterRecord>(CLUSTER)
@@ -101,8 +99,7 @@ export function describeClusters({ ctx }: Deps, raw: unknown) {
 }
 
 /** InitializeCluster (API Reference, API_InitializeCluster.html). */
-export function initializeCluster({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(InitializeClusterInput, raw);
+export function initializeCluster({ ctx }: Deps, input: z.infer<typeof InitializeClusterInput>) {
   const cluster = loadCluster(ctx, input.ClusterId);
   if (cluster.State !== "UNINITIALIZED") {
     throw invalidRequest(
@@ -133,8 +130,7 @@ export function initializeCluster({ ctx }: Deps, raw: unknown) {
 }
 
 /** DeleteCluster (API Reference, API_DeleteCluster.html). */
-export function deleteCluster({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(ClusterIdInput, raw);
+export function deleteCluster({ ctx }: Deps, input: z.infer<typeof ClusterIdInput>) {
   const cluster = loadCluster(ctx, input.ClusterId);
   if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") {
     throw invalidRequest(`Cluster ${cluster.ClusterId} is already ${cluster.State}`);
@@ -157,8 +153,7 @@ export function deleteCluster({ ctx }: Deps, raw: unknown) {
 }
 
 /** ModifyCluster (API Reference, API_ModifyCluster.html). */
-export function modifyCluster({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(ModifyClusterInput, raw);
+export function modifyCluster({ ctx }: Deps, input: z.infer<typeof ModifyClusterInput>) {
   const cluster = loadCluster(ctx, input.ClusterId);
   const settled: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED"];
   if (!settled.includes(cluster.State)) {

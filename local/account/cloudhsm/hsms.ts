@@ -1,6 +1,6 @@
+import type { z } from "zod";
 import { newHsmId } from "../ids";
 import type { ClusterState, HsmRecord } from "../model";
-import { parseInput } from "../protocol";
 import { TIMING } from "../timing";
 import { ec2Id, freeIp, ipProblem } from "./network";
 import { type Deps, trail } from "./operations";
@@ -13,14 +13,13 @@ import {
   notFound,
   saveCluster,
 } from "./records";
-import { CreateHsmInput, DeleteHsmInput } from "./schemas";
+import type { CreateHsmInput, DeleteHsmInput } from "./schemas";
 
 /** HSMs per cluster: 28, not adjustable (DOMAIN.md §6). */
 export const MAX_HSMS_PER_CLUSTER = 28;
 
 /** CreateHsm (API Reference, API_CreateHsm.html). */
-export function createHsm({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(CreateHsmInput, raw);
+export function createHsm({ ctx }: Deps, input: z.infer<typeof CreateHsmInput>) {
   const cluster = loadCluster(ctx, input.ClusterId);
   // MODIFY_IN_PROGRESS and ROLLBACK_IN_PROGRESS hold the cluster in limited-write mode (records.ts).
   const allowed: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED", "UPDATE_IN_PROGRESS"];
@@ -71,8 +70,7 @@ export function createHsm({ ctx }: Deps, raw: unknown) {
 }
 
 /** DeleteHsm (API Reference, API_DeleteHsm.html). */
-export function deleteHsm({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(DeleteHsmInput, raw);
+export function deleteHsm({ ctx }: Deps, input: z.infer<typeof DeleteHsmInput>) {
   const given = [input.HsmId, input.EniId, input.EniIp].filter((v) => v !== undefined);
   if (given.length !== 1) {
     throw invalidRequest("Specify exactly one of HsmId, EniId or EniIp");

@@ -1,12 +1,27 @@
 import type { AccountContext } from "../account";
 import type { ClusterRecord } from "../model";
-import type { Service } from "../protocol";
+import { operation, type Service } from "../protocol";
 import { deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup } from "./backups";
 import { createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster } from "./clusters";
 import { registerHsmControls } from "./controls";
 import { createHsm, deleteHsm } from "./hsms";
 import { nextCloudHsmDue, settleCloudHsm } from "./lifecycle";
 import { CLUSTER } from "./records";
+import {
+  BackupIdInput,
+  ClusterIdInput,
+  CreateClusterInput,
+  CreateHsmInput,
+  DeleteHsmInput,
+  DescribeBackupsInput,
+  DescribeClustersInput,
+  InitializeClusterInput,
+  ListTagsInput,
+  ModifyBackupAttributesInput,
+  ModifyClusterInput,
+  TagResourceInput,
+  UntagResourceInput,
+} from "./schemas";
 import { listTags, tagResource, untagResource } from "./tags";
 
 /**
@@ -31,20 +46,22 @@ export function createCloudHsmService(ctx: AccountContext): Service {
       }
     },
     operations: {
-      CreateCluster: (input) => createCluster(deps, input),
-      DescribeClusters: (input) => describeClusters(deps, input),
-      InitializeCluster: (input) => initializeCluster(deps, input),
-      CreateHsm: (input) => createHsm(deps, input),
-      DeleteHsm: (input) => deleteHsm(deps, input),
-      DeleteCluster: (input) => deleteCluster(deps, input),
-      ModifyCluster: (input) => modifyCluster(deps, input),
-      DescribeBackups: (input) => describeBackups(deps, input),
-      DeleteBackup: (input) => deleteBackup(deps, input),
-      RestoreBackup: (input) => restoreBackup(deps, input),
-      ModifyBackupAttributes: (input) => modifyBackupAttributes(deps, input),
-      TagResource: (input) => tagResource(deps, input),
-      UntagResource: (input) => untagResource(deps, input),
-      ListTags: (input) => listTags(deps, input),
+      CreateCluster: operation(CreateClusterInput, (request) => createCluster(deps, request)),
+      DescribeClusters: operation(DescribeClustersInput, (request) => describeClusters(deps, request)),
+      InitializeCluster: operation(InitializeClusterInput, (request) => initializeCluster(deps, request)),
+      CreateHsm: operation(CreateHsmInput, (request) => createHsm(deps, request)),
+      DeleteHsm: operation(DeleteHsmInput, (request) => deleteHsm(deps, request)),
+      DeleteCluster: operation(ClusterIdInput, (request) => deleteCluster(deps, request)),
+      ModifyCluster: operation(ModifyClusterInput, (request) => modifyCluster(deps, request)),
+      DescribeBackups: operation(DescribeBackupsInput, (request) => describeBackups(deps, request)),
+      DeleteBackup: operation(BackupIdInput, (request) => deleteBackup(deps, request)),
+      RestoreBackup: operation(BackupIdInput, (request) => restoreBackup(deps, request)),
+      ModifyBackupAttributes: operation(ModifyBackupAttributesInput, (request) =>
+        modifyBackupAttributes(deps, request),
+      ),
+      TagResource: operation(TagResourceInput, (request) => tagResource(deps, request)),
+      UntagResource: operation(UntagResourceInput, (request) => untagResource(deps, request)),
+      ListTags: operation(ListTagsInput, (request) => listTags(deps, request)),
     },
   };
 }

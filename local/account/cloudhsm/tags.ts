@@ -1,12 +1,11 @@
+import type { z } from "zod";
 import type { AccountContext } from "../account";
-import { parseInput } from "../protocol";
 import { type Deps, trail } from "./operations";
 import { invalidRequest, loadBackup, loadCluster, page, saveBackup, saveCluster } from "./records";
-import { ListTagsInput, TagResourceInput, UntagResourceInput } from "./schemas";
+import type { ListTagsInput, TagResourceInput, UntagResourceInput } from "./schemas";
 
 /** TagResource (API Reference, API_TagResource.html). */
-export function tagResource({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(TagResourceInput, raw);
+export function tagResource({ ctx }: Deps, input: z.infer<typeof TagResourceInput>) {
   const resource = taggable(ctx, input.ResourceId);
   const tags = new Map(resource.TagList.map((t) => [t.Key, t.Value]));
   for (const tag of input.TagList) tags.set(tag.Key, tag.Value);
@@ -18,8 +17,7 @@ export function tagResource({ ctx }: Deps, raw: unknown) {
 }
 
 /** UntagResource (API Reference, API_UntagResource.html). */
-export function untagResource({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(UntagResourceInput, raw);
+export function untagResource({ ctx }: Deps, input: z.infer<typeof UntagResourceInput>) {
   const resource = taggable(ctx, input.ResourceId);
   resource.TagList = resource.TagList.filter((t) => !input.TagKeyList.includes(t.Key));
   resource.save();
@@ -28,8 +26,7 @@ export function untagResource({ ctx }: Deps, raw: unknown) {
 }
 
 /** ListTags (API Reference, API_ListTags.html). */
-export function listTags({ ctx }: Deps, raw: unknown) {
-  const input = parseInput(ListTagsInput, raw);
+export function listTags({ ctx }: Deps, input: z.infer<typeof ListTagsInput>) {
   const { items, nextToken } = page(taggable(ctx, input.ResourceId).TagList, input.MaxResults, input.NextToken);
   return { TagList: items, ...(nextToken ? { NextToken: nextToken } : {}) };
 }

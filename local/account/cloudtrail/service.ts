@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AccountContext } from "../account";
 import { AwsServiceError } from "../errors";
-import { parseInput, type Service } from "../protocol";
+import { operation, type Service } from "../protocol";
 
 /** Store kind and id of the account's one trail. */
 const TRAIL = "cloudtrail-trail";
@@ -53,8 +53,7 @@ export function createCloudTrailService(ctx: AccountContext): Service {
     jsonVersion: "1.1",
     internalError: { code: "InternalFailure", status: 500 },
     operations: {
-      DescribeTrails: (input) => {
-        const { trailNameList } = parseInput(DescribeTrailsInput, input);
+      DescribeTrails: operation(DescribeTrailsInput, ({ trailNameList }) => {
         const wanted =
           !trailNameList || trailNameList.length === 0 || trailNameList.some((n) => n === TRAIL_NAME || n === arn);
         return {
@@ -75,17 +74,17 @@ export function createCloudTrailService(ctx: AccountContext): Service {
               ]
             : [],
         };
-      },
-      GetTrailStatus: (input) => {
-        requireTrail(parseInput(TrailNameInput, input).Name);
+      }),
+      GetTrailStatus: operation(TrailNameInput, ({ Name }) => {
+        requireTrail(Name);
         const now = ctx.clock.now() / 1000;
         return {
           IsLogging: load().logging,
           ...(load().logging ? { StartLoggingTime: now } : { StopLoggingTime: now }),
         };
-      },
-      GetEventSelectors: (input) => {
-        requireTrail(parseInput(TrailNameSelectorInput, input).TrailName);
+      }),
+      GetEventSelectors: operation(TrailNameSelectorInput, ({ TrailName }) => {
+        requireTrail(TrailName);
         // A trail made without selectors logs all read and write management events and no data events
         // (API_EventSelector: "By default, trails created without specific event selectors ...").
         return {
@@ -99,7 +98,7 @@ export function createCloudTrailService(ctx: AccountContext): Service {
             },
           ],
         };
-      },
+      }),
     },
   };
 }

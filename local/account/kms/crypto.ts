@@ -1,14 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { z } from "zod";
 import type { AccountContext } from "../account";
 import { AwsServiceError } from "../errors";
 import { KeyMaterialNotFoundError } from "../hsm/softhsm";
 import type { KeyRecord } from "../model";
-import { parseInput } from "../protocol";
 import { CUSTOM_KEY_STORE_CRYPTO_RATE } from "../quotas";
 import { findCluster, isReachable } from "./clusters";
 import { incorrectKey, invalidCiphertext, kmsInvalidState, notFound } from "./exceptions";
 import { effectiveState, findKey, getKeyStore, isKeyId, KIND, keyArn } from "./records";
-import { DecryptInput, EncryptInput, GenerateDataKeyInput } from "./schemas";
+import type { DecryptInput, EncryptInput, GenerateDataKeyInput } from "./schemas";
 
 /**
  * Ciphertext blobs: a small header naming the KMS key, so Decrypt needs no KeyId, then AES-256-GCM output
@@ -25,8 +25,7 @@ type Deps = { ctx: AccountContext };
 /** Seals and opens with one KMS key, wherever its material lives. */
 type Sealer = { seal(plaintext: Buffer, aad: Buffer): Buffer; open(body: Buffer, aad: Buffer): Buffer };
 
-export function encrypt({ ctx }: Deps, input: unknown) {
-  const req = parseInput(EncryptInput, input);
+export function encrypt({ ctx }: Deps, req: z.infer<typeof EncryptInput>) {
   const plaintext = blob(req.Plaintext, "plaintext", MAX_PLAINTEXT);
   const key = findKey(ctx, req.KeyId);
   requireSymmetric(key, req.EncryptionAlgorithm);
@@ -39,8 +38,7 @@ export function encrypt({ ctx }: Deps, input: unknown) {
   };
 }
 
-export function decrypt({ ctx }: Deps, input: unknown) {
-  const req = parseInput(DecryptInput, input);
+export function decrypt({ ctx }: Deps, req: z.infer<typeof DecryptInput>) {
   const ciphertext = blob(req.CiphertextBlob, "ciphertextBlob", MAX_CIPHERTEXT);
   const { keyId, header, body } = parseBlob(ciphertext);
   if (req.KeyId !== undefined && findKey(ctx, req.KeyId).KeyId !== keyId) throw incorrectKey();
@@ -53,8 +51,7 @@ export function decrypt({ ctx }: Deps, input: unknown) {
   return { KeyId: key.Arn, Plaintext: plaintext.toString("base64"), EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
 }
 
-export function generateDataKey({ ctx }: Deps, input: unknown) {
-  const req = parseInput(GenerateDataKeyInput, input);
+export function generateDataKey({ ctx }: Deps, req: z.infer<typeof GenerateDataKeyInput>) {
   if ((req.KeySpec === undefined) === (req.NumberOfBytes === undefined)) {
     throw new AwsServiceError(
       "ValidationException",

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
+import type { z } from "zod";
 import type { AccountContext } from "../account";
 import { checkPassword, setPassword } from "../cluster-users";
 import { AwsServiceError, validation } from "../errors";
 import { epochSeconds, newKeyStoreId } from "../ids";
 import type { ClusterRecord } from "../model";
-import { parseInput } from "../protocol";
-import { KMS_RATES } from "../quotas";
 import { TIMING } from "../timing";
 import {
   activeHsms,
@@ -33,7 +32,7 @@ import {
 import { page } from "./paging";
 import { KIND, listKeyStores, mustGetKeyStore, type StoredKeyStore } from "./records";
 import type { DueTimes } from "./scheduler";
-import {
+import type {
   CreateCustomKeyStoreInput,
   DescribeCustomKeyStoresInput,
   KeyStoreRefInput,
@@ -46,12 +45,8 @@ export const MAX_CUSTOM_KEY_STORES = 10;
 
 type Deps = { ctx: AccountContext; due: DueTimes };
 
-const take = (ctx: AccountContext, op: string) => ctx.quotas.take(`kms:${op}`, KMS_RATES[op]);
-
 /** CreateCustomKeyStore (DOMAIN.md §1.1): AWS_CLOUDHSM only; idempotent for a retry of a disconnected store. */
-export function createCustomKeyStore({ ctx }: Deps, input: unknown) {
-  take(ctx, "CreateCustomKeyStore");
-  const req = parseInput(CreateCustomKeyStoreInput, input);
+export function createCustomKeyStore({ ctx }: Deps, req: z.infer<typeof CreateCustomKeyStoreInput>) {
   if (req.CustomKeyStoreType === "EXTERNAL_KEY_STORE") {
     throw unsupportedOperation(
       "The local account emulates AWS CloudHSM key stores only; EXTERNAL_KEY_STORE (XKS) key stores are not supported.",
@@ -107,9 +102,7 @@ export function createCustomKeyStore({ ctx }: Deps, input: unknown) {
 }
 
 /** DescribeCustomKeyStores (DOMAIN.md §1.2): one store by id or name, or all of them page by page. */
-export function describeCustomKeyStores({ ctx }: Deps, input: unknown) {
-  take(ctx, "DescribeCustomKeyStores");
-  const req = parseInput(DescribeCustomKeyStoresInput, input);
+export function describeCustomKeyStores({ ctx }: Deps, req: z.infer<typeof DescribeCustomKeyStoresInput>) {
   if (req.CustomKeyStoreId !== undefined && req.CustomKeyStoreName !== undefined) {
     throw validation("You cannot specify both CustomKeyStoreId and CustomKeyStoreName. Specify one or neither.");
   }
@@ -130,9 +123,7 @@ export function describeCustomKeyStores({ ctx }: Deps, input: unknown) {
  * duration has passed, then CONNECTED or FAILED (see `settleKeyStore`). An armed connect-error fault is taken now,
  * so it fires exactly once.
  */
-export function connectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
-  take(ctx, "ConnectCustomKeyStore");
-  const req = parseInput(KeyStoreRefInput, input);
+export function connectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   const state = store.ConnectionState;
   if (state === "DISCONNECTING" || state === "FAILED") throw customKeyStoreInvalidState();
@@ -158,9 +149,7 @@ export function connectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
 }
 
 /** DisconnectCustomKeyStore (DOMAIN.md §1.4): DISCONNECTING, then DISCONNECTED; also the way out of FAILED. */
-export function disconnectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
-  take(ctx, "DisconnectCustomKeyStore");
-  const req = parseInput(KeyStoreRefInput, input);
+export function disconnectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   if (store.ConnectionState === "DISCONNECTING" || store.ConnectionState === "DISCONNECTED") {
     throw customKeyStoreInvalidState();
@@ -179,9 +168,7 @@ export function disconnectCustomKeyStore({ ctx, due }: Deps, input: unknown) {
  * UpdateCustomKeyStore (DOMAIN.md §1.5): the name while CONNECTED or DISCONNECTED; the password (which only tells
  * KMS what it is) and a related cluster only while DISCONNECTED.
  */
-export function updateCustomKeyStore({ ctx }: Deps, input: unknown) {
-  take(ctx, "UpdateCustomKeyStore");
-  const req = parseInput(UpdateCustomKeyStoreInput, input);
+export function updateCustomKeyStore({ ctx }: Deps, req: z.infer<typeof UpdateCustomKeyStoreInput>) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   const xks = Object.keys(req).some((name) => name.startsWith("Xks"));
   if (xks) throw unsupportedOperation("XksProxy properties apply only to external key stores.");
@@ -226,9 +213,7 @@ export function updateCustomKeyStore({ ctx }: Deps, input: unknown) {
 }
 
 /** DeleteCustomKeyStore (DOMAIN.md §1.6): only DISCONNECTED and empty; keys pending deletion still count. */
-export function deleteCustomKeyStore({ ctx }: Deps, input: unknown) {
-  take(ctx, "DeleteCustomKeyStore");
-  const req = parseInput(KeyStoreRefInput, input);
+export function deleteCustomKeyStore({ ctx }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   if (store.ConnectionState !== "DISCONNECTED") throw customKeyStoreInvalidState();
   if (ctx.store.count(KIND.key, { field: "CustomKeyStoreId", equals: store.CustomKeyStoreId }) > 0) {

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
+import type { z } from "zod";
 import type { AccountContext } from "../account";
 import { validation } from "../errors";
 import { epochSeconds, newBackingKeyId, newKeyId } from "../ids";
 import type { ClusterRecord, KeyRecord } from "../model";
-import { parseInput } from "../protocol";
-import { KMS_RATES } from "../quotas";
 import { DAY, deletionSlack } from "../timing";
 import { findCluster, isReachable, requireTwoActiveAzs } from "./clusters";
 import {
@@ -20,7 +19,7 @@ import {
 import { page } from "./paging";
 import { type DeletedKeyRecord, findKey, getKeyStore, KIND, keyArn, keyMetadata } from "./records";
 import type { DueTimes } from "./scheduler";
-import { CreateKeyInput, KeyRefInput, ListKeysInput, ScheduleKeyDeletionInput } from "./schemas";
+import type { CreateKeyInput, KeyRefInput, ListKeysInput, ScheduleKeyDeletionInput } from "./schemas";
 import { defined, humanDate, lowerCamel } from "./trail";
 
 /** Customer managed keys per account and Region (DOMAIN.md §7). */
@@ -28,8 +27,6 @@ export const MAX_KEYS_PER_ACCOUNT = 100_000;
 const DEFAULT_PENDING_WINDOW_DAYS = 30;
 
 type Deps = { ctx: AccountContext; due: DueTimes };
-
-const take = (ctx: AccountContext, op: string) => ctx.quotas.take(`kms:${op}`, KMS_RATES[op]);
 
 /** Keys per cluster (DOMAIN.md §6): 3,300 on hsm1.medium, 16,666 on hsm2m.medium. */
 function clusterKeyCapacity(cluster: ClusterRecord): number {
@@ -40,9 +37,7 @@ function clusterKeyCapacity(cluster: ClusterRecord): number {
  * CreateKey (DOMAIN.md §1.8): symmetric encryption keys in the default key store, or with Origin=AWS_CLOUDHSM in a
  * CONNECTED CloudHSM key store whose cluster has two active HSMs in different AZs.
  */
-export function createKey({ ctx }: Deps, input: unknown) {
-  take(ctx, "CreateKey");
-  const req = parseInput(CreateKeyInput, input);
+export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>) {
   const spec = req.KeySpec ?? req.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   if ((req.KeyUsage ?? "ENCRYPT_DECRYPT") !== "ENCRYPT_DECRYPT" || spec !== "SYMMETRIC_DEFAULT") {
     throw unsupportedOperation(
@@ -128,9 +123,7 @@ export function createKey({ ctx }: Deps, input: unknown) {
   return { KeyMetadata: keyMetadata(ctx, key) };
 }
 
-export function describeKey({ ctx }: Deps, input: unknown) {
-  take(ctx, "DescribeKey");
-  const req = parseInput(KeyRefInput, input);
+export function describeKey({ ctx }: Deps, req: z.infer<typeof KeyRefInput>) {
   const key = findKey(ctx, req.KeyId);
   if (!settled(ctx, key)) throw notFound(`Key '${key.Arn}' does not exist`);
   return { KeyMetadata: keyMetadata(ctx, key) };
@@ -143,9 +136,7 @@ function settled(ctx: AccountContext, key: KeyRecord): boolean {
 }
 
 /** ListKeys: every key not yet deleted, pending deletion included. It does not say which store a key is in. */
-export function listKeys({ ctx }: Deps, input: unknown) {
-  take(ctx, "ListKeys");
-  const req = parseInput(ListKeysInput, input);
+export function listKeys({ ctx }: Deps, req: z.infer<typeof ListKeysInput>) {
   const keys = ctx.store.list<KeyRecord>(KIND.key).filter((k) => settled(ctx, k));
   const { items, nextMarker } = page(keys, (k) => [k.CreationDate, k.KeyId], req.Limit, req.Marker);
   return defined({
@@ -159,10 +150,8 @@ export function listKeys({ ctx }: Deps, input: unknown) {
  * EnableKey/DisableKey. On an Unavailable key (its store disconnected) the call succeeds and takes effect when the
  * store reconnects (DOMAIN.md §4).
  */
-export function setEnabled({ ctx }: Deps, input: unknown, enabled: boolean) {
+export function setEnabled({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, enabled: boolean) {
   const op = enabled ? "EnableKey" : "DisableKey";
-  take(ctx, op);
-  const req = parseInput(KeyRefInput, input);
   const key = findKey(ctx, req.KeyId);
   if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
   ctx.store.put(KIND.key, key.KeyId, { ...key, enabled, KeyState: enabled ? "Enabled" : "Disabled" });
@@ -180,9 +169,7 @@ export function setEnabled({ ctx }: Deps, input: unknown, enabled: boolean) {
  * ScheduleKeyDeletion (DOMAIN.md §4): 7–30 days, default 30. KMS deletes the key some time in the day after
  * DeletionDate (`deletionSlack`). Allowed in any state but PendingDeletion, Unavailable included.
  */
-export function scheduleKeyDeletion({ ctx, due }: Deps, input: unknown) {
-  take(ctx, "ScheduleKeyDeletion");
-  const req = parseInput(ScheduleKeyDeletionInput, input);
+export function scheduleKeyDeletion({ ctx, due }: Deps, req: z.infer<typeof ScheduleKeyDeletionInput>) {
   const key = findKey(ctx, req.KeyId);
   if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
   const days = req.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
@@ -218,9 +205,7 @@ export function scheduleKeyDeletion({ ctx, due }: Deps, input: unknown) {
 }
 
 /** CancelKeyDeletion (DOMAIN.md §4): only while PendingDeletion; the key comes back Disabled. */
-export function cancelKeyDeletion({ ctx }: Deps, input: unknown) {
-  take(ctx, "CancelKeyDeletion");
-  const req = parseInput(KeyRefInput, input);
+export function cancelKeyDeletion({ ctx }: Deps, req: z.infer<typeof KeyRefInput>) {
   const key = findKey(ctx, req.KeyId);
   if (key.KeyState !== "PendingDeletion") throw kmsInvalidState(`${key.Arn} is not pending deletion.`);
   const next: KeyRecord = { ...key, KeyState: "Disabled", enabled: false };

@@ -1,5 +1,6 @@
 import type { AccountContext } from "../account";
-import type { Service } from "../protocol";
+import { operation, type Service } from "../protocol";
+import { KMS_RATES } from "../quotas";
 import { decrypt, encrypt, generateDataKey } from "./crypto";
 import {
   connectCustomKeyStore,
@@ -12,6 +13,19 @@ import {
 import { cancelKeyDeletion, createKey, describeKey, listKeys, scheduleKeyDeletion, setEnabled } from "./keys";
 import { nextDue, recover, tick } from "./lifecycle";
 import { DueTimes } from "./scheduler";
+import {
+  CreateCustomKeyStoreInput,
+  CreateKeyInput,
+  DecryptInput,
+  DescribeCustomKeyStoresInput,
+  EncryptInput,
+  GenerateDataKeyInput,
+  KeyRefInput,
+  KeyStoreRefInput,
+  ListKeysInput,
+  ScheduleKeyDeletionInput,
+  UpdateCustomKeyStoreInput,
+} from "./schemas";
 import { registerSeedRoutes } from "./seed";
 
 /**
@@ -28,22 +42,54 @@ export function createKmsService(ctx: AccountContext): Service {
     jsonVersion: "1.1",
     internalError: { code: "KMSInternalException", status: 500 },
     operations: {
-      CreateCustomKeyStore: (input) => createCustomKeyStore(deps, input),
-      DescribeCustomKeyStores: (input) => describeCustomKeyStores(deps, input),
-      ConnectCustomKeyStore: (input) => connectCustomKeyStore(deps, input),
-      DisconnectCustomKeyStore: (input) => disconnectCustomKeyStore(deps, input),
-      UpdateCustomKeyStore: (input) => updateCustomKeyStore(deps, input),
-      DeleteCustomKeyStore: (input) => deleteCustomKeyStore(deps, input),
-      CreateKey: (input) => createKey(deps, input),
-      DescribeKey: (input) => describeKey(deps, input),
-      ListKeys: (input) => listKeys(deps, input),
-      EnableKey: (input) => setEnabled(deps, input, true),
-      DisableKey: (input) => setEnabled(deps, input, false),
-      ScheduleKeyDeletion: (input) => scheduleKeyDeletion(deps, input),
-      CancelKeyDeletion: (input) => cancelKeyDeletion(deps, input),
-      Encrypt: (input) => encrypt(deps, input),
-      Decrypt: (input) => decrypt(deps, input),
-      GenerateDataKey: (input) => generateDataKey(deps, input),
+      CreateCustomKeyStore: operation(
+        CreateCustomKeyStoreInput,
+        (request) => createCustomKeyStore(deps, request),
+        KMS_RATES.CreateCustomKeyStore,
+      ),
+      DescribeCustomKeyStores: operation(
+        DescribeCustomKeyStoresInput,
+        (request) => describeCustomKeyStores(deps, request),
+        KMS_RATES.DescribeCustomKeyStores,
+      ),
+      ConnectCustomKeyStore: operation(
+        KeyStoreRefInput,
+        (request) => connectCustomKeyStore(deps, request),
+        KMS_RATES.ConnectCustomKeyStore,
+      ),
+      DisconnectCustomKeyStore: operation(
+        KeyStoreRefInput,
+        (request) => disconnectCustomKeyStore(deps, request),
+        KMS_RATES.DisconnectCustomKeyStore,
+      ),
+      UpdateCustomKeyStore: operation(
+        UpdateCustomKeyStoreInput,
+        (request) => updateCustomKeyStore(deps, request),
+        KMS_RATES.UpdateCustomKeyStore,
+      ),
+      DeleteCustomKeyStore: operation(
+        KeyStoreRefInput,
+        (request) => deleteCustomKeyStore(deps, request),
+        KMS_RATES.DeleteCustomKeyStore,
+      ),
+      CreateKey: operation(CreateKeyInput, (request) => createKey(deps, request), KMS_RATES.CreateKey),
+      DescribeKey: operation(KeyRefInput, (request) => describeKey(deps, request), KMS_RATES.DescribeKey),
+      ListKeys: operation(ListKeysInput, (request) => listKeys(deps, request), KMS_RATES.ListKeys),
+      EnableKey: operation(KeyRefInput, (request) => setEnabled(deps, request, true), KMS_RATES.EnableKey),
+      DisableKey: operation(KeyRefInput, (request) => setEnabled(deps, request, false), KMS_RATES.DisableKey),
+      ScheduleKeyDeletion: operation(
+        ScheduleKeyDeletionInput,
+        (request) => scheduleKeyDeletion(deps, request),
+        KMS_RATES.ScheduleKeyDeletion,
+      ),
+      CancelKeyDeletion: operation(
+        KeyRefInput,
+        (request) => cancelKeyDeletion(deps, request),
+        KMS_RATES.CancelKeyDeletion,
+      ),
+      Encrypt: operation(EncryptInput, (request) => encrypt(deps, request)),
+      Decrypt: operation(DecryptInput, (request) => decrypt(deps, request)),
+      GenerateDataKey: operation(GenerateDataKeyInput, (request) => generateDataKey(deps, request)),
     },
     tick: (now) => tick(ctx, deps.due, now),
     nextDue: (after) => nextDue(ctx, after),

@@ -1,6 +1,6 @@
+import type { z } from "zod";
 import { AwsServiceError } from "../errors";
 import { epochSeconds } from "../ids";
-import { parseInput } from "../protocol";
 import {
   aad,
   addVersion,
@@ -19,7 +19,7 @@ import {
   save,
   words,
 } from "./records";
-import {
+import type {
   CreateSecretInput,
   GetSecretValueInput,
   ListSecretsInput,
@@ -30,9 +30,8 @@ import {
 } from "./schemas";
 
 /** CreateSecret (API Reference, API_CreateSecret.html). */
-export function createSecret(deps: Deps, input: unknown) {
+export function createSecret(deps: Deps, req: z.infer<typeof CreateSecretInput>) {
   const { ctx } = deps;
-  const req = parseInput(CreateSecretInput, input);
   if (ctx.store.get<SecretRecord>(KIND, req.Name)) {
     throw new AwsServiceError(
       "ResourceExistsException",
@@ -58,8 +57,7 @@ export function createSecret(deps: Deps, input: unknown) {
 }
 
 /** GetSecretValue (API Reference, API_GetSecretValue.html). */
-export function getSecretValue({ ctx, vault }: Deps, input: unknown) {
-  const req = parseInput(GetSecretValueInput, input);
+export function getSecretValue({ ctx, vault }: Deps, req: z.infer<typeof GetSecretValueInput>) {
   const secret = find(ctx, req.SecretId);
   const stage = req.VersionStage ?? (req.VersionId ? undefined : CURRENT);
   const version = secret.versions.find(
@@ -83,9 +81,8 @@ export function getSecretValue({ ctx, vault }: Deps, input: unknown) {
 }
 
 /** PutSecretValue (API Reference, API_PutSecretValue.html). */
-export function putSecretValue(deps: Deps, input: unknown) {
+export function putSecretValue(deps: Deps, req: z.infer<typeof PutSecretValueInput>) {
   const { ctx } = deps;
-  const req = parseInput(PutSecretValueInput, input);
   const secret = find(ctx, req.SecretId);
   const version = addVersion(deps, secret, req.SecretString, req.ClientRequestToken, req.VersionStages ?? [CURRENT]);
   save(ctx, secret);
@@ -93,8 +90,7 @@ export function putSecretValue(deps: Deps, input: unknown) {
 }
 
 /** UpdateSecretVersionStage (API Reference, API_UpdateSecretVersionStage.html). */
-export function updateSecretVersionStage({ ctx }: Deps, input: unknown) {
-  const req = parseInput(UpdateSecretVersionStageInput, input);
+export function updateSecretVersionStage({ ctx }: Deps, req: z.infer<typeof UpdateSecretVersionStageInput>) {
   const secret = find(ctx, req.SecretId);
   const holder = secret.versions.find((v) => v.stages.includes(req.VersionStage));
   if (holder && holder.versionId !== req.MoveToVersionId && holder.versionId !== req.RemoveFromVersionId) {
@@ -116,8 +112,7 @@ export function updateSecretVersionStage({ ctx }: Deps, input: unknown) {
 }
 
 /** DescribeSecret (API Reference, API_DescribeSecret.html). */
-export function describeSecret({ ctx }: Deps, input: unknown) {
-  const req = parseInput(SecretIdInput, input);
+export function describeSecret({ ctx }: Deps, req: z.infer<typeof SecretIdInput>) {
   const secret = find(ctx, req.SecretId);
   return {
     ARN: secret.arn,
@@ -131,8 +126,7 @@ export function describeSecret({ ctx }: Deps, input: unknown) {
 }
 
 /** ListSecrets (API Reference, API_ListSecrets.html). */
-export function listSecrets({ ctx }: Deps, input: unknown) {
-  const req = parseInput(ListSecretsInput, input);
+export function listSecrets({ ctx }: Deps, req: z.infer<typeof ListSecretsInput>) {
   const matches = (secret: SecretRecord) =>
     (req.Filters ?? []).every((filter) =>
       filter.Values.some((raw) => {
@@ -167,8 +161,7 @@ export function listSecrets({ ctx }: Deps, input: unknown) {
 }
 
 /** ListSecretVersionIds (API Reference, API_ListSecretVersionIds.html). */
-export function listSecretVersionIds({ ctx }: Deps, input: unknown) {
-  const req = parseInput(ListSecretVersionIdsInput, input);
+export function listSecretVersionIds({ ctx }: Deps, req: z.infer<typeof ListSecretVersionIdsInput>) {
   const secret = find(ctx, req.SecretId);
   // Without IncludeDeprecated, versions without staging labels are left out (API_ListSecretVersionIds).
   const shown = req.IncludeDeprecated ? secret.versions : secret.versions.filter((v) => v.stages.length > 0);

@@ -1,6 +1,16 @@
 import type { AccountContext } from "../account";
-import type { Service } from "../protocol";
+import { operation, type Service } from "../protocol";
 import { getResourcePolicy, putResourcePolicy } from "./policies";
+import {
+  CreateSecretInput,
+  GetSecretValueInput,
+  ListSecretsInput,
+  ListSecretVersionIdsInput,
+  PutResourcePolicyInput,
+  PutSecretValueInput,
+  SecretIdInput,
+  UpdateSecretVersionStageInput,
+} from "./schemas";
 import {
   createSecret,
   describeSecret,
@@ -28,15 +38,17 @@ export function createSecretsManagerService(ctx: AccountContext): Service {
     jsonVersion: "1.1",
     internalError: { code: "InternalServiceError", status: 500 },
     operations: {
-      CreateSecret: (input) => createSecret(deps, input),
-      GetSecretValue: (input) => getSecretValue(deps, input),
-      PutSecretValue: (input) => putSecretValue(deps, input),
-      UpdateSecretVersionStage: (input) => updateSecretVersionStage(deps, input),
-      PutResourcePolicy: (input) => putResourcePolicy(deps, input),
-      GetResourcePolicy: (input) => getResourcePolicy(deps, input),
-      DescribeSecret: (input) => describeSecret(deps, input),
-      ListSecrets: (input) => listSecrets(deps, input),
-      ListSecretVersionIds: (input) => listSecretVersionIds(deps, input),
+      CreateSecret: operation(CreateSecretInput, (request) => createSecret(deps, request)),
+      GetSecretValue: operation(GetSecretValueInput, (request) => getSecretValue(deps, request)),
+      PutSecretValue: operation(PutSecretValueInput, (request) => putSecretValue(deps, request)),
+      UpdateSecretVersionStage: operation(UpdateSecretVersionStageInput, (request) =>
+        updateSecretVersionStage(deps, request),
+      ),
+      PutResourcePolicy: operation(PutResourcePolicyInput, (request) => putResourcePolicy(deps, request)),
+      GetResourcePolicy: operation(SecretIdInput, (request) => getResourcePolicy(deps, request)),
+      DescribeSecret: operation(SecretIdInput, (request) => describeSecret(deps, request)),
+      ListSecrets: operation(ListSecretsInput, (request) => listSecrets(deps, request)),
+      ListSecretVersionIds: operation(ListSecretVersionIdsInput, (request) => listSecretVersionIds(deps, request)),
     },
   };
 }

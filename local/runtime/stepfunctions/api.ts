@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AwsServiceError } from "../../account/errors";
-import { parseInput } from "../../account/protocol";
+import type { Operation } from "../../account/protocol";
 import type { ExecutionRecord, Executions } from "./executions";
 import { withoutData } from "./history";
 import { type Machine, roleArn } from "./machines";
@@ -22,8 +22,8 @@ export type ApiDeps = {
   tokens: TaskTokens;
 };
 
-type Operation = { input: z.ZodType; handle: (deps: ApiDeps, input: never) => unknown };
-const op = <S extends z.ZodType>(input: S, handle: (deps: ApiDeps, input: z.infer<S>) => unknown): Operation => ({
+type ApiOperation = { input: z.ZodType; handle: (deps: ApiDeps, input: never) => unknown };
+const op = <S extends z.ZodType>(input: S, handle: (deps: ApiDeps, input: z.infer<S>) => unknown): ApiOperation => ({
   input,
   handle,
 });
@@ -35,7 +35,7 @@ const error = z.string().max(256).optional();
 const cause = z.string().max(32768).optional();
 const seconds = (ms: number) => ms / 1000;
 
-export const OPERATIONS: Record<string, Operation> = {
+export const OPERATIONS: Record<string, ApiOperation> = {
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html */
   ListStateMachines: op(z.object({ maxResults, nextToken: z.string().optional() }), ({ machines }) => ({
     stateMachines: [...machines.values()].map((m) => ({
@@ -161,11 +161,11 @@ export const OPERATIONS: Record<string, Operation> = {
 };
 
 /** The dispatcher: every operation parses its input against its schema, then runs its handler. */
-export function operations(deps: ApiDeps): Record<string, (input: unknown) => unknown> {
+export function operations(deps: ApiDeps): Record<string, Operation> {
   return Object.fromEntries(
-    Object.entries(OPERATIONS).map(([name, { input: schema, handle }]) => [
+    Object.entries(OPERATIONS).map(([name, { input, handle }]) => [
       name,
-      (input: unknown) => handle(deps, parseInput(schema, input) as never),
+      { input, run: (request: never) => handle(deps, request) },
     ]),
   );
 }

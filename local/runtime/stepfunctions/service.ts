@@ -1,4 +1,4 @@
-import type { Service } from "../../account/protocol";
+import type { Operation, Service } from "../../account/protocol";
 import type { StateMachineConfig } from "../serverless-config";
 import { operations } from "./api";
 import { Executions, type StepFunctionsDeps } from "./executions";
@@ -15,7 +15,7 @@ export class StepFunctionsService implements Service {
   readonly name = "states";
   readonly jsonVersion = "1.0" as const;
   readonly internalError = { code: "InternalFailure", status: 500 };
-  readonly operations: Record<string, (input: unknown) => unknown>;
+  readonly operations: Record<string, Operation>;
   private readonly executions: Executions;
 
   constructor(
