@@ -5,10 +5,15 @@ import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { required } from "../src/config";
 import { logger } from "../src/observability";
+import { parseOrThrow } from "../src/validation";
 import { checkFollowUp } from "../src/workflows/deletion-follow-up/check";
+import { CheckStepSchema } from "../src/workflows/deletion-follow-up/step-inputs";
 
 /** Deletion follow-up step 2: is the key gone, and its material? Registers orphans; lists backups. */
 export const followUpCheck = (event: unknown) =>
-  checkFollowUp({ kms, cloudhsm, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date() }, event);
+  checkFollowUp(
+    { kms, cloudhsm, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date() },
+    parseOrThrow(CheckStepSchema, event),
+  );
 
 export const handler = middy(followUpCheck).use(injectLambdaContext(logger));

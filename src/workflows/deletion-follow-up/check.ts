@@ -1,12 +1,10 @@
 import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
-import * as z from "zod/mini";
 import { describeCluster } from "../../clusters";
-import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
 import { describeKey } from "../../kms-keys";
 import { readDeletionStatus, registerOrphan } from "../../orphans";
 import type { CloudHsmPort, DocumentPort, KmsPort } from "../../ports/clients";
-import { ClusterIdSchema, ExecutionNameSchema, KeyArnSchema, parseOrThrow } from "../../validation";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "./errors";
+import type { CheckStep } from "./step-inputs";
 
 export type BackupReport = {
   backupId: string;
@@ -34,19 +32,6 @@ export type CheckOutcome =
 
 export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort; table: string; now: () => Date };
 
-const CheckInputSchema = z.object({
-  record: z.object({
-    keyArn: KeyArnSchema,
-    customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "must look like cks-1234567890abcdef0")),
-    clusterId: z.optional(ClusterIdSchema),
-    backingKeyId: z.optional(z.string()),
-    deletionDate: z.string(),
-    keyCreatedAt: z.optional(z.string()),
-  }),
-  executionName: ExecutionNameSchema,
-  acceptUnverified: z.optional(z.boolean()),
-});
-
 /**
  * Step 2, after the wait: confirms with KMS that the key is gone, then decides from the recorded DeleteKey status
  * whether its backing key was deleted. SUCCESS: done. FAILURE: an orphan. No status at all (only with
@@ -54,8 +39,8 @@ const CheckInputSchema = z.object({
  * cleanup workflow verifies it as kmsuser in its maintenance window, since a kmsuser login here would need the store
  * disconnected. Lists the cluster's backups taken while the key existed either way.
  */
-export async function checkFollowUp(deps: CheckDeps, raw: unknown): Promise<CheckOutcome> {
-  const { record, executionName: followUp, acceptUnverified } = parseOrThrow(CheckInputSchema, raw);
+export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<CheckOutcome> {
+  const { record, executionName: followUp, acceptUnverified } = input;
   const found = await describeKey(deps.kms, record.keyArn);
   const key = found.gone ? undefined : found.metadata;
   if (key) {

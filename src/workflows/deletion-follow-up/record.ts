@@ -1,7 +1,6 @@
 import { describeKey } from "../../kms-keys";
 import type { KmsPort } from "../../ports/clients";
-import { parseOrThrow } from "../../validation";
-import { FollowUpInputSchema } from "./events";
+import type { FollowUpInput } from "./events";
 
 /** KMS deletes a key up to 24 hours after its DeletionDate (DOMAIN.md §4); the follow-up wakes after that. */
 export const DELETION_SLACK_MS = 24 * 60 * 60 * 1000;
@@ -26,8 +25,7 @@ export type RecordedKey = {
  * DeletionDate over the event's; a key no longer pending is CANCELLED, one pending with another date SUPERSEDED (a
  * later schedule has its own follow-up), one already gone goes straight to the check.
  */
-export async function recordFollowUp(kms: KmsPort, raw: unknown): Promise<RecordedKey> {
-  const input = parseOrThrow(FollowUpInputSchema, raw);
+export async function recordFollowUp(kms: KmsPort, input: FollowUpInput): Promise<RecordedKey> {
   const found = await describeKey(kms, input.keyArn);
   const key = found.gone ? undefined : found.metadata;
   const eventDate = new Date(input.deletionDate);
