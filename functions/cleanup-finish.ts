@@ -5,7 +5,9 @@ import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
+import { parseOrThrow } from "../src/validation";
 import { finishCleanup } from "../src/workflows/orphan-cleanup/finish";
+import { FinishStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 
 /** orphan-cleanup, last step of every window: the store's state, the orphans left, an alert on failure. */
 export const cleanupFinish = (event: unknown) =>
@@ -17,7 +19,7 @@ export const cleanupFinish = (event: unknown) =>
       events: eventbridge,
       alertBusName: config.ALERT_BUS_NAME,
     },
-    event,
+    parseOrThrow(FinishStepSchema, event),
   );
 
 export const handler = middy(cleanupFinish).use(injectLambdaContext(logger));

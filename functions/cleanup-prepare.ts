@@ -1,24 +1,19 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod/mini";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
-import { ExecutionArnSchema, parseOrThrow, StateMachineArnSchema } from "../src/validation";
+import { parseOrThrow } from "../src/validation";
+import { CleanupInputSchema } from "../src/workflows/orphan-cleanup/model";
 import { prepareCleanup } from "../src/workflows/orphan-cleanup/prepare";
-
-const PrepareStepSchema = z.object({
-  input: z.unknown(),
-  executionArn: ExecutionArnSchema,
-  stateMachineArn: StateMachineArnSchema,
-  windowOpened: z.optional(z.boolean()),
-});
+import { PrepareStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 
 /** orphan-cleanup step 1: checks the input and the key store; one window per store, none beside a connect. */
 export const cleanupPrepare = (raw: unknown) => {
   const event = parseOrThrow(PrepareStepSchema, raw);
+  const req = parseOrThrow(CleanupInputSchema, event.input);
   return prepareCleanup(
     {
       kms,
@@ -28,7 +23,7 @@ export const cleanupPrepare = (raw: unknown) => {
       // On by default (deploy param cleanupApproval); the local runtime sets CLEANUP_APPROVAL=skip itself.
       approvalByDefault: config.CLEANUP_APPROVAL === "required",
     },
-    event.input,
+    req,
     { executionArn: event.executionArn, stateMachineArn: event.stateMachineArn },
     { windowOpened: event.windowOpened === true },
   );

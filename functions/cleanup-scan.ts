@@ -1,21 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import * as z from "zod/mini";
 import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
 import { required } from "../src/config";
-import { CUSTOM_KEY_STORE_ID } from "../src/key-stores";
 import { logger } from "../src/observability";
-import { ExecutionNameSchema, parseOrThrow } from "../src/validation";
+import { parseOrThrow } from "../src/validation";
 import { scanKeyStore } from "../src/workflows/orphan-cleanup/scan";
-
-const ScanStepSchema = z.object({
-  customKeyStoreId: z.string().check(z.regex(CUSTOM_KEY_STORE_ID)),
-  snapshotId: ExecutionNameSchema,
-  dryRun: z.boolean(),
-  discover: z.boolean(),
-});
+import { ScanStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 
 /** orphan-cleanup step 2: the KMS side of the reconciliation, with no downtime. */
 export const cleanupScan = (event: unknown) =>

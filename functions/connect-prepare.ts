@@ -6,6 +6,7 @@ import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { ConnectInputSchema } from "../src/workflows/connect-key-store/model";
 import { prepareConnect } from "../src/workflows/connect-key-store/prepare";
 import { PrepareStepSchema } from "../src/workflows/connect-key-store/step-inputs";
 
@@ -15,9 +16,10 @@ import { PrepareStepSchema } from "../src/workflows/connect-key-store/step-input
  */
 export const connectPrepare = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PrepareStepSchema, event);
+  const req = parseOrThrow(ConnectInputSchema, input);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   const cleanupStateMachineArn = required("CLEANUP_STATE_MACHINE_ARN");
-  return prepareConnect({ kms, sfn, secrets: secretsStore, cleanupStateMachineArn }, input, self);
+  return prepareConnect({ kms, sfn, secrets: secretsStore, cleanupStateMachineArn }, req, self);
 };
 
 export const handler = middy(connectPrepare).use(injectLambdaContext(logger));

@@ -6,6 +6,7 @@ import { secretsStore } from "../src/adapters/clients/secrets";
 import { sfn } from "../src/adapters/clients/sfn";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
+import { ProvisionInputSchema } from "../src/workflows/provision-key-store/model";
 import { planProvisioning } from "../src/workflows/provision-key-store/plan";
 import { PlanStepSchema } from "../src/workflows/provision-key-store/step-inputs";
 
@@ -13,7 +14,11 @@ import { PlanStepSchema } from "../src/workflows/provision-key-store/step-inputs
 export const provisionPlan = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PlanStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
-  return planProvisioning({ cloudhsm, kms, sfn, secrets: secretsStore }, input, self);
+  return planProvisioning(
+    { cloudhsm, kms, sfn, secrets: secretsStore },
+    parseOrThrow(ProvisionInputSchema, input),
+    self,
+  );
 };
 
 export const handler = middy(provisionPlan).use(injectLambdaContext(logger));

@@ -43,14 +43,19 @@ Examples:
         );
         executionArn = `${machine.replace(":stateMachine:", ":execution:")}:${execution}`;
       }
-      const { resolveApproval } = await import("../../src/workflows/orphan-cleanup/approval");
+      const { ApprovalDecisionSchema, resolveApproval } = await import("../../src/workflows/orphan-cleanup/approval");
+      const { parseOrThrow } = await import("../../src/validation");
       const { NotAwaitingApprovalError } = await import("../../src/workflows/orphan-cleanup/errors");
       const decision = options.deny ? "DENY" : "APPROVE";
       let approver: string;
       try {
         ({ approver } = await resolveApproval(
           { sfn, sts },
-          { executionArn, decision, ...(options.reason ? { reason: options.reason } : {}) },
+          parseOrThrow(ApprovalDecisionSchema, {
+            executionArn,
+            decision,
+            ...(options.reason ? { reason: options.reason } : {}),
+          }),
         ));
       } catch (error: unknown) {
         if (error instanceof NotAwaitingApprovalError || (error as Error).name === "ExecutionDoesNotExist") {

@@ -13,7 +13,8 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
-import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
+import { parseOrThrow } from "../../src/validation";
+import { ApprovalDecisionSchema, resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { mapAdaptive } from "../../src/workflows/orphan-cleanup/kms-calls";
 import { nextWindow, startCleanups } from "../../src/workflows/orphan-cleanup/starter";
 import { sweepOrphans } from "../../src/workflows/orphan-cleanup/sweep";
@@ -191,11 +192,10 @@ describe("approval of a waiting window", () => {
     expect(resolved.approver).toBe(APPROVER);
   });
 
-  it("throws InvalidInputError naming by and sends nothing when the caller names the approver", async () => {
-    await expect(
-      resolveApproval(client(), { executionArn: EXECUTION, decision: "APPROVE", by: "someone-else" }),
-    ).rejects.toMatchObject({ name: "InvalidInputError" });
-    expect(sfn.calls()).toHaveLength(0);
+  it("refuses with InvalidInputError naming by a decision that names the approver", () => {
+    expect(() =>
+      parseOrThrow(ApprovalDecisionSchema, { executionArn: EXECUTION, decision: "APPROVE", by: "someone-else" }),
+    ).toThrow(expect.objectContaining({ name: "InvalidInputError", message: expect.stringContaining('"by"') }));
   });
 
   it("fails the task with ApprovalDeniedError and the reason when denied", async () => {
@@ -229,12 +229,10 @@ describe("approval of a waiting window", () => {
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
-  it("throws InvalidInputError naming executionArn for something that is not an execution ARN", async () => {
-    await expect(resolveApproval(client(), { executionArn: "run-1", decision: "APPROVE" })).rejects.toMatchObject({
-      name: "InvalidInputError",
-      field: "executionArn",
-    });
-    expect(sfn.calls()).toHaveLength(0);
+  it("refuses with InvalidInputError naming executionArn something that is not an execution ARN", () => {
+    expect(() => parseOrThrow(ApprovalDecisionSchema, { executionArn: "run-1", decision: "APPROVE" })).toThrow(
+      expect.objectContaining({ name: "InvalidInputError", field: "executionArn" }),
+    );
   });
 });
 

@@ -11,7 +11,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
+import { parseOrThrow } from "../../src/validation";
 import { addHsm, type HsmsDeps } from "../../src/workflows/connect-key-store/hsms";
+import { ConnectInputSchema } from "../../src/workflows/connect-key-store/model";
 import { generatePassword } from "../../src/workflows/connect-key-store/password";
 import { prepareConnect } from "../../src/workflows/connect-key-store/prepare";
 import {
@@ -24,6 +26,8 @@ import {
 import { tellKms } from "../../src/workflows/connect-key-store/tell-kms";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
 
+/** The workflow input as the prepare handler hands it on: parsed, defaults applied. */
+const connectInput = (raw: object) => parseOrThrow(ConnectInputSchema, raw);
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 /** CloudHSM v2 replies by command class (this SDK client's version predates aws-sdk-client-mock's types). */
@@ -157,7 +161,9 @@ describe("connect-key-store steps", () => {
       ],
     });
 
-    await expect(prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID })).rejects.toMatchObject({
+    await expect(
+      prepareConnect(deps(secrets, fakeHsm([]).hsm), connectInput({ customKeyStoreId: ID })),
+    ).rejects.toMatchObject({
       name: "UnsupportedKeyStoreTypeError",
     });
     expect(secrets.data.size).toBe(0);
@@ -169,7 +175,9 @@ describe("connect-key-store steps", () => {
       CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
     });
 
-    await expect(prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID })).rejects.toMatchObject({
+    await expect(
+      prepareConnect(deps(secrets, fakeHsm([]).hsm), connectInput({ customKeyStoreId: ID })),
+    ).rejects.toMatchObject({
       name: "AdminSecretNotFoundError",
     });
     expect(secrets.data.size).toBe(0);
@@ -191,9 +199,10 @@ describe("connect-key-store steps", () => {
         CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
       });
 
-      const error = await prepareConnect(deps(secrets, fakeHsm([]).hsm), { customKeyStoreId: ID, adminSecretId }).catch(
-        (e: unknown) => e,
-      );
+      const error = await prepareConnect(
+        deps(secrets, fakeHsm([]).hsm),
+        connectInput({ customKeyStoreId: ID, adminSecretId }),
+      ).catch((e: unknown) => e);
 
       expect(error).toMatchObject({ name: "InvalidInputError", field: "adminSecretId" });
       expect((error as Error).message).toContain(ADMIN);
@@ -209,19 +218,21 @@ describe("connect-key-store steps", () => {
       CustomKeyStores: [{ CustomKeyStoreId: ID, CustomKeyStoreType: "AWS_CLOUDHSM", CloudHsmClusterId: CLUSTER }],
     });
 
-    const out = await prepareConnect(deps(secrets, fakeHsm([]).hsm), {
-      customKeyStoreId: ID,
-      adminSecretId: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${ADMIN}-AbCdEf`,
-    });
+    const out = await prepareConnect(
+      deps(secrets, fakeHsm([]).hsm),
+      connectInput({
+        customKeyStoreId: ID,
+        adminSecretId: `arn:aws:secretsmanager:us-east-1:111122223333:secret:${ADMIN}-AbCdEf`,
+      }),
+    );
 
     expect(out).toMatchObject({ adminSecretId: ADMIN, kmsuserSecretId: KMSUSER, canRemediate: true });
   });
 
-  it("returns InvalidInputError naming the field when the input carries a password", async () => {
-    await expect(
-      prepareConnect(deps(memorySecrets(), fakeHsm([]).hsm), { customKeyStoreId: ID, adminPassword: "x" }),
-    ).rejects.toMatchObject({ name: "InvalidInputError" });
-    expect(kms.calls()).toHaveLength(0);
+  it("refuses with InvalidInputError naming the field an input that carries a password", () => {
+    expect(() => connectInput({ customKeyStoreId: ID, adminPassword: "x" })).toThrow(
+      expect.objectContaining({ name: "InvalidInputError", message: expect.stringContaining('"adminPassword"') }),
+    );
   });
 
   it("returns the same pending password when the staging step runs twice with one version id", async () => {
@@ -556,7 +567,7 @@ describe("connect-key-store steps", () => {
       const { d, secrets } = await cleanupIn("Sweep");
 
       await expect(
-        prepareConnect(d, { customKeyStoreId: ID }, { executionArn: SELF, stateMachineArn: CONNECT_SM }),
+        prepareConnect(d, connectInput({ customKeyStoreId: ID }), { executionArn: SELF, stateMachineArn: CONNECT_SM }),
       ).rejects.toMatchObject({ name: "CleanupInProgressError" });
       expect(secrets.data.has(KMSUSER)).toBe(false);
     });
@@ -567,7 +578,10 @@ describe("connect-key-store steps", () => {
         const { d } = await cleanupIn(state);
 
         await expect(
-          prepareConnect(d, { customKeyStoreId: ID }, { executionArn: SELF, stateMachineArn: CONNECT_SM }),
+          prepareConnect(d, connectInput({ customKeyStoreId: ID }), {
+            executionArn: SELF,
+            stateMachineArn: CONNECT_SM,
+          }),
         ).resolves.toMatchObject({ customKeyStoreId: ID, mode: "rotate" });
       },
     );

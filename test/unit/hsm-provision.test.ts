@@ -11,6 +11,7 @@ import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
+import { parseOrThrow } from "../../src/validation";
 import { checkCertificates, createCa, signCsr } from "../../src/workflows/provision-key-store/certificates";
 import { ensureHsms } from "../../src/workflows/provision-key-store/cluster-steps";
 import { createKeyStore } from "../../src/workflows/provision-key-store/key-store-steps";
@@ -282,10 +283,11 @@ describe("provision-key-store steps", () => {
       CustomKeyStores: [{ CustomKeyStoreId: "cks-1", CustomKeyStoreName: "payments", CloudHsmClusterId: CLUSTER }],
     });
 
-    const error = (await planProvisioning(deps(), {
+    const input = parseOrThrow(ProvisionInputSchema, {
       keyStoreName: "payments",
       subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-    }).catch((e: unknown) => e)) as Error;
+    });
+    const error = (await planProvisioning(deps(), input).catch((e: unknown) => e)) as Error;
 
     expect(error.name).toBe("KeyStoreNameInUseError");
     expect(error.message).toContain("keyStoreName:");

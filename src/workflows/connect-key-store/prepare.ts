@@ -2,9 +2,8 @@ import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-s
 import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
 import { cloudHsmStore } from "../../key-store-lookups";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
-import { parseOrThrow } from "../../validation";
 import { AdminSecretNotFoundError, CleanupInProgressError, ConnectAlreadyRunningError } from "./errors";
-import { ConnectInputSchema, type PreparedStore } from "./model";
+import type { ConnectInput, PreparedStore } from "./model";
 import type { ConnectDeps } from "./steps";
 
 /**
@@ -14,10 +13,9 @@ import type { ConnectDeps } from "./steps";
  */
 export async function prepareConnect(
   deps: Pick<ConnectDeps, "kms" | "sfn" | "secrets"> & { cleanupStateMachineArn?: string },
-  input: unknown,
+  req: ConnectInput,
   self?: ExecutionRef,
 ): Promise<PreparedStore> {
-  const req = parseOrThrow(ConnectInputSchema, input);
   const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
   const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
   // Rotating needs the admin; watching someone else's connect needs it only to remediate, which it then skips.

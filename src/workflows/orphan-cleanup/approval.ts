@@ -8,7 +8,7 @@ import {
 import * as z from "zod/mini";
 import { callerArn } from "../../caller-identity";
 import type { SfnPort, StsPort } from "../../ports/clients";
-import { EXECUTION_ARN, parseOrThrow } from "../../validation";
+import { EXECUTION_ARN } from "../../validation";
 import { NotAwaitingApprovalError } from "./errors";
 
 /**
@@ -34,9 +34,8 @@ const CLOSING = new Set(["TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskAbo
  */
 export async function resolveApproval(
   ports: { sfn: SfnPort; sts: StsPort },
-  raw: unknown,
+  req: ApprovalDecision,
 ): Promise<{ executionArn: string; decision: "APPROVE" | "DENY"; approver: string }> {
-  const req = parseOrThrow(ApprovalDecisionSchema, raw);
   const { sfn } = ports;
   const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: req.executionArn }));
   if (execution.status !== "RUNNING") {

@@ -1,33 +1,10 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import * as z from "zod/mini";
 import { type Alert, publishAlert } from "../../alerts";
 import { listOpenOrphans } from "../../orphans";
-import { parseOrThrow } from "../../validation";
 import type { CleanupDeps } from "./deps";
-import { type PreparedCleanup, REPORT_LIMIT, WindowStoreFields } from "./model";
+import { REPORT_LIMIT } from "./model";
+import type { FinishStep } from "./step-inputs";
 import type { SweepReport } from "./sweep";
-
-export type CleanupOutcome = "completed" | "failed" | "reconnect-failed";
-
-const ErrorSchema = z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }));
-/** The whole execution state at the end of a window; only these fields are read. */
-const FinishInputSchema = z.object({
-  store: z.object({
-    ...WindowStoreFields,
-    reconnect: z.boolean(),
-  }),
-  outcome: z.enum(["completed", "failed", "reconnect-failed"]),
-  sweep: z.optional(z.record(z.string(), z.unknown())),
-  error: ErrorSchema,
-  connectError: ErrorSchema,
-});
-type FinishInput = {
-  store: Pick<PreparedCleanup, "customKeyStoreId" | "clusterId" | "executionName" | "reconnect">;
-  outcome: CleanupOutcome;
-  sweep?: SweepReport;
-  error?: { Error?: string; Cause?: string };
-  connectError?: { Error?: string; Cause?: string };
-};
 
 export type CleanupReport = {
   status: "SUCCEEDED" | "FAILED";
@@ -47,9 +24,8 @@ export type CleanupReport = {
  */
 export async function finishCleanup(
   deps: Pick<CleanupDeps, "kms" | "db" | "table" | "events" | "alertBusName">,
-  raw: unknown,
+  input: FinishStep,
 ): Promise<CleanupReport> {
-  const input = parseOrThrow(FinishInputSchema, raw) as FinishInput;
   const { store } = input;
   const error = input.outcome === "reconnect-failed" ? input.connectError : input.error;
   const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: store.customKeyStoreId }));

@@ -2,11 +2,10 @@ import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-s
 import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
 import { cloudHsmStore } from "../../key-store-lookups";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
-import { parseOrThrow } from "../../validation";
 import { AdminSecretNotFoundError } from "../connect-key-store/errors";
 import type { CleanupDeps } from "./deps";
 import { CleanupAlreadyRunningError, ConnectInProgressError } from "./errors";
-import { CleanupInputSchema, type PreparedCleanup } from "./model";
+import type { CleanupInput, PreparedCleanup } from "./model";
 
 /**
  * First step: checks the input and the key store and refuses to run beside another cleanup or a connect of the same
@@ -14,11 +13,10 @@ import { CleanupInputSchema, type PreparedCleanup } from "./model";
  */
 export async function prepareCleanup(
   deps: Pick<CleanupDeps, "kms" | "sfn" | "secrets"> & { connectStateMachineArn: string; approvalByDefault: boolean },
-  input: unknown,
+  req: CleanupInput,
   self: ExecutionRef,
   options: { windowOpened?: boolean } = {},
 ): Promise<PreparedCleanup> {
-  const req = parseOrThrow(CleanupInputSchema, input);
   // Checked again when a booked window opens; by then its time has come, so it waits no more.
   const notBefore = options.windowOpened ? undefined : req.notBefore;
   const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);

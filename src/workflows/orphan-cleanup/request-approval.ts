@@ -1,11 +1,11 @@
 import { publishAlert } from "../../alerts";
 import type { CleanupDeps } from "./deps";
-import type { PreparedCleanup, ScanResult } from "./model";
+import type { RequestApprovalStep } from "./step-inputs";
 
 /** Announces that a window waits for approval; the token stays in the execution, never in the event. */
 export async function requestApproval(
   deps: Pick<CleanupDeps, "events" | "alertBusName">,
-  input: { store: PreparedCleanup; scan: ScanResult },
+  input: RequestApprovalStep,
 ): Promise<{ requested: true }> {
   await publishAlert(deps.events, deps.alertBusName, {
     type: "OrphanCleanupApprovalRequested",

@@ -4,6 +4,7 @@ import { listOpenOrphans, type Orphan, resolveOrphan, writeKeySnapshot } from ".
 import type { CleanupDeps } from "./deps";
 import { type CallCounter, kmsCall, mapAdaptive, throttled } from "./kms-calls";
 import { REPORT_LIMIT, type ScanResult } from "./model";
+import type { ScanStep } from "./step-inputs";
 
 /** DescribeKey is 2,000 requests/s per account (DOMAIN.md §7): 16 in flight stays far below it, throttling or not. */
 const MAX_CONCURRENCY = 16;
@@ -16,7 +17,7 @@ const SNAPSHOT_DAYS = 7;
  */
 export async function scanKeyStore(
   deps: Pick<CleanupDeps, "kms" | "db" | "table" | "now" | "sleep">,
-  input: { customKeyStoreId: string; snapshotId: string; dryRun: boolean; discover: boolean },
+  input: ScanStep,
 ): Promise<ScanResult> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
   const listed: string[] = [];

@@ -18,17 +18,7 @@ import type { CleanupDeps } from "./deps";
 import { DeletionNotVerifiedError, StoreChangedError } from "./errors";
 import { type CallCounter, kmsCall, throttled } from "./kms-calls";
 import { REPORT_LIMIT } from "./model";
-
-export type SweepInput = {
-  customKeyStoreId: string;
-  clusterId: string;
-  kmsuserSecretId: string;
-  /** The secret version whose password was just set on kmsuser (the window's password). */
-  versionId: string;
-  snapshot: { id: string; chunks: number };
-  maxDeletes: number;
-  executionName: string;
-};
+import type { SweepInput } from "./step-inputs";
 
 export type KeptKey = { reference: string; keyArn?: string; reason: string };
 

@@ -1,6 +1,5 @@
 import { type ExecutionRef, runningFor } from "../../executions";
 import { adminSecretFor, trustAnchorSecretFor } from "../../secret-names";
-import { parseOrThrow } from "../../validation";
 import { cluster, taggedCluster } from "./cluster-steps";
 import {
   AdoptedClusterIncompleteError,
@@ -11,7 +10,7 @@ import {
   ProvisionAlreadyRunningError,
 } from "./errors";
 import { allKeyStores } from "./key-store-steps";
-import { ProvisionInputSchema, type ProvisionPlan } from "./model";
+import type { ProvisionInput, ProvisionPlan } from "./model";
 import type { ProvisionDeps } from "./steps";
 
 /**
@@ -31,10 +30,9 @@ async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "sfn">, keyStoreNam
  */
 export async function planProvisioning(
   deps: Pick<ProvisionDeps, "cloudhsm" | "kms" | "sfn" | "secrets">,
-  input: unknown,
+  req: ProvisionInput,
   self?: ExecutionRef,
 ): Promise<ProvisionPlan> {
-  const req = parseOrThrow(ProvisionInputSchema, input);
   if (self) await refuseIfAnotherRuns(deps, req.keyStoreName, self);
   let clusterId = req.clusterId;
   const found = clusterId ? await cluster(deps, clusterId) : await taggedCluster(deps, req.keyStoreName);
