@@ -1,9 +1,9 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
-import { config, required } from "../src/config";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
+import { config } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { finishCleanup } from "../src/workflows/orphan-cleanup/finish";
@@ -14,8 +14,7 @@ export const cleanupFinish = (event: unknown) =>
   finishCleanup(
     {
       kms,
-      db: dynamodb,
-      table: required("ORPHAN_TABLE_NAME"),
+      orphans: orphanRegister,
       events: eventbridge,
       alertBusName: config.ALERT_BUS_NAME,
     },

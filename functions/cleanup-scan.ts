@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
-import { required } from "../src/config";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { scanKeyStore } from "../src/workflows/orphan-cleanup/scan";
@@ -12,7 +11,7 @@ import { ScanStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 /** orphan-cleanup step 2: the KMS side of the reconciliation, with no downtime. */
 export const cleanupScan = (event: unknown) =>
   scanKeyStore(
-    { kms, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date(), sleep: (ms) => sleep(ms) },
+    { kms, orphans: orphanRegister, now: () => new Date(), sleep: (ms) => sleep(ms) },
     parseOrThrow(ScanStepSchema, event),
   );
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { sfn } from "../src/adapters/clients/sfn";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
@@ -18,8 +18,7 @@ export const cleanupStart = async (event: unknown) => {
     {
       kms,
       sfn,
-      db: dynamodb,
-      table: required("ORPHAN_TABLE_NAME"),
+      orphans: orphanRegister,
       stateMachineArn: required("CLEANUP_STATE_MACHINE_ARN"),
       windowHourUtc: config.CLEANUP_WINDOW_HOUR_UTC,
     },

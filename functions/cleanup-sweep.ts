@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
 import { config, required } from "../src/config";
@@ -19,8 +19,7 @@ export const cleanupSweep = (event: unknown) =>
       kms,
       secrets: secretsStore,
       hsm,
-      db: dynamodb,
-      table: required("ORPHAN_TABLE_NAME"),
+      orphans: orphanRegister,
       events: eventbridge,
       alertBusName: config.ALERT_BUS_NAME,
       accountId: required("ACCOUNT_ID"),

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
-import { dynamodb } from "../src/adapters/clients/dynamodb";
 import { kms } from "../src/adapters/clients/kms";
-import { required } from "../src/config";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { checkFollowUp } from "../src/workflows/deletion-follow-up/check";
@@ -12,7 +11,7 @@ import { CheckStepSchema } from "../src/workflows/deletion-follow-up/step-inputs
 /** Deletion follow-up step 2: is the key gone, and its material? Registers orphans; lists backups. */
 export const followUpCheck = (event: unknown) =>
   checkFollowUp(
-    { kms, cloudhsm, db: dynamodb, table: required("ORPHAN_TABLE_NAME"), now: () => new Date() },
+    { kms, cloudhsm, orphans: orphanRegister, now: () => new Date() },
     parseOrThrow(CheckStepSchema, event),
   );
 

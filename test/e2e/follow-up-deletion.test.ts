@@ -18,7 +18,7 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, disconnect, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
-import { getOrphan } from "../../src/orphans";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 
 const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
 const EVENTS_FN = "keystore-autopilot-dev-followUpEvents";
@@ -123,7 +123,7 @@ describe("deletion follow-up on the local runtime", () => {
     expect(output.backups[0]).toEqual(
       expect.objectContaining({ backupId: expect.any(String), expiresAt: expect.any(String) }),
     );
-    expect(await getOrphan(db, TABLE, output.keyArn)).toBeUndefined();
+    expect(await new DynamoOrphanRegister(db, TABLE).get(output.keyArn)).toBeUndefined();
     const entered = (await history(arn)).filter((e) => e.type?.endsWith("StateEntered"));
     expect(entered.length).toBeLessThanOrEqual(12);
   });
@@ -144,7 +144,7 @@ describe("deletion follow-up on the local runtime", () => {
     expect(done.status).toBe("SUCCEEDED");
     const output = JSON.parse(done.output ?? "{}");
     expect(output).toMatchObject({ result: "ORPHAN_REGISTERED", deletionStatus: "FAILURE", orphanStatus: "FAILURE" });
-    const orphan = await getOrphan(db, TABLE, output.keyArn);
+    const orphan = await new DynamoOrphanRegister(db, TABLE).get(output.keyArn);
     expect(orphan).toMatchObject({
       keyArn: output.keyArn,
       customKeyStoreId: orphanStore,

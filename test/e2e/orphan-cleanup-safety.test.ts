@@ -8,10 +8,11 @@ import {
   ListKeysCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
+
 import fc from "fast-check";
 import { keyReference } from "../../local/account/cloudhsm/cli-commands";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
-import { registerOrphan } from "../../src/orphans";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { REGISTER_TABLE, type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
 
@@ -238,7 +239,7 @@ const ACTIONS = {
     run: async (r: Run, a: { key: number; status: "FAILURE" | "UNVERIFIED" }) => {
       const arn = key(r, a.key);
       if (!arn) return;
-      await registerOrphan(r.rt.db, REGISTER_TABLE, {
+      await new DynamoOrphanRegister(r.rt.db, REGISTER_TABLE).register({
         keyArn: arn,
         customKeyStoreId: r.store.id,
         clusterId: r.store.cluster.clusterId,

@@ -32,7 +32,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
-import { getOrphan } from "../../src/orphans";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 
 const REGION = "us-east-1";
@@ -202,7 +202,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     await tick("18h");
     for (const keyId of keyIds) {
       await until(
-        () => getOrphan(db, TABLE, `arn:aws:kms:${REGION}:111122223333:key/${keyId}`),
+        () => new DynamoOrphanRegister(db, TABLE).get(`arn:aws:kms:${REGION}:111122223333:key/${keyId}`),
         (o) => o !== undefined,
         `the orphan of ${keyId} to be registered`,
       );
@@ -322,8 +322,8 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(left).not.toContain(store.arn(a));
     expect(left).not.toContain(store.arn(b));
     expect(await roundTrip(live)).toBe(`data of ${live}`);
-    expect(await getOrphan(db, TABLE, store.arn(a))).toMatchObject({ resolution: "DELETED" });
-    expect(await getOrphan(db, TABLE, store.arn(b))).toMatchObject({ resolution: "DELETED" });
+    expect(await new DynamoOrphanRegister(db, TABLE).get(store.arn(a))).toMatchObject({ resolution: "DELETED" });
+    expect(await new DynamoOrphanRegister(db, TABLE).get(store.arn(b))).toMatchObject({ resolution: "DELETED" });
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(1);
     expect(await calls(before, "ConnectCustomKeyStore", store.id)).toBe(1);
     cleanStore = store;
@@ -347,7 +347,7 @@ describe("orphan-cleanup workflow on the local account", () => {
       sweep: expect.objectContaining({ deleted: 0, discovered: 1 }),
     });
     expect(await labels(store.cluster.clusterId)).toContain(store.arn(fresh));
-    expect(await getOrphan(db, TABLE, store.arn(fresh))).toMatchObject({ status: "DISCOVERED" });
+    expect(await new DynamoOrphanRegister(db, TABLE).get(store.arn(fresh))).toMatchObject({ status: "DISCOVERED" });
     await account.control("DELETE", "/_local/faults");
     expect(await roundTrip(fresh)).toBe(`data of ${fresh}`);
 
@@ -357,7 +357,7 @@ describe("orphan-cleanup workflow on the local account", () => {
 
     expect(second.status).toBe("SUCCEEDED");
     expect(output(second)).toMatchObject({ sweep: expect.objectContaining({ deleted: 0 }) });
-    expect(await getOrphan(db, TABLE, store.arn(fresh))).toMatchObject({ resolution: "KEY_EXISTS" });
+    expect(await new DynamoOrphanRegister(db, TABLE).get(store.arn(fresh))).toMatchObject({ resolution: "KEY_EXISTS" });
     expect(await roundTrip(fresh)).toBe(`data of ${fresh}`);
   });
 
@@ -634,7 +634,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(failedAlert?.detail).toMatchObject({
       details: expect.objectContaining({ remaining: 1, connectionState: "CONNECTED" }),
     });
-    expect(await getOrphan(db, TABLE, left[0] as string)).not.toHaveProperty("resolution");
+    expect(await new DynamoOrphanRegister(db, TABLE).get(left[0] as string)).not.toHaveProperty("resolution");
     expect(await roundTrip(live)).toBe(`data of ${live}`);
   });
 

@@ -8,6 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { matchesEventPattern } from "../../local/runtime/event-patterns";
 import { readPath } from "../../local/runtime/json-path";
 import { loadServerlessConfig, type RuleConfig } from "../../local/runtime/serverless-config";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { startFromEvent } from "../../src/workflows/connect-key-store/starter";
 import { handleDeletionEvent } from "../../src/workflows/deletion-follow-up/starter";
@@ -32,8 +33,10 @@ const clients = {
 };
 const followUpDeps = {
   ...clients,
-  db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
-  table: "orphans",
+  orphans: new DynamoOrphanRegister(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+    "orphans",
+  ),
   stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:keystore-autopilot-dev-deletionFollowUp`,
   accountId: ACCOUNT,
 };

@@ -12,6 +12,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
 import { parseOrThrow } from "../../src/validation";
 import { ApprovalDecisionSchema, resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
@@ -37,8 +38,10 @@ describe("cleanup windows booked from events", () => {
   const deps = () => ({
     kms: new KMSClient({ region: "us-east-1" }),
     sfn: new SFNClient({ region: "us-east-1" }),
-    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
-    table: "orphans",
+    orphans: new DynamoOrphanRegister(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+      "orphans",
+    ),
     stateMachineArn: CLEANUP,
     windowHourUtc: 3,
   });
@@ -287,8 +290,10 @@ describe("the sweep's safety rules", () => {
         version: async () => JSON.stringify({ username: "kmsuser", password: "Window0Password" }),
       } as never,
       hsm,
-      db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
-      table: "orphans",
+      orphans: new DynamoOrphanRegister(
+        DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+        "orphans",
+      ),
       events: { send: async () => ({ FailedEntryCount: 0 }) } as never,
       alertBusName: "default",
       accountId: "111122223333",

@@ -12,6 +12,7 @@ import {
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError } from "../../src/validation";
 import { executionName, parseDeletionDate } from "../../src/workflows/deletion-follow-up/events";
 import { handleDeletionEvent } from "../../src/workflows/deletion-follow-up/starter";
@@ -27,8 +28,10 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const deps = {
   kms: new KMSClient({ region: "us-east-1" }),
   sfn: new SFNClient({ region: "us-east-1" }),
-  db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
-  table: "orphans",
+  orphans: new DynamoOrphanRegister(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
+    "orphans",
+  ),
   stateMachineArn: MACHINE,
   accountId: "111122223333",
 };

@@ -3,8 +3,9 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { type Orphan, registerOrphan } from "../../src/orphans";
+import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { CloudHsmPort } from "../../src/ports/clients";
+import type { Orphan } from "../../src/ports/orphan-register";
 import { checkFollowUp } from "../../src/workflows/deletion-follow-up/check";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "../../src/workflows/deletion-follow-up/errors";
 import { recordFollowUp } from "../../src/workflows/deletion-follow-up/record";
@@ -33,8 +34,7 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" 
 const deps = {
   kms: new KMSClient({ region: "us-east-1" }),
   cloudhsm: { send: hsmSend } as unknown as CloudHsmPort,
-  db,
-  table: "orphans",
+  orphans: new DynamoOrphanRegister(db, "orphans"),
   now: () => new Date("2026-12-02T00:00:00Z"),
 };
 const record = {
@@ -53,7 +53,7 @@ beforeEach(() => {
   hsmSend.mockClear();
 });
 
-describe("registerOrphan", () => {
+describe("DynamoOrphanRegister.register", () => {
   const orphan: Orphan = {
     keyArn: KEY_ARN,
     customKeyStoreId: "cks-1234567890abcdef0",
@@ -65,7 +65,7 @@ describe("registerOrphan", () => {
   it("returns the orphan and writes it only if absent or its own when no orphan is registered", async () => {
     ddb.on(PutCommand).resolves({});
 
-    expect(await registerOrphan(db, "orphans", orphan)).toEqual(orphan);
+    expect(await deps.orphans.register(orphan)).toEqual(orphan);
     const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
     expect(put?.ConditionExpression).toBe("attribute_not_exists(pk) OR followUp = :me");
     expect(put?.Item).toMatchObject({ pk: `ORPHAN#${KEY_ARN}`, kind: "orphan", status: "FAILURE" });
@@ -77,7 +77,7 @@ describe("registerOrphan", () => {
       .on(GetCommand)
       .resolves({ Item: { pk: `ORPHAN#${KEY_ARN}`, kind: "orphan", ...orphan, followUp: "followup-b" } });
 
-    expect(await registerOrphan(db, "orphans", orphan)).toEqual({ ...orphan, followUp: "followup-b" });
+    expect(await deps.orphans.register(orphan)).toEqual({ ...orphan, followUp: "followup-b" });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 });

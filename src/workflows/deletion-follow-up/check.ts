@@ -1,8 +1,8 @@
 import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { describeCluster } from "../../clusters";
 import { describeKey } from "../../kms-keys";
-import { readDeletionStatus, registerOrphan } from "../../orphans";
-import type { CloudHsmPort, DocumentPort, KmsPort } from "../../ports/clients";
+import type { CloudHsmPort, KmsPort } from "../../ports/clients";
+import type { OrphanRegister } from "../../ports/orphan-register";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "./errors";
 import type { CheckStep } from "./step-inputs";
 
@@ -30,7 +30,7 @@ export type CheckOutcome =
       backupsHoldingMaterial: number;
     };
 
-export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; db: DocumentPort; table: string; now: () => Date };
+export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; orphans: OrphanRegister; now: () => Date };
 
 /**
  * Step 2, after the wait: confirms with KMS that the key is gone, then decides from the recorded DeleteKey status
@@ -50,7 +50,7 @@ export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<
     }
     throw new KeyNotYetDeletedError(record.keyArn);
   }
-  const status = await readDeletionStatus(deps.db, deps.table, record.keyArn);
+  const status = await deps.orphans.deletionStatus(record.keyArn);
   if (!status?.backingKeysDeletionStatus && !acceptUnverified) throw new DeletionStatusPendingError(record.keyArn);
   const deletionStatus = status?.backingKeysDeletionStatus ?? "UNVERIFIED";
   const backingKeyId = record.backingKeyId ?? status?.backingKeyId;
@@ -65,7 +65,7 @@ export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<
     backupsHoldingMaterial: backups.length,
   } as const;
   if (deletionStatus === "SUCCESS") return { result: "MATERIAL_DELETED", ...common };
-  const orphan = await registerOrphan(deps.db, deps.table, {
+  const orphan = await deps.orphans.register({
     keyArn: record.keyArn,
     ...(backingKeyId ? { backingKeyId } : {}),
     customKeyStoreId: record.customKeyStoreId,

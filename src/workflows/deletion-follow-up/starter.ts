@@ -1,8 +1,8 @@
 import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { startOnce } from "../../executions";
 import { describeKey } from "../../kms-keys";
-import { recordCmkDeletion, recordDeleteKeyStatus } from "../../orphans";
-import type { DocumentPort, KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { OrphanRegister } from "../../ports/orphan-register";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
 import {
   CANCEL_KEY_DELETION,
@@ -22,8 +22,7 @@ import {
 export type EventDeps = {
   kms: KmsPort;
   sfn: SfnPort;
-  db: DocumentPort;
-  table: string;
+  orphans: OrphanRegister;
   stateMachineArn: string;
   accountId: string;
 };
@@ -45,7 +44,7 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
     const e = parseOrThrow(CmkDeletionEventSchema, event);
     const keyArn = e.resources[0] as string;
     checkAccount(deps, e.account, keyArn, "resources.0");
-    await recordCmkDeletion(deps.db, deps.table, keyArn, eventTime(event));
+    await deps.orphans.recordCmkDeletion(keyArn, eventTime(event));
     return { outcome: "recorded", keyArn };
   }
   const e = parseOrThrow(KeyRecordEventSchema, event);
@@ -62,7 +61,7 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
       if (!status || (status.deletionStatus !== "SUCCESS" && status.deletionStatus !== "FAILURE")) {
         return { outcome: "ignored", reason: "the record has no readable backingKeysDeletionStatus" };
       }
-      await recordDeleteKeyStatus(deps.db, deps.table, {
+      await deps.orphans.recordDeleteKeyStatus({
         keyArn: record.keyArn,
         backingKeyId: status.backingKeyId,
         status: status.deletionStatus,

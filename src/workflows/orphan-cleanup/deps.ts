@@ -1,15 +1,15 @@
-import type { DocumentPort, EventsPort, KmsPort } from "../../ports/clients";
+import type { EventsPort, KmsPort, SfnPort } from "../../ports/clients";
 import type { Hsm } from "../../ports/hsm";
+import type { OrphanRegister } from "../../ports/orphan-register";
 import type { SecretsStore } from "../../ports/secrets";
 
 /** The ports of the orphan-cleanup steps; functions/cleanup-*.ts wire the real ones, tests the local account's. */
 export type CleanupDeps = {
   kms: KmsPort;
-  sfn: { send(command: unknown): Promise<unknown> };
+  sfn: SfnPort;
   secrets: SecretsStore;
   hsm: Hsm;
-  db: DocumentPort;
-  table: string;
+  orphans: OrphanRegister;
   events: EventsPort;
   alertBusName: string;
   /** The account and Region whose KMS key ARNs a backing key's label may name. */

@@ -1,6 +1,6 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { type Alert, publishAlert } from "../../alerts";
-import { listOpenOrphans } from "../../orphans";
+
 import type { CleanupDeps } from "./deps";
 import { REPORT_LIMIT } from "./model";
 import type { FinishStep } from "./step-inputs";
@@ -23,7 +23,7 @@ export type CleanupReport = {
  * raises an alert when the window failed or left the store other than it found it.
  */
 export async function finishCleanup(
-  deps: Pick<CleanupDeps, "kms" | "db" | "table" | "events" | "alertBusName">,
+  deps: Pick<CleanupDeps, "kms" | "orphans" | "events" | "alertBusName">,
   input: FinishStep,
 ): Promise<CleanupReport> {
   const { store } = input;
@@ -31,7 +31,7 @@ export async function finishCleanup(
   const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: store.customKeyStoreId }));
   const connectionState = out.CustomKeyStores?.[0]?.ConnectionState ?? "UNKNOWN";
   const expectedState = store.reconnect ? "CONNECTED" : "DISCONNECTED";
-  const open = await listOpenOrphans(deps.db, deps.table, store.customKeyStoreId);
+  const open = await deps.orphans.listOpen(store.customKeyStoreId);
   const failure =
     input.outcome !== "completed"
       ? `${input.outcome}: ${error?.Error ?? "Error"}`

@@ -1,6 +1,6 @@
 import { type KeyListEntry, ListKeysCommand } from "@aws-sdk/client-kms";
 import { describeKey } from "../../kms-keys";
-import { listOpenOrphans, type Orphan, resolveOrphan, writeKeySnapshot } from "../../orphans";
+import type { Orphan } from "../../ports/orphan-register";
 import type { CleanupDeps } from "./deps";
 import { type CallCounter, kmsCall, mapAdaptive, throttled } from "./kms-calls";
 import { REPORT_LIMIT, type ScanResult } from "./model";
@@ -16,7 +16,7 @@ const SNAPSHOT_DAYS = 7;
  * payload carries only counts. In a dry run it also says, for each registered orphan, whether KMS still has the key.
  */
 export async function scanKeyStore(
-  deps: Pick<CleanupDeps, "kms" | "db" | "table" | "now" | "sleep">,
+  deps: Pick<CleanupDeps, "kms" | "orphans" | "now" | "sleep">,
   input: ScanStep,
 ): Promise<ScanResult> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
@@ -41,14 +41,14 @@ export async function scanKeyStore(
     return d && !d.gone && d.metadata.CustomKeyStoreId === input.customKeyStoreId;
   });
   const expires = new Date(deps.now().getTime() + SNAPSHOT_DAYS * 86_400_000);
-  const chunks = await writeKeySnapshot(deps.db, deps.table, input.snapshotId, storeKeys, expires);
+  const chunks = await deps.orphans.writeKeySnapshot(input.snapshotId, storeKeys, expires);
   // A sighting whose key KMS now describes was KMS's eventual consistency, not an orphan: resolved, so it books no
   // further window. The snapshot id is the execution's name.
   const inStore = new Set(storeKeys);
   const open: Orphan[] = [];
-  for (const orphan of await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId)) {
+  for (const orphan of await deps.orphans.listOpen(input.customKeyStoreId)) {
     if (orphan.status === "DISCOVERED" && inStore.has(orphan.keyArn) && !input.dryRun) {
-      await resolveOrphan(deps.db, deps.table, orphan.keyArn, {
+      await deps.orphans.resolve(orphan.keyArn, {
         resolution: "KEY_EXISTS",
         at: deps.now().toISOString(),
         by: input.snapshotId,

@@ -3,8 +3,8 @@ import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../../alert-source";
 import { startOnce } from "../../executions";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import { listOpenOrphans } from "../../orphans";
-import type { DocumentPort, KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { OrphanRegister } from "../../ports/orphan-register";
 import { parseOrThrow } from "../../validation";
 
 const ScheduleEvent = z.object({ "detail-type": z.literal("Scheduled Event"), time: z.iso.datetime() });
@@ -24,8 +24,7 @@ export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
 export type CleanupStarterDeps = {
   kms: KmsPort;
   sfn: SfnPort;
-  db: DocumentPort;
-  table: string;
+  orphans: OrphanRegister;
   stateMachineArn: string;
   /** Hour (UTC) of the daily window that orphans registered by follow-ups wait for. */
   windowHourUtc: number;
@@ -49,7 +48,7 @@ export async function startCleanups(deps: CleanupStarterDeps, event: unknown): P
   if (parsed["detail-type"] === "Scheduled Event") {
     const results: CleanupStart[] = [];
     for (const id of await cloudHsmKeyStoreIds(deps.kms)) {
-      if ((await listOpenOrphans(deps.db, deps.table, id)).length === 0) continue;
+      if ((await deps.orphans.listOpen(id)).length === 0) continue;
       results.push(await start(deps, id, new Date(parsed.time), undefined));
     }
     return results;
@@ -58,7 +57,7 @@ export async function startCleanups(deps: CleanupStarterDeps, event: unknown): P
   // holds (open orphans of a CloudHSM key store of this account), whatever the event says.
   const id = parsed.detail.customKeyStoreId;
   if (!(await cloudHsmKeyStoreIds(deps.kms)).includes(id)) return [];
-  if ((await listOpenOrphans(deps.db, deps.table, id)).length === 0) return [];
+  if ((await deps.orphans.listOpen(id)).length === 0) return [];
   const window = nextWindow(new Date(parsed.time), deps.windowHourUtc);
   return [await start(deps, id, window, window)];
 }

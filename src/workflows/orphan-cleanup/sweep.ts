@@ -1,16 +1,8 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { publishAlert } from "../../alerts";
 import { describeKey } from "../../kms-keys";
-import {
-  listOpenOrphans,
-  type Orphan,
-  readDeletionStatus,
-  readKeySnapshot,
-  registerOrphan,
-  reopenOrphan,
-  resolveOrphan,
-} from "../../orphans";
 import type { HsmCredential, HsmKey } from "../../ports/hsm";
+import type { Orphan } from "../../ports/orphan-register";
 import { KEY_ARN } from "../../validation";
 import { KMSUSER } from "../connect-key-store/model";
 import { pendingPassword } from "../connect-key-store/steps";
@@ -74,8 +66,8 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   const at = () => deps.now().toISOString();
   const listed = await deps.hsm.listKeys(input.clusterId, kmsuser);
   const keys = listed.filter((key) => isBackingKeyOf(key, kmsuser.username));
-  const live = await readKeySnapshot(deps.db, deps.table, input.snapshot.id, input.snapshot.chunks);
-  const open = await listOpenOrphans(deps.db, deps.table, input.customKeyStoreId);
+  const live = await deps.orphans.readKeySnapshot(input.snapshot.id, input.snapshot.chunks);
+  const open = await deps.orphans.listOpen(input.customKeyStoreId);
   const byLabel = new Map<string, HsmKey[]>();
   for (const key of keys) if (key.label) byLabel.set(key.label, [...(byLabel.get(key.label) ?? []), key]);
 
@@ -146,7 +138,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
       });
       continue;
     }
-    await resolveOrphan(deps.db, deps.table, orphan.keyArn, {
+    await deps.orphans.resolve(orphan.keyArn, {
       resolution: "NOT_PRESENT",
       at: at(),
       by: input.executionName,
@@ -181,7 +173,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     }
     if (!now.gone) {
       if (orphan?.status === "DISCOVERED") {
-        await resolveOrphan(deps.db, deps.table, c.keyArn, {
+        await deps.orphans.resolve(c.keyArn, {
           resolution: "KEY_EXISTS",
           at: at(),
           by: input.executionName,
@@ -209,7 +201,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     if (!orphan) await registerDiscovered(deps, input, c.keyArn, at());
     await deps.hsm.deleteKey(input.clusterId, kmsuser, c.key.reference);
     deleted.push({ keyArn: c.keyArn, reference: c.key.reference });
-    await resolveOrphan(deps.db, deps.table, c.keyArn, {
+    await deps.orphans.resolve(c.keyArn, {
       resolution: "DELETED",
       at: at(),
       by: input.executionName,
@@ -221,7 +213,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     const after = new Set((await deps.hsm.listKeys(input.clusterId, kmsuser)).map((k) => k.reference));
     const stillThere = deleted.filter((d) => after.has(d.reference));
     if (stillThere.length > 0) {
-      for (const d of stillThere) await reopenOrphan(deps.db, deps.table, d.keyArn, input.executionName);
+      for (const d of stillThere) await deps.orphans.reopen(d.keyArn, input.executionName);
       throw new DeletionNotVerifiedError(stillThere.map((d) => d.reference));
     }
   }
@@ -270,7 +262,7 @@ type Evidence = { kind: "none" } | { kind: "proof" } | { kind: "quarantined"; si
  */
 async function evidenceOfDeletion(deps: SweepDeps, orphan: Orphan | undefined, keyArn: string): Promise<Evidence> {
   if (orphan && orphan.status !== "DISCOVERED") return { kind: "proof" };
-  const status = await readDeletionStatus(deps.db, deps.table, keyArn);
+  const status = await deps.orphans.deletionStatus(keyArn);
   if (status?.deleteKeyEventAt || status?.cmkDeletionAt) return { kind: "proof" };
   if (!orphan) return { kind: "none" };
   const until = new Date(Date.parse(orphan.foundAt) + deps.quarantineMs);
@@ -316,5 +308,5 @@ async function registerDiscovered(deps: SweepDeps, input: SweepInput, keyArn: st
     foundAt,
     followUp: input.executionName,
   };
-  await registerOrphan(deps.db, deps.table, orphan);
+  await deps.orphans.register(orphan);
 }
