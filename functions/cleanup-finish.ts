@@ -1,9 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
+import { alerts } from "../src/adapters/clients/alerts";
 import { kms } from "../src/adapters/clients/kms";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
-import { config } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { finishCleanup } from "../src/workflows/orphan-cleanup/finish";
@@ -15,8 +14,7 @@ export const cleanupFinish = (event: unknown) =>
     {
       kms,
       orphans: orphanRegister,
-      events: eventbridge,
-      alertBusName: config.ALERT_BUS_NAME,
+      alerts,
     },
     parseOrThrow(FinishStepSchema, event),
   );

@@ -1,7 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
-import { config } from "../src/config";
+import { alerts } from "../src/adapters/clients/alerts";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { requestApproval } from "../src/workflows/orphan-cleanup/request-approval";
@@ -9,9 +8,6 @@ import { RequestApprovalStepSchema } from "../src/workflows/orphan-cleanup/step-
 
 /** orphan-cleanup: announces the window waiting for approval (the task token stays in the execution). */
 export const cleanupRequestApproval = (event: unknown) =>
-  requestApproval(
-    { events: eventbridge, alertBusName: config.ALERT_BUS_NAME },
-    parseOrThrow(RequestApprovalStepSchema, event),
-  );
+  requestApproval({ alerts }, parseOrThrow(RequestApprovalStepSchema, event));
 
 export const handler = middy(cleanupRequestApproval).use(injectLambdaContext(logger));

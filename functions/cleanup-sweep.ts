@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
+import { alerts } from "../src/adapters/clients/alerts";
 import { kms } from "../src/adapters/clients/kms";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { secretsStore } from "../src/adapters/clients/secrets";
@@ -20,8 +20,7 @@ export const cleanupSweep = (event: unknown) =>
       secrets: secretsStore,
       hsm,
       orphans: orphanRegister,
-      events: eventbridge,
-      alertBusName: config.ALERT_BUS_NAME,
+      alerts,
       accountId: required("ACCOUNT_ID"),
       region: config.AWS_REGION,
       now: () => new Date(),

@@ -2,8 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
-import { config } from "../src/config";
+import { alerts } from "../src/adapters/clients/alerts";
 import { logger, metrics } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { alertFollowUp } from "../src/workflows/deletion-follow-up/alert";
@@ -11,7 +10,7 @@ import { AlertStepSchema } from "../src/workflows/deletion-follow-up/step-inputs
 
 /** Tells operators about an orphan or a failed follow-up: an event on our own source and a metric. */
 export const followUpAlert = async (event: unknown) => {
-  const alert = await alertFollowUp(eventbridge, config.ALERT_BUS_NAME, parseOrThrow(AlertStepSchema, event));
+  const alert = await alertFollowUp(alerts, parseOrThrow(AlertStepSchema, event));
   metrics.addMetric(
     alert.type === "OrphanedKeyMaterial" ? "OrphanedKeyMaterial" : "FollowUpFailed",
     MetricUnit.Count,

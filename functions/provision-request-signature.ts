@@ -1,7 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
-import { config } from "../src/config";
+import { alerts } from "../src/adapters/clients/alerts";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { requestSignature } from "../src/workflows/provision-key-store/request-signature";
@@ -9,9 +8,6 @@ import { RequestSignatureStepSchema } from "../src/workflows/provision-key-store
 
 /** provision-key-store (ca mode external): announces the CSR to sign; the task token stays in the execution. */
 export const provisionRequestSignature = (event: unknown) =>
-  requestSignature(
-    { events: eventbridge, busName: config.ALERT_BUS_NAME },
-    parseOrThrow(RequestSignatureStepSchema, event),
-  );
+  requestSignature({ alerts }, parseOrThrow(RequestSignatureStepSchema, event));
 
 export const handler = middy(provisionRequestSignature).use(injectLambdaContext(logger));

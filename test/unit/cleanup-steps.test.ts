@@ -12,6 +12,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { EventBridgeAlerts } from "../../src/adapters/alerts";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
 import { parseOrThrow } from "../../src/validation";
@@ -294,8 +295,7 @@ describe("the sweep's safety rules", () => {
         DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
         "orphans",
       ),
-      events: { send: async () => ({ FailedEntryCount: 0 }) } as never,
-      alertBusName: "default",
+      alerts: new EventBridgeAlerts({ send: async () => ({ FailedEntryCount: 0 }) } as never, "default"),
       accountId: "111122223333",
       region: "us-east-1",
       now: () => NOW,

@@ -8,6 +8,7 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
+import { EventBridgeAlerts } from "../../src/adapters/alerts";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
@@ -130,8 +131,7 @@ function deps(secrets: SecretsStore, hsm: Hsm, logins: LoginLedger = memoryLedge
     sfn: new SFNClient({ region: "us-east-1" }),
     secrets,
     hsm,
-    events: new EventBridgeClient({ region: "us-east-1" }),
-    alertBusName: "default",
+    alerts: new EventBridgeAlerts(new EventBridgeClient({ region: "us-east-1" }), "default"),
     now: () => new Date("2026-01-01T00:00:00Z"),
   };
 }

@@ -1,12 +1,11 @@
-import { publishAlert } from "../../alerts";
-import type { EventsPort } from "../../ports/clients";
+import type { Alerts } from "../../ports/alerts";
 
 /** The alert every failure path publishes: the named failure and its operator action; references only. */
 export async function alertConnectFailed(
-  deps: { events: EventsPort; alertBusName: string },
+  deps: { alerts: Alerts },
   input: { customKeyStoreId: string; clusterId?: string; failure: string; action: string; executionName?: string },
 ): Promise<{ alerted: true }> {
-  await publishAlert(deps.events, deps.alertBusName, {
+  await deps.alerts.publish({
     type: "ConnectFailed",
     severity: "CRITICAL",
     message: `connect-key-store stopped with ${input.failure}: ${input.action}`,

@@ -1,5 +1,6 @@
 import { parseSecret, readAdminCredential } from "../../admin-credential";
-import type { EventsPort, KmsPort, SfnPort } from "../../ports/clients";
+import type { Alerts } from "../../ports/alerts";
+import type { KmsPort, SfnPort } from "../../ports/clients";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../../ports/hsm";
 import type { LoginLedger } from "../../ports/login-ledger";
 import { SecretMalformedError, type SecretsStore } from "../../ports/secrets";
@@ -25,8 +26,7 @@ export type ConnectDeps = {
   sfn: SfnPort;
   secrets: SecretsStore;
   hsm: Hsm;
-  events: EventsPort;
-  alertBusName: string;
+  alerts: Alerts;
   now: () => Date;
 };
 

@@ -1,9 +1,8 @@
-import { type Alert, publishAlert } from "../../alerts";
-import type { EventsPort } from "../../ports/clients";
+import type { Alert, Alerts } from "../../ports/alerts";
 import type { AlertStep } from "./step-inputs";
 
 /** Builds and publishes the operators' alert for an orphan or a failed follow-up; returns the alert type. */
-export async function alertFollowUp(events: EventsPort, busName: string, input: AlertStep): Promise<Alert> {
+export async function alertFollowUp(alerts: Alerts, input: AlertStep): Promise<Alert> {
   const orphan = input.type === "OrphanedKeyMaterial";
   const alert: Alert = {
     type: input.type,
@@ -22,6 +21,6 @@ export async function alertFollowUp(events: EventsPort, busName: string, input: 
       ...(input.error?.Error ? { error: input.error.Error } : {}),
     },
   };
-  await publishAlert(events, busName, alert);
+  await alerts.publish(alert);
   return alert;
 }

@@ -1,4 +1,5 @@
-import type { EventsPort, KmsPort, SfnPort } from "../../ports/clients";
+import type { Alerts } from "../../ports/alerts";
+import type { KmsPort, SfnPort } from "../../ports/clients";
 import type { Hsm } from "../../ports/hsm";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import type { SecretsStore } from "../../ports/secrets";
@@ -10,8 +11,7 @@ export type CleanupDeps = {
   secrets: SecretsStore;
   hsm: Hsm;
   orphans: OrphanRegister;
-  events: EventsPort;
-  alertBusName: string;
+  alerts: Alerts;
   /** The account and Region whose KMS key ARNs a backing key's label may name. */
   accountId: string;
   region: string;

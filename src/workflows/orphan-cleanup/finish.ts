@@ -1,5 +1,5 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { type Alert, publishAlert } from "../../alerts";
+import type { Alert } from "../../ports/alerts";
 
 import type { CleanupDeps } from "./deps";
 import { REPORT_LIMIT } from "./model";
@@ -23,7 +23,7 @@ export type CleanupReport = {
  * raises an alert when the window failed or left the store other than it found it.
  */
 export async function finishCleanup(
-  deps: Pick<CleanupDeps, "kms" | "orphans" | "events" | "alertBusName">,
+  deps: Pick<CleanupDeps, "kms" | "orphans" | "alerts">,
   input: FinishStep,
 ): Promise<CleanupReport> {
   const { store } = input;
@@ -58,7 +58,7 @@ export async function finishCleanup(
       clusterId: store.clusterId,
       details: { execution: store.executionName, remaining: open.length, connectionState, outcome: input.outcome },
     };
-    await publishAlert(deps.events, deps.alertBusName, alert);
+    await deps.alerts.publish(alert);
   }
   return report;
 }

@@ -1,13 +1,12 @@
-import { publishAlert } from "../../alerts";
 import type { CleanupDeps } from "./deps";
 import type { RequestApprovalStep } from "./step-inputs";
 
 /** Announces that a window waits for approval; the token stays in the execution, never in the event. */
 export async function requestApproval(
-  deps: Pick<CleanupDeps, "events" | "alertBusName">,
+  deps: Pick<CleanupDeps, "alerts">,
   input: RequestApprovalStep,
 ): Promise<{ requested: true }> {
-  await publishAlert(deps.events, deps.alertBusName, {
+  await deps.alerts.publish({
     type: "OrphanCleanupApprovalRequested",
     severity: "INFO",
     message: `orphan-cleanup ${input.store.executionName} waits for approval to disconnect ${input.store.customKeyStoreId} and delete up to ${input.scan.openOrphans} registered orphan(s): keystore-autopilot approve ${input.store.executionName} [--deny]`,

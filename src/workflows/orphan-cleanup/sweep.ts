@@ -1,5 +1,4 @@
 import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { publishAlert } from "../../alerts";
 import { describeKey } from "../../kms-keys";
 import type { HsmCredential, HsmKey } from "../../ports/hsm";
 import type { Orphan } from "../../ports/orphan-register";
@@ -81,7 +80,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     if (!now?.gone) missingLive.push(arn);
   }
   if (missingLive.length > 0) {
-    await publishAlert(deps.events, deps.alertBusName, {
+    await deps.alerts.publish({
       type: "KeyMaterialMissing",
       severity: "CRITICAL",
       message: `${missingLive.length} KMS key(s) of ${input.customKeyStoreId} have no key material under their label in cluster ${input.clusterId}: their ciphertexts cannot be decrypted unless the material is restored from a backup. The cleanup deleted nothing.`,

@@ -1,9 +1,4 @@
-import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { ALERT_SOURCE } from "../../alert-source";
-import { AlertNotPublishedError } from "../../alerts";
-import type { EventsPort } from "../../ports/clients";
-
-export const SIGNATURE_REQUEST_DETAIL_TYPE = "Cluster CSR Awaiting Signature";
+import type { Alerts, SignatureRequest } from "../../ports/alerts";
 
 /**
  * Announces that a provisioning waits for the customer's CA to sign the cluster CSR. The event carries the CSR and
@@ -11,28 +6,9 @@ export const SIGNATURE_REQUEST_DETAIL_TYPE = "Cluster CSR Awaiting Signature";
  * `keystore-autopilot sign` reads the token from the execution's history, which IAM restricts to approvers.
  */
 export async function requestSignature(
-  deps: { events: EventsPort; busName: string },
-  request: { keyStoreName: string; clusterId: string; csr: string; executionArn: string },
+  deps: { alerts: Alerts },
+  request: SignatureRequest,
 ): Promise<{ requested: true }> {
-  const out = await deps.events.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          Source: ALERT_SOURCE,
-          DetailType: SIGNATURE_REQUEST_DETAIL_TYPE,
-          EventBusName: deps.busName,
-          Detail: JSON.stringify({
-            keyStoreName: request.keyStoreName,
-            clusterId: request.clusterId,
-            csr: request.csr,
-            executionArn: request.executionArn,
-          }),
-        },
-      ],
-    }),
-  );
-  if (out.FailedEntryCount) {
-    throw new AlertNotPublishedError(out.Entries?.[0]?.ErrorMessage ?? "PutEvents reported a failed entry");
-  }
+  await deps.alerts.requestSignature(request);
   return { requested: true };
 }
