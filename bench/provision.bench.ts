@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { subnetIdInZone } from "../local/account/cloudhsm/network";
 import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
-import { executionHistory } from "../src/executions";
+import { StepFunctionsExecutions } from "../src/adapters/executions";
 import type { Figures } from "./run";
 import { median, round } from "./stats";
 
@@ -76,7 +76,7 @@ export async function provisionBench(): Promise<Figures> {
 }
 
 async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  return executionHistory(sfn, executionArn);
+  return new StepFunctionsExecutions(sfn).history(executionArn);
 }
 
 async function drive(account: LocalAccountProcess, sfn: SFNClient, executionArn: string) {

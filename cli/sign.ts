@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DescribeExecutionCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { StepFunctionsExecutions } from "../src/adapters/executions";
 import { callerArn } from "../src/caller-identity";
-import { executionHistory } from "../src/executions";
 import type { SfnPort, StsPort } from "../src/ports/clients";
 import { checkCertificates } from "../src/workflows/provision-key-store/certificates";
 import { CertificateRejectedError } from "../src/workflows/provision-key-store/errors";
@@ -26,7 +26,7 @@ export async function pendingSignature(sfn: SfnPort, executionArn: string): Prom
   if (described.status !== "RUNNING") {
     throw new UsageError(`Execution ${executionArn} is ${described.status}; only a running provisioning can be signed`);
   }
-  const events = await executionHistory(sfn, executionArn);
+  const events = await new StepFunctionsExecutions(sfn).history(executionArn);
   const scheduled = events.findLastIndex(
     (e) =>
       e.type === "TaskScheduled" &&

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { startOnce } from "../src/executions";
+import { StepFunctionsExecutions } from "../src/adapters/executions";
 import type { SfnPort } from "../src/ports/clients";
 import { UsageError } from "./errors";
 import type { Workflow } from "./workflows";
@@ -40,9 +40,13 @@ export async function startExecution(
   sfn: SfnPort,
   request: { workflow: Workflow; stateMachineArn: string; name: string; input: unknown },
 ): Promise<{ executionArn: string }> {
-  let out: Awaited<ReturnType<typeof startOnce>>;
+  let out: Awaited<ReturnType<StepFunctionsExecutions["startOnce"]>>;
   try {
-    out = await startOnce(sfn, { stateMachineArn: request.stateMachineArn, name: request.name, input: request.input });
+    out = await new StepFunctionsExecutions(sfn).startOnce({
+      stateMachineArn: request.stateMachineArn,
+      name: request.name,
+      input: request.input,
+    });
   } catch (error: unknown) {
     const name = (error as Error).name;
     if (name === "InvalidName" || name === "InvalidExecutionInput") {

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
-import { sfn } from "../src/adapters/clients/sfn";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -17,7 +17,7 @@ export const cleanupPrepare = (raw: unknown) => {
   return prepareCleanup(
     {
       kms,
-      sfn,
+      executions,
       secrets: secretsStore,
       connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),
       // On by default (deploy param cleanupApproval); the local runtime sets CLEANUP_APPROVAL=skip itself.

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
-import { sfn } from "../src/adapters/clients/sfn";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
@@ -17,7 +17,7 @@ export const cleanupStart = async (event: unknown) => {
   const started = await startCleanups(
     {
       kms,
-      sfn,
+      executions,
       orphans: orphanRegister,
       stateMachineArn: required("CLEANUP_STATE_MACHINE_ARN"),
       windowHourUtc: config.CLEANUP_WINDOW_HOUR_UTC,

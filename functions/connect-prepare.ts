@@ -1,8 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
-import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -19,7 +19,7 @@ export const connectPrepare = (event: unknown) => {
   const req = parseOrThrow(ConnectInputSchema, input);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   const cleanupStateMachineArn = required("CLEANUP_STATE_MACHINE_ARN");
-  return prepareConnect({ kms, sfn, secrets: secretsStore, cleanupStateMachineArn }, req, self);
+  return prepareConnect({ kms, executions, secrets: secretsStore, cleanupStateMachineArn }, req, self);
 };
 
 export const handler = middy(connectPrepare).use(injectLambdaContext(logger));

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
-import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
@@ -14,7 +14,7 @@ import { startFromEvent } from "../src/workflows/connect-key-store/starter";
 export const connectStart = async (event: unknown) =>
   fromAnotherRegion(event)
     ? []
-    : startFromEvent({ sfn, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
+    : startFromEvent({ executions, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
 
 export const handler = middy(connectStart)
   .use(injectLambdaContext(logger, { correlationIdPath: "id" }))

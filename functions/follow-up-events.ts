@@ -1,8 +1,8 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
-import { sfn } from "../src/adapters/clients/sfn";
 import { required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
@@ -25,7 +25,7 @@ export const followUpEvents = async (
     const outcome = await handleDeletionEvent(
       {
         kms,
-        sfn,
+        executions,
         orphans: orphanRegister,
         stateMachineArn: required("FOLLOW_UP_STATE_MACHINE_ARN"),
         accountId: required("ACCOUNT_ID"),

@@ -1,9 +1,9 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { executions } from "../src/adapters/clients/executions";
 import { kms } from "../src/adapters/clients/kms";
 import { secretsStore } from "../src/adapters/clients/secrets";
-import { sfn } from "../src/adapters/clients/sfn";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { ProvisionInputSchema } from "../src/workflows/provision-key-store/model";
@@ -15,7 +15,7 @@ export const provisionPlan = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PlanStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   return planProvisioning(
-    { cloudhsm, kms, sfn, secrets: secretsStore },
+    { cloudhsm, kms, executions, secrets: secretsStore },
     parseOrThrow(ProvisionInputSchema, input),
     self,
   );

@@ -20,7 +20,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { executionHistory } from "../src/executions";
+import { StepFunctionsExecutions } from "../src/adapters/executions";
 import { type WORKFLOWS as REGISTRY, registeredWorkflows, type WorkflowName } from "../src/workflows";
 import { subnetIdInZone } from "./account/cloudhsm/network";
 import { describeStore, patientKms, tokenKeys } from "./account/driver";
@@ -165,7 +165,7 @@ class Demo {
   }
 
   async history(executionArn: string): Promise<HistoryEvent[]> {
-    return executionHistory(this.sfn, executionArn);
+    return new StepFunctionsExecutions(this.sfn).history(executionArn);
   }
 
   async until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {

@@ -24,7 +24,7 @@ import {
 import { run as runCli } from "../../cli/main";
 import { createStore, describeStore, patientKms, seedCluster } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
-import { executionHistory } from "../../src/executions";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { KEY_STORE_TAG } from "../../src/workflows/provision-key-store/model";
 import { createTestCa, generateKeys, signClusterCsr, subnetIdInZone } from "../support/cloudhsm";
 
@@ -110,7 +110,7 @@ describe("provision-key-store workflow on the local account", () => {
   }
 
   async function history(executionArn: string): Promise<HistoryEvent[]> {
-    return executionHistory(sfn, executionArn);
+    return new StepFunctionsExecutions(sfn).history(executionArn);
   }
 
   const exited = (events: HistoryEvent[], state: string) =>

@@ -35,7 +35,7 @@ import {
 import { createStore, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
-import { executionHistory } from "../../src/executions";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { WORKFLOWS as REGISTRY, type WorkflowName } from "../../src/workflows";
 import { subnetIdInZone } from "../support/cloudhsm";
 
@@ -207,7 +207,7 @@ describe("reliability: seeded scenarios over the four workflows with injected fa
     return all;
   }
   async function history(executionArn: string): Promise<HistoryEvent[]> {
-    return executionHistory(sfn(), executionArn);
+    return new StepFunctionsExecutions(sfn()).history(executionArn);
   }
   async function lastEvent(executionArn: string): Promise<HistoryEvent | undefined> {
     const out = await sfn().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1 }));

@@ -27,7 +27,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
-import { executionHistory } from "../../src/executions";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { WORKFLOWS, type WorkflowName } from "../../src/workflows";
 
 const REGION = "us-east-1";
@@ -135,7 +135,7 @@ export class WorkflowRuntime {
   }
 
   async history(executionArn: string): Promise<HistoryEvent[]> {
-    return executionHistory(this.sfn, executionArn);
+    return new StepFunctionsExecutions(this.sfn).history(executionArn);
   }
 
   private async lastEvent(executionArn: string): Promise<HistoryEvent | undefined> {

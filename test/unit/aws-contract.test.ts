@@ -8,6 +8,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { matchesEventPattern } from "../../local/runtime/event-patterns";
 import { readPath } from "../../local/runtime/json-path";
 import { loadServerlessConfig, type RuleConfig } from "../../local/runtime/serverless-config";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { startFromEvent } from "../../src/workflows/connect-key-store/starter";
@@ -29,7 +30,7 @@ const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const clients = {
   kms: new KMSClient({ region: "us-east-1" }),
-  sfn: new SFNClient({ region: "us-east-1" }),
+  executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
 };
 const followUpDeps = {
   ...clients,

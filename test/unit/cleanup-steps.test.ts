@@ -13,6 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
 import { parseOrThrow } from "../../src/validation";
@@ -38,7 +39,7 @@ beforeEach(() => {
 describe("cleanup windows booked from events", () => {
   const deps = () => ({
     kms: new KMSClient({ region: "us-east-1" }),
-    sfn: new SFNClient({ region: "us-east-1" }),
+    executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     orphans: new DynamoOrphanRegister(
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
       "orphans",
@@ -286,7 +287,6 @@ describe("the sweep's safety rules", () => {
     });
     return {
       kms: new KMSClient({ region: "us-east-1" }),
-      sfn: { send: async () => ({}) },
       secrets: {
         version: async () => JSON.stringify({ username: "kmsuser", password: "Window0Password" }),
       } as never,

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
@@ -128,7 +129,7 @@ function deps(secrets: SecretsStore, hsm: Hsm, logins: LoginLedger = memoryLedge
     logins,
     kms: new KMSClient({ region: "us-east-1" }),
     cloudhsm,
-    sfn: new SFNClient({ region: "us-east-1" }),
+    executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,
     hsm,
     alerts: new EventBridgeAlerts(new EventBridgeClient({ region: "us-east-1" }), "default"),
@@ -559,7 +560,10 @@ describe("connect-key-store steps", () => {
           { id: 8, timestamp: new Date(), type: "TaskStateEntered", stateEnteredEventDetails: { name: state } },
         ],
       });
-      const d = { ...deps(secrets, fakeHsm([]).hsm), sfn: new SFNClient({ region: "us-east-1" }) };
+      const d = {
+        ...deps(secrets, fakeHsm([]).hsm),
+        executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
+      };
       return { d: { ...d, cleanupStateMachineArn: CLEANUP_SM }, secrets };
     }
 

@@ -1,3 +1,12 @@
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { earlierThan } from "../../src/executions";
 
 const arn = (name: string) =>
@@ -33,5 +42,87 @@ describe("earlierThan", () => {
   it("returns nothing when self runs alone", () => {
     expect(earlierThan([{ executionArn: arn("self"), startDate: 1_000 }], arn("self"))).toBeUndefined();
     expect(earlierThan([], arn("self"))).toBeUndefined();
+  });
+});
+
+describe("StepFunctionsExecutions", () => {
+  const sfn = mockClient(SFNClient);
+  const executions = new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" }));
+  const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
+  beforeEach(() => sfn.reset());
+
+  it("answers started: false when an execution of that name already ran", async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error("exists"), { name: "ExecutionAlreadyExists" }));
+    await expect(executions.startOnce({ stateMachineArn: MACHINE, name: "n", input: {} })).resolves.toEqual({
+      started: false,
+    });
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
+    await expect(executions.startOnce({ stateMachineArn: MACHINE, name: "n", input: {} })).rejects.toThrow("slow down");
+  });
+
+  it("knows the state an execution is in, and not while it moves between two", async () => {
+    const entered = {
+      id: 5,
+      timestamp: new Date(),
+      type: "WaitStateEntered" as const,
+      stateEnteredEventDetails: { name: "W" },
+    };
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arn("in") }).resolves({
+      events: [{ id: 6, timestamp: new Date(), type: "TaskScheduled" }, entered],
+    });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arn("between") }).resolves({
+      events: [
+        { id: 6, timestamp: new Date(), type: "WaitStateExited", stateExitedEventDetails: { name: "W" } },
+        entered,
+      ],
+    });
+    expect(await executions.currentState(arn("in"))).toBe("W");
+    expect(await executions.currentState(arn("between"))).toBeUndefined();
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input).toMatchObject({ reverseOrder: true });
+  });
+
+  it("stops only the running executions named with the prefix, and one that ended meanwhile is no error", async () => {
+    sfn
+      .on(ListExecutionsCommand)
+      .resolvesOnce({
+        executions: [
+          {
+            executionArn: arn("key-1-a"),
+            name: "key-1-a",
+            stateMachineArn: MACHINE,
+            status: "RUNNING",
+            startDate: new Date(),
+          },
+          {
+            executionArn: arn("key-2-a"),
+            name: "key-2-a",
+            stateMachineArn: MACHINE,
+            status: "RUNNING",
+            startDate: new Date(),
+          },
+        ],
+        nextToken: "more",
+      })
+      .resolvesOnce({
+        executions: [
+          {
+            executionArn: arn("key-1-b"),
+            name: "key-1-b",
+            stateMachineArn: MACHINE,
+            status: "RUNNING",
+            startDate: new Date(),
+          },
+        ],
+      });
+    sfn
+      .on(StopExecutionCommand, { executionArn: arn("key-1-b") })
+      .rejects(Object.assign(new Error("gone"), { name: "ExecutionDoesNotExist" }));
+    const reason = { error: "KeyDeletionCancelled", cause: "CancelKeyDeletion was called for the key" };
+
+    expect(await executions.stopNamed(MACHINE, "key-1-", reason)).toEqual(["key-1-a"]);
+    expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { executionArn: arn("key-1-a"), ...reason },
+      { executionArn: arn("key-1-b"), ...reason },
+    ]);
   });
 });

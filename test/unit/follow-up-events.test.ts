@@ -12,6 +12,7 @@ import {
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError } from "../../src/validation";
 import { executionName, parseDeletionDate } from "../../src/workflows/deletion-follow-up/events";
@@ -27,7 +28,7 @@ const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const deps = {
   kms: new KMSClient({ region: "us-east-1" }),
-  sfn: new SFNClient({ region: "us-east-1" }),
+  executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
   orphans: new DynamoOrphanRegister(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
     "orphans",

@@ -1,6 +1,6 @@
-import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
+import { earlierThan } from "../../executions";
 import { cloudHsmStore } from "../../key-store-lookups";
+import type { ExecutionRef, Executions } from "../../ports/executions";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
 import { AdminSecretNotFoundError, CleanupInProgressError, ConnectAlreadyRunningError } from "./errors";
 import type { ConnectInput, PreparedStore } from "./model";
@@ -12,7 +12,7 @@ import type { ConnectDeps } from "./steps";
  * before anything is created.
  */
 export async function prepareConnect(
-  deps: Pick<ConnectDeps, "kms" | "sfn" | "secrets"> & { cleanupStateMachineArn?: string },
+  deps: Pick<ConnectDeps, "kms" | "executions" | "secrets"> & { cleanupStateMachineArn?: string },
   req: ConnectInput,
   self?: ExecutionRef,
 ): Promise<PreparedStore> {
@@ -23,7 +23,7 @@ export async function prepareConnect(
   if (req.mode === "rotate" && !canRemediate) throw new AdminSecretNotFoundError(adminSecretId);
   if (self) await refuseIfAnotherRuns(deps, req.customKeyStoreId, self);
   if (deps.cleanupStateMachineArn)
-    await refuseBesideCleanup(deps.sfn, deps.cleanupStateMachineArn, req.customKeyStoreId);
+    await refuseBesideCleanup(deps.executions, deps.cleanupStateMachineArn, req.customKeyStoreId);
   const kmsuserSecretId = await deps.secrets.ensure(
     kmsuserSecretFor(req.customKeyStoreId),
     `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot connect-key-store)`,
@@ -39,11 +39,14 @@ export async function prepareConnect(
 }
 
 async function refuseIfAnotherRuns(
-  deps: Pick<ConnectDeps, "sfn">,
+  deps: Pick<ConnectDeps, "executions">,
   customKeyStoreId: string,
   self: ExecutionRef,
 ): Promise<void> {
-  const earlier = earlierThan(await runningFor(deps.sfn, self.stateMachineArn, customKeyStoreId), self.executionArn);
+  const earlier = earlierThan(
+    await deps.executions.runningFor(self.stateMachineArn, customKeyStoreId),
+    self.executionArn,
+  );
   if (earlier) throw new ConnectAlreadyRunningError(customKeyStoreId, earlier.executionArn);
 }
 
@@ -54,12 +57,9 @@ async function refuseIfAnotherRuns(
 const CLEANUP_STATES_BESIDE_CONNECT = new Set(["WaitForWindow", "ConnectKeyStore"]);
 
 /** One maintenance operation per store: the same runningFor mechanism orphan-cleanup's Prepare uses the other way. */
-async function refuseBesideCleanup(sfn: ConnectDeps["sfn"], cleanupStateMachineArn: string, customKeyStoreId: string) {
-  for (const e of await runningFor(sfn, cleanupStateMachineArn, customKeyStoreId)) {
-    const history = (await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 10 }),
-    )) as { events?: HistoryEvent[] };
-    const current = history.events?.find((h) => h.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+async function refuseBesideCleanup(executions: Executions, cleanupStateMachineArn: string, customKeyStoreId: string) {
+  for (const e of await executions.runningFor(cleanupStateMachineArn, customKeyStoreId)) {
+    const current = await executions.currentState(e.executionArn);
     if (!current || !CLEANUP_STATES_BESIDE_CONNECT.has(current)) {
       throw new CleanupInProgressError(customKeyStoreId, e.executionArn);
     }

@@ -1,8 +1,8 @@
 import * as z from "zod/mini";
-import { runningFor, startOnce } from "../../executions";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import { InvalidInputError, parseOrThrow } from "../../validation";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
@@ -31,7 +31,7 @@ export type StartResult = {
   executionArn?: string;
 };
 
-type StarterDeps = { sfn: SfnPort; kms: KmsPort; stateMachineArn: string };
+type StarterDeps = { executions: Executions; kms: KmsPort; stateMachineArn: string };
 
 /**
  * EventBridge → one execution per key store. A CloudTrail Connect/Create call starts a `watch` execution named by the
@@ -62,10 +62,10 @@ export async function startFromEvent(deps: StarterDeps, event: unknown): Promise
 }
 
 async function startOne(deps: StarterDeps, customKeyStoreId: string, mode: "rotate" | "watch", suffix: string) {
-  const running = await runningFor(deps.sfn, deps.stateMachineArn, customKeyStoreId);
+  const running = await deps.executions.runningFor(deps.stateMachineArn, customKeyStoreId);
   if (running[0]) return { customKeyStoreId, outcome: "joined" as const, executionArn: running[0].executionArn };
   const name = `${customKeyStoreId}-${suffix}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
-  const out = await startOnce(deps.sfn, {
+  const out = await deps.executions.startOnce({
     stateMachineArn: deps.stateMachineArn,
     name,
     input: { customKeyStoreId, mode },

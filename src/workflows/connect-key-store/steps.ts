@@ -1,6 +1,7 @@
 import { parseSecret, readAdminCredential } from "../../admin-credential";
 import type { Alerts } from "../../ports/alerts";
-import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../../ports/hsm";
 import type { LoginLedger } from "../../ports/login-ledger";
 import { SecretMalformedError, type SecretsStore } from "../../ports/secrets";
@@ -23,7 +24,7 @@ export type ConnectDeps = {
   kms: KmsPort;
   /** Failed kmsuser logins across executions (src/ports/login-ledger.ts). */
   logins: LoginLedger;
-  sfn: SfnPort;
+  executions: Executions;
   secrets: SecretsStore;
   hsm: Hsm;
   alerts: Alerts;

@@ -1,7 +1,6 @@
-import { ListExecutionsCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { startOnce } from "../../executions";
 import { describeKey } from "../../kms-keys";
-import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
 import {
@@ -21,7 +20,7 @@ import {
 
 export type EventDeps = {
   kms: KmsPort;
-  sfn: SfnPort;
+  executions: Executions;
   orphans: OrphanRegister;
   stateMachineArn: string;
   accountId: string;
@@ -113,43 +112,16 @@ async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<
   };
   const name = executionName(keyArn, deletionDate);
   // Same name, same key and date: another delivery of this event already started it.
-  const { started } = await startOnce(deps.sfn, { stateMachineArn: deps.stateMachineArn, name, input });
+  const { started } = await deps.executions.startOnce({ stateMachineArn: deps.stateMachineArn, name, input });
   return { outcome: started ? "started" : "already-following", executionName: name };
 }
 
 /** Stops every running follow-up of the key (normally one); one already finished or stopped is left alone. */
-async function stopFollowUps(deps: EventDeps, keyArn: string): Promise<string[]> {
-  const prefix = executionPrefix(keyArn);
-  const stopped: string[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const out = await deps.sfn.send(
-      new ListExecutionsCommand({
-        stateMachineArn: deps.stateMachineArn,
-        statusFilter: "RUNNING",
-        maxResults: 1000,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const execution of out.executions ?? []) {
-      if (!execution.name?.startsWith(prefix) || !execution.executionArn) continue;
-      try {
-        await deps.sfn.send(
-          new StopExecutionCommand({
-            executionArn: execution.executionArn,
-            error: "KeyDeletionCancelled",
-            cause: "CancelKeyDeletion was called for the key",
-          }),
-        );
-        stopped.push(execution.name);
-      } catch (error: unknown) {
-        if (!(error instanceof Error && error.name === "ExecutionDoesNotExist")) throw error;
-      }
-    }
-    nextToken = out.nextToken;
-    if (!nextToken) break;
-  }
-  return stopped;
+function stopFollowUps(deps: EventDeps, keyArn: string): Promise<string[]> {
+  return deps.executions.stopNamed(deps.stateMachineArn, executionPrefix(keyArn), {
+    error: "KeyDeletionCancelled",
+    cause: "CancelKeyDeletion was called for the key",
+  });
 }
 
 function checkAccount(deps: EventDeps, account: string, keyArn: string, field: string): void {

@@ -1,5 +1,6 @@
 import type { Alerts } from "../../ports/alerts";
-import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import type { Hsm } from "../../ports/hsm";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import type { SecretsStore } from "../../ports/secrets";
@@ -7,7 +8,7 @@ import type { SecretsStore } from "../../ports/secrets";
 /** The ports of the orphan-cleanup steps; functions/cleanup-*.ts wire the real ones, tests the local account's. */
 export type CleanupDeps = {
   kms: KmsPort;
-  sfn: SfnPort;
+  executions: Executions;
   secrets: SecretsStore;
   hsm: Hsm;
   orphans: OrphanRegister;

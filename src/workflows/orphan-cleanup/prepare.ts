@@ -1,6 +1,6 @@
-import { GetExecutionHistoryCommand, type HistoryEvent } from "@aws-sdk/client-sfn";
-import { type ExecutionRef, earlierThan, runningFor } from "../../executions";
+import { earlierThan } from "../../executions";
 import { cloudHsmStore } from "../../key-store-lookups";
+import type { ExecutionRef } from "../../ports/executions";
 import { adminSecretFor, kmsuserSecretFor, requireDerived } from "../../secret-names";
 import { AdminSecretNotFoundError } from "../connect-key-store/errors";
 import type { CleanupDeps } from "./deps";
@@ -12,7 +12,10 @@ import type { CleanupInput, PreparedCleanup } from "./model";
  * store. Nothing is created or changed before every check has passed (the kmsuser secret is ensured last).
  */
 export async function prepareCleanup(
-  deps: Pick<CleanupDeps, "kms" | "sfn" | "secrets"> & { connectStateMachineArn: string; approvalByDefault: boolean },
+  deps: Pick<CleanupDeps, "kms" | "executions" | "secrets"> & {
+    connectStateMachineArn: string;
+    approvalByDefault: boolean;
+  },
   req: CleanupInput,
   self: ExecutionRef,
   options: { windowOpened?: boolean } = {},
@@ -28,7 +31,7 @@ export async function prepareCleanup(
   const earlier = earlierThan(await activeWindows(deps, self.stateMachineArn, req.customKeyStoreId), self.executionArn);
   if (earlier) throw new CleanupAlreadyRunningError(req.customKeyStoreId, earlier.executionArn);
   if (!req.dryRun) {
-    const connecting = await runningFor(deps.sfn, deps.connectStateMachineArn, req.customKeyStoreId);
+    const connecting = await deps.executions.runningFor(deps.connectStateMachineArn, req.customKeyStoreId);
     if (connecting[0]) throw new ConnectInProgressError(req.customKeyStoreId, connecting[0].executionArn);
   }
   const kmsuserSecretId = req.dryRun
@@ -56,15 +59,11 @@ export async function prepareCleanup(
 }
 
 /** Running cleanups of the store, except those booked for a later window and waiting in WaitForWindow. */
-async function activeWindows(deps: Pick<CleanupDeps, "sfn">, stateMachineArn: string, customKeyStoreId: string) {
-  const running = await runningFor(deps.sfn, stateMachineArn, customKeyStoreId);
+async function activeWindows(deps: Pick<CleanupDeps, "executions">, stateMachineArn: string, customKeyStoreId: string) {
+  const running = await deps.executions.runningFor(stateMachineArn, customKeyStoreId);
   const active: typeof running = [];
   for (const e of running) {
-    const history = (await deps.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn: e.executionArn, reverseOrder: true, maxResults: 1 }),
-    )) as { events?: HistoryEvent[] };
-    const last = history.events?.[0];
-    if (last?.type === "WaitStateEntered" && last.stateEnteredEventDetails?.name === "WaitForWindow") continue;
+    if ((await deps.executions.currentState(e.executionArn)) === "WaitForWindow") continue;
     active.push(e);
   }
   return active;

@@ -1,9 +1,9 @@
 import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../../alert-source";
-import { startOnce } from "../../executions";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import type { KmsPort, SfnPort } from "../../ports/clients";
+import type { KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { parseOrThrow } from "../../validation";
 
@@ -23,7 +23,7 @@ export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
 
 export type CleanupStarterDeps = {
   kms: KmsPort;
-  sfn: SfnPort;
+  executions: Executions;
   orphans: OrphanRegister;
   stateMachineArn: string;
   /** Hour (UTC) of the daily window that orphans registered by follow-ups wait for. */
@@ -75,7 +75,7 @@ async function start(deps: CleanupStarterDeps, customKeyStoreId: string, at: Dat
     .replace(/[^0-9]/g, "")
     .slice(0, 10);
   const executionName = `cleanup-${customKeyStoreId}-${stamp}`.slice(0, 80);
-  const { started } = await startOnce(deps.sfn, {
+  const { started } = await deps.executions.startOnce({
     stateMachineArn: deps.stateMachineArn,
     name: executionName,
     input: { customKeyStoreId, ...(notBefore ? { notBefore: notBefore.toISOString() } : {}) },

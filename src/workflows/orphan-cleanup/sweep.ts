@@ -32,7 +32,7 @@ export type SweepReport = {
 };
 
 /** The ports of the sweep: every cleanup port but Step Functions, and the discovery quarantine. */
-export type SweepDeps = Omit<CleanupDeps, "sfn"> & {
+export type SweepDeps = Omit<CleanupDeps, "executions"> & {
   /** How long a label found without a KMS key stays on record before a later window may delete it. */
   quarantineMs: number;
 };

@@ -1,4 +1,4 @@
-import { type ExecutionRef, runningFor } from "../../executions";
+import type { ExecutionRef } from "../../ports/executions";
 import { adminSecretFor, trustAnchorSecretFor } from "../../secret-names";
 import { cluster, taggedCluster } from "./cluster-steps";
 import {
@@ -18,8 +18,8 @@ import type { ProvisionDeps } from "./steps";
  * concurrent run), CloudHSM (the cluster), KMS (the names) and Secrets Manager. Only provisionPlan loads it.
  */
 
-async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "sfn">, keyStoreName: string, self: ExecutionRef) {
-  const running = await runningFor(deps.sfn, self.stateMachineArn, keyStoreName, "keyStoreName");
+async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "executions">, keyStoreName: string, self: ExecutionRef) {
+  const running = await deps.executions.runningFor(self.stateMachineArn, keyStoreName, "keyStoreName");
   const other = running.find((e) => e.executionArn !== self.executionArn);
   if (other) throw new ProvisionAlreadyRunningError(keyStoreName, other.executionArn);
 }
@@ -29,7 +29,7 @@ async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "sfn">, keyStoreNam
  * On a re-run it finds what the earlier run made (the tagged cluster, the key store on it) so the workflow resumes.
  */
 export async function planProvisioning(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "kms" | "sfn" | "secrets">,
+  deps: Pick<ProvisionDeps, "cloudhsm" | "kms" | "executions" | "secrets">,
   req: ProvisionInput,
   self?: ExecutionRef,
 ): Promise<ProvisionPlan> {

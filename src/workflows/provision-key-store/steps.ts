@@ -1,5 +1,6 @@
 import { readAdminCredential } from "../../admin-credential";
-import type { CloudHsmPort, KmsPort, SfnPort } from "../../ports/clients";
+import type { CloudHsmPort, KmsPort } from "../../ports/clients";
+import type { Executions } from "../../ports/executions";
 import type { Hsm, HsmCredential } from "../../ports/hsm";
 import { SecretMalformedError, type SecretsStore } from "../../ports/secrets";
 import { adminSecretFor, initialKmsuserSecretFor } from "../../secret-names";
@@ -17,7 +18,7 @@ import { AdminPasswordUnknownError, CaSecretInvalidError, ClusterInUseError, Clu
 export type ProvisionDeps = {
   cloudhsm: CloudHsmPort;
   kms: KmsPort;
-  sfn: SfnPort;
+  executions: Executions;
   secrets: SecretsStore;
   hsm: Hsm;
   now: () => Date;
