@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { alerts } from "../src/adapters/clients/alerts";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -12,7 +12,7 @@ import { FinishStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 export const cleanupFinish = (event: unknown) =>
   finishCleanup(
     {
-      kms,
+      keyStores,
       orphans: orphanRegister,
       alerts,
     },

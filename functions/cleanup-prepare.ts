@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { config, required } from "../src/config";
 import { logger } from "../src/observability";
@@ -16,7 +16,7 @@ export const cleanupPrepare = (raw: unknown) => {
   const req = parseOrThrow(CleanupInputSchema, event.input);
   return prepareCleanup(
     {
-      kms,
+      keyStores,
       executions,
       secrets: secretsStore,
       connectStateMachineArn: required("CONNECT_STATE_MACHINE_ARN"),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -11,7 +11,7 @@ import { ScanStepSchema } from "../src/workflows/orphan-cleanup/step-inputs";
 /** orphan-cleanup step 2: the KMS side of the reconciliation, with no downtime. */
 export const cleanupScan = (event: unknown) =>
   scanKeyStore(
-    { kms, orphans: orphanRegister, now: () => new Date(), sleep: (ms) => sleep(ms) },
+    { keyStores, orphans: orphanRegister, now: () => new Date(), sleep: (ms) => sleep(ms) },
     parseOrThrow(ScanStepSchema, event),
   );
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
@@ -16,7 +16,7 @@ export const cleanupStart = async (event: unknown) => {
   if (fromAnotherRegion(event)) return [];
   const started = await startCleanups(
     {
-      kms,
+      keyStores,
       executions,
       orphans: orphanRegister,
       stateMachineArn: required("CLEANUP_STATE_MACHINE_ARN"),

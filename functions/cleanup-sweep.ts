@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { alerts } from "../src/adapters/clients/alerts";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
@@ -16,7 +16,7 @@ import { sweepOrphans } from "../src/workflows/orphan-cleanup/sweep";
 export const cleanupSweep = (event: unknown) =>
   sweepOrphans(
     {
-      kms,
+      keyStores,
       secrets: secretsStore,
       hsm,
       orphans: orphanRegister,

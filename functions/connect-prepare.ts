@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { required } from "../src/config";
 import { logger } from "../src/observability";
@@ -19,7 +19,7 @@ export const connectPrepare = (event: unknown) => {
   const req = parseOrThrow(ConnectInputSchema, input);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   const cleanupStateMachineArn = required("CLEANUP_STATE_MACHINE_ARN");
-  return prepareConnect({ kms, executions, secrets: secretsStore, cleanupStateMachineArn }, req, self);
+  return prepareConnect({ keyStores, executions, secrets: secretsStore, cleanupStateMachineArn }, req, self);
 };
 
 export const handler = middy(connectPrepare).use(injectLambdaContext(logger));

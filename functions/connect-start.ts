@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
@@ -14,7 +14,7 @@ import { startFromEvent } from "../src/workflows/connect-key-store/starter";
 export const connectStart = async (event: unknown) =>
   fromAnotherRegion(event)
     ? []
-    : startFromEvent({ executions, kms, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
+    : startFromEvent({ executions, keyStores, stateMachineArn: required("CONNECT_STATE_MACHINE_ARN") }, event);
 
 export const handler = middy(connectStart)
   .use(injectLambdaContext(logger, { correlationIdPath: "id" }))

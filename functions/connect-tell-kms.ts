@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -9,6 +9,6 @@ import { tellKms } from "../src/workflows/connect-key-store/tell-kms";
 
 /** UpdateCustomKeyStore(KeyStorePassword) with the pending password, then promotes it to AWSCURRENT. */
 export const connectTellKms = (event: unknown) =>
-  tellKms({ kms, secrets: secretsStore }, parseOrThrow(TellKmsStepSchema, event));
+  tellKms({ keyStores, secrets: secretsStore }, parseOrThrow(TellKmsStepSchema, event));
 
 export const handler = middy(connectTellKms).use(injectLambdaContext(logger));

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
@@ -24,7 +24,7 @@ export const followUpEvents = async (
   try {
     const outcome = await handleDeletionEvent(
       {
-        kms,
+        keyStores,
         executions,
         orphans: orphanRegister,
         stateMachineArn: required("FOLLOW_UP_STATE_MACHINE_ARN"),

@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -9,6 +9,6 @@ import { CreateKeyStoreStepSchema } from "../src/workflows/provision-key-store/s
 
 /** CreateCustomKeyStore, idempotent per name and cluster; documented refusals become named errors. */
 export const provisionCreateKeyStore = (event: unknown) =>
-  createKeyStore({ kms, secrets: secretsStore }, parseOrThrow(CreateKeyStoreStepSchema, event));
+  createKeyStore({ keyStores, secrets: secretsStore }, parseOrThrow(CreateKeyStoreStepSchema, event));
 
 export const handler = middy(provisionCreateKeyStore).use(injectLambdaContext(logger));

@@ -2,7 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { executions } from "../src/adapters/clients/executions";
-import { kms } from "../src/adapters/clients/kms";
+import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -15,7 +15,7 @@ export const provisionPlan = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PlanStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   return planProvisioning(
-    { cloudhsm, kms, executions, secrets: secretsStore },
+    { cloudhsm, keyStores, executions, secrets: secretsStore },
     parseOrThrow(ProvisionInputSchema, input),
     self,
   );

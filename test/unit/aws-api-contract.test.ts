@@ -1,10 +1,10 @@
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { findCluster } from "../../src/clusters";
 import { cloudHsmStore } from "../../src/key-store-lookups";
-import { describeKey } from "../../src/kms-keys";
 import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
 import { ensureHsms } from "../../src/workflows/provision-key-store/cluster-steps";
 import { AnsweringEndpoint, ErrorAnswer } from "../support/answering-endpoint";
@@ -25,7 +25,7 @@ async function answering(answers: Record<string, unknown>) {
   endpoint = await AnsweringEndpoint.start(answers);
   const config = { endpoint: endpoint.url, region: "us-west-2", credentials: CREDENTIALS, maxAttempts: 1 };
   return {
-    kms: new KMSClient(config),
+    keyStores: new KmsKeyStores(new KMSClient(config)),
     cloudhsm: new CloudHSMV2Client(config),
     secrets: new SecretsManagerClient(config),
     calls: endpoint.calls,
@@ -42,11 +42,11 @@ const documentedCluster = () => awsFixture("cloudhsm-create-cluster-from-backup"
 
 describe("the product's readers against AWS's documented API responses", () => {
   it("returns the store, its cluster and CONNECTED when DescribeCustomKeyStores answers as documented", async () => {
-    const { kms } = await answering({
+    const { keyStores } = await answering({
       DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-connected"),
     });
 
-    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ keyStores }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toEqual({
       customKeyStoreId: "cks-1234567890abcdef0",
@@ -58,36 +58,41 @@ describe("the product's readers against AWS's documented API responses", () => {
   });
 
   it("returns FAILED with the error code when DescribeCustomKeyStores answers a failed connection", async () => {
-    const { kms } = await answering({ DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-failed") });
+    const { keyStores } = await answering({
+      DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-failed"),
+    });
 
-    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ keyStores }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toMatchObject({ connectionState: "FAILED", connectionErrorCode: "INVALID_CREDENTIALS" });
   });
 
   it("returns the cluster of a CloudHSM key store when DescribeCustomKeyStores answers as documented", async () => {
-    const { kms } = await answering({
+    const { keyStores } = await answering({
       DescribeCustomKeyStores: awsFixture("kms-describe-custom-key-stores-connected"),
     });
 
-    const store = await cloudHsmStore(kms, "cks-1234567890abcdef0");
+    const store = await cloudHsmStore(keyStores, "cks-1234567890abcdef0");
 
-    expect(store.CloudHsmClusterId).toBe("cluster-1a23b4cdefg");
+    expect(store.clusterId).toBe("cluster-1a23b4cdefg");
   });
 
   it("returns the key store, cluster and creation date when DescribeKey answers for a CloudHSM key", async () => {
-    const { kms } = await answering({ DescribeKey: awsFixture("kms-describe-key-cloudhsm") });
+    const { keyStores } = await answering({ DescribeKey: awsFixture("kms-describe-key-cloudhsm") });
 
-    const key = await describeKey(kms, "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    const key = await keyStores.describeKey(
+      "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    );
 
     if (key.gone) throw new Error("DescribeKey answered the documented key as gone");
-    expect(key.metadata).toMatchObject({
-      CustomKeyStoreId: "cks-1234567890abcdef0",
-      CloudHsmClusterId: "cluster-1a23b4cdefg",
-      Origin: "AWS_CLOUDHSM",
-      KeyState: "Enabled",
+    expect(key.key).toMatchObject({
+      keyArn: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+      customKeyStoreId: "cks-1234567890abcdef0",
+      clusterId: "cluster-1a23b4cdefg",
+      origin: "AWS_CLOUDHSM",
+      keyState: "Enabled",
     });
-    expect(key.metadata.CreationDate?.toISOString()).toBe("2018-09-22T02:18:38.431Z");
+    expect(key.key.creationDate?.toISOString()).toBe("2018-09-22T02:18:38.431Z");
   });
 
   it("returns the cluster by id when DescribeClusters lists the documented cluster", async () => {

@@ -9,6 +9,7 @@ import { matchesEventPattern } from "../../local/runtime/event-patterns";
 import { readPath } from "../../local/runtime/json-path";
 import { loadServerlessConfig, type RuleConfig } from "../../local/runtime/serverless-config";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { startFromEvent } from "../../src/workflows/connect-key-store/starter";
@@ -29,7 +30,7 @@ const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const clients = {
-  kms: new KMSClient({ region: "us-east-1" }),
+  keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
   executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
 };
 const followUpDeps = {

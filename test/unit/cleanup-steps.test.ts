@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { Hsm, HsmKey } from "../../src/ports/hsm";
 import { parseOrThrow } from "../../src/validation";
@@ -38,7 +39,7 @@ beforeEach(() => {
 
 describe("cleanup windows booked from events", () => {
   const deps = () => ({
-    kms: new KMSClient({ region: "us-east-1" }),
+    keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     orphans: new DynamoOrphanRegister(
       DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),
@@ -286,7 +287,7 @@ describe("the sweep's safety rules", () => {
       CustomKeyStores: [{ CustomKeyStoreId: STORE, ConnectionState: "DISCONNECTED", CloudHsmClusterId: CLUSTER }],
     });
     return {
-      kms: new KMSClient({ region: "us-east-1" }),
+      keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
       secrets: {
         version: async () => JSON.stringify({ username: "kmsuser", password: "Window0Password" }),
       } as never,

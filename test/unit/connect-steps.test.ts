@@ -10,6 +10,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
 import type { LoginLedger } from "../../src/ports/login-ledger";
 import type { SecretsStore } from "../../src/ports/secrets";
@@ -127,7 +128,7 @@ function memoryLedger(): LoginLedger & { counts: Map<string, number> } {
 function deps(secrets: SecretsStore, hsm: Hsm, logins: LoginLedger = memoryLedger()): ConnectDeps & HsmsDeps {
   return {
     logins,
-    kms: new KMSClient({ region: "us-east-1" }),
+    keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
     cloudhsm,
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,

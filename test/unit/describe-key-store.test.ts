@@ -1,5 +1,6 @@
 import { CustomKeyStoreNotFoundException, DescribeCustomKeyStoresCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import "aws-sdk-client-mock-jest";
 import { InvalidInputError, parseOrThrow } from "../../src/validation";
 import { KeyStoreEntryMissingError } from "../../src/workflows/describe-key-store/errors";
@@ -7,7 +8,7 @@ import { DescribeKeyStoreInputSchema } from "../../src/workflows/describe-key-st
 import { describeKeyStore } from "../../src/workflows/describe-key-store/steps";
 
 const kmsMock = mockClient(KMSClient);
-const kms = new KMSClient({ region: "us-east-1" });
+const keyStores = new KmsKeyStores(new KMSClient({ region: "us-east-1" }));
 
 describe("describeKeyStore", () => {
   beforeEach(() => kmsMock.reset());
@@ -26,7 +27,7 @@ describe("describeKeyStore", () => {
       ],
     });
 
-    const summary = await describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" });
+    const summary = await describeKeyStore({ keyStores }, { customKeyStoreId: "cks-1234567890abcdef0" });
 
     expect(summary).toEqual({
       customKeyStoreId: "cks-1234567890abcdef0",
@@ -46,7 +47,7 @@ describe("describeKeyStore", () => {
       .on(DescribeCustomKeyStoresCommand)
       .rejects(new CustomKeyStoreNotFoundException({ message: "not found", $metadata: {} }));
 
-    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-0000000000000000a" })).rejects.toMatchObject({
+    await expect(describeKeyStore({ keyStores }, { customKeyStoreId: "cks-0000000000000000a" })).rejects.toMatchObject({
       name: "CustomKeyStoreNotFoundException",
     });
   });
@@ -54,11 +55,11 @@ describe("describeKeyStore", () => {
   it("throws KeyStoreEntryMissingError naming the id when KMS answers without an entry", async () => {
     kmsMock.on(DescribeCustomKeyStoresCommand).resolves({ CustomKeyStores: [] });
 
-    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toMatchObject({
+    await expect(describeKeyStore({ keyStores }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toMatchObject({
       name: "KeyStoreEntryMissingError",
       customKeyStoreId: "cks-1234567890abcdef0",
     });
-    await expect(describeKeyStore({ kms }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toBeInstanceOf(
+    await expect(describeKeyStore({ keyStores }, { customKeyStoreId: "cks-1234567890abcdef0" })).rejects.toBeInstanceOf(
       KeyStoreEntryMissingError,
     );
   });

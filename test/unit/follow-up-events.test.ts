@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { InvalidInputError } from "../../src/validation";
 import { executionName, parseDeletionDate } from "../../src/workflows/deletion-follow-up/events";
@@ -27,7 +28,7 @@ const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBDocumentClient);
 const deps = {
-  kms: new KMSClient({ region: "us-east-1" }),
+  keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
   executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
   orphans: new DynamoOrphanRegister(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" })),

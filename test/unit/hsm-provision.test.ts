@@ -1,4 +1,5 @@
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
 import "reflect-metadata";
 import { createPublicKey, generateKeyPairSync, type KeyObject, webcrypto, X509Certificate } from "node:crypto";
@@ -48,7 +49,7 @@ function memorySecrets(initial: Record<string, string> = {}): SecretsStore {
 function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
   return {
     cloudhsm,
-    kms: new KMSClient({ region: "us-east-1" }),
+    keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,
     hsm: new CloudHsmCli(async () => ok({})),

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { CloudHsmPort } from "../../src/ports/clients";
 import type { Orphan } from "../../src/ports/orphan-register";
@@ -32,7 +33,7 @@ const hsmSend = jest.fn(async (command: unknown) =>
 );
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" }));
 const deps = {
-  kms: new KMSClient({ region: "us-east-1" }),
+  keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
   cloudhsm: { send: hsmSend } as unknown as CloudHsmPort,
   orphans: new DynamoOrphanRegister(db, "orphans"),
   now: () => new Date("2026-12-02T00:00:00Z"),
@@ -101,7 +102,7 @@ describe("recordFollowUp", () => {
       },
     });
 
-    expect(await recordFollowUp(deps.kms, input)).toMatchObject({
+    expect(await recordFollowUp(deps.keyStores, input)).toMatchObject({
       state: "PENDING_DELETION",
       clusterId: "cluster-jxhlf7644ne",
       checkAfter: "2026-12-01T23:25:25.000Z",
@@ -114,13 +115,13 @@ describe("recordFollowUp", () => {
       KeyMetadata: { KeyId: "k", KeyState: "PendingDeletion", DeletionDate: new Date("2026-12-20T00:00:00Z") },
     });
 
-    expect((await recordFollowUp(deps.kms, input)).state).toBe("SUPERSEDED");
+    expect((await recordFollowUp(deps.keyStores, input)).state).toBe("SUPERSEDED");
   });
 
   it("returns CANCELLED when the key is no longer pending deletion", async () => {
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: "k", KeyState: "Disabled" } });
 
-    expect((await recordFollowUp(deps.kms, input)).state).toBe("CANCELLED");
+    expect((await recordFollowUp(deps.keyStores, input)).state).toBe("CANCELLED");
   });
 });
 

@@ -12,12 +12,12 @@ import type { ConnectDeps } from "./steps";
  * before anything is created.
  */
 export async function prepareConnect(
-  deps: Pick<ConnectDeps, "kms" | "executions" | "secrets"> & { cleanupStateMachineArn?: string },
+  deps: Pick<ConnectDeps, "keyStores" | "executions" | "secrets"> & { cleanupStateMachineArn?: string },
   req: ConnectInput,
   self?: ExecutionRef,
 ): Promise<PreparedStore> {
-  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
-  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
+  const store = await cloudHsmStore(deps.keyStores, req.customKeyStoreId);
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.clusterId));
   // Rotating needs the admin; watching someone else's connect needs it only to remediate, which it then skips.
   const canRemediate = await deps.secrets.exists(adminSecretId);
   if (req.mode === "rotate" && !canRemediate) throw new AdminSecretNotFoundError(adminSecretId);
@@ -30,7 +30,7 @@ export async function prepareConnect(
   );
   return {
     customKeyStoreId: req.customKeyStoreId,
-    clusterId: store.CloudHsmClusterId,
+    clusterId: store.clusterId,
     kmsuserSecretId,
     adminSecretId,
     mode: req.mode,

@@ -1,8 +1,8 @@
 import * as z from "zod/mini";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import type { KmsPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
+import type { KeyStores } from "../../ports/key-stores";
 import { InvalidInputError, parseOrThrow } from "../../validation";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
@@ -31,7 +31,7 @@ export type StartResult = {
   executionArn?: string;
 };
 
-type StarterDeps = { executions: Executions; kms: KmsPort; stateMachineArn: string };
+type StarterDeps = { executions: Executions; keyStores: KeyStores; stateMachineArn: string };
 
 /**
  * EventBridge → one execution per key store. A CloudTrail Connect/Create call starts a `watch` execution named by the
@@ -43,7 +43,7 @@ export async function startFromEvent(deps: StarterDeps, event: unknown): Promise
   const parsed = parseOrThrow(StarterEventSchema, event);
   if (parsed["detail-type"] === SCHEDULE_DETAIL_TYPE) {
     const bucket = parsed.time.replace(/[^0-9]/g, "").slice(0, 10);
-    const ids = await cloudHsmKeyStoreIds(deps.kms);
+    const ids = await cloudHsmKeyStoreIds(deps.keyStores);
     const results: StartResult[] = [];
     for (const id of ids) results.push(await startOne(deps, id, "rotate", `rotate-${bucket}`));
     return results;

@@ -1,8 +1,8 @@
 import { parseSecret, readAdminCredential } from "../../admin-credential";
 import type { Alerts } from "../../ports/alerts";
-import type { KmsPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
 import { type Hsm, type HsmCredential, HsmLoginFailedError, HsmUserLockedOutError } from "../../ports/hsm";
+import type { KeyStores } from "../../ports/key-stores";
 import type { LoginLedger } from "../../ports/login-ledger";
 import { SecretMalformedError, type SecretsStore } from "../../ports/secrets";
 import { tokenFor } from "../../tokens";
@@ -21,7 +21,7 @@ import { generatePassword } from "./password";
  * wires only those, so a function loads just the SDK clients its role allows.
  */
 export type ConnectDeps = {
-  kms: KmsPort;
+  keyStores: KeyStores;
   /** Failed kmsuser logins across executions (src/ports/login-ledger.ts). */
   logins: LoginLedger;
   executions: Executions;

@@ -1,4 +1,3 @@
-import { UpdateCustomKeyStoreCommand } from "@aws-sdk/client-kms";
 import { type ConnectDeps, pendingPassword, type SecretRef } from "./steps";
 
 /**
@@ -6,13 +5,11 @@ import { type ConnectDeps, pendingPassword, type SecretRef } from "./steps";
  * to AWSCURRENT. Both are idempotent, so a retry after either converges.
  */
 export async function tellKms(
-  deps: Pick<ConnectDeps, "kms" | "secrets">,
+  deps: Pick<ConnectDeps, "keyStores" | "secrets">,
   ref: SecretRef & { customKeyStoreId: string },
 ): Promise<{ versionId: string }> {
   const password = await pendingPassword(deps, ref);
-  await deps.kms.send(
-    new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: ref.customKeyStoreId, KeyStorePassword: password }),
-  );
+  await deps.keyStores.setKmsuserPassword(ref.customKeyStoreId, password);
   await deps.secrets.promote(ref.kmsuserSecretId, ref.versionId);
   return { versionId: ref.versionId };
 }

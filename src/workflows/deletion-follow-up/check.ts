@@ -1,7 +1,7 @@
 import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { describeCluster } from "../../clusters";
-import { describeKey } from "../../kms-keys";
-import type { CloudHsmPort, KmsPort } from "../../ports/clients";
+import type { CloudHsmPort } from "../../ports/clients";
+import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "./errors";
 import type { CheckStep } from "./step-inputs";
@@ -30,7 +30,12 @@ export type CheckOutcome =
       backupsHoldingMaterial: number;
     };
 
-export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; orphans: OrphanRegister; now: () => Date };
+export type CheckDeps = {
+  keyStores: Pick<KeyStores, "describeKey">;
+  cloudhsm: CloudHsmPort;
+  orphans: OrphanRegister;
+  now: () => Date;
+};
 
 /**
  * Step 2, after the wait: confirms with KMS that the key is gone, then decides from the recorded DeleteKey status
@@ -41,11 +46,11 @@ export type CheckDeps = { kms: KmsPort; cloudhsm: CloudHsmPort; orphans: OrphanR
  */
 export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<CheckOutcome> {
   const { record, executionName: followUp, acceptUnverified } = input;
-  const found = await describeKey(deps.kms, record.keyArn);
-  const key = found.gone ? undefined : found.metadata;
+  const found = await deps.keyStores.describeKey(record.keyArn);
+  const key = found.gone ? undefined : found.key;
   if (key) {
-    if (key.KeyState !== "PendingDeletion") return { result: "CANCELLED", keyArn: record.keyArn };
-    if (key.DeletionDate && Math.abs(key.DeletionDate.getTime() - Date.parse(record.deletionDate)) > 1000) {
+    if (key.keyState !== "PendingDeletion") return { result: "CANCELLED", keyArn: record.keyArn };
+    if (key.deletionDate && Math.abs(key.deletionDate.getTime() - Date.parse(record.deletionDate)) > 1000) {
       return { result: "SUPERSEDED", keyArn: record.keyArn };
     }
     throw new KeyNotYetDeletedError(record.keyArn);

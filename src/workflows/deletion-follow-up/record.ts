@@ -1,5 +1,4 @@
-import { describeKey } from "../../kms-keys";
-import type { KmsPort } from "../../ports/clients";
+import type { KeyStores } from "../../ports/key-stores";
 import type { FollowUpInput } from "./events";
 
 /** KMS deletes a key up to 24 hours after its DeletionDate (DOMAIN.md §4); the follow-up wakes after that. */
@@ -25,19 +24,22 @@ export type RecordedKey = {
  * DeletionDate over the event's; a key no longer pending is CANCELLED, one pending with another date SUPERSEDED (a
  * later schedule has its own follow-up), one already gone goes straight to the check.
  */
-export async function recordFollowUp(kms: KmsPort, input: FollowUpInput): Promise<RecordedKey> {
-  const found = await describeKey(kms, input.keyArn);
-  const key = found.gone ? undefined : found.metadata;
+export async function recordFollowUp(
+  keyStores: Pick<KeyStores, "describeKey">,
+  input: FollowUpInput,
+): Promise<RecordedKey> {
+  const found = await keyStores.describeKey(input.keyArn);
+  const key = found.gone ? undefined : found.key;
   const eventDate = new Date(input.deletionDate);
   const base = {
     keyArn: input.keyArn,
-    customKeyStoreId: key?.CustomKeyStoreId ?? input.customKeyStoreId,
-    ...((key?.CloudHsmClusterId ?? input.clusterId) ? { clusterId: key?.CloudHsmClusterId ?? input.clusterId } : {}),
+    customKeyStoreId: key?.customKeyStoreId ?? input.customKeyStoreId,
+    ...((key?.clusterId ?? input.clusterId) ? { clusterId: key?.clusterId ?? input.clusterId } : {}),
     ...(input.backingKeyId ? { backingKeyId: input.backingKeyId } : {}),
-    ...(key?.CreationDate ? { keyCreatedAt: key.CreationDate.toISOString() } : {}),
+    ...(key?.creationDate ? { keyCreatedAt: key.creationDate.toISOString() } : {}),
   };
   if (!key) return { ...base, state: "KEY_GONE", deletionDate: input.deletionDate, checkAfter: input.deletionDate };
-  const deletionDate = key.KeyState === "PendingDeletion" ? key.DeletionDate : undefined;
+  const deletionDate = key.keyState === "PendingDeletion" ? key.deletionDate : undefined;
   const at = (deletionDate ?? eventDate).toISOString();
   const checkAfter = new Date((deletionDate ?? eventDate).getTime() + DELETION_SLACK_MS).toISOString();
   if (!deletionDate) return { ...base, state: "CANCELLED", deletionDate: at, checkAfter };

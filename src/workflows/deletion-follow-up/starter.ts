@@ -1,6 +1,5 @@
-import { describeKey } from "../../kms-keys";
-import type { KmsPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
+import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
 import {
@@ -19,7 +18,7 @@ import {
 } from "./events";
 
 export type EventDeps = {
-  kms: KmsPort;
+  keyStores: Pick<KeyStores, "describeKey">;
   executions: Executions;
   orphans: OrphanRegister;
   stateMachineArn: string;
@@ -82,24 +81,24 @@ async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<
   const { keyArn } = record;
   let { customKeyStoreId, clusterId, deletionDate } = record;
   if (!customKeyStoreId || !clusterId || !deletionDate) {
-    const found = await describeKey(deps.kms, keyArn);
+    const found = await deps.keyStores.describeKey(keyArn);
     if (found.gone) return { outcome: "ignored", reason: "the key no longer exists" };
-    const key = found.metadata;
+    const { key } = found;
     // A multi-Region primary key with replicas is PendingReplicaDeletion, with no deletion date: its waiting period
     // starts only when its last replica is deleted (KMS Developer Guide, multi-region-keys-delete). Custom key stores
     // hold no multi-Region keys (KMS API Reference, CreateKey), so such a key never needs a follow-up.
-    if (key.KeyState === "PendingReplicaDeletion") {
+    if (key.keyState === "PendingReplicaDeletion") {
       return {
         outcome: "ignored",
         reason: "a multi-Region key waiting for its replicas (never in a custom key store)",
       };
     }
-    if (key.Origin !== "AWS_CLOUDHSM" || !key.CustomKeyStoreId) {
+    if (key.origin !== "AWS_CLOUDHSM" || !key.customKeyStoreId) {
       return { outcome: "ignored", reason: "not in a CloudHSM key store" };
     }
-    customKeyStoreId = key.CustomKeyStoreId;
-    clusterId = clusterId ?? key.CloudHsmClusterId;
-    deletionDate = deletionDate ?? (key.KeyState === "PendingDeletion" ? key.DeletionDate : undefined);
+    customKeyStoreId = key.customKeyStoreId;
+    clusterId = clusterId ?? key.clusterId;
+    deletionDate = deletionDate ?? (key.keyState === "PendingDeletion" ? key.deletionDate : undefined);
   }
   if (!deletionDate) return { outcome: "ignored", reason: "the key is no longer pending deletion" };
   const [backing] = record.backingKeys;

@@ -1,4 +1,4 @@
 /** The ports describe-key-store's step uses; the handler passes the module-scope clients. */
-export type DescribeKeyStoreDeps = { kms: KmsPort };
+export type DescribeKeyStoreDeps = { keyStores: Pick<KeyStores, "get"> };
 
-import type { KmsPort } from "../../ports/clients";
+import type { KeyStores } from "../../ports/key-stores";

@@ -1,13 +1,13 @@
 import type { Alerts } from "../../ports/alerts";
-import type { KmsPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
 import type { Hsm } from "../../ports/hsm";
+import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import type { SecretsStore } from "../../ports/secrets";
 
 /** The ports of the orphan-cleanup steps; functions/cleanup-*.ts wire the real ones, tests the local account's. */
 export type CleanupDeps = {
-  kms: KmsPort;
+  keyStores: KeyStores;
   executions: Executions;
   secrets: SecretsStore;
   hsm: Hsm;

@@ -1,4 +1,3 @@
-import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import type { Alert } from "../../ports/alerts";
 
 import type { CleanupDeps } from "./deps";
@@ -23,13 +22,12 @@ export type CleanupReport = {
  * raises an alert when the window failed or left the store other than it found it.
  */
 export async function finishCleanup(
-  deps: Pick<CleanupDeps, "kms" | "orphans" | "alerts">,
+  deps: Pick<CleanupDeps, "keyStores" | "orphans" | "alerts">,
   input: FinishStep,
 ): Promise<CleanupReport> {
   const { store } = input;
   const error = input.outcome === "reconnect-failed" ? input.connectError : input.error;
-  const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: store.customKeyStoreId }));
-  const connectionState = out.CustomKeyStores?.[0]?.ConnectionState ?? "UNKNOWN";
+  const connectionState = (await deps.keyStores.get(store.customKeyStoreId))?.connectionState ?? "UNKNOWN";
   const expectedState = store.reconnect ? "CONNECTED" : "DISCONNECTED";
   const open = await deps.orphans.listOpen(store.customKeyStoreId);
   const failure =

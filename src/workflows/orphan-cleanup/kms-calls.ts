@@ -1,4 +1,4 @@
-import type { KmsPort } from "../../ports/clients";
+import type { KeyStores } from "../../ports/key-stores";
 
 /** Counts the KMS calls a step makes and the throttles it met, for the report and the benchmark. */
 export type CallCounter = { calls: number; throttled: number };
@@ -7,12 +7,11 @@ const isThrottle = (error: unknown) =>
   (error as Error)?.name === "ThrottlingException" || (error as Error)?.name === "TooManyRequestsException";
 
 /**
- * Calls KMS with backoff on throttling (full jitter, capped), at most `attempts` tries; other errors propagate at
+ * Runs one call with backoff on throttling (full jitter, capped), at most `attempts` tries; other errors propagate at
  * once. `onThrottle` lets a caller shrink its concurrency (adaptive backoff).
  */
-export async function kmsCall<T>(
-  kms: KmsPort,
-  command: unknown,
+export async function withBackoff<T>(
+  call: () => Promise<T>,
   counter: CallCounter,
   sleep: (ms: number) => Promise<void>,
   options: { attempts?: number; onThrottle?: () => void } = {},
@@ -21,7 +20,7 @@ export async function kmsCall<T>(
   for (let attempt = 1; ; attempt++) {
     counter.calls++;
     try {
-      return (await kms.send(command as never)) as T;
+      return await call();
     } catch (error: unknown) {
       if (!isThrottle(error) || attempt >= attempts) throw error;
       counter.throttled++;
@@ -32,16 +31,20 @@ export async function kmsCall<T>(
 }
 
 /**
- * The KMS port with kmsCall's backoff on throttling around every call, counted in `counter`: the shared KMS steps
- * (describeKey in src/kms-keys.ts) run through it unchanged.
+ * The key stores port with withBackoff around every call, counted in `counter`. Each KeyStores call is one KMS
+ * request (listings go page by page), so the count is KMS's.
  */
 export function throttled(
-  kms: KmsPort,
+  keyStores: KeyStores,
   counter: CallCounter,
   sleep: (ms: number) => Promise<void>,
   options: { attempts?: number; onThrottle?: () => void } = {},
-): KmsPort {
-  return { send: ((command: unknown) => kmsCall(kms, command, counter, sleep, options)) as KmsPort["send"] };
+): Pick<KeyStores, "get" | "describeKey" | "keyArnPage"> {
+  return {
+    get: (id) => withBackoff(() => keyStores.get(id), counter, sleep, options),
+    describeKey: (arn) => withBackoff(() => keyStores.describeKey(arn), counter, sleep, options),
+    keyArnPage: (marker) => withBackoff(() => keyStores.keyArnPage(marker), counter, sleep, options),
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { CleanupInput, PreparedCleanup } from "./model";
  * store. Nothing is created or changed before every check has passed (the kmsuser secret is ensured last).
  */
 export async function prepareCleanup(
-  deps: Pick<CleanupDeps, "kms" | "executions" | "secrets"> & {
+  deps: Pick<CleanupDeps, "keyStores" | "executions" | "secrets"> & {
     connectStateMachineArn: string;
     approvalByDefault: boolean;
   },
@@ -22,8 +22,8 @@ export async function prepareCleanup(
 ): Promise<PreparedCleanup> {
   // Checked again when a booked window opens; by then its time has come, so it waits no more.
   const notBefore = options.windowOpened ? undefined : req.notBefore;
-  const store = await cloudHsmStore(deps.kms, req.customKeyStoreId);
-  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.CloudHsmClusterId));
+  const store = await cloudHsmStore(deps.keyStores, req.customKeyStoreId);
+  const adminSecretId = requireDerived("adminSecretId", req.adminSecretId, adminSecretFor(store.clusterId));
   if (!req.dryRun && !(await deps.secrets.exists(adminSecretId))) {
     throw new AdminSecretNotFoundError(adminSecretId);
   }
@@ -40,10 +40,10 @@ export async function prepareCleanup(
         kmsuserSecretFor(req.customKeyStoreId),
         `kmsuser password of custom key store ${req.customKeyStoreId} (managed by keystore-autopilot)`,
       );
-  const initialState = store.ConnectionState ?? "DISCONNECTED";
+  const initialState = store.connectionState;
   return {
     customKeyStoreId: req.customKeyStoreId,
-    clusterId: store.CloudHsmClusterId,
+    clusterId: store.clusterId,
     kmsuserSecretId,
     adminSecretId,
     initialState,

@@ -1,8 +1,6 @@
-import { type KeyListEntry, ListKeysCommand } from "@aws-sdk/client-kms";
-import { describeKey } from "../../kms-keys";
 import type { Orphan } from "../../ports/orphan-register";
 import type { CleanupDeps } from "./deps";
-import { type CallCounter, kmsCall, mapAdaptive, throttled } from "./kms-calls";
+import { type CallCounter, mapAdaptive, throttled } from "./kms-calls";
 import { REPORT_LIMIT, type ScanResult } from "./model";
 import type { ScanStep } from "./step-inputs";
 
@@ -16,29 +14,24 @@ const SNAPSHOT_DAYS = 7;
  * payload carries only counts. In a dry run it also says, for each registered orphan, whether KMS still has the key.
  */
 export async function scanKeyStore(
-  deps: Pick<CleanupDeps, "kms" | "orphans" | "now" | "sleep">,
+  deps: Pick<CleanupDeps, "keyStores" | "orphans" | "now" | "sleep">,
   input: ScanStep,
 ): Promise<ScanResult> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
   const listed: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await kmsCall<{ Keys?: KeyListEntry[]; NextMarker?: string; Truncated?: boolean }>(
-      deps.kms,
-      new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }),
-      counter,
-      deps.sleep,
-    );
-    for (const key of page.Keys ?? []) if (key.KeyArn) listed.push(key.KeyArn);
-    marker = page.Truncated ? page.NextMarker : undefined;
+    const page = await throttled(deps.keyStores, counter, deps.sleep).keyArnPage(marker);
+    listed.push(...page.keyArns);
+    marker = page.nextMarker;
   } while (marker);
 
   const described = await mapAdaptive(listed, MAX_CONCURRENCY, (arn, onThrottle) =>
-    describeKey(throttled(deps.kms, counter, deps.sleep, { onThrottle }), arn),
+    throttled(deps.keyStores, counter, deps.sleep, { onThrottle }).describeKey(arn),
   );
   const storeKeys = listed.filter((_arn, i) => {
     const d = described[i];
-    return d && !d.gone && d.metadata.CustomKeyStoreId === input.customKeyStoreId;
+    return d && !d.gone && d.key.customKeyStoreId === input.customKeyStoreId;
   });
   const expires = new Date(deps.now().getTime() + SNAPSHOT_DAYS * 86_400_000);
   const chunks = await deps.orphans.writeKeySnapshot(input.snapshotId, storeKeys, expires);
@@ -71,13 +64,13 @@ export async function scanKeyStore(
   const wouldKeep: NonNullable<ScanResult["wouldKeep"]> = [];
   for (const orphan of open) {
     try {
-      const now = await describeKey(throttled(deps.kms, counter, deps.sleep), orphan.keyArn);
+      const now = await throttled(deps.keyStores, counter, deps.sleep).describeKey(orphan.keyArn);
       if (now.gone)
         wouldDelete.push({
           keyArn: orphan.keyArn,
           ...(orphan.backingKeyId ? { backingKeyId: orphan.backingKeyId } : {}),
         });
-      else wouldKeep.push({ keyArn: orphan.keyArn, reason: `KMS still has the key (${now.metadata.KeyState})` });
+      else wouldKeep.push({ keyArn: orphan.keyArn, reason: `KMS still has the key (${now.key.keyState})` });
     } catch (error: unknown) {
       wouldKeep.push({
         keyArn: orphan.keyArn,

@@ -2,8 +2,8 @@ import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../../alert-source";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import type { KmsPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
+import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { parseOrThrow } from "../../validation";
 
@@ -22,7 +22,7 @@ const OrphanAlertEvent = z.object({
 export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
 
 export type CleanupStarterDeps = {
-  kms: KmsPort;
+  keyStores: Pick<KeyStores, "list">;
   executions: Executions;
   orphans: OrphanRegister;
   stateMachineArn: string;
@@ -47,7 +47,7 @@ export async function startCleanups(deps: CleanupStarterDeps, event: unknown): P
   const parsed = parseOrThrow(CleanupTriggerSchema, event);
   if (parsed["detail-type"] === "Scheduled Event") {
     const results: CleanupStart[] = [];
-    for (const id of await cloudHsmKeyStoreIds(deps.kms)) {
+    for (const id of await cloudHsmKeyStoreIds(deps.keyStores)) {
       if ((await deps.orphans.listOpen(id)).length === 0) continue;
       results.push(await start(deps, id, new Date(parsed.time), undefined));
     }
@@ -56,7 +56,7 @@ export async function startCleanups(deps: CleanupStarterDeps, event: unknown): P
   // Anyone who may put events on the default bus can send this alert: book only what the product's own register
   // holds (open orphans of a CloudHSM key store of this account), whatever the event says.
   const id = parsed.detail.customKeyStoreId;
-  if (!(await cloudHsmKeyStoreIds(deps.kms)).includes(id)) return [];
+  if (!(await cloudHsmKeyStoreIds(deps.keyStores)).includes(id)) return [];
   if ((await deps.orphans.listOpen(id)).length === 0) return [];
   const window = nextWindow(new Date(parsed.time), deps.windowHourUtc);
   return [await start(deps, id, window, window)];

@@ -1,13 +1,12 @@
-import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { describeKey } from "../../kms-keys";
 import type { HsmCredential, HsmKey } from "../../ports/hsm";
+import type { KeyAnswer } from "../../ports/key-stores";
 import type { Orphan } from "../../ports/orphan-register";
 import { KEY_ARN } from "../../validation";
 import { KMSUSER } from "../connect-key-store/model";
 import { pendingPassword } from "../connect-key-store/steps";
 import type { CleanupDeps } from "./deps";
 import { DeletionNotVerifiedError, StoreChangedError } from "./errors";
-import { type CallCounter, kmsCall, throttled } from "./kms-calls";
+import { type CallCounter, throttled } from "./kms-calls";
 import { REPORT_LIMIT } from "./model";
 import type { SweepInput } from "./step-inputs";
 
@@ -74,9 +73,9 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   const missingLive: string[] = [];
   for (const arn of live) {
     if (byLabel.has(arn)) continue;
-    const now = await describeKey(throttled(deps.kms, counter, deps.sleep, { attempts: 4 }), arn).catch(
-      () => undefined,
-    );
+    const now = await throttled(deps.keyStores, counter, deps.sleep, { attempts: 4 })
+      .describeKey(arn)
+      .catch(() => undefined);
     if (!now?.gone) missingLive.push(arn);
   }
   if (missingLive.length > 0) {
@@ -163,9 +162,9 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     const evidence = await evidenceOfDeletion(deps, orphan, c.keyArn);
     // The re-check right before deleting: only NotFoundException says KMS no longer has the key, and KMS is
     // eventually consistent (a key minutes old may still answer it), so it is never enough on its own.
-    let now: Awaited<ReturnType<typeof describeKey>>;
+    let now: KeyAnswer;
     try {
-      now = await describeKey(throttled(deps.kms, counter, deps.sleep, { attempts: 4 }), c.keyArn);
+      now = await throttled(deps.keyStores, counter, deps.sleep, { attempts: 4 }).describeKey(c.keyArn);
     } catch (error: unknown) {
       keep(c, `KMS could not confirm the key is gone (${(error as Error).name}); kept`);
       continue;
@@ -178,7 +177,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
           by: input.executionName,
         });
       }
-      keep(c, `KMS has the key (${now.metadata.KeyState})`);
+      keep(c, `KMS has the key (${now.key.keyState})`);
       continue;
     }
     if (evidence.kind === "none") {
@@ -273,20 +272,9 @@ async function evidenceOfDeletion(deps: SweepDeps, orphan: Orphan | undefined, k
 
 /** Right before the first deletion: the store is still DISCONNECTED and still backed by the cluster that was scanned. */
 async function confirmStoreUnchanged(deps: SweepDeps, input: SweepInput, counter: CallCounter): Promise<void> {
-  const out = await kmsCall<{ CustomKeyStores?: { ConnectionState?: string; CloudHsmClusterId?: string }[] }>(
-    deps.kms,
-    new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: input.customKeyStoreId }),
-    counter,
-    deps.sleep,
-  );
-  const store = out.CustomKeyStores?.[0];
-  if (store?.ConnectionState !== "DISCONNECTED" || store.CloudHsmClusterId !== input.clusterId) {
-    throw new StoreChangedError(
-      input.customKeyStoreId,
-      input.clusterId,
-      store?.ConnectionState,
-      store?.CloudHsmClusterId,
-    );
+  const store = await throttled(deps.keyStores, counter, deps.sleep).get(input.customKeyStoreId);
+  if (store?.connectionState !== "DISCONNECTED" || store.clusterId !== input.clusterId) {
+    throw new StoreChangedError(input.customKeyStoreId, input.clusterId, store?.connectionState, store?.clusterId);
   }
 }
 

@@ -1,4 +1,3 @@
-import { CreateCustomKeyStoreCommand, DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
 import { SecretMalformedError } from "../../ports/secrets";
 import {
   adminSecretFor,
@@ -17,29 +16,10 @@ import {
 import { type ProvisionDeps, parseJsonSecret } from "./steps";
 
 /**
- * The provision-key-store step that calls KMS, and the key store listing plan.ts shares. CloudHSM stays out, so
+ * The provision-key-store step that calls KMS. CloudHSM stays out, so
  * provisionCreateKeyStore loads only KMS's client; its role keeps cloudhsm:DescribeClusters all the same, because
  * KMS requires it of whoever calls CreateCustomKeyStore.
  */
-
-/** Every custom key store of the account and Region: id, name and, for CloudHSM key stores, the cluster. */
-export async function allKeyStores(deps: Pick<ProvisionDeps, "kms">) {
-  const stores: { id: string; name: string; clusterId?: string }[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await deps.kms.send(new DescribeCustomKeyStoresCommand({ Marker: marker }));
-    for (const s of out.CustomKeyStores ?? []) {
-      if (s.CustomKeyStoreId)
-        stores.push({
-          id: s.CustomKeyStoreId,
-          name: s.CustomKeyStoreName ?? "",
-          ...(s.CloudHsmClusterId ? { clusterId: s.CloudHsmClusterId } : {}),
-        });
-    }
-    marker = out.Truncated ? out.NextMarker : undefined;
-  } while (marker);
-  return stores;
-}
 
 const REFUSALS: Record<string, string> = {
   CloudHsmClusterInUseException:
@@ -60,7 +40,7 @@ const REFUSALS: Record<string, string> = {
  * scheduled rotations) read. Passwords go from Secrets Manager to KMS and nowhere else.
  */
 export async function createKeyStore(
-  deps: Pick<ProvisionDeps, "kms" | "secrets">,
+  deps: Pick<ProvisionDeps, "keyStores" | "secrets">,
   ref: {
     keyStoreName: string;
     clusterId: string;
@@ -68,10 +48,12 @@ export async function createKeyStore(
     caSecretId?: string | null | undefined;
   },
 ): Promise<{ customKeyStoreId: string; adminSecretId: string; created: boolean; secrets: Record<string, string> }> {
-  const stores = await allKeyStores(deps);
+  const stores = await deps.keyStores.list();
   const named = stores.find((s) => s.name === ref.keyStoreName);
-  if (named && named.clusterId !== ref.clusterId) throw new KeyStoreNameInUseError(ref.keyStoreName, named.id);
-  let customKeyStoreId = named?.id;
+  if (named && named.clusterId !== ref.clusterId) {
+    throw new KeyStoreNameInUseError(ref.keyStoreName, named.customKeyStoreId);
+  }
+  let customKeyStoreId = named?.customKeyStoreId;
   if (!customKeyStoreId) {
     const trustAnchor = await deps.secrets.current(trustAnchorSecretFor(ref.clusterId), { fresh: true });
     if (trustAnchor === undefined)
@@ -81,15 +63,12 @@ export async function createKeyStore(
       raw === undefined ? undefined : parseJsonSecret(raw, initialKmsuserSecretFor(ref.clusterId)).password;
     if (typeof password !== "string") throw new SecretMalformedError("The kmsuser secret holds no password");
     try {
-      const out = await deps.kms.send(
-        new CreateCustomKeyStoreCommand({
-          CustomKeyStoreName: ref.keyStoreName,
-          CloudHsmClusterId: ref.clusterId,
-          KeyStorePassword: password,
-          TrustAnchorCertificate: trustAnchor,
-        }),
-      );
-      customKeyStoreId = out.CustomKeyStoreId as string;
+      customKeyStoreId = await deps.keyStores.create({
+        name: ref.keyStoreName,
+        clusterId: ref.clusterId,
+        kmsuserPassword: password,
+        trustAnchorCertificate: trustAnchor,
+      });
     } catch (error: unknown) {
       const name = (error as Error).name;
       if (name === "CustomKeyStoreNameInUseException") {

@@ -9,7 +9,6 @@ import {
   KeyStoreNameInUseError,
   ProvisionAlreadyRunningError,
 } from "./errors";
-import { allKeyStores } from "./key-store-steps";
 import type { ProvisionInput, ProvisionPlan } from "./model";
 import type { ProvisionDeps } from "./steps";
 
@@ -29,7 +28,7 @@ async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "executions">, keyS
  * On a re-run it finds what the earlier run made (the tagged cluster, the key store on it) so the workflow resumes.
  */
 export async function planProvisioning(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "kms" | "executions" | "secrets">,
+  deps: Pick<ProvisionDeps, "cloudhsm" | "keyStores" | "executions" | "secrets">,
   req: ProvisionInput,
   self?: ExecutionRef,
 ): Promise<ProvisionPlan> {
@@ -40,14 +39,15 @@ export async function planProvisioning(
   if (found && clusterId && found.State === "DELETE_IN_PROGRESS") {
     throw new ClusterUnusableError(clusterId, found.State);
   }
-  const stores = await allKeyStores(deps);
+  const stores = await deps.keyStores.list();
   const named = stores.find((s) => s.name === req.keyStoreName);
-  if (named && named.clusterId !== clusterId) throw new KeyStoreNameInUseError(req.keyStoreName, named.id);
+  if (named && named.clusterId !== clusterId)
+    throw new KeyStoreNameInUseError(req.keyStoreName, named.customKeyStoreId);
   const sharing = clusterId ? stores.find((s) => s.clusterId === clusterId && s.name !== req.keyStoreName) : undefined;
   if (sharing && clusterId) {
     throw new ClusterInUseError(
       clusterId,
-      `it already backs custom key store ${sharing.id} (${sharing.name}); give a cluster no key store uses, or subnetIds for a new one`,
+      `it already backs custom key store ${sharing.customKeyStoreId} (${sharing.name}); give a cluster no key store uses, or subnetIds for a new one`,
     );
   }
   if (found && clusterId) await requireAdoptable(deps, clusterId, found.State ?? "");
@@ -64,7 +64,7 @@ export async function planProvisioning(
     hsmCount: req.hsmCount,
     caMode: req.ca.mode,
     caSecretId: req.ca.mode === "secret" ? req.ca.secretId : null,
-    ...(named ? { customKeyStoreId: named.id } : {}),
+    ...(named ? { customKeyStoreId: named.customKeyStoreId } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import { readAdminCredential } from "../../admin-credential";
-import type { CloudHsmPort, KmsPort } from "../../ports/clients";
+import type { CloudHsmPort } from "../../ports/clients";
 import type { Executions } from "../../ports/executions";
 import type { Hsm, HsmCredential } from "../../ports/hsm";
+import type { KeyStores } from "../../ports/key-stores";
 import { SecretMalformedError, type SecretsStore } from "../../ports/secrets";
 import { adminSecretFor, initialKmsuserSecretFor } from "../../secret-names";
 import { tokenFor } from "../../tokens";
@@ -17,7 +18,7 @@ import { AdminPasswordUnknownError, CaSecretInvalidError, ClusterInUseError, Clu
  */
 export type ProvisionDeps = {
   cloudhsm: CloudHsmPort;
-  kms: KmsPort;
+  keyStores: KeyStores;
   executions: Executions;
   secrets: SecretsStore;
   hsm: Hsm;

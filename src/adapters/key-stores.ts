@@ -1,0 +1,96 @@
+import {
+  CreateCustomKeyStoreCommand,
+  type CustomKeyStoresListEntry,
+  DescribeCustomKeyStoresCommand,
+  DescribeKeyCommand,
+  ListKeysCommand,
+  UpdateCustomKeyStoreCommand,
+} from "@aws-sdk/client-kms";
+import type { KmsPort } from "../ports/clients";
+import type { KeyAnswer, KeyStore, KeyStores, NewKeyStore } from "../ports/key-stores";
+
+/** Key stores and keys through the KMS API. */
+export class KmsKeyStores implements KeyStores {
+  constructor(private readonly kms: KmsPort) {}
+
+  async list(): Promise<KeyStore[]> {
+    const stores: KeyStore[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await this.kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) }));
+      for (const entry of out.CustomKeyStores ?? []) {
+        const store = keyStore(entry);
+        if (store) stores.push(store);
+      }
+      marker = out.Truncated ? out.NextMarker : undefined;
+    } while (marker);
+    return stores;
+  }
+
+  async get(customKeyStoreId: string): Promise<KeyStore | undefined> {
+    const out = await this.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: customKeyStoreId }));
+    const entry = out.CustomKeyStores?.find((s) => s.CustomKeyStoreId === customKeyStoreId);
+    return entry && keyStore(entry);
+  }
+
+  async create(store: NewKeyStore): Promise<string> {
+    const out = await this.kms.send(
+      new CreateCustomKeyStoreCommand({
+        CustomKeyStoreName: store.name,
+        CloudHsmClusterId: store.clusterId,
+        KeyStorePassword: store.kmsuserPassword,
+        TrustAnchorCertificate: store.trustAnchorCertificate,
+      }),
+    );
+    if (!out.CustomKeyStoreId) throw new Error("CreateCustomKeyStore returned no CustomKeyStoreId");
+    return out.CustomKeyStoreId;
+  }
+
+  async setKmsuserPassword(customKeyStoreId: string, password: string): Promise<void> {
+    await this.kms.send(
+      new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: customKeyStoreId, KeyStorePassword: password }),
+    );
+  }
+
+  async describeKey(keyArn: string): Promise<KeyAnswer> {
+    try {
+      const out = await this.kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+      const m = out?.KeyMetadata;
+      if (!m) throw new Error(`DescribeKey returned no KeyMetadata for ${keyArn}`);
+      return {
+        gone: false,
+        key: {
+          keyArn: m.Arn ?? keyArn,
+          ...(m.KeyState ? { keyState: m.KeyState } : {}),
+          ...(m.Origin ? { origin: m.Origin } : {}),
+          ...(m.CustomKeyStoreId ? { customKeyStoreId: m.CustomKeyStoreId } : {}),
+          ...(m.CloudHsmClusterId ? { clusterId: m.CloudHsmClusterId } : {}),
+          ...(m.CreationDate ? { creationDate: m.CreationDate } : {}),
+          ...(m.DeletionDate ? { deletionDate: m.DeletionDate } : {}),
+        },
+      };
+    } catch (error: unknown) {
+      if ((error as Error)?.name === "NotFoundException") return { gone: true };
+      throw error;
+    }
+  }
+
+  async keyArnPage(marker?: string): Promise<{ keyArns: string[]; nextMarker?: string }> {
+    const out = await this.kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }));
+    const keyArns = (out.Keys ?? []).flatMap((k) => (k.KeyArn ? [k.KeyArn] : []));
+    return { keyArns, ...(out.Truncated && out.NextMarker ? { nextMarker: out.NextMarker } : {}) };
+  }
+}
+
+/** An entry without an id is no store the workflows can name. */
+function keyStore(entry: CustomKeyStoresListEntry): KeyStore | undefined {
+  if (!entry.CustomKeyStoreId) return undefined;
+  return {
+    customKeyStoreId: entry.CustomKeyStoreId,
+    name: entry.CustomKeyStoreName ?? "",
+    type: entry.CustomKeyStoreType ?? "AWS_CLOUDHSM",
+    ...(entry.CloudHsmClusterId ? { clusterId: entry.CloudHsmClusterId } : {}),
+    connectionState: entry.ConnectionState ?? "DISCONNECTED",
+    ...(entry.ConnectionErrorCode ? { connectionErrorCode: entry.ConnectionErrorCode } : {}),
+  };
+}
