@@ -28,6 +28,7 @@ import {
 } from "../../src/workflows/connect-key-store/steps";
 import { tellKms } from "../../src/workflows/connect-key-store/tell-kms";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
+import { memorySecrets } from "../support/fakes";
 
 /** The workflow input as the prepare handler hands it on: parsed, defaults applied. */
 const connectInput = (raw: object) => parseOrThrow(ConnectInputSchema, raw);
@@ -38,47 +39,6 @@ const fakeHsmApi = fakeCloudHsm();
 const { port: cloudhsm, replies: cloudhsmReplies, calls: cloudhsmCalls } = fakeHsmApi;
 const ID = "cks-1234567890abcdef0";
 const CLUSTER = "cluster-abcdefghijk";
-
-/** An in-memory secrets store with Secrets Manager's staging labels. */
-function memorySecrets(): SecretsStore & {
-  data: Map<string, { versions: Map<string, string>; stages: Map<string, string> }>;
-} {
-  const data = new Map<string, { versions: Map<string, string>; stages: Map<string, string> }>();
-  const get = (id: string) => {
-    const s = data.get(id);
-    if (!s) throw Object.assign(new Error("not found"), { name: "SecretNotFoundError" });
-    return s;
-  };
-  return {
-    data,
-    exists: async (id) => data.get(id)?.stages.has("AWSCURRENT") === true,
-    ensure: async (name) => {
-      if (!data.has(name)) data.set(name, { versions: new Map(), stages: new Map() });
-      return name;
-    },
-    current: async (id) => {
-      const s = data.get(id);
-      const v = s?.stages.get("AWSCURRENT");
-      return v ? s?.versions.get(v) : undefined;
-    },
-    version: async (id, versionId) => data.get(id)?.versions.get(versionId),
-    stages: async (id) => {
-      const out: Record<string, string[]> = {};
-      for (const [stage, v] of get(id).stages) out[v] = [...(out[v] ?? []), stage];
-      return out;
-    },
-    put: async (id, versionId, value, stages) => {
-      const s = get(id);
-      s.versions.set(versionId, value);
-      for (const stage of stages) s.stages.set(stage, versionId);
-    },
-    promote: async (id, versionId) => {
-      const s = get(id);
-      s.stages.set("AWSCURRENT", versionId);
-      if (s.stages.get("AWSPENDING") === versionId) s.stages.delete("AWSPENDING");
-    },
-  };
-}
 
 function fakeHsm(users: { username: string; role: string; locked: boolean }[]) {
   const calls: string[] = [];

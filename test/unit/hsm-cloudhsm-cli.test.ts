@@ -7,17 +7,16 @@ import {
   parseCliOutput,
   processRunner,
 } from "../../src/adapters/cloudhsm-cli";
+import { cliFailed, cliOk } from "../support/fakes";
 
 const admin = { username: "admin", role: "admin" as const, password: "AdminPassw0rd" };
-const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
-const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
 
 describe("CloudHSM CLI adapter", () => {
   it("returns users with their lock state when `user list` prints the documented JSON", async () => {
     const calls: { argv: string[]; env: Record<string, string> }[] = [];
     const cli = new CloudHsmCli(async (argv, env) => {
       calls.push({ argv, env });
-      return ok({
+      return cliOk({
         users: [
           { username: "admin", role: "admin", locked: "false", mfa: [], quorum: [], "cluster-coverage": "full" },
           { username: "kmsuser", role: "crypto-user", locked: "true", mfa: [], quorum: [], "cluster-coverage": "full" },
@@ -41,7 +40,7 @@ describe("CloudHSM CLI adapter", () => {
     const calls: { argv: string[]; env: Record<string, string>; stdin?: string }[] = [];
     const cli = new CloudHsmCli(async (argv, env, stdin) => {
       calls.push({ argv, env, stdin });
-      return ok(argv.includes("logout") ? "Logout successful" : { username: "kmsuser", role: "crypto-user" });
+      return cliOk(argv.includes("logout") ? "Logout successful" : { username: "kmsuser", role: "crypto-user" });
     });
 
     await cli.changePassword(
@@ -85,7 +84,7 @@ describe("CloudHSM CLI adapter", () => {
     let runs = 0;
     const cli = new CloudHsmCli(async () => {
       runs++;
-      return ok({});
+      return cliOk({});
     });
 
     await expect(
@@ -124,7 +123,7 @@ describe("CloudHSM CLI adapter", () => {
   });
 
   it("returns errors without the password when the CLI echoes it", () => {
-    expect(() => parseCliOutput(fail("bad value NewPassw0rd1 for --password"), ["NewPassw0rd1"])).toThrow(
+    expect(() => parseCliOutput(cliFailed("bad value NewPassw0rd1 for --password"), ["NewPassw0rd1"])).toThrow(
       "bad value *** for --password",
     );
   });

@@ -1,7 +1,7 @@
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
+import { cliOk } from "../support/fakes";
 
 const kmsuser = { username: "kmsuser", role: "crypto-user" as const, password: "Kmsuser0Password" };
-const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
 const LABEL = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 /** One `key list --verbose` entry in the documented shape (CloudHSM User Guide, cloudhsm_cli-key-list.html). */
@@ -27,7 +27,7 @@ const entry = (reference: string, owner: string, attributes: Record<string, unkn
 describe("key list through the CloudHSM CLI adapter", () => {
   it("returns each key's owners, sharing and attributes so the sweep can tell kmsuser's backing keys from others", async () => {
     const cli = new CloudHsmCli(async () =>
-      ok({
+      cliOk({
         matched_keys: [entry("0x01", "kmsuser"), entry("0x02", "alice", { class: "public-key", "key-type": "rsa" })],
         total_key_count: 2,
         returned_key_count: 2,
@@ -60,8 +60,8 @@ describe("key list through the CloudHSM CLI adapter", () => {
 
   it("throws HsmListingInconsistentError when the reported total changes between pages", async () => {
     const pages: CliRun[] = [
-      ok({ matched_keys: [entry("0x01", "kmsuser")], total_key_count: 2, returned_key_count: 1, next_token: "1" }),
-      ok({ matched_keys: [entry("0x03", "kmsuser")], total_key_count: 3, returned_key_count: 1, next_token: "2" }),
+      cliOk({ matched_keys: [entry("0x01", "kmsuser")], total_key_count: 2, returned_key_count: 1, next_token: "1" }),
+      cliOk({ matched_keys: [entry("0x03", "kmsuser")], total_key_count: 3, returned_key_count: 1, next_token: "2" }),
     ];
     const cli = new CloudHsmCli(async () => pages.shift() as CliRun);
 
@@ -72,7 +72,7 @@ describe("key list through the CloudHSM CLI adapter", () => {
 
   it("throws HsmListingInconsistentError when the pages hold fewer keys than the reported total", async () => {
     const cli = new CloudHsmCli(async () =>
-      ok({ matched_keys: [entry("0x01", "kmsuser")], total_key_count: 2, returned_key_count: 1 }),
+      cliOk({ matched_keys: [entry("0x01", "kmsuser")], total_key_count: 2, returned_key_count: 1 }),
     );
 
     await expect(cli.listKeys("cluster-abcdefghijk", kmsuser)).rejects.toMatchObject({

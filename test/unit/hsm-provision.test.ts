@@ -1,6 +1,7 @@
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
+import { cliFailed, cliOk, memorySecrets } from "../support/fakes";
 import "reflect-metadata";
 import { createPublicKey, generateKeyPairSync, type KeyObject, webcrypto, X509Certificate } from "node:crypto";
 import { CreateHsmCommand, DeleteHsmCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
@@ -10,7 +11,7 @@ import * as x509 from "@peculiar/x509";
 import { mockClient } from "aws-sdk-client-mock";
 import { provisionExecutionName } from "../../cli/provision-name";
 import { generateClusterCsr } from "../../local/account/cloudhsm/certificates";
-import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
+import { CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
 import { HsmCommandError } from "../../src/ports/hsm";
 import type { SecretsStore } from "../../src/ports/secrets";
 import { parseOrThrow } from "../../src/validation";
@@ -23,28 +24,11 @@ import type { ProvisionDeps } from "../../src/workflows/provision-key-store/step
 
 const CLUSTER = "cluster-abcdefghijk";
 const NOW = new Date();
-const ok = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
-const fail = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
 
 const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 const fakeHsmApi = fakeCloudHsm();
 const { port: cloudhsm, replies: cloudhsmReplies, calls: cloudhsmCalls } = fakeHsmApi;
-
-function memorySecrets(initial: Record<string, string> = {}): SecretsStore {
-  const values = new Map(Object.entries(initial));
-  return {
-    ensure: async (name) => name,
-    exists: async (id) => values.has(id),
-    current: async (id) => values.get(id),
-    version: async () => undefined,
-    stages: async () => ({}),
-    put: async (id, _v, value) => {
-      values.set(id, value);
-    },
-    promote: async () => undefined,
-  };
-}
 
 function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
   return {
@@ -52,7 +36,7 @@ function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
     keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,
-    hsm: new CloudHsmCli(async () => ok({})),
+    hsm: new CloudHsmCli(async () => cliOk({})),
     now: () => NOW,
   };
 }
@@ -62,7 +46,7 @@ describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () =>
     const calls: { argv: string[]; env: Record<string, string>; stdin?: string }[] = [];
     const cli = new CloudHsmCli(async (argv, env, stdin) => {
       calls.push({ argv, env, stdin });
-      return ok("Cluster activation successful");
+      return cliOk("Cluster activation successful");
     });
 
     await cli.activateCluster(CLUSTER, "AdminPassw0rd1");
@@ -73,7 +57,7 @@ describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () =>
   });
 
   it("returns an HsmCommandError without the password when activation fails with a message quoting it", async () => {
-    const cli = new CloudHsmCli(async () => fail("Password AdminPassw0rd1 is not valid here"));
+    const cli = new CloudHsmCli(async () => cliFailed("Password AdminPassw0rd1 is not valid here"));
 
     const error = (await cli.activateCluster(CLUSTER, "AdminPassw0rd1").catch((e: unknown) => e)) as Error;
 
@@ -83,7 +67,7 @@ describe("Hsm port: provision-key-store additions (CloudHSM CLI adapter)", () =>
 
   it("returns the user's cluster coverage, or missing, when `user list` is read", async () => {
     const cli = new CloudHsmCli(async () =>
-      ok({ users: [{ username: "KmsUser", role: "crypto-user", locked: "false", "cluster-coverage": "partial" }] }),
+      cliOk({ users: [{ username: "KmsUser", role: "crypto-user", locked: "false", "cluster-coverage": "partial" }] }),
     );
     const admin = { username: "admin", role: "admin" as const, password: "AdminPassw0rd1" };
 
