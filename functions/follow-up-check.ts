@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { logger } from "../src/observability";
@@ -11,7 +11,7 @@ import { CheckStepSchema } from "../src/workflows/deletion-follow-up/step-inputs
 /** Deletion follow-up step 2: is the key gone, and its material? Registers orphans; lists backups. */
 export const followUpCheck = (event: unknown) =>
   checkFollowUp(
-    { keyStores, cloudhsm, orphans: orphanRegister, now: () => new Date() },
+    { keyStores, clusters, orphans: orphanRegister, now: () => new Date() },
     parseOrThrow(CheckStepSchema, event),
   );
 

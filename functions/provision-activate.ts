@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { hsm } from "../src/adapters/hsm";
 import { logger } from "../src/observability";
@@ -10,6 +10,6 @@ import { ClusterStepSchema } from "../src/workflows/provision-key-store/step-inp
 
 /** cluster activate with an admin password generated into Secrets Manager. */
 export const provisionActivate = (event: unknown) =>
-  activateCluster({ cloudhsm, secrets: secretsStore, hsm }, parseOrThrow(ClusterStepSchema, event));
+  activateCluster({ clusters, secrets: secretsStore, hsm }, parseOrThrow(ClusterStepSchema, event));
 
 export const handler = middy(provisionActivate).use(injectLambdaContext(logger));

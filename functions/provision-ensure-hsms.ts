@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
 import { ensureHsms } from "../src/workflows/provision-key-store/cluster-steps";
@@ -8,6 +8,6 @@ import { EnsureHsmsStepSchema } from "../src/workflows/provision-key-store/step-
 
 /** Brings the cluster to its HSM count over distinct AZs, replacing DEGRADED HSMs (bounded). */
 export const provisionEnsureHsms = (event: unknown) =>
-  ensureHsms({ cloudhsm }, parseOrThrow(EnsureHsmsStepSchema, event));
+  ensureHsms({ clusters }, parseOrThrow(EnsureHsmsStepSchema, event));
 
 export const handler = middy(provisionEnsureHsms).use(injectLambdaContext(logger));

@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { executions } from "../src/adapters/clients/executions";
 import { keyStores } from "../src/adapters/clients/key-stores";
 import { secretsStore } from "../src/adapters/clients/secrets";
@@ -15,7 +15,7 @@ export const provisionPlan = (event: unknown) => {
   const { input, executionArn, stateMachineArn } = parseOrThrow(PlanStepSchema, event);
   const self = executionArn && stateMachineArn ? { executionArn, stateMachineArn } : undefined;
   return planProvisioning(
-    { cloudhsm, keyStores, executions, secrets: secretsStore },
+    { clusters, keyStores, executions, secrets: secretsStore },
     parseOrThrow(ProvisionInputSchema, input),
     self,
   );

@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { secretsStore } from "../src/adapters/clients/secrets";
 import { logger } from "../src/observability";
 import { parseOrThrow } from "../src/validation";
@@ -9,6 +9,6 @@ import { SignStepSchema } from "../src/workflows/provision-key-store/step-inputs
 
 /** Signs the cluster CSR with the product's CA for the cluster, or the customer's CA from Secrets Manager. */
 export const provisionSignCsr = (event: unknown) =>
-  signClusterCsr({ cloudhsm, secrets: secretsStore, now: () => new Date() }, parseOrThrow(SignStepSchema, event));
+  signClusterCsr({ clusters, secrets: secretsStore, now: () => new Date() }, parseOrThrow(SignStepSchema, event));
 
 export const handler = middy(provisionSignCsr).use(injectLambdaContext(logger));

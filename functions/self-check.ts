@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { cloudhsm } from "../src/adapters/clients/cloudhsm";
+import { clusters } from "../src/adapters/clients/clusters";
 import { dynamodbTables } from "../src/adapters/clients/dynamodb";
 import { eventbridge } from "../src/adapters/clients/eventbridge";
 import { kms } from "../src/adapters/clients/kms";
@@ -26,6 +27,7 @@ const check = (input: SelfCheckInput) =>
   runSelfCheck(
     {
       clients: { secretsManager, kms, cloudhsm, eventbridge, sfn, dynamodb: dynamodbTables },
+      clusters,
       runProgram: (path, argv) => processRunner({ cliPath: path, timeoutMs: 10_000 })(argv, {}),
       connect: tcpConnect,
       listUsers: (clusterId) => hsm.listUsers(clusterId),

@@ -1,5 +1,4 @@
-import { type Cluster, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import type { CloudHsmPort } from "./ports/clients";
+import type { Cluster, Clusters } from "./ports/clusters";
 
 /**
  * What the product does with each CloudHSM cluster state (API Reference, "Cluster" data type, API_Cluster.html:
@@ -43,25 +42,12 @@ export const CLUSTER_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_
  * DELETE_IN_PROGRESS | DELETED). */
 export const HSM_GONE: ReadonlySet<string> = new Set(["DELETED", "DELETE_IN_PROGRESS"]);
 
-/**
- * The cluster by id as DescribeClusters answers, DELETED included (its backups outlive it), or undefined when CloudHSM
- * has none by that id.
- */
-export async function describeCluster(
-  cloudhsm: CloudHsmPort,
-  clusterId: string,
-  options: { abortSignal?: AbortSignal } = {},
-): Promise<Cluster | undefined> {
-  const out = await cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }), options);
-  return out.Clusters?.find((c) => c.ClusterId === clusterId);
-}
-
 /** The cluster by id, unless CloudHSM has none (or only a DELETED one) by that id. */
 export async function findCluster(
-  cloudhsm: CloudHsmPort,
+  clusters: Pick<Clusters, "get">,
   clusterId: string,
   options: { abortSignal?: AbortSignal } = {},
 ): Promise<Cluster | undefined> {
-  const found = await describeCluster(cloudhsm, clusterId, options);
-  return found?.State === "DELETED" ? undefined : found;
+  const found = await clusters.get(clusterId, options);
+  return found?.state === "DELETED" ? undefined : found;
 }

@@ -2,7 +2,7 @@ import { access, copyFile, mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findCluster } from "../clusters";
-import type { CloudHsmPort } from "../ports/clients";
+import type { Clusters } from "../ports/clusters";
 import { HsmClusterNotFoundError, HsmPathUnavailableError, HsmUnavailableError } from "../ports/hsm";
 import type { SecretsStore } from "../ports/secrets";
 import type { CliRun, CliRunner } from "./cloudhsm-cli";
@@ -28,7 +28,7 @@ export type CliConfiguratorOptions = {
 };
 
 export type CliConfiguratorDeps = {
-  cloudhsm: CloudHsmPort;
+  clusters: Pick<Clusters, "get">;
   secrets: Pick<SecretsStore, "current">;
 };
 
@@ -113,12 +113,9 @@ export class CliConfigurator {
 
   /** The ENI addresses of the cluster's ACTIVE HSMs, sorted (CloudHSM API Reference, DescribeClusters, Hsm). */
   private async activeAddresses(clusterId: string): Promise<string[]> {
-    const cluster = await findCluster(this.deps.cloudhsm, clusterId);
+    const cluster = await findCluster(this.deps.clusters, clusterId);
     if (!cluster) throw new HsmClusterNotFoundError(`Cluster ${clusterId} not found`);
-    const addresses = (cluster.Hsms ?? [])
-      .filter((h) => h.State === "ACTIVE" && typeof h.EniIp === "string")
-      .map((h) => h.EniIp as string)
-      .sort();
+    const addresses = cluster.hsms.flatMap((h) => (h.state === "ACTIVE" && h.eniIp ? [h.eniIp] : [])).sort();
     if (addresses.length === 0) throw new HsmUnavailableError(`Cluster ${clusterId} has no active HSM`);
     return addresses;
   }

@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { config } from "../config";
 import { trustAnchorSecretFor } from "../secret-names";
-import { cloudhsm } from "./clients/cloudhsm";
+import { clusters } from "./clients/clusters";
 import { secretsStore } from "./clients/secrets";
 import { CloudHsmCli, cliPathFor, configurePathFor, processRunner } from "./cloudhsm-cli";
 import { CLI_WORK_DIR, CliConfigurator } from "./cloudhsm-cli-config";
@@ -16,7 +16,7 @@ const cliPath = cliPathFor(config.CLOUDHSM_CLI_PATH);
 export const hsm = new CloudHsmCli(
   processRunner({ cliPath }),
   new CliConfigurator(
-    { cloudhsm, secrets: secretsStore },
+    { clusters, secrets: secretsStore },
     {
       run: processRunner({ cliPath: configurePathFor(cliPath) }),
       region: config.AWS_REGION,

@@ -11,6 +11,7 @@ import { DescribeStateMachineCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
 import { findCluster } from "../clusters";
 import type { CloudHsmPort, DynamoDbPort, EventsPort, KmsPort, SecretsManagerPort, SfnPort } from "../ports/clients";
+import type { ClusterHsm, Clusters } from "../ports/clusters";
 import { ClusterIdSchema } from "../validation";
 
 /** One finding of the self-check: what was checked, whether it holds, what was seen, and the fix when it does not. */
@@ -33,6 +34,8 @@ export type SelfCheckDeps = {
     sfn: SfnPort;
     dynamodb: DynamoDbPort;
   };
+  /** The clusters, to find the HSMs the CLI must reach. */
+  clusters: Pick<Clusters, "get">;
   /** Runs a program of the layer (no shell) with argv. */
   runProgram: (path: string, argv: string[]) => Promise<ProgramRun>;
   /** Opens a TCP connection to host:port and closes it; rejects on refusal or after timeoutMs. */
@@ -336,14 +339,14 @@ function probes(deps: SelfCheckDeps, settings: SelfCheckSettings, input: SelfChe
  * Hsm.EniIp).
  */
 export async function checkHsms(
-  deps: Pick<SelfCheckDeps, "clients" | "connect">,
+  deps: Pick<SelfCheckDeps, "clusters" | "connect">,
   clusterId: string,
   timeoutMs = HSM_TIMEOUT_MS,
 ): Promise<SelfCheckResult> {
   const check = `HSMs of ${clusterId}`;
-  let hsms: { HsmId?: string; EniIp?: string; State?: string }[];
+  let hsms: ClusterHsm[];
   try {
-    const cluster = await findCluster(deps.clients.cloudhsm, clusterId, {
+    const cluster = await findCluster(deps.clusters, clusterId, {
       abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
     if (!cluster) {
@@ -354,7 +357,7 @@ export async function checkHsms(
         fix: "pass the id of a cluster of this account and Region (aws cloudhsmv2 describe-clusters)",
       };
     }
-    hsms = cluster.Hsms ?? [];
+    hsms = cluster.hsms;
   } catch (error: unknown) {
     return {
       check,
@@ -363,7 +366,7 @@ export async function checkHsms(
       fix: "see the CloudHSM endpoint check",
     };
   }
-  const active = hsms.filter((h) => h.State === "ACTIVE" && h.EniIp);
+  const active = hsms.filter((h) => h.state === "ACTIVE" && h.eniIp);
   if (active.length === 0) {
     return {
       check,
@@ -376,11 +379,11 @@ export async function checkHsms(
   const attempts = active.flatMap((hsm) =>
     HSM_PORTS.map(async (port) => {
       try {
-        await deps.connect(hsm.EniIp as string, port, timeoutMs);
+        await deps.connect(hsm.eniIp as string, port, timeoutMs);
         return undefined;
       } catch (error: unknown) {
         const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        return `${hsm.HsmId} ${hsm.EniIp}:${port} (${reason})`;
+        return `${hsm.hsmId} ${hsm.eniIp}:${port} (${reason})`;
       }
     }),
   );
@@ -396,7 +399,7 @@ export async function checkHsms(
   return {
     check,
     ok: true,
-    detail: `${active.map((h) => h.EniIp).join(", ")} accept TCP on ${HSM_PORTS.join(", ")}`,
+    detail: `${active.map((h) => h.eniIp).join(", ")} accept TCP on ${HSM_PORTS.join(", ")}`,
   };
 }
 

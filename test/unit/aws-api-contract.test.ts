@@ -1,6 +1,7 @@
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { ListSecretsCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { SecretsManagerStore } from "../../src/adapters/secrets-store";
 import { findCluster } from "../../src/clusters";
@@ -98,14 +99,16 @@ describe("the product's readers against AWS's documented API responses", () => {
   it("returns the cluster by id when DescribeClusters lists the documented cluster", async () => {
     const { cloudhsm } = await answering({ DescribeClusters: { Clusters: [documentedCluster()] } });
 
-    const cluster = await findCluster(cloudhsm, "cluster-jxhlf7644ne");
+    const cluster = await findCluster(new CloudHsmClusters(cloudhsm), "cluster-jxhlf7644ne");
 
     expect(cluster).toMatchObject({
-      ClusterId: "cluster-jxhlf7644ne",
-      State: "CREATE_IN_PROGRESS",
-      SecurityGroup: "sg-640fab0c",
-      SubnetMapping: { "us-east-2a": "subnet-f1d6e798" },
+      clusterId: "cluster-jxhlf7644ne",
+      state: "CREATE_IN_PROGRESS",
+      hsms: [],
+      subnets: { "us-east-2a": "subnet-f1d6e798" },
+      backupRetentionDays: 90,
     });
+    expect(cluster?.createdAt?.toISOString()).toBe("2017-09-08T21:48:31.112Z");
   });
 
   it("returns the new HSM's id when CreateHsm answers as documented", async () => {
@@ -115,7 +118,10 @@ describe("the product's readers against AWS's documented API responses", () => {
       CreateHsm: awsFixture("cloudhsm-create-hsm"),
     });
 
-    const out = await ensureHsms({ cloudhsm }, { clusterId: "cluster-jxhlf7644ne", target: 1, replaced: 0 });
+    const out = await ensureHsms(
+      { clusters: new CloudHsmClusters(cloudhsm) },
+      { clusterId: "cluster-jxhlf7644ne", target: 1, replaced: 0 },
+    );
 
     expect(calls).toEqual(["DescribeClusters", "CreateHsm"]);
     expect(out).toMatchObject({ ready: false, created: ["hsm-ted36yp5b2x"] });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type CloudHSMV2Client, type Cluster, DescribeClustersCommand, type Hsm } from "@aws-sdk/client-cloudhsm-v2";
 import { type CliRun, CloudHsmCli } from "../../src/adapters/cloudhsm-cli";
 import { CliConfigurator } from "../../src/adapters/cloudhsm-cli-config";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 
 const CLUSTER = "cluster-abcdefghijk";
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -42,7 +43,7 @@ describe("CloudHSM CLI configuration built at run time", () => {
   const configurator = () =>
     new CliConfigurator(
       {
-        cloudhsm,
+        clusters: new CloudHsmClusters(cloudhsm),
         secrets: { current: async (id) => secrets[id] },
       },
       {
@@ -162,7 +163,7 @@ describe("CloudHSM CLI configuration built at run time", () => {
     const to = join(workDir, "etc", "cloudhsm-cli.cfg");
     const seeded: string[] = [];
     const config = new CliConfigurator(
-      { cloudhsm, secrets: { current: async (id) => secrets[id] } },
+      { clusters: new CloudHsmClusters(cloudhsm), secrets: { current: async (id) => secrets[id] } },
       {
         run: async (argv) => {
           // What the configure tool finds when it runs: the template, then its own additions.

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { type Hsm, HsmLoginFailedError, HsmPathUnavailableError } from "../../src/ports/hsm";
@@ -89,7 +90,7 @@ function deps(secrets: SecretsStore, hsm: Hsm, logins: LoginLedger = memoryLedge
   return {
     logins,
     keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
-    cloudhsm,
+    clusters: new CloudHsmClusters(cloudhsm),
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,
     hsm,

@@ -1,3 +1,4 @@
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { clusterReply, fakeCloudHsm } from "../support/fake-cloudhsm";
@@ -32,7 +33,7 @@ const { port: cloudhsm, replies: cloudhsmReplies, calls: cloudhsmCalls } = fakeH
 
 function deps(secrets: SecretsStore = memorySecrets()): ProvisionDeps {
   return {
-    cloudhsm,
+    clusters: new CloudHsmClusters(cloudhsm),
     keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
     secrets,

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import type { CloudHsmPort } from "../../src/ports/clients";
@@ -34,7 +35,7 @@ const hsmSend = jest.fn(async (command: unknown) =>
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1" }));
 const deps = {
   keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
-  cloudhsm: { send: hsmSend } as unknown as CloudHsmPort,
+  clusters: new CloudHsmClusters({ send: hsmSend } as unknown as CloudHsmPort),
   orphans: new DynamoOrphanRegister(db, "orphans"),
   now: () => new Date("2026-12-02T00:00:00Z"),
 };

@@ -1,4 +1,5 @@
 import { type Cluster, CreateClusterCommand, DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { ensureCluster } from "../../src/workflows/provision-key-store/cluster-steps";
 import { KEY_STORE_TAG } from "../../src/workflows/provision-key-store/model";
 import { fakeCloudHsm } from "../support/fake-cloudhsm";
@@ -30,7 +31,7 @@ describe("ensureCluster with more than one cluster tagged for the key store", ()
       [resumed, duplicate],
     ]) {
       cloudhsm.replies.set(DescribeClustersCommand, { Clusters });
-      await expect(ensureCluster({ cloudhsm: cloudhsm.port }, plan)).resolves.toEqual({
+      await expect(ensureCluster({ clusters: new CloudHsmClusters(cloudhsm.port) }, plan)).resolves.toEqual({
         clusterId: "cluster-bbbbbbbbbbb",
         created: false,
         strays: ["cluster-aaaaaaaaaaa"],
@@ -47,7 +48,7 @@ describe("ensureCluster with more than one cluster tagged for the key store", ()
       [older, newer],
     ]) {
       cloudhsm.replies.set(DescribeClustersCommand, { Clusters });
-      const out = await ensureCluster({ cloudhsm: cloudhsm.port }, plan);
+      const out = await ensureCluster({ clusters: new CloudHsmClusters(cloudhsm.port) }, plan);
       expect(out).toMatchObject({ clusterId: "cluster-zzzzzzzzzzz", strays: ["cluster-ccccccccccc"] });
     }
   });
@@ -60,7 +61,7 @@ describe("ensureCluster with more than one cluster tagged for the key store", ()
       ],
     });
     cloudhsm.replies.set(CreateClusterCommand, { Cluster: { ClusterId: "cluster-fffffffffff" } });
-    await expect(ensureCluster({ cloudhsm: cloudhsm.port }, plan)).resolves.toEqual({
+    await expect(ensureCluster({ clusters: new CloudHsmClusters(cloudhsm.port) }, plan)).resolves.toEqual({
       clusterId: "cluster-fffffffffff",
       created: true,
       strays: [],
@@ -75,7 +76,7 @@ describe("ensureCluster with more than one cluster tagged for the key store", ()
       Clusters: [tagged("cluster-ggggggggggg", "UNINITIALIZED", "2026-12-01T09:00:00Z")],
     });
     await expect(
-      ensureCluster({ cloudhsm: cloudhsm.port }, { ...plan, clusterId: "cluster-hhhhhhhhhhh" }),
+      ensureCluster({ clusters: new CloudHsmClusters(cloudhsm.port) }, { ...plan, clusterId: "cluster-hhhhhhhhhhh" }),
     ).resolves.toEqual({ clusterId: "cluster-hhhhhhhhhhh", created: false, strays: ["cluster-ggggggggggg"] });
     expect(created()).toEqual([]);
   });

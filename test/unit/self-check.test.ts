@@ -10,6 +10,7 @@ import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { invokeSelfCheck, parseClusterId, toCheckResults } from "../../cli/preflight-in-aws";
+import { CloudHsmClusters } from "../../src/adapters/clusters";
 import {
   checkCliBinary,
   checkCliConfigDir,
@@ -90,6 +91,7 @@ function deps(
       sfn: new SFNClient({ region: "us-east-1" }),
       dynamodb: new DynamoDBClient({ region: "us-east-1" }),
     },
+    clusters: new CloudHsmClusters(new CloudHSMV2Client({ region: "us-east-1" })),
     runProgram,
     connect,
     listUsers,

@@ -1,9 +1,8 @@
-import { CreateHsmCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CLUSTER_GONE, ClusterNotFoundError, findCluster, HSM_CHANGES_PAUSED } from "../../clusters";
-import type { CloudHsmPort } from "../../ports/clients";
+import type { ClusterHsm, Clusters } from "../../ports/clusters";
 
 /** The CloudHSM calls of the INSUFFICIENT_CLOUDHSM_HSMS remediation. */
-export type HsmsDeps = { cloudhsm: CloudHsmPort };
+export type HsmsDeps = { clusters: Pick<Clusters, "get" | "createHsm"> };
 
 /**
  * INSUFFICIENT_CLOUDHSM_HSMS (§2.1): creates one HSM in an Availability Zone of the cluster that has none ACTIVE or
@@ -16,28 +15,24 @@ export async function addHsm(
   ref: { clusterId: string },
 ): Promise<{ hsmId?: string; availabilityZone?: string; state?: string; clusterState?: string }> {
   const cluster = await describeCluster(deps, ref.clusterId);
-  const clusterState = cluster.State ?? "";
+  const clusterState = cluster.state;
   if (CLUSTER_GONE.has(clusterState)) throw new ClusterNotFoundError(ref.clusterId, { state: clusterState });
   // CloudHSM is changing the cluster (a migration or its rollback): wait and ask again rather than be refused.
   if (HSM_CHANGES_PAUSED.has(clusterState)) return { clusterState };
-  const covered = new Map<string, { HsmId?: string; State?: string }>();
-  for (const hsm of cluster.Hsms ?? []) {
-    if ((hsm.State === "ACTIVE" || hsm.State === "CREATE_IN_PROGRESS") && hsm.AvailabilityZone) {
-      covered.set(hsm.AvailabilityZone, hsm);
+  const covered = new Map<string, ClusterHsm>();
+  for (const hsm of cluster.hsms) {
+    if ((hsm.state === "ACTIVE" || hsm.state === "CREATE_IN_PROGRESS") && hsm.availabilityZone) {
+      covered.set(hsm.availabilityZone, hsm);
     }
   }
-  const pending = [...covered.values()].find((h) => h.State === "CREATE_IN_PROGRESS");
-  if (pending?.HsmId) return { hsmId: pending.HsmId, state: "CREATE_IN_PROGRESS" };
-  const zone = Object.keys(cluster.SubnetMapping ?? {})
+  const pending = [...covered.values()].find((h) => h.state === "CREATE_IN_PROGRESS");
+  if (pending?.hsmId) return { hsmId: pending.hsmId, state: "CREATE_IN_PROGRESS" };
+  const zone = Object.keys(cluster.subnets)
     .sort()
     .find((az) => !covered.has(az));
   if (!zone) return {};
-  const out = await deps.cloudhsm.send(new CreateHsmCommand({ ClusterId: ref.clusterId, AvailabilityZone: zone }));
-  return {
-    ...(out.Hsm?.HsmId ? { hsmId: out.Hsm.HsmId } : {}),
-    availabilityZone: zone,
-    state: out.Hsm?.State ?? "CREATE_IN_PROGRESS",
-  };
+  const created = await deps.clusters.createHsm(ref.clusterId, zone);
+  return { ...created, availabilityZone: zone };
 }
 
 /** The state of one HSM, for the wait-until-ACTIVE loop. A missing HSM reads DELETED. */
@@ -46,11 +41,11 @@ export async function hsmState(
   ref: { clusterId: string; hsmId: string },
 ): Promise<{ hsmId: string; state: string }> {
   const cluster = await describeCluster(deps, ref.clusterId);
-  return { hsmId: ref.hsmId, state: cluster.Hsms?.find((h) => h.HsmId === ref.hsmId)?.State ?? "DELETED" };
+  return { hsmId: ref.hsmId, state: cluster.hsms.find((h) => h.hsmId === ref.hsmId)?.state ?? "DELETED" };
 }
 
 async function describeCluster(deps: HsmsDeps, clusterId: string) {
-  const cluster = await findCluster(deps.cloudhsm, clusterId);
+  const cluster = await findCluster(deps.clusters, clusterId);
   if (!cluster) throw new ClusterNotFoundError(clusterId);
   return cluster;
 }

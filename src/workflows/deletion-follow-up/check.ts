@@ -1,6 +1,4 @@
-import { type Backup, DescribeBackupsCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { describeCluster } from "../../clusters";
-import type { CloudHsmPort } from "../../ports/clients";
+import type { Clusters } from "../../ports/clusters";
 import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "./errors";
@@ -32,7 +30,7 @@ export type CheckOutcome =
 
 export type CheckDeps = {
   keyStores: Pick<KeyStores, "describeKey">;
-  cloudhsm: CloudHsmPort;
+  clusters: Pick<Clusters, "get" | "backups">;
   orphans: OrphanRegister;
   now: () => Date;
 };
@@ -84,37 +82,22 @@ export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<
 
 /** Backups of the cluster taken after the key was created (all of them when its creation date is unknown). */
 async function backupsHoldingKey(deps: CheckDeps, clusterId: string, keyCreatedAt?: string): Promise<BackupReport[]> {
-  const policy = (await describeCluster(deps.cloudhsm, clusterId))?.BackupRetentionPolicy;
-  const retentionDays = policy?.Type === "DAYS" && policy.Value ? Number(policy.Value) : undefined;
+  const retentionDays = (await deps.clusters.get(clusterId))?.backupRetentionDays;
   const since = keyCreatedAt ? Date.parse(keyCreatedAt) : 0;
-  const backups: Backup[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const out = await deps.cloudhsm.send(
-      new DescribeBackupsCommand({
-        Filters: { clusterIds: [clusterId] },
-        MaxResults: 50,
-        ...(nextToken ? { NextToken: nextToken } : {}),
-      }),
-    );
-    backups.push(...(out.Backups ?? []));
-    nextToken = out.NextToken;
-    if (!nextToken) break;
-  }
-  return backups
-    .filter((b) => b.BackupState !== "DELETED" && (b.CreateTimestamp?.getTime() ?? 0) >= since)
+  return (await deps.clusters.backups(clusterId))
+    .filter((b) => b.state !== "DELETED" && (b.createdAt?.getTime() ?? 0) >= since)
     .map((b) => {
-      const created = b.CreateTimestamp ?? new Date(0);
+      const created = b.createdAt ?? new Date(0);
       let expiresAt: string | undefined;
-      if (b.BackupState === "PENDING_DELETION" && b.DeleteTimestamp) expiresAt = b.DeleteTimestamp.toISOString();
-      else if (!b.NeverExpires && retentionDays) {
+      if (b.state === "PENDING_DELETION" && b.deleteAt) expiresAt = b.deleteAt.toISOString();
+      else if (!b.neverExpires && retentionDays) {
         expiresAt = new Date(created.getTime() + retentionDays * 24 * 60 * 60 * 1000).toISOString();
       }
       return {
-        backupId: b.BackupId ?? "",
-        state: b.BackupState ?? "UNKNOWN",
+        backupId: b.backupId,
+        state: b.state,
         createdAt: created.toISOString(),
-        neverExpires: Boolean(b.NeverExpires),
+        neverExpires: b.neverExpires,
         ...(expiresAt ? { expiresAt } : {}),
       };
     });

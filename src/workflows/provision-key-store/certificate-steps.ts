@@ -13,7 +13,7 @@ import { customerCa, generateOnce, type ProvisionDeps, parseJsonSecret } from ".
  * Manager) or with the customer's CA from its secret. Returns certificates only, and the CA secret's reference.
  */
 export async function signClusterCsr(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "secrets" | "now">,
+  deps: Pick<ProvisionDeps, "clusters" | "secrets" | "now">,
   ref: { clusterId: string; caMode: "managed" | "secret"; caSecretId?: string | null | undefined },
 ): Promise<SignedCertificates & { caSecretId: string }> {
   const csr = await clusterCsr(deps, ref.clusterId);
@@ -44,7 +44,7 @@ export async function signClusterCsr(
  * leaves the cluster untouched), then keeps the trust anchor for CreateCustomKeyStore.
  */
 export async function acceptCertificates(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "secrets" | "now">,
+  deps: Pick<ProvisionDeps, "clusters" | "secrets" | "now">,
   ref: SignedCertificates & { clusterId: string },
 ): Promise<{ trustAnchorSecretId: string }> {
   const csrPem = await clusterCsr(deps, ref.clusterId);

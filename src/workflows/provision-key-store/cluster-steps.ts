@@ -1,12 +1,5 @@
-import {
-  type Cluster,
-  CreateClusterCommand,
-  CreateHsmCommand,
-  DeleteHsmCommand,
-  DescribeClustersCommand,
-  type Hsm,
-} from "@aws-sdk/client-cloudhsm-v2";
 import { CLUSTER_GONE, ClusterNotFoundError, findCluster, HSM_CHANGES_PAUSED, HSM_GONE } from "../../clusters";
+import type { Cluster, ClusterHsm } from "../../ports/clusters";
 import { adminSecretFor } from "../../secret-names";
 import { InvalidInputError } from "../../validation";
 import { generatePassword } from "../connect-key-store/password";
@@ -23,8 +16,8 @@ import { adminCredential, generateOnce, type ProvisionDeps, parseJsonSecret } fr
 export const MAX_HSM_REPLACEMENTS = 3;
 
 /** The cluster by id, or ClusterNotFoundError. */
-export async function cluster(deps: Pick<ProvisionDeps, "cloudhsm">, clusterId: string): Promise<Cluster> {
-  const found = await findCluster(deps.cloudhsm, clusterId);
+export async function cluster(deps: Pick<ProvisionDeps, "clusters">, clusterId: string): Promise<Cluster> {
+  const found = await findCluster(deps.clusters, clusterId);
   if (!found) throw new ClusterNotFoundError(clusterId, { field: "clusterId" });
   return found;
 }
@@ -38,26 +31,15 @@ const PROGRESS: Record<string, number> = {
 };
 
 /** Every live cluster tagged with the key store name, the one a re-run resumes on first (see taggedCluster). */
-export async function taggedClusters(deps: Pick<ProvisionDeps, "cloudhsm">, keyStoreName: string): Promise<Cluster[]> {
-  const found: Cluster[] = [];
-  let token: string | undefined;
-  do {
-    const out = await deps.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
-    found.push(
-      ...(out.Clusters ?? []).filter(
-        (c) =>
-          !CLUSTER_GONE.has(c.State ?? "") &&
-          c.TagList?.some((t) => t.Key === KEY_STORE_TAG && t.Value === keyStoreName),
-      ),
-    );
-    token = out.NextToken;
-  } while (token);
+export async function taggedClusters(deps: Pick<ProvisionDeps, "clusters">, keyStoreName: string): Promise<Cluster[]> {
+  const found = (await deps.clusters.list()).filter(
+    (c) => !CLUSTER_GONE.has(c.state) && c.tags[KEY_STORE_TAG] === keyStoreName,
+  );
   // Past INITIALIZED (ACTIVE, DEGRADED, being updated) counts as furthest; then the oldest, then the id.
-  const progress = (c: Cluster) => PROGRESS[c.State ?? ""] ?? 4;
-  const created = (c: Cluster) => (c.CreateTimestamp ? new Date(c.CreateTimestamp).getTime() : Number.MAX_VALUE);
+  const progress = (c: Cluster) => PROGRESS[c.state] ?? 4;
+  const created = (c: Cluster) => c.createdAt?.getTime() ?? Number.MAX_VALUE;
   return found.sort(
-    (a, b) =>
-      progress(b) - progress(a) || created(a) - created(b) || (a.ClusterId ?? "").localeCompare(b.ClusterId ?? ""),
+    (a, b) => progress(b) - progress(a) || created(a) - created(b) || a.clusterId.localeCompare(b.clusterId),
   );
 }
 
@@ -67,18 +49,18 @@ export async function taggedClusters(deps: Pick<ProvisionDeps, "cloudhsm">, keyS
  * the one provisioning got furthest with is chosen, so every re-run resumes on the same cluster.
  */
 export async function taggedCluster(
-  deps: Pick<ProvisionDeps, "cloudhsm">,
+  deps: Pick<ProvisionDeps, "clusters">,
   keyStoreName: string,
 ): Promise<Cluster | undefined> {
   return (await taggedClusters(deps, keyStoreName))[0];
 }
 
 /** The CSR of an UNINITIALIZED cluster; any other state cannot be signed for. */
-export async function clusterCsr(deps: Pick<ProvisionDeps, "cloudhsm">, clusterId: string): Promise<string> {
+export async function clusterCsr(deps: Pick<ProvisionDeps, "clusters">, clusterId: string): Promise<string> {
   const found = await cluster(deps, clusterId);
-  const csr = found.Certificates?.ClusterCsr;
-  if (found.State !== "UNINITIALIZED" || !csr)
-    throw new ClusterUnusableError(clusterId, `${found.State} without a CSR`);
+  const { csr } = found;
+  if (found.state !== "UNINITIALIZED" || !csr)
+    throw new ClusterUnusableError(clusterId, `${found.state} without a CSR`);
   return csr;
 }
 
@@ -89,27 +71,23 @@ export async function clusterCsr(deps: Pick<ProvisionDeps, "cloudhsm">, clusterI
  * error naming subnetIds.
  */
 export async function ensureCluster(
-  deps: Pick<ProvisionDeps, "cloudhsm">,
+  deps: Pick<ProvisionDeps, "clusters">,
   plan: Pick<ProvisionPlan, "keyStoreName" | "clusterId" | "subnetIds" | "hsmType" | "backupRetentionDays">,
 ): Promise<{ clusterId: string; created: boolean; strays: string[] }> {
   const tagged = await taggedClusters(deps, plan.keyStoreName);
-  const chosen = plan.clusterId ?? tagged[0]?.ClusterId;
-  const strays = tagged.map((c) => c.ClusterId ?? "").filter((id) => id && id !== chosen);
+  const chosen = plan.clusterId ?? tagged[0]?.clusterId;
+  const strays = tagged.map((c) => c.clusterId).filter((id) => id && id !== chosen);
   if (chosen) return { clusterId: chosen, created: false, strays };
   if (!plan.subnetIds)
     throw new InvalidInputError("Invalid input: subnetIds: required to create a cluster", "subnetIds");
   try {
-    const out = await deps.cloudhsm.send(
-      new CreateClusterCommand({
-        HsmType: plan.hsmType,
-        SubnetIds: plan.subnetIds,
-        ...(plan.backupRetentionDays !== undefined
-          ? { BackupRetentionPolicy: { Type: "DAYS", Value: String(plan.backupRetentionDays) } }
-          : {}),
-        TagList: [{ Key: KEY_STORE_TAG, Value: plan.keyStoreName }],
-      }),
-    );
-    return { clusterId: out.Cluster?.ClusterId as string, created: true, strays };
+    const clusterId = await deps.clusters.create({
+      hsmType: plan.hsmType,
+      subnetIds: plan.subnetIds,
+      ...(plan.backupRetentionDays !== undefined ? { backupRetentionDays: plan.backupRetentionDays } : {}),
+      tags: { [KEY_STORE_TAG]: plan.keyStoreName },
+    });
+    return { clusterId, created: true, strays };
   } catch (error: unknown) {
     const e = error as Error;
     if (e.name === "CloudHsmInvalidRequestException" && /subnet|availability zone/i.test(e.message)) {
@@ -126,7 +104,7 @@ export async function ensureCluster(
  * rolling back the cluster nothing is changed and it is not ready.
  */
 export async function ensureHsms(
-  deps: Pick<ProvisionDeps, "cloudhsm">,
+  deps: Pick<ProvisionDeps, "clusters">,
   ref: { clusterId: string; target: number; replaced: number },
 ): Promise<{
   ready: boolean;
@@ -135,34 +113,32 @@ export async function ensureHsms(
   hsms: { hsmId: string; az: string; state: string }[];
 }> {
   const found = await cluster(deps, ref.clusterId);
-  const hsms = (found.Hsms ?? []).filter((h) => !HSM_GONE.has(h.State ?? ""));
-  if (HSM_CHANGES_PAUSED.has(found.State ?? "")) {
+  const hsms = found.hsms.filter((h) => !HSM_GONE.has(h.state));
+  if (HSM_CHANGES_PAUSED.has(found.state)) {
     // CloudHSM is modifying or rolling back the cluster (cluster-states.ts): change nothing, the observe loop waits.
     return { ready: false, replaced: 0, created: [], hsms: hsms.map(hsmSummary) };
   }
-  const degraded = hsms.filter((h) => h.State === "DEGRADED");
+  const degraded = hsms.filter((h) => h.state === "DEGRADED");
   if (degraded.length > 0 && ref.replaced + degraded.length > MAX_HSM_REPLACEMENTS) {
     throw new HsmReplacementBudgetError(ref.clusterId, ref.replaced);
   }
-  for (const h of degraded) {
-    await deps.cloudhsm.send(new DeleteHsmCommand({ ClusterId: ref.clusterId, HsmId: h.HsmId }));
-  }
-  const live = hsms.filter((h) => h.State === "ACTIVE" || h.State === "CREATE_IN_PROGRESS");
-  const zones = Object.keys(found.SubnetMapping ?? {}).sort();
-  const perZone = new Map(zones.map((z) => [z, live.filter((h) => h.AvailabilityZone === z).length]));
+  for (const h of degraded) await deps.clusters.deleteHsm(ref.clusterId, h.hsmId);
+  const live = hsms.filter((h) => h.state === "ACTIVE" || h.state === "CREATE_IN_PROGRESS");
+  const zones = Object.keys(found.subnets).sort();
+  const perZone = new Map(zones.map((z) => [z, live.filter((h) => h.availabilityZone === z).length]));
   const created: string[] = [];
   while (live.length + created.length < ref.target && zones.length > 0) {
     const zone = zones.reduce((best, z) => ((perZone.get(z) ?? 0) < (perZone.get(best) ?? 0) ? z : best));
-    const out = await deps.cloudhsm.send(new CreateHsmCommand({ ClusterId: ref.clusterId, AvailabilityZone: zone }));
+    const { hsmId } = await deps.clusters.createHsm(ref.clusterId, zone);
     perZone.set(zone, (perZone.get(zone) ?? 0) + 1);
-    if (out.Hsm?.HsmId) created.push(out.Hsm.HsmId);
+    if (hsmId) created.push(hsmId);
   }
-  const covered = new Set(live.filter((h) => h.State === "ACTIVE").map((h) => h.AvailabilityZone)).size;
+  const covered = new Set(live.filter((h) => h.state === "ACTIVE").map((h) => h.availabilityZone)).size;
   const ready =
     created.length === 0 &&
     degraded.length === 0 &&
     live.length >= ref.target &&
-    live.every((h) => h.State === "ACTIVE") &&
+    live.every((h) => h.state === "ACTIVE") &&
     covered >= Math.min(2, ref.target, zones.length);
   return {
     ready,
@@ -172,23 +148,23 @@ export async function ensureHsms(
   };
 }
 
-const hsmSummary = (h: Hsm) => ({ hsmId: h.HsmId ?? "", az: h.AvailabilityZone ?? "", state: h.State ?? "" });
+const hsmSummary = (h: ClusterHsm) => ({ hsmId: h.hsmId, az: h.availabilityZone, state: h.state });
 
 /**
  * `cluster activate` with an admin password generated into Secrets Manager first, so a retry after a lost answer
  * activates (or finds activated) with the same password. An already activated cluster needs its admin secret.
  */
 export async function activateCluster(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "secrets" | "hsm">,
+  deps: Pick<ProvisionDeps, "clusters" | "secrets" | "hsm">,
   ref: { clusterId: string },
 ): Promise<{ adminSecretId: string }> {
   const found = await cluster(deps, ref.clusterId);
   const secretId = adminSecretFor(ref.clusterId);
-  if (found.State === "ACTIVE" || found.State === "DEGRADED") {
+  if (found.state === "ACTIVE" || found.state === "DEGRADED") {
     await adminCredential(deps, ref.clusterId);
     return { adminSecretId: await deps.secrets.ensure(secretId, "") };
   }
-  if (found.State !== "INITIALIZED") throw new ClusterUnusableError(ref.clusterId, found.State ?? "unknown");
+  if (found.state !== "INITIALIZED") throw new ClusterUnusableError(ref.clusterId, found.state || "unknown");
   const { secretArn, value } = await generateOnce(
     deps,
     secretId,

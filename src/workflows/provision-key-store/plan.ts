@@ -28,16 +28,16 @@ async function refuseIfAnotherRuns(deps: Pick<ProvisionDeps, "executions">, keyS
  * On a re-run it finds what the earlier run made (the tagged cluster, the key store on it) so the workflow resumes.
  */
 export async function planProvisioning(
-  deps: Pick<ProvisionDeps, "cloudhsm" | "keyStores" | "executions" | "secrets">,
+  deps: Pick<ProvisionDeps, "clusters" | "keyStores" | "executions" | "secrets">,
   req: ProvisionInput,
   self?: ExecutionRef,
 ): Promise<ProvisionPlan> {
   if (self) await refuseIfAnotherRuns(deps, req.keyStoreName, self);
   let clusterId = req.clusterId;
   const found = clusterId ? await cluster(deps, clusterId) : await taggedCluster(deps, req.keyStoreName);
-  clusterId = found?.ClusterId;
-  if (found && clusterId && found.State === "DELETE_IN_PROGRESS") {
-    throw new ClusterUnusableError(clusterId, found.State);
+  clusterId = found?.clusterId;
+  if (found && clusterId && found.state === "DELETE_IN_PROGRESS") {
+    throw new ClusterUnusableError(clusterId, found.state);
   }
   const stores = await deps.keyStores.list();
   const named = stores.find((s) => s.name === req.keyStoreName);
@@ -50,7 +50,7 @@ export async function planProvisioning(
       `it already backs custom key store ${sharing.customKeyStoreId} (${sharing.name}); give a cluster no key store uses, or subnetIds for a new one`,
     );
   }
-  if (found && clusterId) await requireAdoptable(deps, clusterId, found.State ?? "");
+  if (found && clusterId) await requireAdoptable(deps, clusterId, found.state);
   // Only that it exists: its private key is read where the CSR is signed, and nowhere else.
   if (req.ca.mode === "secret" && !(await deps.secrets.exists(req.ca.secretId))) {
     throw new CaSecretInvalidError(req.ca.secretId, "does not exist or has no AWSCURRENT value");

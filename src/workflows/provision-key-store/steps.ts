@@ -1,5 +1,5 @@
 import { readAdminCredential } from "../../admin-credential";
-import type { CloudHsmPort } from "../../ports/clients";
+import type { Clusters } from "../../ports/clusters";
 import type { Executions } from "../../ports/executions";
 import type { Hsm, HsmCredential } from "../../ports/hsm";
 import type { KeyStores } from "../../ports/key-stores";
@@ -17,7 +17,7 @@ import { AdminPasswordUnknownError, CaSecretInvalidError, ClusterInUseError, Clu
  * this module holds the Secrets Manager helpers they share and the step that needs no SDK client at all.
  */
 export type ProvisionDeps = {
-  cloudhsm: CloudHsmPort;
+  clusters: Clusters;
   keyStores: KeyStores;
   executions: Executions;
   secrets: SecretsStore;

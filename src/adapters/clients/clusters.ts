@@ -1,0 +1,5 @@
+import { CloudHsmClusters } from "../clusters";
+import { cloudhsm } from "./cloudhsm";
+
+/** CloudHSM's clusters, through the instance's CloudHSM client. */
+export const clusters = new CloudHsmClusters(cloudhsm);

@@ -1,0 +1,110 @@
+import {
+  type Backup,
+  type Cluster as CloudHsmCluster,
+  CreateClusterCommand,
+  CreateHsmCommand,
+  DeleteHsmCommand,
+  DescribeBackupsCommand,
+  DescribeClustersCommand,
+} from "@aws-sdk/client-cloudhsm-v2";
+import type { CloudHsmPort } from "../ports/clients";
+import type { Cluster, ClusterBackup, Clusters, NewCluster } from "../ports/clusters";
+
+/** A bound on pages, so a service answering NextToken forever cannot hold a step until its timeout. */
+const MAX_PAGES = 100;
+
+/** Clusters through the CloudHSM API (cloudhsmv2). */
+export class CloudHsmClusters implements Clusters {
+  constructor(private readonly cloudhsm: CloudHsmPort) {}
+
+  async get(clusterId: string, options: { abortSignal?: AbortSignal } = {}): Promise<Cluster | undefined> {
+    const out = await this.cloudhsm.send(
+      new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }),
+      options,
+    );
+    const found = out.Clusters?.find((c) => c.ClusterId === clusterId);
+    return found && cluster(found);
+  }
+
+  async list(): Promise<Cluster[]> {
+    const found: Cluster[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const out = await this.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
+      for (const c of out.Clusters ?? []) if (c.ClusterId) found.push(cluster(c));
+      token = out.NextToken;
+      if (!token) break;
+    }
+    return found;
+  }
+
+  async create(request: NewCluster): Promise<string> {
+    const out = await this.cloudhsm.send(
+      new CreateClusterCommand({
+        HsmType: request.hsmType,
+        SubnetIds: request.subnetIds,
+        ...(request.backupRetentionDays !== undefined
+          ? { BackupRetentionPolicy: { Type: "DAYS", Value: String(request.backupRetentionDays) } }
+          : {}),
+        TagList: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    if (!out.Cluster?.ClusterId) throw new Error("CreateCluster returned no ClusterId");
+    return out.Cluster.ClusterId;
+  }
+
+  async createHsm(clusterId: string, availabilityZone: string): Promise<{ hsmId?: string; state: string }> {
+    const out = await this.cloudhsm.send(
+      new CreateHsmCommand({ ClusterId: clusterId, AvailabilityZone: availabilityZone }),
+    );
+    return { ...(out.Hsm?.HsmId ? { hsmId: out.Hsm.HsmId } : {}), state: out.Hsm?.State ?? "CREATE_IN_PROGRESS" };
+  }
+
+  async deleteHsm(clusterId: string, hsmId: string): Promise<void> {
+    await this.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: hsmId }));
+  }
+
+  async backups(clusterId: string): Promise<ClusterBackup[]> {
+    const found: Backup[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const out = await this.cloudhsm.send(
+        new DescribeBackupsCommand({
+          Filters: { clusterIds: [clusterId] },
+          MaxResults: 50,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      found.push(...(out.Backups ?? []));
+      token = out.NextToken;
+      if (!token) break;
+    }
+    return found.map((b) => ({
+      backupId: b.BackupId ?? "",
+      state: b.BackupState ?? "UNKNOWN",
+      ...(b.CreateTimestamp ? { createdAt: new Date(b.CreateTimestamp) } : {}),
+      ...(b.DeleteTimestamp ? { deleteAt: new Date(b.DeleteTimestamp) } : {}),
+      neverExpires: Boolean(b.NeverExpires),
+    }));
+  }
+}
+
+function cluster(c: CloudHsmCluster): Cluster {
+  const policy = c.BackupRetentionPolicy;
+  const days = policy?.Type === "DAYS" && policy.Value ? Number(policy.Value) : undefined;
+  return {
+    clusterId: c.ClusterId ?? "",
+    state: c.State ?? "",
+    hsms: (c.Hsms ?? []).map((h) => ({
+      hsmId: h.HsmId ?? "",
+      availabilityZone: h.AvailabilityZone ?? "",
+      state: h.State ?? "",
+      ...(h.EniIp ? { eniIp: h.EniIp } : {}),
+    })),
+    subnets: { ...(c.SubnetMapping ?? {}) },
+    tags: Object.fromEntries((c.TagList ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    ...(c.Certificates?.ClusterCsr ? { csr: c.Certificates.ClusterCsr } : {}),
+    ...(c.CreateTimestamp ? { createdAt: new Date(c.CreateTimestamp) } : {}),
+    ...(days !== undefined && Number.isFinite(days) ? { backupRetentionDays: days } : {}),
+  };
+}
