@@ -30,6 +30,8 @@ Examples:
       const opts = globals(command);
       const target = await resolveTarget(opts, waiting);
       const { sfn, sts } = clientsFor(target);
+      const { StepFunctionsExecutions } = await import("../../src/adapters/executions");
+      const executions = new StepFunctionsExecutions(sfn);
       let executionArn = execution;
       if (!EXECUTION_ARN.test(execution)) {
         if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution)) {
@@ -50,7 +52,7 @@ Examples:
       let approver: string;
       try {
         ({ approver } = await resolveApproval(
-          { sfn, sts },
+          { executions, sts },
           parseOrThrow(ApprovalDecisionSchema, {
             executionArn,
             decision,

@@ -33,9 +33,11 @@ Examples:
       if (!EXECUTION_ARN.test(executionArn)) throw new UsageError(`'${executionArn}' is not an execution ARN`);
       const target = await resolveTarget(opts, waiting);
       const { sfn, sts } = clientsFor(target);
+      const { StepFunctionsExecutions } = await import("../../src/adapters/executions");
+      const executions = new StepFunctionsExecutions(sfn);
       const { signExecution } = await import("../sign");
       const signed = await signExecution(
-        { sfn, sts },
+        { executions, sts },
         {
           executionArn,
           certPath: options.cert,

@@ -3,11 +3,26 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import type { SfnPort } from "../ports/clients";
-import type { Executions, RunningExecution, StartRequest } from "../ports/executions";
+import {
+  type Executions,
+  type RunningExecution,
+  type StartRequest,
+  TaskEndedError,
+  type WaitingTask,
+} from "../ports/executions";
+
+/** How Step Functions records a Lambda callback task (TaskScheduled's resource, lambda resource type). */
+const CALLBACK_RESOURCE = "invoke.waitForTaskToken";
+/** History events that end a task. */
+const TASK_ENDED = new Set(["TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed"]);
+/** SendTaskSuccess/SendTaskFailure answers for a token no longer waiting (Step Functions API Reference). */
+const TOKEN_ENDED = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
 
 /** Executions through the Step Functions API. */
 export class StepFunctionsExecutions implements Executions {
@@ -72,6 +87,49 @@ export class StepFunctionsExecutions implements Executions {
     return undefined;
   }
 
+  async status(executionArn: string): Promise<string> {
+    const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return out.status ?? "UNKNOWN";
+  }
+
+  /** The history newest first: a task's end comes before its scheduling, so the first callback event met decides. */
+  async waitingTask(executionArn: string): Promise<WaitingTask | "ended" | undefined> {
+    let ended = false;
+    let nextToken: string | undefined;
+    do {
+      const page = await this.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken }),
+      );
+      for (const event of page.events ?? []) {
+        if (event.type && TASK_ENDED.has(event.type)) ended = true;
+        const scheduled = event.taskScheduledEventDetails;
+        if (event.type !== "TaskScheduled" || scheduled?.resource !== CALLBACK_RESOURCE) continue;
+        if (ended) return "ended";
+        const payload = callbackPayload(scheduled.parameters);
+        if (payload) return payload;
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return ended ? "ended" : undefined;
+  }
+
+  async succeedTask(taskToken: string, output: unknown): Promise<void> {
+    await this.answer(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  }
+
+  async failTask(taskToken: string, failure: { error: string; cause: string }): Promise<void> {
+    await this.answer(new SendTaskFailureCommand({ taskToken, ...failure }));
+  }
+
+  private async answer(command: SendTaskSuccessCommand | SendTaskFailureCommand): Promise<void> {
+    try {
+      await this.sfn.send(command as SendTaskSuccessCommand);
+    } catch (error: unknown) {
+      if (TOKEN_ENDED.has((error as Error).name)) throw new TaskEndedError({ cause: error });
+      throw error;
+    }
+  }
+
   async stopNamed(stateMachineArn: string, prefix: string, reason: { error: string; cause: string }) {
     const stopped: string[] = [];
     let nextToken: string | undefined;
@@ -104,5 +162,15 @@ export class StepFunctionsExecutions implements Executions {
       nextToken = page.nextToken;
     } while (nextToken);
     return events;
+  }
+}
+
+/** The Payload a callback task was invoked with, when it carries a token. */
+function callbackPayload(parameters: string | undefined): WaitingTask | undefined {
+  try {
+    const payload = (JSON.parse(parameters ?? "{}") as { Payload?: Record<string, unknown> }).Payload;
+    return payload && typeof payload.taskToken === "string" ? { taskToken: payload.taskToken, payload } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { kmsuserSecretFor } from "../../src/secret-names";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
@@ -129,7 +130,10 @@ describe("maintenance safety on the committed state machines", () => {
     await rt.drive(300_000, async () => (await rt.describe(rotation)).status !== "RUNNING");
     const refused = await rt.describe(rotation);
     const stateWhileHeld = await rt.state(store.id);
-    await resolveApproval({ sfn: rt.sfn, sts: rt.sts }, { executionArn: cleanup, decision: "APPROVE" });
+    await resolveApproval(
+      { executions: new StepFunctionsExecutions(rt.sfn), sts: rt.sts },
+      { executionArn: cleanup, decision: "APPROVE" },
+    );
     const window = await rt.finish(cleanup);
 
     // Assess: the rotation did nothing; the window ran its cycle and left the store CONNECTED.

@@ -8,10 +8,10 @@ import {
   ListKeysCommand,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-
 import fc from "fast-check";
 import { keyReference } from "../../local/account/cloudhsm/cli-commands";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 import { REGISTER_TABLE, type RuntimeStore, WorkflowRuntime } from "../support/workflow-runtime";
@@ -268,7 +268,10 @@ const ACTIONS = {
       const arn = await startCleanup(r, { approval: "required", discover: true });
       if (await r.rt.untilApprovalRequested(arn)) {
         for (let i = 0; i < a.keys; i++) await ACTIONS.create.run(r).catch(() => undefined);
-        await resolveApproval({ sfn: r.rt.sfn, sts: r.rt.sts }, { executionArn: arn, decision: "APPROVE" });
+        await resolveApproval(
+          { executions: new StepFunctionsExecutions(r.rt.sfn), sts: r.rt.sts },
+          { executionArn: arn, decision: "APPROVE" },
+        );
       }
       await finish(r, arn);
     },

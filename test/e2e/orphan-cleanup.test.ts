@@ -32,6 +32,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
+import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 
@@ -484,7 +485,10 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await list(CLEANUP)).toHaveLength(executionsBefore);
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
 
-    await resolveApproval({ sfn, sts }, { executionArn: waiting, decision: "DENY", reason: "test over" });
+    await resolveApproval(
+      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executionArn: waiting, decision: "DENY", reason: "test over" },
+    );
     expect(output(await finish(waiting))).toMatchObject({ status: "DENIED" });
   });
 
@@ -531,7 +535,10 @@ describe("orphan-cleanup workflow on the local account", () => {
 
     const denied = await start({ customKeyStoreId: store.id, approval: "required" });
     await waitingForApproval(denied);
-    await resolveApproval({ sfn, sts }, { executionArn: denied, decision: "DENY", reason: "not this week" });
+    await resolveApproval(
+      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executionArn: denied, decision: "DENY", reason: "not this week" },
+    );
     expect(output(await finish(denied))).toMatchObject({
       status: "DENIED",
       reason: `not this week (denied by ${OPERATOR})`,
@@ -543,7 +550,12 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(output(await finish(timedOut))).toMatchObject({ status: "APPROVAL_TIMED_OUT" });
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
     expect(await labels(store.cluster.clusterId)).toContain(store.arn(gone));
-    await expect(resolveApproval({ sfn, sts }, { executionArn: timedOut, decision: "APPROVE" })).rejects.toMatchObject({
+    await expect(
+      resolveApproval(
+        { executions: new StepFunctionsExecutions(sfn), sts },
+        { executionArn: timedOut, decision: "APPROVE" },
+      ),
+    ).rejects.toMatchObject({
       name: "NotAwaitingApprovalError",
     });
 
@@ -595,7 +607,10 @@ describe("orphan-cleanup workflow on the local account", () => {
     );
     // From here on DescribeKey is throttled: the scan is done, the re-checks are not.
     await account.arm({ kind: "throttle", operation: "kms:DescribeKey", count: 100 });
-    await resolveApproval({ sfn, sts }, { executionArn: arn, decision: "APPROVE" });
+    await resolveApproval(
+      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executionArn: arn, decision: "APPROVE" },
+    );
 
     const done = await finish(arn);
     await account.control("DELETE", "/_local/faults");

@@ -171,7 +171,10 @@ describe("cleanup windows booked from events", () => {
 
 describe("approval of a waiting window", () => {
   const APPROVER = "arn:aws:iam::111122223333:role/cleanup-approver";
-  const client = () => ({ sfn: new SFNClient({ region: "us-east-1" }), sts: new STSClient({ region: "us-east-1" }) });
+  const client = () => ({
+    executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
+    sts: new STSClient({ region: "us-east-1" }),
+  });
   beforeEach(() => sts.reset().on(GetCallerIdentityCommand).resolves({ Arn: APPROVER, Account: "111122223333" }));
   const scheduled = (token: string) => ({
     type: "TaskScheduled",

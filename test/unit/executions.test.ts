@@ -1,6 +1,8 @@
 import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -8,6 +10,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { earlierThan } from "../../src/executions";
+import { TaskEndedError } from "../../src/ports/executions";
 
 const arn = (name: string) =>
   `arn:aws:states:us-east-1:111122223333:execution:keystore-autopilot-dev-connectKeyStore:${name}`;
@@ -124,5 +127,42 @@ describe("StepFunctionsExecutions", () => {
       { executionArn: arn("key-1-a"), ...reason },
       { executionArn: arn("key-1-b"), ...reason },
     ]);
+  });
+
+  it("finds the callback task an execution waits on, and knows one that has ended", async () => {
+    const at = new Date();
+    const scheduled = {
+      id: 4,
+      timestamp: at,
+      type: "TaskScheduled" as const,
+      taskScheduledEventDetails: {
+        resourceType: "lambda",
+        resource: "invoke.waitForTaskToken",
+        region: "us-east-1",
+        parameters: JSON.stringify({ FunctionName: "f", Payload: { taskToken: "token-1", csr: "CSR" } }),
+      },
+    };
+    const started = { id: 5, timestamp: at, type: "TaskStarted" as const };
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arn("waits") }).resolves({ events: [started, scheduled] });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arn("answered") }).resolves({
+      events: [{ id: 6, timestamp: at, type: "TaskSucceeded" }, started, scheduled],
+    });
+    sfn.on(GetExecutionHistoryCommand, { executionArn: arn("never") }).resolves({ events: [started] });
+
+    expect(await executions.waitingTask(arn("waits"))).toEqual({
+      taskToken: "token-1",
+      payload: { taskToken: "token-1", csr: "CSR" },
+    });
+    expect(await executions.waitingTask(arn("answered"))).toBe("ended");
+    expect(await executions.waitingTask(arn("never"))).toBeUndefined();
+  });
+
+  it("answers TaskEndedError for a token that no longer waits, and other errors as they are", async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error("late"), { name: "TaskTimedOut" }));
+    await expect(executions.succeedTask("token-1", { approved: true })).rejects.toBeInstanceOf(TaskEndedError);
+    sfn.on(SendTaskFailureCommand).rejects(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
+    await expect(executions.failTask("token-1", { error: "E", cause: "c" })).rejects.toMatchObject({
+      name: "ThrottlingException",
+    });
   });
 });
