@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { callerArn } from "../src/caller-identity";
+import { callerArn } from "../src/adapters/caller-identity";
 import type { StsPort } from "../src/ports/clients";
 import type { Executions } from "../src/ports/executions";
 import { checkCertificates } from "../src/workflows/provision-key-store/certificates";

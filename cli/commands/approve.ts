@@ -32,6 +32,7 @@ Examples:
       const { sfn, sts } = clientsFor(target);
       const { StepFunctionsExecutions } = await import("../../src/adapters/executions");
       const executions = new StepFunctionsExecutions(sfn);
+      const { callerArn } = await import("../../src/adapters/caller-identity");
       let executionArn = execution;
       if (!EXECUTION_ARN.test(execution)) {
         if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution)) {
@@ -52,7 +53,7 @@ Examples:
       let approver: string;
       try {
         ({ approver } = await resolveApproval(
-          { executions, sts },
+          { executions, caller: () => callerArn(sts) },
           parseOrThrow(ApprovalDecisionSchema, {
             executionArn,
             decision,

@@ -1,5 +1,6 @@
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { callerArn } from "../../src/adapters/caller-identity";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { kmsuserSecretFor } from "../../src/secret-names";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
@@ -131,7 +132,7 @@ describe("maintenance safety on the committed state machines", () => {
     const refused = await rt.describe(rotation);
     const stateWhileHeld = await rt.state(store.id);
     await resolveApproval(
-      { executions: new StepFunctionsExecutions(rt.sfn), sts: rt.sts },
+      { executions: new StepFunctionsExecutions(rt.sfn), caller: () => callerArn(rt.sts) },
       { executionArn: cleanup, decision: "APPROVE" },
     );
     const window = await rt.finish(cleanup);

@@ -11,6 +11,7 @@ import {
 import fc from "fast-check";
 import { keyReference } from "../../local/account/cloudhsm/cli-commands";
 import { CONNECTION_ERROR_CODES } from "../../local/account/faults";
+import { callerArn } from "../../src/adapters/caller-identity";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
@@ -269,7 +270,7 @@ const ACTIONS = {
       if (await r.rt.untilApprovalRequested(arn)) {
         for (let i = 0; i < a.keys; i++) await ACTIONS.create.run(r).catch(() => undefined);
         await resolveApproval(
-          { executions: new StepFunctionsExecutions(r.rt.sfn), sts: r.rt.sts },
+          { executions: new StepFunctionsExecutions(r.rt.sfn), caller: () => callerArn(r.rt.sts) },
           { executionArn: arn, decision: "APPROVE" },
         );
       }

@@ -32,6 +32,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
+import { callerArn } from "../../src/adapters/caller-identity";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
@@ -486,7 +487,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(0);
 
     await resolveApproval(
-      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executions: new StepFunctionsExecutions(sfn), caller: () => callerArn(sts) },
       { executionArn: waiting, decision: "DENY", reason: "test over" },
     );
     expect(output(await finish(waiting))).toMatchObject({ status: "DENIED" });
@@ -536,7 +537,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     const denied = await start({ customKeyStoreId: store.id, approval: "required" });
     await waitingForApproval(denied);
     await resolveApproval(
-      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executions: new StepFunctionsExecutions(sfn), caller: () => callerArn(sts) },
       { executionArn: denied, decision: "DENY", reason: "not this week" },
     );
     expect(output(await finish(denied))).toMatchObject({
@@ -552,7 +553,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await labels(store.cluster.clusterId)).toContain(store.arn(gone));
     await expect(
       resolveApproval(
-        { executions: new StepFunctionsExecutions(sfn), sts },
+        { executions: new StepFunctionsExecutions(sfn), caller: () => callerArn(sts) },
         { executionArn: timedOut, decision: "APPROVE" },
       ),
     ).rejects.toMatchObject({
@@ -608,7 +609,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     // From here on DescribeKey is throttled: the scan is done, the re-checks are not.
     await account.arm({ kind: "throttle", operation: "kms:DescribeKey", count: 100 });
     await resolveApproval(
-      { executions: new StepFunctionsExecutions(sfn), sts },
+      { executions: new StepFunctionsExecutions(sfn), caller: () => callerArn(sts) },
       { executionArn: arn, decision: "APPROVE" },
     );
 

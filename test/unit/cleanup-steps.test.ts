@@ -13,6 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { EventBridgeAlerts } from "../../src/adapters/alerts";
+import { callerArn } from "../../src/adapters/caller-identity";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
@@ -173,7 +174,7 @@ describe("approval of a waiting window", () => {
   const APPROVER = "arn:aws:iam::111122223333:role/cleanup-approver";
   const client = () => ({
     executions: new StepFunctionsExecutions(new SFNClient({ region: "us-east-1" })),
-    sts: new STSClient({ region: "us-east-1" }),
+    caller: () => callerArn(new STSClient({ region: "us-east-1" })),
   });
   beforeEach(() => sts.reset().on(GetCallerIdentityCommand).resolves({ Arn: APPROVER, Account: "111122223333" }));
   const scheduled = (token: string) => ({

@@ -1,6 +1,4 @@
 import * as z from "zod/mini";
-import { callerArn } from "../../caller-identity";
-import type { StsPort } from "../../ports/clients";
 import { type Executions, TaskEndedError } from "../../ports/executions";
 import { EXECUTION_ARN } from "../../validation";
 import { NotAwaitingApprovalError } from "./errors";
@@ -24,7 +22,11 @@ export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
  * while CloudTrail records the SendTaskSuccess/SendTaskFailure caller independently.
  */
 export async function resolveApproval(
-  ports: { executions: Executions; sts: StsPort },
+  ports: {
+    executions: Executions;
+    /** The ARN of whoever calls, from their credentials (sts:GetCallerIdentity), never a name they type. */
+    caller: () => Promise<string>;
+  },
   req: ApprovalDecision,
 ): Promise<{ executionArn: string; decision: "APPROVE" | "DENY"; approver: string }> {
   const { executions } = ports;
@@ -33,7 +35,7 @@ export async function resolveApproval(
   const task = await executions.waitingTask(req.executionArn);
   if (task === "ended") throw new NotAwaitingApprovalError(req.executionArn, "its approval has already ended");
   if (!task) throw new NotAwaitingApprovalError(req.executionArn, "it has not asked for one");
-  const approver = await callerArn(ports.sts);
+  const approver = await ports.caller();
   try {
     if (req.decision === "APPROVE") {
       await executions.succeedTask(task.taskToken, { approved: true, approvedBy: approver });
