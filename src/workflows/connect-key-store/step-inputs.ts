@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
+import { CustomKeyStoreIdSchema } from "../../key-stores";
 import { SECRET_KINDS } from "../../secret-names";
 import {
   ClusterIdSchema,
@@ -11,7 +11,7 @@ import {
 } from "../../validation";
 
 /** Inputs of the connect-key-store step functions, as the ASL passes them: ids and secret references only. */
-const id = z.string().check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0"));
+const id = CustomKeyStoreIdSchema;
 const clusterId = ClusterIdSchema;
 // Each reference of its own kind: a payload naming another kind is refused before any read.
 const kmsuserSecretId = secretRefSchema(

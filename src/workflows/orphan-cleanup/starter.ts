@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../../alert-source";
 import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
-import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
+import { CustomKeyStoreIdSchema } from "../../key-stores";
 import type { Executions } from "../../ports/executions";
 import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
@@ -14,9 +14,7 @@ const OrphanAlertEvent = z.object({
   time: z.iso.datetime(),
   detail: z.object({
     type: z.literal("OrphanedKeyMaterial"),
-    customKeyStoreId: z
-      .string()
-      .check(z.regex(CUSTOM_KEY_STORE_ID, "customKeyStoreId must look like cks-1234567890abcdef0")),
+    customKeyStoreId: CustomKeyStoreIdSchema,
   }),
 });
 export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
