@@ -95,7 +95,11 @@ export async function bundlesBench(dir = process.env.BUNDLES_DIR): Promise<Figur
     const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
     // Each function's floor: the AWS SDK packages its bundle loads, loaded and their clients made, nothing else.
     const packagesOf = new Map(
-      fns.map((fn) => [fn.key, sdkPackagesRequired(readFileSync(join(work, fn.key, fn.handlerFile), "utf8"))]),
+      fns.map((fn) => [
+        fn.key,
+        // Package names without their scope (client-kms): the floor requires them by their full name.
+        sdkPackagesRequired(readFileSync(join(work, fn.key, fn.handlerFile), "utf8")).map((p) => `@aws-sdk/${p}`),
+      ]),
     );
     const floorSets = [...new Set([...packagesOf.values()].map((p) => p.join(" ")))];
     const floors = new Map<string, number[]>(floorSets.map((set) => [set, []]));
