@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-cloudhsm-v2";
 import type { CloudHsmPort } from "../ports/clients";
 import type { Cluster, ClusterBackup, Clusters, NewCluster } from "../ports/clusters";
+import { pages } from "./pages";
 
 /** A bound on pages, so a service answering NextToken forever cannot hold a step until its timeout. */
 const MAX_PAGES = 100;
@@ -28,13 +29,12 @@ export class CloudHsmClusters implements Clusters {
 
   async list(): Promise<Cluster[]> {
     const found: Cluster[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const out = await this.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token }));
-      for (const c of out.Clusters ?? []) if (c.ClusterId) found.push(cluster(c));
-      token = out.NextToken;
-      if (!token) break;
-    }
+    const listed = pages(
+      (token) => this.cloudhsm.send(new DescribeClustersCommand({ MaxResults: 25, NextToken: token })),
+      (page) => page.NextToken,
+      MAX_PAGES,
+    );
+    for await (const page of listed) for (const c of page.Clusters ?? []) if (c.ClusterId) found.push(cluster(c));
     return found;
   }
 
@@ -66,19 +66,19 @@ export class CloudHsmClusters implements Clusters {
 
   async backups(clusterId: string): Promise<ClusterBackup[]> {
     const found: Backup[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const out = await this.cloudhsm.send(
-        new DescribeBackupsCommand({
-          Filters: { clusterIds: [clusterId] },
-          MaxResults: 50,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      found.push(...(out.Backups ?? []));
-      token = out.NextToken;
-      if (!token) break;
-    }
+    const listed = pages(
+      (token) =>
+        this.cloudhsm.send(
+          new DescribeBackupsCommand({
+            Filters: { clusterIds: [clusterId] },
+            MaxResults: 50,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      (page) => page.NextToken,
+      MAX_PAGES,
+    );
+    for await (const page of listed) found.push(...(page.Backups ?? []));
     return found.map((b) => ({
       backupId: b.BackupId ?? "",
       state: b.BackupState ?? "UNKNOWN",

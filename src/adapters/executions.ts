@@ -16,6 +16,7 @@ import {
   TaskEndedError,
   type WaitingTask,
 } from "../ports/executions";
+import { pages } from "./pages";
 
 /** How Step Functions records a Lambda callback task (TaskScheduled's resource, lambda resource type). */
 const CALLBACK_RESOURCE = "invoke.waitForTaskToken";
@@ -52,11 +53,14 @@ export class StepFunctionsExecutions implements Executions {
   /** ListExecutions does not show inputs: each RUNNING one is described, and kept if still RUNNING then. */
   async runningFor(stateMachineArn: string, value: string, field = "customKeyStoreId"): Promise<RunningExecution[]> {
     const found: RunningExecution[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING", maxResults: 100, nextToken }),
-      );
+    const listed = pages(
+      (nextToken) =>
+        this.sfn.send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING", maxResults: 100, nextToken }),
+        ),
+      (page) => page.nextToken,
+    );
+    for await (const page of listed) {
       for (const e of page.executions ?? []) {
         if (!e.executionArn) continue;
         const described = await this.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
@@ -70,8 +74,7 @@ export class StepFunctionsExecutions implements Executions {
           found.push({ executionArn: e.executionArn, startDate: new Date(e.startDate ?? 0).getTime() });
         }
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return found;
   }
 
@@ -95,11 +98,12 @@ export class StepFunctionsExecutions implements Executions {
   /** The history newest first: a task's end comes before its scheduling, so the first callback event met decides. */
   async waitingTask(executionArn: string): Promise<WaitingTask | "ended" | undefined> {
     let ended = false;
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(
-        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken }),
-      );
+    const newestFirst = pages(
+      (nextToken) =>
+        this.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, nextToken })),
+      (page) => page.nextToken,
+    );
+    for await (const page of newestFirst) {
       for (const event of page.events ?? []) {
         if (event.type && TASK_ENDED.has(event.type)) ended = true;
         const scheduled = event.taskScheduledEventDetails;
@@ -108,8 +112,7 @@ export class StepFunctionsExecutions implements Executions {
         const payload = callbackPayload(scheduled.parameters);
         if (payload) return payload;
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return ended ? "ended" : undefined;
   }
 
@@ -132,11 +135,14 @@ export class StepFunctionsExecutions implements Executions {
 
   async stopNamed(stateMachineArn: string, prefix: string, reason: { error: string; cause: string }) {
     const stopped: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING", maxResults: 1000, nextToken }),
-      );
+    const listed = pages(
+      (nextToken) =>
+        this.sfn.send(
+          new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING", maxResults: 1000, nextToken }),
+        ),
+      (page) => page.nextToken,
+    );
+    for await (const page of listed) {
       for (const execution of page.executions ?? []) {
         if (!execution.name?.startsWith(prefix) || !execution.executionArn) continue;
         try {
@@ -147,20 +153,18 @@ export class StepFunctionsExecutions implements Executions {
           if ((error as Error).name !== "ExecutionDoesNotExist") throw error;
         }
       }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    }
     return stopped;
   }
 
   /** An execution's whole history, oldest first, every page (at most 1,000 events a call). For the CLI and tests. */
   async history(executionArn: string): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const oldestFirst = pages(
+      (nextToken) => this.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken })),
+      (page) => page.nextToken,
+    );
+    for await (const page of oldestFirst) events.push(...(page.events ?? []));
     return events;
   }
 }

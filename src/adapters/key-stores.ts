@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-kms";
 import type { KmsPort } from "../ports/clients";
 import type { KeyAnswer, KeyStore, KeyStores, NewKeyStore } from "../ports/key-stores";
+import { pages } from "./pages";
 
 /** Key stores and keys through the KMS API. */
 export class KmsKeyStores implements KeyStores {
@@ -15,15 +16,16 @@ export class KmsKeyStores implements KeyStores {
 
   async list(): Promise<KeyStore[]> {
     const stores: KeyStore[] = [];
-    let marker: string | undefined;
-    do {
-      const out = await this.kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) }));
-      for (const entry of out.CustomKeyStores ?? []) {
+    const listed = pages(
+      (marker) => this.kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) })),
+      (page) => (page.Truncated ? page.NextMarker : undefined),
+    );
+    for await (const page of listed) {
+      for (const entry of page.CustomKeyStores ?? []) {
         const store = keyStore(entry);
         if (store) stores.push(store);
       }
-      marker = out.Truncated ? out.NextMarker : undefined;
-    } while (marker);
+    }
     return stores;
   }
 

@@ -18,10 +18,11 @@ export async function scanKeyStore(
   input: ScanStep,
 ): Promise<ScanResult> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
+  const kms = throttled(deps.keyStores, counter, deps.sleep);
   const listed: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await throttled(deps.keyStores, counter, deps.sleep).keyArnPage(marker);
+    const page = await kms.keyArnPage(marker);
     listed.push(...page.keyArns);
     marker = page.nextMarker;
   } while (marker);
@@ -64,7 +65,7 @@ export async function scanKeyStore(
   const wouldKeep: NonNullable<ScanResult["wouldKeep"]> = [];
   for (const orphan of open) {
     try {
-      const now = await throttled(deps.keyStores, counter, deps.sleep).describeKey(orphan.keyArn);
+      const now = await kms.describeKey(orphan.keyArn);
       if (now.gone)
         wouldDelete.push({
           keyArn: orphan.keyArn,

@@ -61,6 +61,8 @@ export async function sweepOrphans(deps: SweepDeps, input: SweepInput): Promise<
 
 async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredential): Promise<SweepReport> {
   const counter: CallCounter = { calls: 0, throttled: 0 };
+  // The re-checks give up sooner than a listing: a key KMS cannot confirm gone is kept, not waited for.
+  const recheck = throttled(deps.keyStores, counter, deps.sleep, { attempts: 4 });
   const at = () => deps.now().toISOString();
   const listed = await deps.hsm.listKeys(input.clusterId, kmsuser);
   const keys = listed.filter((key) => isBackingKeyOf(key, kmsuser.username));
@@ -73,9 +75,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
   const missingLive: string[] = [];
   for (const arn of live) {
     if (byLabel.has(arn)) continue;
-    const now = await throttled(deps.keyStores, counter, deps.sleep, { attempts: 4 })
-      .describeKey(arn)
-      .catch(() => undefined);
+    const now = await recheck.describeKey(arn).catch(() => undefined);
     if (!now?.gone) missingLive.push(arn);
   }
   if (missingLive.length > 0) {
@@ -164,7 +164,7 @@ async function sweepAs(deps: SweepDeps, input: SweepInput, kmsuser: HsmCredentia
     // eventually consistent (a key minutes old may still answer it), so it is never enough on its own.
     let now: KeyAnswer;
     try {
-      now = await throttled(deps.keyStores, counter, deps.sleep, { attempts: 4 }).describeKey(c.keyArn);
+      now = await recheck.describeKey(c.keyArn);
     } catch (error: unknown) {
       keep(c, `KMS could not confirm the key is gone (${(error as Error).name}); kept`);
       continue;
