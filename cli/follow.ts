@@ -5,7 +5,7 @@ import {
   type HistoryEvent,
 } from "@aws-sdk/client-sfn";
 import { JSONPath } from "jsonpath-plus";
-import type { SfnPort } from "../src/ports/clients";
+import type { SfnPort } from "../src/adapters/clients/types";
 import { formatElapsed, type Progress } from "./progress";
 import { redactText } from "./redact";
 

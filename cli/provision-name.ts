@@ -1,5 +1,5 @@
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../src/ports/clients";
+import type { SfnPort } from "../src/adapters/clients/types";
 
 /**
  * provision-key-store's execution name: `<keyStoreName>-r<n>`. While an attempt runs, starting again gives the same

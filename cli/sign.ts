@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { callerArn } from "../src/adapters/caller-identity";
-import type { StsPort } from "../src/ports/clients";
+import type { StsPort } from "../src/adapters/clients/types";
 import type { Executions } from "../src/ports/executions";
 import { checkCertificates } from "../src/workflows/provision-key-store/certificates";
 import { CertificateRejectedError } from "../src/workflows/provision-key-store/errors";

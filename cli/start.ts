@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { SfnPort } from "../src/adapters/clients/types";
 import { StepFunctionsExecutions } from "../src/adapters/executions";
-import type { SfnPort } from "../src/ports/clients";
 import { UsageError } from "./errors";
 import type { Workflow } from "./workflows";
 

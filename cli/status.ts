@@ -1,6 +1,6 @@
 import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
-import type { KmsPort, SfnPort } from "../src/ports/clients";
+import type { KmsPort, SfnPort } from "../src/adapters/clients/types";
 import { listStateMachines, stateMachineName, type Workflow } from "./workflows";
 
 export type StatusReport = {

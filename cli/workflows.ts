@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ListStateMachinesCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
-import type { SfnPort } from "../src/ports/clients";
+import type { SfnPort } from "../src/adapters/clients/types";
 import { InvalidInputError, parseOrThrow } from "../src/validation";
 import { registeredWorkflows, type WorkflowEntry } from "../src/workflows";
 import { UsageError, WorkflowNotDeployedError } from "./errors";

@@ -1,13 +1,8 @@
 import { tmpdir } from "node:os";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { cloudhsm } from "../src/adapters/clients/cloudhsm";
 import { clusters } from "../src/adapters/clients/clusters";
-import { dynamodbTables } from "../src/adapters/clients/dynamodb";
-import { eventbridge } from "../src/adapters/clients/eventbridge";
-import { kms } from "../src/adapters/clients/kms";
-import { secretsManager } from "../src/adapters/clients/secrets";
-import { sfn } from "../src/adapters/clients/sfn";
+import { serviceProbes } from "../src/adapters/clients/service-probes";
 import { cliPathFor, processRunner } from "../src/adapters/cloudhsm-cli";
 import { hsm } from "../src/adapters/hsm";
 import { tcpConnect } from "../src/adapters/tcp";
@@ -26,7 +21,7 @@ export const selfCheck = async (event: unknown) => {
 const check = (input: SelfCheckInput) =>
   runSelfCheck(
     {
-      clients: { secretsManager, kms, cloudhsm, eventbridge, sfn, dynamodb: dynamodbTables },
+      probes: serviceProbes,
       clusters,
       runProgram: (path, argv) => processRunner({ cliPath: path, timeoutMs: 10_000 })(argv, {}),
       connect: tcpConnect,

@@ -1,7 +1,7 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { ALERT_DETAIL_TYPE, ALERT_SOURCE, SIGNATURE_REQUEST_DETAIL_TYPE } from "../alert-source";
 import { type Alert, AlertNotPublishedError, type Alerts, type SignatureRequest } from "../ports/alerts";
-import type { EventsPort } from "../ports/clients";
+import type { EventsPort } from "./clients/types";
 
 /** Alerts as events on one EventBridge bus, one PutEvents entry each. */
 export class EventBridgeAlerts implements Alerts {

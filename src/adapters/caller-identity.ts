@@ -1,5 +1,5 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { StsPort } from "../ports/clients";
+import type { StsPort } from "./clients/types";
 
 /**
  * The ARN of the principal making the calls (AWS STS API Reference, GetCallerIdentity: "Returns details about the

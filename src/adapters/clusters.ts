@@ -7,8 +7,8 @@ import {
   DescribeBackupsCommand,
   DescribeClustersCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
-import type { CloudHsmPort } from "../ports/clients";
 import type { Cluster, ClusterBackup, Clusters, NewCluster } from "../ports/clusters";
+import type { CloudHsmPort } from "./clients/types";
 import { pages } from "./pages";
 
 /** A bound on pages, so a service answering NextToken forever cannot hold a step until its timeout. */

@@ -8,7 +8,6 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import type { SfnPort } from "../ports/clients";
 import {
   type Executions,
   type RunningExecution,
@@ -16,6 +15,7 @@ import {
   TaskEndedError,
   type WaitingTask,
 } from "../ports/executions";
+import type { SfnPort } from "./clients/types";
 import { pages } from "./pages";
 
 /** How Step Functions records a Lambda callback task (TaskScheduled's resource, lambda resource type). */

@@ -6,8 +6,8 @@ import {
   ListKeysCommand,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
-import type { KmsPort } from "../ports/clients";
 import type { KeyAnswer, KeyStore, KeyStores, NewKeyStore } from "../ports/key-stores";
+import type { KmsPort } from "./clients/types";
 import { pages } from "./pages";
 
 /** Key stores and keys through the KMS API. */

@@ -1,6 +1,6 @@
 import { DeleteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { DocumentPort } from "../ports/clients";
 import type { LoginLedger } from "../ports/login-ledger";
+import type { DocumentPort } from "./clients/types";
 
 /** The ledger as items of the orphan register: one per cluster user, outside its ByKeyStore index. */
 export class DynamoLoginLedger implements LoginLedger {

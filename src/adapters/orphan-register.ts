@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
-import type { DocumentPort } from "../ports/clients";
 import type {
   BackingKeyDeletionStatus,
   DeletionStatus,
@@ -10,6 +9,7 @@ import type {
   OrphanRegister,
 } from "../ports/orphan-register";
 import { KeyArnSchema } from "../validation";
+import type { DocumentPort } from "./clients/types";
 import "../zod-locale";
 
 export const BY_KEY_STORE_INDEX = "ByKeyStore";

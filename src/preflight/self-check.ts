@@ -2,16 +2,10 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access, lstat, mkdir, readlink, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeEventBusCommand } from "@aws-sdk/client-eventbridge";
-import { DescribeCustomKeyStoresCommand } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
-import { DescribeStateMachineCommand } from "@aws-sdk/client-sfn";
 import * as z from "zod/mini";
 import { findCluster } from "../clusters";
-import type { CloudHsmPort, DynamoDbPort, EventsPort, KmsPort, SecretsManagerPort, SfnPort } from "../ports/clients";
 import type { ClusterHsm, Clusters } from "../ports/clusters";
+import type { CallOutcome, ServiceProbes } from "../ports/service-probes";
 import { ClusterIdSchema } from "../validation";
 
 /** One finding of the self-check: what was checked, whether it holds, what was seen, and the fix when it does not. */
@@ -23,17 +17,9 @@ export type SelfCheckInput = z.infer<typeof SelfCheckInputSchema>;
 /** What one run of a program printed and how it ended (the CloudHSM CLI adapter's CliRun). */
 export type ProgramRun = { stdout: string; exitCode: number | null; spawnError?: string };
 
-type Sender = { send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown> };
-
 export type SelfCheckDeps = {
-  clients: {
-    secretsManager: SecretsManagerPort;
-    kms: KmsPort;
-    cloudhsm: CloudHsmPort;
-    eventbridge: EventsPort;
-    sfn: SfnPort;
-    dynamodb: DynamoDbPort;
-  };
+  /** One read per service the CLI functions call. */
+  probes: ServiceProbes;
   /** The clusters, to find the HSMs the CLI must reach. */
   clusters: Pick<Clusters, "get">;
   /** Runs a program of the layer (no shell) with argv. */
@@ -186,21 +172,6 @@ export async function checkCliConfigDir(
   };
 }
 
-/** How a call that did not succeed ended: no HTTP answer, a denial, or another answer from the service. */
-export type CallOutcome = "unreachable" | "denied" | "answered";
-
-/**
- * Classifies an SDK error. An error without an HTTP status never reached the service (DNS, refused or timed-out
- * connection, our abort); a denial is AccessDeniedException (CloudHsmAccessDeniedException in CloudHSM: CloudHSM API
- * Reference, "Errors" of each action) or any *NotAuthorized* code.
- */
-export function classifyCallError(error: unknown): CallOutcome {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (/AccessDenied|NotAuthorized|UnauthorizedOperation/i.test(e.name ?? "")) return "denied";
-  if (e.$metadata?.httpStatusCode === undefined) return "unreachable";
-  return "answered";
-}
-
 type Probe = {
   service: string;
   /** The interface endpoint's service name suffix (com.amazonaws.<region>.<suffix>), or the gateway endpoint's. */
@@ -208,8 +179,7 @@ type Probe = {
   gateway?: boolean;
   action: string;
   resource: string;
-  command: unknown;
-  client: Sender;
+  call: (signal: AbortSignal) => Promise<CallOutcome>;
   /** Answers that still prove the service reachable and the call allowed, with what they mean. */
   expected?: Record<string, string>;
   /** Answers that prove it reachable and allowed but show something the workflows need is missing. */
@@ -226,47 +196,43 @@ type Probe = {
  */
 async function probe(p: Probe, region: string, timeoutMs: number): Promise<SelfCheckResult> {
   const check = `endpoint: ${p.service}`;
-  try {
-    await p.client.send(p.command as never, { abortSignal: AbortSignal.timeout(timeoutMs) });
-    return { check, ok: true, detail: `${p.action} answered` };
-  } catch (error: unknown) {
-    const e = error as { name?: string; message?: string };
-    const outcome = classifyCallError(error);
-    if (outcome === "denied") {
-      return {
-        check,
-        ok: false,
-        detail: `${p.action} on ${p.resource} was denied: ${e.name}`,
-        fix: `allow ${p.action} on ${p.resource} to the function's role (serverless.yml iamRoleStatements); the CLI functions' roles need the same`,
-      };
-    }
-    if (outcome === "unreachable") {
-      const endpoint = `com.amazonaws.${region}.${p.endpoint}`;
-      return {
-        check,
-        ok: false,
-        detail: `${p.service} did not answer ${p.action} within ${timeoutMs / 1000} s (${e.name ?? "Error"}${e.message ? `: ${e.message}` : ""})`,
-        fix: p.gateway
-          ? `add a gateway VPC endpoint ${endpoint} to the route tables of cliSubnetIds, or a NAT gateway`
-          : `add an interface VPC endpoint ${endpoint} with private DNS in cliSubnetIds whose security group admits HTTPS (443) from CliSecurityGroup, or a NAT gateway; and let CliSecurityGroup send HTTPS there (param cliHttpsEgressCidr)`,
-      };
-    }
-    const meaning = e.name ? p.expected?.[e.name] : undefined;
-    if (meaning !== undefined) return { check, ok: true, detail: `${p.action} answered ${e.name}: ${meaning}` };
-    const missing = e.name ? p.missing?.[e.name] : undefined;
-    if (missing !== undefined) return { check, ok: false, ...missing };
+  const ended = await p.call(AbortSignal.timeout(timeoutMs));
+  if (ended.outcome === "ok") return { check, ok: true, detail: `${p.action} answered` };
+  const { name, message } = ended;
+  if (ended.outcome === "denied") {
     return {
       check,
       ok: false,
-      detail: `${p.action} answered ${e.name ?? "an error"}: ${e.message ?? ""}`.trim(),
-      fix: `reachable and allowed, but the call failed: see the detail (${p.resource})`,
+      detail: `${p.action} on ${p.resource} was denied: ${name}`,
+      fix: `allow ${p.action} on ${p.resource} to the function's role (serverless.yml iamRoleStatements); the CLI functions' roles need the same`,
     };
   }
+  if (ended.outcome === "unreachable") {
+    const endpoint = `com.amazonaws.${region}.${p.endpoint}`;
+    return {
+      check,
+      ok: false,
+      detail: `${p.service} did not answer ${p.action} within ${timeoutMs / 1000} s (${name}${message ? `: ${message}` : ""})`,
+      fix: p.gateway
+        ? `add a gateway VPC endpoint ${endpoint} to the route tables of cliSubnetIds, or a NAT gateway`
+        : `add an interface VPC endpoint ${endpoint} with private DNS in cliSubnetIds whose security group admits HTTPS (443) from CliSecurityGroup, or a NAT gateway; and let CliSecurityGroup send HTTPS there (param cliHttpsEgressCidr)`,
+    };
+  }
+  const meaning = p.expected?.[name];
+  if (meaning !== undefined) return { check, ok: true, detail: `${p.action} answered ${name}: ${meaning}` };
+  const missing = p.missing?.[name];
+  if (missing !== undefined) return { check, ok: false, ...missing };
+  return {
+    check,
+    ok: false,
+    detail: `${p.action} answered ${name}: ${message}`.trim(),
+    fix: `reachable and allowed, but the call failed: see the detail (${p.resource})`,
+  };
 }
 
 /** The services the CLI functions call, one read each, on the resources the workflows use where IAM can scope it. */
 function probes(deps: SelfCheckDeps, settings: SelfCheckSettings, input: SelfCheckInput): Probe[] {
-  const { clients } = deps;
+  const { probes } = deps;
   const secretId = settings.trustAnchorSecret(input.clusterId ?? "cluster-selfcheck00");
   return [
     {
@@ -274,8 +240,7 @@ function probes(deps: SelfCheckDeps, settings: SelfCheckSettings, input: SelfChe
       endpoint: "secretsmanager",
       action: "secretsmanager:DescribeSecret",
       resource: secretId,
-      client: clients.secretsManager as Sender,
-      command: new DescribeSecretCommand({ SecretId: secretId }),
+      call: (signal) => probes.describeSecret(secretId, signal),
       // Without a cluster the name is a probe: not finding it still proves the call reached Secrets Manager and was
       // allowed (Secrets Manager API Reference, DescribeSecret: ResourceNotFoundException).
       ...(input.clusterId
@@ -294,32 +259,28 @@ function probes(deps: SelfCheckDeps, settings: SelfCheckSettings, input: SelfChe
       endpoint: "kms",
       action: "kms:DescribeCustomKeyStores",
       resource: "*",
-      client: clients.kms as Sender,
-      command: new DescribeCustomKeyStoresCommand({ Limit: 1 }),
+      call: (signal) => probes.describeCustomKeyStores(signal),
     },
     {
       service: "CloudHSM",
       endpoint: "cloudhsmv2",
       action: "cloudhsm:DescribeClusters",
       resource: "*",
-      client: clients.cloudhsm as Sender,
-      command: new DescribeClustersCommand({ MaxResults: 1 }),
+      call: (signal) => probes.describeClusters(signal),
     },
     {
       service: "EventBridge",
       endpoint: "events",
       action: "events:DescribeEventBus",
       resource: `event-bus/${settings.alertBusName}`,
-      client: clients.eventbridge as Sender,
-      command: new DescribeEventBusCommand({ Name: settings.alertBusName }),
+      call: (signal) => probes.describeEventBus(settings.alertBusName, signal),
     },
     {
       service: "Step Functions",
       endpoint: "states",
       action: "states:DescribeStateMachine",
       resource: settings.connectStateMachineArn,
-      client: clients.sfn as Sender,
-      command: new DescribeStateMachineCommand({ stateMachineArn: settings.connectStateMachineArn }),
+      call: (signal) => probes.describeStateMachine(settings.connectStateMachineArn, signal),
     },
     {
       service: "DynamoDB",
@@ -327,8 +288,7 @@ function probes(deps: SelfCheckDeps, settings: SelfCheckSettings, input: SelfChe
       gateway: true,
       action: "dynamodb:DescribeTable",
       resource: `table/${settings.orphanTableName}`,
-      client: clients.dynamodb as Sender,
-      command: new DescribeTableCommand({ TableName: settings.orphanTableName }),
+      call: (signal) => probes.describeTable(settings.orphanTableName, signal),
     },
   ];
 }

@@ -1,5 +1,5 @@
 import type { Cluster, Hsm } from "@aws-sdk/client-cloudhsm-v2";
-import type { CloudHsmPort } from "../../src/ports/clients";
+import type { CloudHsmPort } from "../../src/adapters/clients/types";
 
 /**
  * A CloudHSM port answering each command class with a set reply (an Error is thrown), recording every call.

@@ -3,10 +3,10 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import type { CloudHsmPort } from "../../src/adapters/clients/types";
 import { CloudHsmClusters } from "../../src/adapters/clusters";
 import { KmsKeyStores } from "../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
-import type { CloudHsmPort } from "../../src/ports/clients";
 import type { Orphan } from "../../src/ports/orphan-register";
 import { checkFollowUp } from "../../src/workflows/deletion-follow-up/check";
 import { DeletionStatusPendingError, KeyNotYetDeletedError } from "../../src/workflows/deletion-follow-up/errors";

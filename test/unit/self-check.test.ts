@@ -11,12 +11,12 @@ import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { invokeSelfCheck, parseClusterId, toCheckResults } from "../../cli/preflight-in-aws";
 import { CloudHsmClusters } from "../../src/adapters/clusters";
+import { classifyCallError, SdkServiceProbes } from "../../src/adapters/service-probes";
 import {
   checkCliBinary,
   checkCliConfigDir,
   checkHsmPath,
   checkHsms,
-  classifyCallError,
   runSelfCheck,
   type SelfCheckDeps,
   type SelfCheckSettings,
@@ -83,14 +83,14 @@ function deps(
   ],
 ): SelfCheckDeps {
   return {
-    clients: {
+    probes: new SdkServiceProbes({
       secretsManager: new SecretsManagerClient({ region: "us-east-1" }),
       kms: new KMSClient({ region: "us-east-1" }),
       cloudhsm: new CloudHSMV2Client({ region: "us-east-1" }),
       eventbridge: new EventBridgeClient({ region: "us-east-1" }),
       sfn: new SFNClient({ region: "us-east-1" }),
       dynamodb: new DynamoDBClient({ region: "us-east-1" }),
-    },
+    }),
     clusters: new CloudHsmClusters(new CloudHSMV2Client({ region: "us-east-1" })),
     runProgram,
     connect,

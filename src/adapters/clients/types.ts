@@ -8,9 +8,9 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /*
- * The AWS services the domain calls, as ports: only `send`, so unit tests hand in aws-sdk-client-mock clients and
- * handlers the clients src/adapters/clients/ creates once per instance. Type imports only: loading this file loads
- * no client.
+ * The SDK clients the adapters (and the CLI) call, narrowed to `send`, so unit tests hand in aws-sdk-client-mock
+ * clients and handlers the clients this folder creates once per instance. Type imports only: loading this file
+ * loads no client.
  */
 
 export type KmsPort = Pick<KMSClient, "send">;
