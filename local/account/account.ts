@@ -12,6 +12,7 @@ import { Faults } from "./faults";
 import { registerCloudHsmCli } from "./hsm/cli";
 import { SoftHsm } from "./hsm/softhsm";
 import { createKmsService } from "./kms/service";
+import type { CallRecord, Recorder, Trail } from "./protocol";
 import { parseInput, type Service } from "./protocol";
 import { Quotas } from "./quotas";
 import { createSecretsManagerService } from "./secretsmanager/service";
@@ -255,21 +256,30 @@ export class LocalAccount {
       }
       const op = service?.operations[operation];
       if (!service || !op) throw new AwsServiceError("UnknownOperationException", `Unknown operation ${target}`);
-      this.tick();
-      this.admit(service, operation);
-      if (op.rate !== undefined) this.ctx.quotas.take(`${service.name}:${operation}`, op.rate);
-      const request = parseInput(op.input, input);
-      return {
-        status: 200,
-        payload: this.inTx(() => (op.run as (request: unknown) => unknown)(request)) ?? {},
-        jsonVersion,
-      };
-    } catch (error: unknown) {
-      if (error instanceof AwsServiceError) {
-        return { status: error.status, payload: { __type: error.code, message: error.message }, jsonVersion };
+      const call = new CallTrail(service, operation, op.trail);
+      // Parsed first so that a throttled or refused call is recorded with its parameters too.
+      const parsed = op.input.safeParse(input);
+      if (parsed.success) call.parsed(parsed.data);
+      try {
+        this.tick();
+        this.admit(service, operation);
+        if (op.rate !== undefined) this.ctx.quotas.take(`${service.name}:${operation}`, op.rate);
+        const request = parsed.success ? parsed.data : parseInput(op.input, input);
+        const payload = this.inTx(() => {
+          const response = (op.run as (request: unknown, record: Recorder) => unknown)(request, call.recorder);
+          call.write(this.ctx.bus);
+          return response;
+        });
+        return { status: 200, payload: payload ?? {}, jsonVersion };
+      } catch (error: unknown) {
+        // A refused call is recorded too, with its error (KMS Developer Guide, ct-decrypt "Decrypt failure"), in a
+        // transaction of its own: the call's own changes were rolled back.
+        this.inTx(() => call.write(this.ctx.bus, failure(error)));
+        throw error;
       }
-      const message = error instanceof Error ? error.message : String(error);
-      return { status: 500, payload: { __type: "InternalFailure", message }, jsonVersion };
+    } catch (error: unknown) {
+      const { code, message, status } = failure(error);
+      return { status, payload: { __type: code, message }, jsonVersion };
     }
   }
 
@@ -340,5 +350,48 @@ function writeTokenFile(file: string, token: string): void {
     writeSync(fd, `${token}\n`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** How a call failed, as the wire answers it and CloudTrail records it. */
+function failure(error: unknown): { code: string; message: string; status: number } {
+  if (error instanceof AwsServiceError) return { code: error.code, message: error.message, status: error.status };
+  return { code: "InternalFailure", message: error instanceof Error ? error.message : String(error), status: 500 };
+}
+
+/**
+ * The CloudTrail record of one call to an operation that declares a trail: its request parameters once the request
+ * parsed, what `run` added, and the error when it failed. Operations without a trail write nothing.
+ */
+class CallTrail {
+  private record: Partial<CallRecord> = {};
+  private requestParameters: Record<string, unknown> | null = null;
+  readonly recorder: Recorder = (record) => {
+    this.record = { ...this.record, ...record };
+  };
+
+  constructor(
+    private readonly service: Service,
+    private readonly operation: string,
+    private readonly trail: Trail | undefined,
+  ) {}
+
+  parsed(request: unknown): void {
+    if (this.trail)
+      this.requestParameters = (this.trail.request as (request: unknown) => Record<string, unknown> | null)(request);
+  }
+
+  write(bus: EventBus, error?: { code: string; message: string }): void {
+    if (!this.trail || (this.service.name !== "kms" && this.service.name !== "cloudhsm")) return;
+    bus.cloudTrail({
+      service: this.service.name,
+      eventName: this.operation,
+      requestParameters: this.record.requestParameters ?? this.requestParameters,
+      responseElements: error ? null : (this.record.responseElements ?? null),
+      ...(this.record.additionalEventData ? { additionalEventData: this.record.additionalEventData } : {}),
+      ...(this.record.resources ? { resources: this.record.resources } : {}),
+      readOnly: this.trail.readOnly ?? false,
+      ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
+    });
   }
 }

@@ -25,6 +25,11 @@ export type CloudTrailCall = {
   resources?: string[];
   /** `AwsServiceEvent` for actions KMS takes by itself, such as DeleteKey at the end of the waiting period. */
   eventType?: "AwsApiCall" | "AwsServiceEvent";
+  /** True for reads and KMS cryptographic operations (KMS Developer Guide, ct-encrypt). */
+  readOnly?: boolean;
+  /** A call the service refused: its exception name and message (KMS Developer Guide, ct-decrypt "Decrypt failure"). */
+  errorCode?: string;
+  errorMessage?: string;
 };
 
 /**
@@ -87,12 +92,13 @@ export class EventBus {
       awsRegion: region,
       sourceIPAddress: eventType === "AwsServiceEvent" ? "AWS Internal" : "127.0.0.1",
       userAgent: eventType === "AwsServiceEvent" ? "AWS Internal" : "local-account",
+      ...(call.errorCode ? { errorCode: call.errorCode, errorMessage: call.errorMessage ?? "" } : {}),
       requestParameters: call.requestParameters,
       responseElements: call.responseElements,
       ...(call.additionalEventData ? { additionalEventData: call.additionalEventData } : {}),
       ...(eventType === "AwsApiCall" ? { requestID: randomUUID() } : {}),
       eventID: randomUUID(),
-      readOnly: false,
+      readOnly: call.readOnly ?? false,
       ...(call.resources
         ? {
             resources: call.resources.map((arn) => ({

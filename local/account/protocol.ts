@@ -49,23 +49,56 @@ function constraint(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** What CloudTrail says of one call beyond what the dispatcher knows (service, operation, time, caller, outcome). */
+export type CallRecord = {
+  requestParameters: Record<string, unknown> | null;
+  responseElements: Record<string, unknown> | null;
+  additionalEventData?: Record<string, unknown>;
+  /** ARNs of the resources the call was about (CloudTrail's `resources`). */
+  resources?: string[];
+};
+
+/**
+ * Handed to `run`: adds to the call's CloudTrail record. What it was given before `run` threw stays in the failure
+ * record, so a call refused for a key's state still names the key, as CloudTrail does.
+ */
+export type Recorder = (record: Partial<CallRecord>) => void;
+
+/** How CloudTrail records an operation's calls (management events). */
+export type Trail<Request = never> = {
+  /**
+   * The request parameters as CloudTrail logs them. Services leave out what is secret or bulky (a key store password,
+   * plaintext, ciphertext: KMS Developer Guide, ct-create-keystore, ct-decrypt), so each operation says what it logs.
+   */
+  request: (request: Request) => Record<string, unknown> | null;
+  /** CloudTrail's `readOnly`: true for reads and KMS cryptographic operations (KMS Developer Guide, ct-encrypt). */
+  readOnly?: boolean;
+};
+
 /**
  * One operation, declared: the schema its request must satisfy, its quota in requests per second where AWS sets one
- * (quotas.ts), and what it does with the parsed request. The account's one dispatcher applies them in that order,
- * after injected faults, and runs `run` in one transaction.
+ * (quotas.ts), how CloudTrail records it, and what it does with the parsed request. The account's one dispatcher
+ * applies them in that order, after injected faults, runs `run` in one transaction and writes the CloudTrail record:
+ * in that transaction when the call succeeds, in one of its own with `errorCode` when it fails.
  */
 export type Operation = {
   readonly input: z.ZodType;
   readonly rate?: number;
-  readonly run: (request: never) => unknown;
+  readonly trail?: Trail;
+  readonly run: (request: never, record: Recorder) => unknown;
 };
 
 export function operation<S extends z.ZodType>(
   input: S,
-  run: (request: z.infer<S>) => unknown,
-  rate?: number,
+  run: (request: z.infer<S>, record: Recorder) => unknown,
+  options: { rate?: number; trail?: Trail<z.infer<S>> } = {},
 ): Operation {
-  return { input, run, ...(rate !== undefined ? { rate } : {}) };
+  return {
+    input,
+    run,
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    ...(options.trail ? { trail: options.trail as Trail } : {}),
+  };
 }
 
 /** An AWS JSON-protocol service: its operations by name (see Operation). */

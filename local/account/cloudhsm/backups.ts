@@ -2,8 +2,9 @@ import type { z } from "zod";
 import type { AccountContext } from "../account";
 import { newBackupId } from "../ids";
 import type { BackupRecord, ClusterRecord } from "../model";
+import type { Recorder } from "../protocol";
 import { DAY, TIMING } from "../timing";
-import { checkFilters, type Deps, matches, trail } from "./operations";
+import { checkFilters, type Deps, matches, responded } from "./operations";
 import { BACKUP, backupView, camel, invalidRequest, loadBackup, page, saveBackup } from "./records";
 import type { BackupIdInput, DescribeBackupsInput, ModifyBackupAttributesInput } from "./schemas";
 
@@ -128,18 +129,18 @@ export function describeBackups({ ctx }: Deps, input: z.infer<typeof DescribeBac
 }
 
 /** DeleteBackup (API Reference, API_DeleteBackup.html). */
-export function deleteBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>) {
+export function deleteBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>, record: Recorder) {
   const backup = loadBackup(ctx, input.BackupId);
   if (backup.BackupState !== "READY") {
     throw invalidRequest(`Backup ${backup.BackupId} is ${backup.BackupState}; only a READY backup can be deleted`);
   }
   const view = backupView(saveBackup(ctx, markPendingDeletion(backup, ctx.clock.now())));
-  trail(ctx, "DeleteBackup", input, { backup: view }, [backup.BackupArn]);
+  record(responded({ backup: view }, [backup.BackupArn]));
   return { Backup: view };
 }
 
 /** RestoreBackup (API Reference, API_RestoreBackup.html). */
-export function restoreBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>) {
+export function restoreBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput>, record: Recorder) {
   const backup = loadBackup(ctx, input.BackupId);
   if (backup.BackupState !== "PENDING_DELETION") {
     throw invalidRequest(
@@ -149,15 +150,19 @@ export function restoreBackup({ ctx }: Deps, input: z.infer<typeof BackupIdInput
   backup.BackupState = "READY";
   delete backup.DeleteTimestamp;
   const view = backupView(saveBackup(ctx, backup));
-  trail(ctx, "RestoreBackup", input, { backup: view }, [backup.BackupArn]);
+  record(responded({ backup: view }, [backup.BackupArn]));
   return { Backup: view };
 }
 
 /** ModifyBackupAttributes (API Reference, API_ModifyBackupAttributes.html). */
-export function modifyBackupAttributes({ ctx }: Deps, input: z.infer<typeof ModifyBackupAttributesInput>) {
+export function modifyBackupAttributes(
+  { ctx }: Deps,
+  input: z.infer<typeof ModifyBackupAttributesInput>,
+  record: Recorder,
+) {
   const backup = loadBackup(ctx, input.BackupId);
   backup.NeverExpires = input.NeverExpires;
   const view = backupView(saveBackup(ctx, backup));
-  trail(ctx, "ModifyBackupAttributes", input, { backup: view }, [backup.BackupArn]);
+  record(responded({ backup: view }, [backup.BackupArn]));
   return { Backup: view };
 }

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { newClusterId } from "../ids";
 import type { ClusterRecord, ClusterState } from "../model";
+import type { Recorder } from "../protocol";
 import { TIMING } from "../timing";
 import { verifyInitialization } from "./certificates";
 import { availabilityZoneOfSubnet, ec2Id } from "./network";
-import { checkFilters, type Deps, matches, trail } from "./operations";
+import { checkFilters, type Deps, matches, responded } from "./operations";
 import {
   CLUSTER,
   clusterArn,
@@ -29,7 +30,7 @@ const SUPPORTED_HSM_TYPES = ["hsm1.medium", "hsm2m.medium"];
 const INITIALIZING_MESSAGE = "Cluster is initializing. State will change to INITIALIZED upon completion.";
 
 /** CreateCluster (API Reference, API_CreateCluster.html). */
-export function createCluster({ ctx }: Deps, input: z.infer<typeof CreateClusterInput>) {
+export function createCluster({ ctx }: Deps, input: z.infer<typeof CreateClusterInput>, record: Recorder) {
   if (!SUPPORTED_HSM_TYPES.includes(input.HsmType)) {
     throw invalidRequest(`HsmType ${input.HsmType} is not supported; use ${SUPPORTED_HSM_TYPES.join(" or ")}`);
   }
@@ -79,7 +80,7 @@ export function createCluster({ ctx }: Deps, input: z.infer<typeof CreateCluster
     tokenLabel: clusterId,
   });
   const view = clusterView(cluster);
-  trail(ctx, "CreateCluster", input, { cluster: view }, [clusterArn(ctx, clusterId)]);
+  record(responded({ cluster: view }, [clusterArn(ctx, clusterId)]));
   return { Cluster: view };
 }
 
@@ -99,7 +100,7 @@ export function describeClusters({ ctx }: Deps, input: z.infer<typeof DescribeCl
 }
 
 /** InitializeCluster (API Reference, API_InitializeCluster.html). */
-export function initializeCluster({ ctx }: Deps, input: z.infer<typeof InitializeClusterInput>) {
+export function initializeCluster({ ctx }: Deps, input: z.infer<typeof InitializeClusterInput>, record: Recorder) {
   const cluster = loadCluster(ctx, input.ClusterId);
   if (cluster.State !== "UNINITIALIZED") {
     throw invalidRequest(
@@ -125,12 +126,12 @@ export function initializeCluster({ ctx }: Deps, input: z.infer<typeof Initializ
   delete cluster.Certificates.ClusterCsr;
   saveCluster(ctx, cluster);
   const response = { State: cluster.State, StateMessage: INITIALIZING_MESSAGE };
-  trail(ctx, "InitializeCluster", { ClusterId: cluster.ClusterId }, response, [clusterArn(ctx, cluster.ClusterId)]);
+  record(responded(response, [clusterArn(ctx, cluster.ClusterId)]));
   return response;
 }
 
 /** DeleteCluster (API Reference, API_DeleteCluster.html). */
-export function deleteCluster({ ctx }: Deps, input: z.infer<typeof ClusterIdInput>) {
+export function deleteCluster({ ctx }: Deps, input: z.infer<typeof ClusterIdInput>, record: Recorder) {
   const cluster = loadCluster(ctx, input.ClusterId);
   if (cluster.State === "DELETE_IN_PROGRESS" || cluster.State === "DELETED") {
     throw invalidRequest(`Cluster ${cluster.ClusterId} is already ${cluster.State}`);
@@ -148,12 +149,12 @@ export function deleteCluster({ ctx }: Deps, input: z.infer<typeof ClusterIdInpu
   cluster.dueAt = ctx.clock.now() + TIMING.clusterDelete;
   saveCluster(ctx, cluster);
   const view = clusterView(cluster);
-  trail(ctx, "DeleteCluster", input, { cluster: view }, [clusterArn(ctx, cluster.ClusterId)]);
+  record(responded({ cluster: view }, [clusterArn(ctx, cluster.ClusterId)]));
   return { Cluster: view };
 }
 
 /** ModifyCluster (API Reference, API_ModifyCluster.html). */
-export function modifyCluster({ ctx }: Deps, input: z.infer<typeof ModifyClusterInput>) {
+export function modifyCluster({ ctx }: Deps, input: z.infer<typeof ModifyClusterInput>, record: Recorder) {
   const cluster = loadCluster(ctx, input.ClusterId);
   const settled: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED"];
   if (!settled.includes(cluster.State)) {
@@ -169,6 +170,6 @@ export function modifyCluster({ ctx }: Deps, input: z.infer<typeof ModifyCluster
   cluster.dueAt = ctx.clock.now() + TIMING.clusterModify;
   saveCluster(ctx, cluster);
   const view = clusterView(cluster);
-  trail(ctx, "ModifyCluster", input, { cluster: view }, [clusterArn(ctx, cluster.ClusterId)]);
+  record(responded({ cluster: view }, [clusterArn(ctx, cluster.ClusterId)]));
   return { Cluster: view };
 }

@@ -1,9 +1,10 @@
 import type { z } from "zod";
 import { newHsmId } from "../ids";
 import type { ClusterState, HsmRecord } from "../model";
+import type { Recorder } from "../protocol";
 import { TIMING } from "../timing";
 import { ec2Id, freeIp, ipProblem } from "./network";
-import { type Deps, trail } from "./operations";
+import { type Deps, responded } from "./operations";
 import {
   clusterArn,
   deriveActivatedState,
@@ -19,7 +20,7 @@ import type { CreateHsmInput, DeleteHsmInput } from "./schemas";
 export const MAX_HSMS_PER_CLUSTER = 28;
 
 /** CreateHsm (API Reference, API_CreateHsm.html). */
-export function createHsm({ ctx }: Deps, input: z.infer<typeof CreateHsmInput>) {
+export function createHsm({ ctx }: Deps, input: z.infer<typeof CreateHsmInput>, record: Recorder) {
   const cluster = loadCluster(ctx, input.ClusterId);
   // MODIFY_IN_PROGRESS and ROLLBACK_IN_PROGRESS hold the cluster in limited-write mode (records.ts).
   const allowed: ClusterState[] = ["UNINITIALIZED", "INITIALIZED", "ACTIVE", "DEGRADED", "UPDATE_IN_PROGRESS"];
@@ -55,22 +56,12 @@ export function createHsm({ ctx }: Deps, input: z.infer<typeof CreateHsmInput>) 
   deriveActivatedState(cluster);
   saveCluster(ctx, cluster);
   const view = hsmView(hsm);
-  trail(
-    ctx,
-    "CreateHsm",
-    {
-      AvailabilityZone: input.AvailabilityZone,
-      ClusterId: cluster.ClusterId,
-      ...(input.IpAddress ? { IpAddress: input.IpAddress } : {}),
-    },
-    { Hsm: view },
-    [clusterArn(ctx, cluster.ClusterId)],
-  );
+  record(responded({ Hsm: view }, [clusterArn(ctx, cluster.ClusterId)]));
   return { Hsm: view };
 }
 
 /** DeleteHsm (API Reference, API_DeleteHsm.html). */
-export function deleteHsm({ ctx }: Deps, input: z.infer<typeof DeleteHsmInput>) {
+export function deleteHsm({ ctx }: Deps, input: z.infer<typeof DeleteHsmInput>, record: Recorder) {
   const given = [input.HsmId, input.EniId, input.EniIp].filter((v) => v !== undefined);
   if (given.length !== 1) {
     throw invalidRequest("Specify exactly one of HsmId, EniId or EniIp");
@@ -91,6 +82,6 @@ export function deleteHsm({ ctx }: Deps, input: z.infer<typeof DeleteHsmInput>) 
     deriveActivatedState(cluster);
     saveCluster(ctx, cluster);
   }
-  trail(ctx, "DeleteHsm", { ...input }, { HsmId: hsm.HsmId }, [clusterArn(ctx, cluster.ClusterId)]);
+  record(responded({ HsmId: hsm.HsmId }, [clusterArn(ctx, cluster.ClusterId)]));
   return { HsmId: hsm.HsmId };
 }

@@ -1,24 +1,24 @@
 import type { AccountContext } from "../account";
+import type { CallRecord } from "../protocol";
 import { camel, invalidRequest } from "./records";
 
 /** What every CloudHSM operation gets: the account (store, clock, bus, HSM tokens). */
 export type Deps = { ctx: AccountContext };
 
-/** Records a CloudHSM call as CloudTrail does: parameters and response elements in camelCase (records.ts camel). */
-export function trail(
-  ctx: AccountContext,
-  eventName: string,
-  requestParameters: Record<string, unknown>,
+/** A call's request parameters as CloudHSM logs them: in camelCase (records.ts camel). */
+export const camelRequest = {
+  request: (request: Record<string, unknown>) => camel(request) as Record<string, unknown>,
+};
+
+/** The rest of a CloudHSM call's record: response elements in camelCase, and the resources it was about. */
+export function responded(
   responseElements: Record<string, unknown> | null,
   resources: string[] = [],
-) {
-  ctx.bus.cloudTrail({
-    service: "cloudhsm",
-    eventName,
-    requestParameters: camel(requestParameters) as Record<string, unknown>,
+): Partial<CallRecord> {
+  return {
     responseElements: responseElements && (camel(responseElements) as Record<string, unknown>),
     resources,
-  });
+  };
 }
 
 /** Describe* filters: an unknown key is an invalid request, as CloudHSM answers it. */

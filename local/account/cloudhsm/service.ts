@@ -6,6 +6,7 @@ import { createCluster, deleteCluster, describeClusters, initializeCluster, modi
 import { registerHsmControls } from "./controls";
 import { createHsm, deleteHsm } from "./hsms";
 import { nextCloudHsmDue, settleCloudHsm } from "./lifecycle";
+import { camelRequest } from "./operations";
 import { CLUSTER } from "./records";
 import {
   BackupIdInput,
@@ -28,6 +29,9 @@ import { listTags, tagResource, untagResource } from "./tags";
  * CloudHSM v2 (`BaldrApiService`, JSON 1.1): clusters, HSMs and backups with their state machines on the simulated
  * clock (timing.ts). Every mutating call is recorded as a CloudTrail event; `tick` settles due transitions.
  */
+/** Recorded in CloudTrail with the request as sent, in camelCase. */
+const logged = { trail: camelRequest };
+
 export function createCloudHsmService(ctx: AccountContext): Service {
   const deps = { ctx };
   registerHsmControls(ctx);
@@ -46,21 +50,27 @@ export function createCloudHsmService(ctx: AccountContext): Service {
       }
     },
     operations: {
-      CreateCluster: operation(CreateClusterInput, (request) => createCluster(deps, request)),
+      CreateCluster: operation(CreateClusterInput, (request, record) => createCluster(deps, request, record), logged),
       DescribeClusters: operation(DescribeClustersInput, (request) => describeClusters(deps, request)),
-      InitializeCluster: operation(InitializeClusterInput, (request) => initializeCluster(deps, request)),
-      CreateHsm: operation(CreateHsmInput, (request) => createHsm(deps, request)),
-      DeleteHsm: operation(DeleteHsmInput, (request) => deleteHsm(deps, request)),
-      DeleteCluster: operation(ClusterIdInput, (request) => deleteCluster(deps, request)),
-      ModifyCluster: operation(ModifyClusterInput, (request) => modifyCluster(deps, request)),
-      DescribeBackups: operation(DescribeBackupsInput, (request) => describeBackups(deps, request)),
-      DeleteBackup: operation(BackupIdInput, (request) => deleteBackup(deps, request)),
-      RestoreBackup: operation(BackupIdInput, (request) => restoreBackup(deps, request)),
-      ModifyBackupAttributes: operation(ModifyBackupAttributesInput, (request) =>
-        modifyBackupAttributes(deps, request),
+      InitializeCluster: operation(
+        InitializeClusterInput,
+        (request, record) => initializeCluster(deps, request, record),
+        { trail: { request: (r) => ({ clusterId: r.ClusterId }) } },
       ),
-      TagResource: operation(TagResourceInput, (request) => tagResource(deps, request)),
-      UntagResource: operation(UntagResourceInput, (request) => untagResource(deps, request)),
+      CreateHsm: operation(CreateHsmInput, (request, record) => createHsm(deps, request, record), logged),
+      DeleteHsm: operation(DeleteHsmInput, (request, record) => deleteHsm(deps, request, record), logged),
+      DeleteCluster: operation(ClusterIdInput, (request, record) => deleteCluster(deps, request, record), logged),
+      ModifyCluster: operation(ModifyClusterInput, (request, record) => modifyCluster(deps, request, record), logged),
+      DescribeBackups: operation(DescribeBackupsInput, (request) => describeBackups(deps, request)),
+      DeleteBackup: operation(BackupIdInput, (request, record) => deleteBackup(deps, request, record), logged),
+      RestoreBackup: operation(BackupIdInput, (request, record) => restoreBackup(deps, request, record), logged),
+      ModifyBackupAttributes: operation(
+        ModifyBackupAttributesInput,
+        (request, record) => modifyBackupAttributes(deps, request, record),
+        logged,
+      ),
+      TagResource: operation(TagResourceInput, (request, record) => tagResource(deps, request, record), logged),
+      UntagResource: operation(UntagResourceInput, (request, record) => untagResource(deps, request, record), logged),
       ListTags: operation(ListTagsInput, (request) => listTags(deps, request)),
     },
   };

@@ -1,27 +1,28 @@
 import type { z } from "zod";
 import type { AccountContext } from "../account";
-import { type Deps, trail } from "./operations";
+import type { Recorder } from "../protocol";
+import { type Deps, responded } from "./operations";
 import { invalidRequest, loadBackup, loadCluster, page, saveBackup, saveCluster } from "./records";
 import type { ListTagsInput, TagResourceInput, UntagResourceInput } from "./schemas";
 
 /** TagResource (API Reference, API_TagResource.html). */
-export function tagResource({ ctx }: Deps, input: z.infer<typeof TagResourceInput>) {
+export function tagResource({ ctx }: Deps, input: z.infer<typeof TagResourceInput>, record: Recorder) {
   const resource = taggable(ctx, input.ResourceId);
   const tags = new Map(resource.TagList.map((t) => [t.Key, t.Value]));
   for (const tag of input.TagList) tags.set(tag.Key, tag.Value);
   if (tags.size > 50) throw invalidRequest(`Resource ${input.ResourceId} would have more than 50 tags`);
   resource.TagList = [...tags].map(([Key, Value]) => ({ Key, Value }));
   resource.save();
-  trail(ctx, "TagResource", input, null);
+  record(responded(null));
   return {};
 }
 
 /** UntagResource (API Reference, API_UntagResource.html). */
-export function untagResource({ ctx }: Deps, input: z.infer<typeof UntagResourceInput>) {
+export function untagResource({ ctx }: Deps, input: z.infer<typeof UntagResourceInput>, record: Recorder) {
   const resource = taggable(ctx, input.ResourceId);
   resource.TagList = resource.TagList.filter((t) => !input.TagKeyList.includes(t.Key));
   resource.save();
-  trail(ctx, "UntagResource", input, null);
+  record(responded(null));
   return {};
 }
 

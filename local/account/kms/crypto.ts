@@ -4,6 +4,7 @@ import type { AccountContext } from "../account";
 import { AwsServiceError } from "../errors";
 import { KeyMaterialNotFoundError } from "../hsm/softhsm";
 import type { KeyRecord } from "../model";
+import type { Recorder } from "../protocol";
 import { CUSTOM_KEY_STORE_CRYPTO_RATE } from "../quotas";
 import { findCluster, isReachable } from "./clusters";
 import { incorrectKey, invalidCiphertext, kmsInvalidState, notFound } from "./exceptions";
@@ -25,9 +26,10 @@ type Deps = { ctx: AccountContext };
 /** Seals and opens with one KMS key, wherever its material lives. */
 type Sealer = { seal(plaintext: Buffer, aad: Buffer): Buffer; open(body: Buffer, aad: Buffer): Buffer };
 
-export function encrypt({ ctx }: Deps, req: z.infer<typeof EncryptInput>) {
+export function encrypt({ ctx }: Deps, req: z.infer<typeof EncryptInput>, record: Recorder) {
   const plaintext = blob(req.Plaintext, "plaintext", MAX_PLAINTEXT);
   const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
   requireSymmetric(key, req.EncryptionAlgorithm);
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
@@ -38,12 +40,13 @@ export function encrypt({ ctx }: Deps, req: z.infer<typeof EncryptInput>) {
   };
 }
 
-export function decrypt({ ctx }: Deps, req: z.infer<typeof DecryptInput>) {
+export function decrypt({ ctx }: Deps, req: z.infer<typeof DecryptInput>, record: Recorder) {
   const ciphertext = blob(req.CiphertextBlob, "ciphertextBlob", MAX_CIPHERTEXT);
   const { keyId, header, body } = parseBlob(ciphertext);
   if (req.KeyId !== undefined && findKey(ctx, req.KeyId).KeyId !== keyId) throw incorrectKey();
   const key = ctx.store.get<KeyRecord>(KIND.key, keyId);
   if (!key) throw notFound(`Key '${keyArn(ctx, keyId)}' does not exist`);
+  record({ resources: [key.Arn] });
   requireSymmetric(key, req.EncryptionAlgorithm);
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
@@ -51,7 +54,7 @@ export function decrypt({ ctx }: Deps, req: z.infer<typeof DecryptInput>) {
   return { KeyId: key.Arn, Plaintext: plaintext.toString("base64"), EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
 }
 
-export function generateDataKey({ ctx }: Deps, req: z.infer<typeof GenerateDataKeyInput>) {
+export function generateDataKey({ ctx }: Deps, req: z.infer<typeof GenerateDataKeyInput>, record: Recorder) {
   if ((req.KeySpec === undefined) === (req.NumberOfBytes === undefined)) {
     throw new AwsServiceError(
       "ValidationException",
@@ -59,6 +62,7 @@ export function generateDataKey({ ctx }: Deps, req: z.infer<typeof GenerateDataK
     );
   }
   const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
   const size = req.NumberOfBytes ?? (req.KeySpec === "AES_128" ? 16 : 32);

@@ -5,6 +5,7 @@ import { checkPassword, setPassword } from "../cluster-users";
 import { AwsServiceError, validation } from "../errors";
 import { epochSeconds, newKeyStoreId } from "../ids";
 import type { ClusterRecord } from "../model";
+import type { CallRecord, Recorder } from "../protocol";
 import { TIMING } from "../timing";
 import {
   activeHsms,
@@ -46,7 +47,7 @@ export const MAX_CUSTOM_KEY_STORES = 10;
 type Deps = { ctx: AccountContext; due: DueTimes };
 
 /** CreateCustomKeyStore (DOMAIN.md §1.1): AWS_CLOUDHSM only; idempotent for a retry of a disconnected store. */
-export function createCustomKeyStore({ ctx }: Deps, req: z.infer<typeof CreateCustomKeyStoreInput>) {
+export function createCustomKeyStore({ ctx }: Deps, req: z.infer<typeof CreateCustomKeyStoreInput>, record: Recorder) {
   if (req.CustomKeyStoreType === "EXTERNAL_KEY_STORE") {
     throw unsupportedOperation(
       "The local account emulates AWS CloudHSM key stores only; EXTERNAL_KEY_STORE (XKS) key stores are not supported.",
@@ -68,7 +69,7 @@ export function createCustomKeyStore({ ctx }: Deps, req: z.infer<typeof CreateCu
       s.kmsuserPassword === password,
   );
   if (retry) {
-    trailCreate(ctx, retry);
+    record({ responseElements: { customKeyStoreId: retry.CustomKeyStoreId } });
     return { CustomKeyStoreId: retry.CustomKeyStoreId };
   }
   if (stores.some((s) => s.CustomKeyStoreName === req.CustomKeyStoreName)) throw customKeyStoreNameInUse();
@@ -97,7 +98,7 @@ export function createCustomKeyStore({ ctx }: Deps, req: z.infer<typeof CreateCu
     clusterLineage: cluster.lineage,
   };
   ctx.store.put(KIND.keyStore, store.CustomKeyStoreId, store);
-  trailCreate(ctx, store);
+  record({ responseElements: { customKeyStoreId: store.CustomKeyStoreId } });
   return { CustomKeyStoreId: store.CustomKeyStoreId };
 }
 
@@ -123,7 +124,7 @@ export function describeCustomKeyStores({ ctx }: Deps, req: z.infer<typeof Descr
  * duration has passed, then CONNECTED or FAILED (see `settleKeyStore`). An armed connect-error fault is taken now,
  * so it fires exactly once.
  */
-export function connectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
+export function connectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>, record: Recorder) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   const state = store.ConnectionState;
   if (state === "DISCONNECTING" || state === "FAILED") throw customKeyStoreInvalidState();
@@ -144,12 +145,12 @@ export function connectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof Ke
     ctx.store.put(KIND.keyStore, next.CustomKeyStoreId, next);
     due.wake(dueAt);
   }
-  trailStoreCall(ctx, "ConnectCustomKeyStore", store);
+  record(storeData(store));
   return {};
 }
 
 /** DisconnectCustomKeyStore (DOMAIN.md §1.4): DISCONNECTING, then DISCONNECTED; also the way out of FAILED. */
-export function disconnectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
+export function disconnectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof KeyStoreRefInput>, record: Recorder) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   if (store.ConnectionState === "DISCONNECTING" || store.ConnectionState === "DISCONNECTED") {
     throw customKeyStoreInvalidState();
@@ -160,7 +161,7 @@ export function disconnectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof
   delete next.pendingOutcome;
   ctx.store.put(KIND.keyStore, next.CustomKeyStoreId, next);
   due.wake(dueAt);
-  trailStoreCall(ctx, "DisconnectCustomKeyStore", store);
+  record(storeData(store));
   return {};
 }
 
@@ -168,7 +169,7 @@ export function disconnectCustomKeyStore({ ctx, due }: Deps, req: z.infer<typeof
  * UpdateCustomKeyStore (DOMAIN.md §1.5): the name while CONNECTED or DISCONNECTED; the password (which only tells
  * KMS what it is) and a related cluster only while DISCONNECTED.
  */
-export function updateCustomKeyStore({ ctx }: Deps, req: z.infer<typeof UpdateCustomKeyStoreInput>) {
+export function updateCustomKeyStore({ ctx }: Deps, req: z.infer<typeof UpdateCustomKeyStoreInput>, record: Recorder) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   const xks = Object.keys(req).some((name) => name.startsWith("Xks"));
   if (xks) throw unsupportedOperation("XksProxy properties apply only to external key stores.");
@@ -198,29 +199,19 @@ export function updateCustomKeyStore({ ctx }: Deps, req: z.infer<typeof UpdateCu
   if (name !== undefined) next.CustomKeyStoreName = name;
   if (password !== undefined) next.kmsuserPassword = password;
   ctx.store.put(KIND.keyStore, next.CustomKeyStoreId, next);
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: "UpdateCustomKeyStore",
-    requestParameters: defined({
-      customKeyStoreId: req.CustomKeyStoreId,
-      newCustomKeyStoreName: name,
-      clusterId,
-    }),
-    responseElements: null,
-    additionalEventData: { customKeyStoreName: next.CustomKeyStoreName, clusterId: next.CloudHsmClusterId },
-  });
+  record(storeData(next));
   return {};
 }
 
 /** DeleteCustomKeyStore (DOMAIN.md §1.6): only DISCONNECTED and empty; keys pending deletion still count. */
-export function deleteCustomKeyStore({ ctx }: Deps, req: z.infer<typeof KeyStoreRefInput>) {
+export function deleteCustomKeyStore({ ctx }: Deps, req: z.infer<typeof KeyStoreRefInput>, record: Recorder) {
   const store = mustGetKeyStore(ctx, req.CustomKeyStoreId);
   if (store.ConnectionState !== "DISCONNECTED") throw customKeyStoreInvalidState();
   if (ctx.store.count(KIND.key, { field: "CustomKeyStoreId", equals: store.CustomKeyStoreId }) > 0) {
     throw customKeyStoreHasCmks();
   }
   ctx.store.delete(KIND.keyStore, store.CustomKeyStoreId);
-  trailStoreCall(ctx, "DeleteCustomKeyStore", store);
+  record(storeData(store));
   return {};
 }
 
@@ -338,22 +329,7 @@ function checkKeyStorePassword(password: string): void {
   }
 }
 
-function trailCreate(ctx: AccountContext, store: StoredKeyStore): void {
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: "CreateCustomKeyStore",
-    requestParameters: { customKeyStoreName: store.CustomKeyStoreName, clusterId: store.CloudHsmClusterId },
-    responseElements: { customKeyStoreId: store.CustomKeyStoreId },
-  });
-}
-
-/** Connect, Disconnect and Delete share one record shape (DOMAIN.md §5.1). */
-function trailStoreCall(ctx: AccountContext, eventName: string, store: StoredKeyStore): void {
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName,
-    requestParameters: { customKeyStoreId: store.CustomKeyStoreId },
-    responseElements: null,
-    additionalEventData: { customKeyStoreName: store.CustomKeyStoreName, clusterId: store.CloudHsmClusterId },
-  });
+/** Connect, Disconnect, Update and Delete name the store and its cluster the same way (DOMAIN.md §5.1). */
+function storeData(store: StoredKeyStore): Partial<CallRecord> {
+  return { additionalEventData: { customKeyStoreName: store.CustomKeyStoreName, clusterId: store.CloudHsmClusterId } };
 }

@@ -4,6 +4,7 @@ import type { AccountContext } from "../account";
 import { validation } from "../errors";
 import { epochSeconds, newBackingKeyId, newKeyId } from "../ids";
 import type { ClusterRecord, KeyRecord } from "../model";
+import type { CallRecord, Recorder } from "../protocol";
 import { DAY, deletionSlack } from "../timing";
 import { findCluster, isReachable, requireTwoActiveAzs } from "./clusters";
 import {
@@ -34,10 +35,28 @@ function clusterKeyCapacity(cluster: ClusterRecord): number {
 }
 
 /**
+ * CreateKey's request as KMS logs it (KMS Developer Guide, ct-createkey): defaults filled in, the deprecated
+ * customerMasterKeySpec beside keySpec, multiRegion only when the caller sent it.
+ */
+export function createKeyParameters(req: z.infer<typeof CreateKeyInput>): Record<string, unknown> {
+  const spec = req.KeySpec ?? req.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+  return lowerCamel({
+    keyUsage: req.KeyUsage ?? "ENCRYPT_DECRYPT",
+    keySpec: spec,
+    customerMasterKeySpec: spec,
+    origin: req.Origin ?? "AWS_KMS",
+    description: req.Description ?? "",
+    customKeyStoreId: req.CustomKeyStoreId,
+    multiRegion: req.MultiRegion,
+    bypassPolicyLockoutSafetyCheck: req.BypassPolicyLockoutSafetyCheck ?? false,
+  });
+}
+
+/**
  * CreateKey (DOMAIN.md §1.8): symmetric encryption keys in the default key store, or with Origin=AWS_CLOUDHSM in a
  * CONNECTED CloudHSM key store whose cluster has two active HSMs in different AZs.
  */
-export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>) {
+export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>, record: Recorder) {
   const spec = req.KeySpec ?? req.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
   if ((req.KeyUsage ?? "ENCRYPT_DECRYPT") !== "ENCRYPT_DECRYPT" || spec !== "SYMMETRIC_DEFAULT") {
     throw unsupportedOperation(
@@ -76,23 +95,10 @@ export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>) {
     enabled: true,
     KeyState: "Enabled",
   };
-  // As KMS logs it (KMS Developer Guide, ct-createkey): defaults filled in, the deprecated customerMasterKeySpec
-  // beside keySpec, multiRegion only when the caller sent it.
-  const requestParameters = lowerCamel({
-    keyUsage: req.KeyUsage ?? "ENCRYPT_DECRYPT",
-    keySpec: spec,
-    customerMasterKeySpec: spec,
-    origin,
-    description: req.Description ?? "",
-    customKeyStoreId: req.CustomKeyStoreId,
-    multiRegion: req.MultiRegion,
-    bypassPolicyLockoutSafetyCheck: req.BypassPolicyLockoutSafetyCheck ?? false,
-  });
-
   if (req.CustomKeyStoreId === undefined) {
     key.material = randomBytes(32).toString("hex");
     ctx.store.put(KIND.key, keyId, key);
-    trailCreateKey(ctx, key, requestParameters);
+    record(createKeyRecord(ctx, key));
     return { KeyMetadata: keyMetadata(ctx, key) };
   }
 
@@ -112,7 +118,7 @@ export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>) {
     backingKeyId: newBackingKeyId(),
   });
   ctx.store.put(KIND.key, keyId, key);
-  trailCreateKey(ctx, key, requestParameters);
+  record(createKeyRecord(ctx, key));
   // The token write comes last: if it fails the transaction rolls back, and if the process dies after it but before
   // the commit, recovery finds a token object labelled with the ARN of a key that never existed and removes it.
   try {
@@ -150,18 +156,11 @@ export function listKeys({ ctx }: Deps, req: z.infer<typeof ListKeysInput>) {
  * EnableKey/DisableKey. On an Unavailable key (its store disconnected) the call succeeds and takes effect when the
  * store reconnects (DOMAIN.md §4).
  */
-export function setEnabled({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, enabled: boolean) {
-  const op = enabled ? "EnableKey" : "DisableKey";
+export function setEnabled({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, record: Recorder, enabled: boolean) {
   const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
   if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
   ctx.store.put(KIND.key, key.KeyId, { ...key, enabled, KeyState: enabled ? "Enabled" : "Disabled" });
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: op,
-    requestParameters: { keyId: req.KeyId },
-    responseElements: null,
-    resources: [key.Arn],
-  });
   return {};
 }
 
@@ -169,8 +168,13 @@ export function setEnabled({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, enab
  * ScheduleKeyDeletion (DOMAIN.md §4): 7–30 days, default 30. KMS deletes the key some time in the day after
  * DeletionDate (`deletionSlack`). Allowed in any state but PendingDeletion, Unavailable included.
  */
-export function scheduleKeyDeletion({ ctx, due }: Deps, req: z.infer<typeof ScheduleKeyDeletionInput>) {
+export function scheduleKeyDeletion(
+  { ctx, due }: Deps,
+  req: z.infer<typeof ScheduleKeyDeletionInput>,
+  record: Recorder,
+) {
   const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
   if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
   const days = req.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
   const deletionDate = ctx.clock.now() + days * DAY;
@@ -183,18 +187,14 @@ export function scheduleKeyDeletion({ ctx, due }: Deps, req: z.infer<typeof Sche
     deleteAt,
   });
   due.wake(deleteAt);
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: "ScheduleKeyDeletion",
-    requestParameters: defined({ keyId: req.KeyId, pendingWindowInDays: req.PendingWindowInDays }),
+  record({
     responseElements: {
       keyId: key.Arn,
       deletionDate: humanDate(deletionDate),
       keyState: "PendingDeletion",
       pendingWindowInDays: days,
     },
-    additionalEventData: custom(ctx, key),
-    resources: [key.Arn],
+    ...(custom(ctx, key) ? { additionalEventData: custom(ctx, key) } : {}),
   });
   return {
     KeyId: key.Arn,
@@ -205,21 +205,16 @@ export function scheduleKeyDeletion({ ctx, due }: Deps, req: z.infer<typeof Sche
 }
 
 /** CancelKeyDeletion (DOMAIN.md §4): only while PendingDeletion; the key comes back Disabled. */
-export function cancelKeyDeletion({ ctx }: Deps, req: z.infer<typeof KeyRefInput>) {
+export function cancelKeyDeletion({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, record: Recorder) {
   const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
   if (key.KeyState !== "PendingDeletion") throw kmsInvalidState(`${key.Arn} is not pending deletion.`);
   const next: KeyRecord = { ...key, KeyState: "Disabled", enabled: false };
   delete next.DeletionDate;
   delete next.PendingDeletionWindowInDays;
   delete next.deleteAt;
   ctx.store.put(KIND.key, key.KeyId, next);
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: "CancelKeyDeletion",
-    requestParameters: { keyId: req.KeyId },
-    responseElements: { keyId: key.Arn },
-    resources: [key.Arn],
-  });
+  record({ responseElements: { keyId: key.Arn } });
   return { KeyId: key.Arn };
 }
 
@@ -288,12 +283,9 @@ function custom(ctx: AccountContext, key: KeyRecord): Record<string, unknown> | 
   };
 }
 
-function trailCreateKey(ctx: AccountContext, key: KeyRecord, requestParameters: Record<string, unknown>): void {
+function createKeyRecord(ctx: AccountContext, key: KeyRecord): Partial<CallRecord> {
   const metadata = keyMetadata(ctx, key);
-  ctx.bus.cloudTrail({
-    service: "kms",
-    eventName: "CreateKey",
-    requestParameters,
+  return {
     responseElements: {
       keyMetadata: lowerCamel({ ...metadata, CreationDate: humanDate(key.CreationDate) }),
     },
@@ -301,7 +293,7 @@ function trailCreateKey(ctx: AccountContext, key: KeyRecord, requestParameters: 
       ? { additionalEventData: { backingKey: JSON.stringify({ backingKeyId: key.backingKeyId }) } }
       : {}),
     resources: [key.Arn],
-  });
+  };
 }
 
 function message(error: unknown): string {
