@@ -196,6 +196,25 @@ describe("AWS's documented events against the rules of serverless.yml", () => {
   });
 });
 
+describe("refused calls against the rules of serverless.yml", () => {
+  // CloudTrail records refused calls too, with errorCode and errorMessage (KMS Developer Guide, ct-decrypt, "Decrypt
+  // failure"); such a call changed nothing, so no rule starts, stops or informs a workflow from it.
+  const calls = DELIVERIES.filter(
+    (d) => d.c.targets.length > 0 && (d.event.detail as { eventType?: string }).eventType === "AwsApiCall",
+  );
+
+  it.each(calls.map((d) => [d.label, d] as const))("returns no target for %s when KMS refused it", (_label, d) => {
+    const refused = structuredClone(d.event);
+    Object.assign(refused.detail as object, {
+      errorCode: "AccessDeniedException",
+      errorMessage: "refused (test)",
+      responseElements: null,
+    });
+
+    expect(rules.filter((r) => matchesEventPattern(r.eventPattern!, refused)).map((r) => r.target.key)).toEqual([]);
+  });
+});
+
 describe("AWS's documented events against their consumers", () => {
   const delivered = DELIVERIES.filter((d) => d.c.targets.length > 0);
 

@@ -154,6 +154,29 @@ describe("handleDeletionEvent", () => {
     expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual(["a1"]);
   });
 
+  it.each([
+    ["CancelKeyDeletion", "AccessDeniedException"],
+    ["ScheduleKeyDeletion", "KMSInvalidStateException"],
+  ])("returns ignored and calls nothing when a %s KMS refused (%s) arrives", async (eventName, errorCode) => {
+    const event = fixture();
+    event.detail.eventName = eventName;
+    event.detail.errorCode = errorCode;
+    event.detail.errorMessage = "refused (test)";
+    event.detail.responseElements = null;
+    event.detail.resources = [{ accountId: "111122223333", type: "AWS::KMS::Key", ARN: KEY_ARN }];
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { name: "followup-0987dcba-09fe-87dc-65ba-ab0987654321-20261130232525", executionArn: "a1" } as never,
+      ],
+    });
+
+    const out = await handleDeletionEvent(deps, event);
+
+    expect(out).toEqual({ outcome: "ignored", reason: `the call was refused (${errorCode}) and changed nothing` });
+    expect(sfn.calls()).toHaveLength(0);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
   it("returns recorded with a first-report-wins update when the DeleteKey event reports FAILURE", async () => {
     const event = fixture();
     event["detail-type"] = "AWS Service Event via CloudTrail";

@@ -27,7 +27,11 @@ const Envelope = z.object({
  */
 export const KeyRecordEventSchema = z.extend(Envelope, {
   "detail-type": z.enum([CLOUDTRAIL_API_CALL, CLOUDTRAIL_SERVICE_EVENT]),
-  detail: z.looseObject({ eventName: z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY]) }),
+  detail: z.looseObject({
+    eventName: z.enum([SCHEDULE_KEY_DELETION, CANCEL_KEY_DELETION, DELETE_KEY]),
+    /** Set when KMS refused the call (KMS Developer Guide, ct-decrypt "Decrypt failure"): it changed nothing. */
+    errorCode: z.optional(z.string()),
+  }),
 });
 
 export const CmkDeletionEventSchema = z.extend(Envelope, {

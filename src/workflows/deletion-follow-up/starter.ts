@@ -34,7 +34,8 @@ export type EventOutcome =
 /**
  * Routes one EventBridge event: ScheduleKeyDeletion starts the key's follow-up (deterministic name), CancelKeyDeletion
  * stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it wakes. Bad events throw
- * InvalidInputError naming the field before anything is called; keys outside CloudHSM key stores are ignored.
+ * InvalidInputError naming the field before anything is called; keys outside CloudHSM key stores, and calls KMS
+ * refused, are ignored.
  */
 export async function handleDeletionEvent(deps: EventDeps, event: unknown): Promise<EventOutcome> {
   const kind = parseOrThrow(EventKindSchema, event);
@@ -46,6 +47,11 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
     return { outcome: "recorded", keyArn };
   }
   const e = parseOrThrow(KeyRecordEventSchema, event);
+  // A refused call is delivered too; a denied CancelKeyDeletion must not stop the follow-up of a key still pending
+  // deletion. Checked before the key is read: a refused call's record may not name it.
+  if (e.detail.errorCode) {
+    return { outcome: "ignored", reason: `the call was refused (${e.detail.errorCode}) and changed nothing` };
+  }
   const record = readKeyRecord(e.detail);
   checkAccount(deps, e.account, record.keyArn, "detail.responseElements.keyId");
   switch (e.detail.eventName) {
