@@ -2,8 +2,8 @@
  * `npm run diagrams`: one Mermaid `stateDiagram-v2` per state machine of serverless.yml, written to
  * docs/diagrams.md. The definitions come from the same resolution the local runtime uses (`osls print` through
  * local/runtime/serverless-config.ts: `${file()}` includes and CloudFormation references resolved), so every
- * statemachines/*.asl.yml wired into serverless.yml is drawn, new ones included. test/unit/diagrams.test.ts fails
- * when docs/diagrams.md is stale.
+ * statemachines/*.asl.yml wired into serverless.yml is drawn, new ones included. test/unit/scripts/diagrams.test.ts
+ * fails when docs/diagrams.md is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -169,7 +169,8 @@ export function renderDocument(machines: Machine[], names: Names): string {
     "# State machine diagrams",
     "",
     "Generated from the ASL files by `npm run diagrams` (scripts/diagrams.ts) through the same `osls print`",
-    "resolution the local runtime uses; do not edit by hand: test/unit/diagrams.test.ts fails when this page is stale.",
+    "resolution the local runtime uses; do not edit by hand: test/unit/scripts/diagrams.test.ts fails when this page",
+    "is stale.",
     "",
     "Reading them: `λ key` is a Lambda task (the function's key in serverless.yml), `kms:…` a direct SDK",
     "integration; diamonds are Choice states with each branch's condition; `catch …` edges name the errors they",

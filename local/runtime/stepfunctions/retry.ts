@@ -3,8 +3,9 @@ import type { Retrier } from "../asl-rewrite";
 /**
  * A Retrier's defaults, as AWS documents them: IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0, JitterStrategy NONE
  * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
- * aws-local-stepfunctions keeps its own copy, not exported; test/unit/runtime-retry-contract.test.ts runs the library
- * and fails when its retries differ from `retryDelay` over these.
+ * aws-local-stepfunctions keeps its own copy, not exported;
+ * test/unit/local/runtime/stepfunctions/retry.contract.test.ts runs the library and fails when its retries differ from
+ * `retryDelay` over these.
  */
 export const RETRIER_DEFAULTS = { intervalSeconds: 1, maxAttempts: 3, backoffRate: 2 } as const;
 
