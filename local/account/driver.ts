@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { trustAnchorSecretFor } from "../../src/secret-names";
-import { CREDENTIALS, type LocalAccountProcess } from "./process";
+import { CREDENTIALS, LocalAccountProcess } from "./process";
 
 export type SeededCluster = {
   clusterId: string;
@@ -181,4 +181,21 @@ export function awsCli(account: LocalAccountProcess, args: string[]) {
     },
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+export type ConnectedStore = {
+  account: LocalAccountProcess;
+  kms: KMSClient;
+  cluster: SeededCluster;
+  storeId: string;
+};
+
+/** A fresh local account with a seeded cluster and one CONNECTED key store named `name`: most KMS suites start so. */
+export async function startWithConnectedStore(name: string): Promise<ConnectedStore> {
+  const account = await LocalAccountProcess.start();
+  const kms = patientKms(account);
+  const cluster = await seedCluster(account);
+  const storeId = await createStore(kms, cluster, name);
+  await connect(account, kms, storeId);
+  return { account, kms, cluster, storeId };
 }

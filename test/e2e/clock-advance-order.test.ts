@@ -1,7 +1,7 @@
 import { DescribeBackupsCommand, ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
 import { CreateKeyCommand, type KeyMetadata, type KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
-import { connect, createStore, lastSeq, patientKms, type SeededCluster, seedCluster } from "../../local/account/driver";
-import { LocalAccountProcess } from "../../local/account/process";
+import { lastSeq, type SeededCluster, startWithConnectedStore } from "../../local/account/driver";
+import type { LocalAccountProcess } from "../../local/account/process";
 import { DAY } from "../../local/account/timing";
 
 type Stored = { seq: number; event: { time: string; detail: Record<string, unknown> } };
@@ -14,11 +14,7 @@ describe("a 30-day clock advance on the local account", () => {
   let storeId: string;
 
   beforeAll(async () => {
-    account = await LocalAccountProcess.start();
-    kms = patientKms(account);
-    cluster = await seedCluster(account);
-    storeId = await createStore(kms, cluster, "thirty-days");
-    await connect(account, kms, storeId);
+    ({ account, kms, cluster, storeId } = await startWithConnectedStore("thirty-days"));
   });
   afterAll(() => account.stop());
 

@@ -10,17 +10,14 @@ import {
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
 import {
-  connect,
-  createStore,
   eventsAfter,
   failure,
   lastSeq,
-  patientKms,
   rawKms,
   type SeededCluster,
-  seedCluster,
+  startWithConnectedStore,
 } from "../../local/account/driver";
-import { LocalAccountProcess } from "../../local/account/process";
+import type { LocalAccountProcess } from "../../local/account/process";
 
 type Detail = {
   eventName: string;
@@ -44,11 +41,7 @@ describe("CloudTrail records of calls on the local account", () => {
   let storeId: string;
 
   beforeAll(async () => {
-    account = await LocalAccountProcess.start();
-    kms = patientKms(account);
-    cluster = await seedCluster(account);
-    storeId = await createStore(kms, cluster, "trail-store");
-    await connect(account, kms, storeId);
+    ({ account, kms, cluster, storeId } = await startWithConnectedStore("trail-store"));
   });
   afterAll(() => account.stop());
 

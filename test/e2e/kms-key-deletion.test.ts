@@ -23,9 +23,10 @@ import {
   type SeededCluster,
   seedCluster,
   setHsmHealth,
+  startWithConnectedStore,
   tokenKeys,
 } from "../../local/account/driver";
-import { LocalAccountProcess } from "../../local/account/process";
+import type { LocalAccountProcess } from "../../local/account/process";
 
 type Trail = { eventName?: string; eventType?: string; additionalEventData?: Record<string, string> };
 
@@ -36,11 +37,7 @@ describe("KMS key deletion and durability on the local account", () => {
   let storeId: string;
 
   beforeAll(async () => {
-    account = await LocalAccountProcess.start();
-    kms = patientKms(account);
-    cluster = await seedCluster(account);
-    storeId = await createStore(kms, cluster, "deletion-store");
-    await connect(account, kms, storeId);
+    ({ account, kms, cluster, storeId } = await startWithConnectedStore("deletion-store"));
   });
   afterAll(() => account.stop());
 

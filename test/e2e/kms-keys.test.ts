@@ -20,14 +20,14 @@ import {
   eventsAfter,
   failure,
   lastSeq,
-  patientKms,
   rawKms,
   type SeededCluster,
   seedCluster,
   setHsmHealth,
+  startWithConnectedStore,
   tokenKeys,
 } from "../../local/account/driver";
-import { LocalAccountProcess } from "../../local/account/process";
+import type { LocalAccountProcess } from "../../local/account/process";
 
 const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString("utf8");
 
@@ -38,11 +38,7 @@ describe("KMS keys and cryptography on the local account", () => {
   let storeId: string;
 
   beforeAll(async () => {
-    account = await LocalAccountProcess.start();
-    kms = patientKms(account);
-    cluster = await seedCluster(account);
-    storeId = await createStore(kms, cluster, "keys-store");
-    await connect(account, kms, storeId);
+    ({ account, kms, cluster, storeId } = await startWithConnectedStore("keys-store"));
   });
   afterAll(() => account.stop());
 
