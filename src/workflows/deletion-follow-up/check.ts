@@ -23,7 +23,10 @@ export type CheckOutcome =
       backingKeyId?: string;
       deletionStatus: "SUCCESS" | "FAILURE" | "UNVERIFIED";
       orphanStatus?: string;
-      /** Backups taken while the key existed: they still hold its material until they expire or are deleted. */
+      /**
+       * Backups that may hold the material: taken after the key was created and, when DeleteKey deleted the material
+       * (SUCCESS), before that; they hold it until they expire or are deleted.
+       */
       backups: BackupReport[];
       backupsHoldingMaterial: number;
     };
@@ -57,7 +60,11 @@ export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<
   if (!status?.backingKeysDeletionStatus && !acceptUnverified) throw new DeletionStatusPendingError(record.keyArn);
   const deletionStatus = status?.backingKeysDeletionStatus ?? "UNVERIFIED";
   const backingKeyId = record.backingKeyId ?? status?.backingKeyId;
-  const backups = record.clusterId ? await backupsHoldingKey(deps, record.clusterId, record.keyCreatedAt) : [];
+  // Only a SUCCESS says when the material left the cluster; an orphan's material is still there, in every new backup.
+  const deletedAt = deletionStatus === "SUCCESS" ? status?.deleteKeyEventAt : undefined;
+  const backups = record.clusterId
+    ? await backupsHoldingKey(deps, record.clusterId, record.keyCreatedAt, deletedAt)
+    : [];
   const common = {
     keyArn: record.keyArn,
     customKeyStoreId: record.customKeyStoreId,
@@ -80,12 +87,33 @@ export async function checkFollowUp(deps: CheckDeps, input: CheckStep): Promise<
   return { result: "ORPHAN_REGISTERED", ...common, orphanStatus: orphan.status };
 }
 
-/** Backups of the cluster taken after the key was created (all of them when its creation date is unknown). */
-async function backupsHoldingKey(deps: CheckDeps, clusterId: string, keyCreatedAt?: string): Promise<BackupReport[]> {
+/**
+ * How long after the DeleteKey record's time a backup still counts as taken before the material was deleted. KMS
+ * writes the record after its attempt on the backing key, but nothing documents how a backup's CreateTimestamp
+ * relates to the moment its copy is made, so a backup started shortly after is still counted: listing one too many
+ * keeps a record open longer, listing one too few would call material gone that a restore brings back.
+ */
+export const DELETION_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * Backups of the cluster that may hold the key's material: taken after the key was created (all of them when its
+ * creation date is unknown) and, when the material's deletion time is known, no later than DELETION_MARGIN_MS after it.
+ */
+async function backupsHoldingKey(
+  deps: CheckDeps,
+  clusterId: string,
+  keyCreatedAt?: string,
+  materialDeletedAt?: string,
+): Promise<BackupReport[]> {
   const retentionDays = (await deps.clusters.get(clusterId))?.backupRetentionDays;
   const since = keyCreatedAt ? Date.parse(keyCreatedAt) : 0;
+  const deleted = materialDeletedAt ? Date.parse(materialDeletedAt) : Number.NaN;
+  const until = Number.isNaN(deleted) ? Number.POSITIVE_INFINITY : deleted + DELETION_MARGIN_MS;
   return (await deps.clusters.backups(clusterId))
-    .filter((b) => b.state !== "DELETED" && (b.createdAt?.getTime() ?? 0) >= since)
+    .filter((b) => {
+      const created = b.createdAt?.getTime() ?? 0;
+      return b.state !== "DELETED" && created >= since && created <= until;
+    })
     .map((b) => {
       const created = b.createdAt ?? new Date(0);
       let expiresAt: string | undefined;

@@ -146,6 +146,34 @@ describe("checkFollowUp", () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it("returns only the backups taken before the material's deletion (within the margin) when DeleteKey reported SUCCESS", async () => {
+    gone();
+    // backup-1 is 30 minutes before the DeleteKey record's time, backup-2 the next day, after the material was gone.
+    ddb.on(GetCommand).resolves({
+      Item: { keyArn: KEY_ARN, backingKeysDeletionStatus: "SUCCESS", deleteKeyEventAt: "2026-11-02T00:30:00Z" },
+    });
+
+    const out = await checkFollowUp(deps, { record, executionName: "followup-a" });
+
+    expect(out).toMatchObject({
+      result: "MATERIAL_DELETED",
+      backupsHoldingMaterial: 1,
+      backups: [{ backupId: "backup-1" }],
+    });
+  });
+
+  it("returns every backup since the key's creation for an orphan, whose material is still in the cluster", async () => {
+    gone();
+    ddb.on(GetCommand).resolves({
+      Item: { keyArn: KEY_ARN, backingKeysDeletionStatus: "FAILURE", deleteKeyEventAt: "2026-11-02T00:30:00Z" },
+    });
+    ddb.on(PutCommand).resolves({});
+
+    const out = await checkFollowUp(deps, { record, executionName: "followup-a" });
+
+    expect(out).toMatchObject({ result: "ORPHAN_REGISTERED", backupsHoldingMaterial: 2 });
+  });
+
   it("throws DeletionStatusPendingError and registers nothing when no status arrived yet", async () => {
     gone();
     ddb.on(GetCommand).resolves({});
