@@ -1,6 +1,9 @@
 import {
   CancelKeyDeletionCommand,
   CreateKeyCommand,
+  DecryptCommand,
+  EnableKeyCommand,
+  EncryptCommand,
   type KeyMetadata,
   type KMSClient,
   ScheduleKeyDeletionCommand,
@@ -43,7 +46,18 @@ describe("the local account's KMS records against AWS's documented examples", ()
       .KeyMetadata as KeyMetadata;
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.Arn, PendingWindowInDays: 30 }));
     await kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId }));
+    await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
+    const context = { Department: "Development", Purpose: "Test" };
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from("x"), EncryptionContext: context }),
+    );
+    await kms.send(new DecryptCommand({ KeyId: key.Arn, CiphertextBlob, EncryptionContext: context }));
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.Arn, PendingWindowInDays: 7 }));
+    // Refused: the key is pending deletion (with the failure example's context, whose keys the shapes compare).
+    const failureContext = { Department: "Engineering", Project: "Alpha" };
+    await kms
+      .send(new DecryptCommand({ KeyId: key.Arn, CiphertextBlob, EncryptionContext: failureContext }))
+      .catch(() => {});
     await account.advance("8d");
     await disconnect(account, kms, storeId);
     await kms.send(
@@ -53,9 +67,15 @@ describe("the local account's KMS records against AWS's documented examples", ()
   }, 120_000);
   afterAll(() => account.stop());
 
-  /** The last record of an operation (the flow schedules deletion twice; the second one runs to DeleteKey). */
-  const record = (eventName: string): Event => {
-    const found = seen.filter((e) => e.detail.eventName === eventName).at(-1);
+  /**
+   * The last record of an operation (the flow schedules deletion twice; the second one runs to DeleteKey), or of its
+   * successful or refused calls.
+   */
+  const record = (eventName: string, outcome?: "succeeded" | "refused"): Event => {
+    const found = seen
+      .filter((e) => e.detail.eventName === eventName)
+      .filter((e) => outcome === undefined || (outcome === "refused") === "errorCode" in e.detail)
+      .at(-1);
     if (!found) throw new Error(`the local account logged no ${eventName}`);
     return found;
   };
@@ -75,6 +95,34 @@ describe("the local account's KMS records against AWS's documented examples", ()
     expect(differences(local.detail, documented.detail)).toEqual([]);
     expect(differences({ ...local, detail: {} }, { ...documented, detail: {} })).toEqual([]);
     expect(local["detail-type"]).toBe("AWS API Call via CloudTrail");
+  });
+
+  it("returns the documented fields and types when the local account logs a Decrypt with a key in its key store", () => {
+    const local = record("Decrypt", "succeeded");
+    const documented = wrapCloudTrail(awsFixture("cloudtrail-decrypt-cloudhsm"));
+
+    // The page's example has no userAgent, which every other example (and every CloudTrail record) carries.
+    expect(differences(local.detail, documented.detail, new Set(["userAgent"]))).toEqual([]);
+    expect(local.detail.readOnly).toBe(true);
+  });
+
+  it("returns the documented fields and types when the local account logs a Decrypt it refused", () => {
+    const local = record("Decrypt", "refused");
+    const documented = wrapCloudTrail(awsFixture("cloudtrail-decrypt-failure"));
+
+    // A key in a custom key store adds additionalEventData (ct-decrypt-hsm); the failure example's key is not in one.
+    expect(
+      differences(
+        local.detail,
+        documented.detail,
+        new Set(["additionalEventData", "additionalEventData.customKeyStoreId"]),
+      ),
+    ).toEqual([]);
+    expect(local.detail).toMatchObject({
+      errorCode: "KMSInvalidStateException",
+      readOnly: true,
+      responseElements: null,
+    });
   });
 
   it("returns the documented fields and types, the ARN also in resources, when the local account logs DeleteKey", () => {

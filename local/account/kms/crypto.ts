@@ -29,7 +29,7 @@ type Sealer = { seal(plaintext: Buffer, aad: Buffer): Buffer; open(body: Buffer,
 export function encrypt({ ctx }: Deps, req: z.infer<typeof EncryptInput>, record: Recorder) {
   const plaintext = blob(req.Plaintext, "plaintext", MAX_PLAINTEXT);
   const key = findKey(ctx, req.KeyId);
-  record({ resources: [key.Arn] });
+  record(cryptoRecord(key));
   requireSymmetric(key, req.EncryptionAlgorithm);
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
@@ -46,7 +46,7 @@ export function decrypt({ ctx }: Deps, req: z.infer<typeof DecryptInput>, record
   if (req.KeyId !== undefined && findKey(ctx, req.KeyId).KeyId !== keyId) throw incorrectKey();
   const key = ctx.store.get<KeyRecord>(KIND.key, keyId);
   if (!key) throw notFound(`Key '${keyArn(ctx, keyId)}' does not exist`);
-  record({ resources: [key.Arn] });
+  record(cryptoRecord(key));
   requireSymmetric(key, req.EncryptionAlgorithm);
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
@@ -62,7 +62,7 @@ export function generateDataKey({ ctx }: Deps, req: z.infer<typeof GenerateDataK
     );
   }
   const key = findKey(ctx, req.KeyId);
-  record({ resources: [key.Arn] });
+  record(cryptoRecord(key));
   const sealer = usableKey(ctx, key);
   dryRun(req.DryRun);
   const size = req.NumberOfBytes ?? (req.KeySpec === "AES_128" ? 16 : 32);
@@ -218,4 +218,16 @@ function cannotCommunicate(): AwsServiceError {
   return kmsInvalidState(
     "KMS cannot communicate with your CloudHSM cluster. This might be a transient network issue. If you see this error repeatedly, verify that the cluster is active and has an active HSM, and that the Network ACLs and the security group rules for the VPC of your CloudHSM cluster are correct.",
   );
+}
+
+/**
+ * What a cryptographic call's record names: the key, and for a key in a custom key store its store ("All log entries
+ * for cryptographic operations with a KMS key in a custom key store include an additionalEventData field with the
+ * customKeyStoreId": KMS Developer Guide, ct-decrypt).
+ */
+function cryptoRecord(key: KeyRecord) {
+  return {
+    resources: [key.Arn],
+    ...(key.CustomKeyStoreId ? { additionalEventData: { customKeyStoreId: key.CustomKeyStoreId } } : {}),
+  };
 }
