@@ -123,7 +123,10 @@ describe("KMS key deletion and durability on the local account", () => {
 
       const error = await failure(kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId })));
 
-      expect(error).toMatchObject({ name: "KMSInvalidStateException", message: `${key.Arn} is pending deletion.` });
+      expect(error).toMatchObject({
+        name: "KMSInvalidStateException",
+        message: `${key.Arn} is pending deletion (or pending replica deletion).`,
+      });
       await kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId }));
     });
 
@@ -154,7 +157,10 @@ describe("KMS key deletion and durability on the local account", () => {
 
       const error = await failure(kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId })));
 
-      expect(error).toMatchObject({ name: "KMSInvalidStateException", message: `${key.Arn} is not pending deletion.` });
+      expect(error).toMatchObject({
+        name: "KMSInvalidStateException",
+        message: `${key.Arn} is not pending deletion (or pending replica deletion).`,
+      });
     });
   });
 

@@ -285,7 +285,7 @@ describe("KMS keys and cryptography on the local account", () => {
       }
     });
 
-    it("returns KMSInvalidStateException when the key is disabled, and ciphertext again when it is enabled", async () => {
+    it("returns DisabledException when the key is disabled, and ciphertext again when it is enabled", async () => {
       await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
       const disabled = await failure(kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from("x") })));
       const state = (await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata;
@@ -293,7 +293,7 @@ describe("KMS keys and cryptography on the local account", () => {
 
       const encrypted = await kms.send(new EncryptCommand({ KeyId: key.KeyId, Plaintext: Buffer.from("x") }));
 
-      expect(disabled).toMatchObject({ name: "KMSInvalidStateException", message: `${key.Arn} is disabled.` });
+      expect(disabled).toMatchObject({ name: "DisabledException", message: `${key.Arn} is disabled.` });
       expect(state).toMatchObject({ KeyState: "Disabled", Enabled: false });
       expect(encrypted.CiphertextBlob).toBeDefined();
     });
@@ -304,7 +304,10 @@ describe("KMS keys and cryptography on the local account", () => {
 
       const error = await failure(kms.send(new EncryptCommand({ KeyId: doomed.KeyId, Plaintext: Buffer.from("x") })));
 
-      expect(error).toMatchObject({ name: "KMSInvalidStateException", message: `${doomed.Arn} is pending deletion.` });
+      expect(error).toMatchObject({
+        name: "KMSInvalidStateException",
+        message: `${doomed.Arn} is pending deletion (or pending replica deletion).`,
+      });
       await kms.send(new CancelKeyDeletionCommand({ KeyId: doomed.KeyId }));
     });
 

@@ -7,7 +7,15 @@ import type { KeyRecord } from "../model";
 import type { Recorder } from "../protocol";
 import { CUSTOM_KEY_STORE_CRYPTO_RATE } from "../quotas";
 import { findCluster, isReachable } from "./clusters";
-import { incorrectKey, invalidCiphertext, kmsInvalidState, notFound } from "./exceptions";
+import {
+  incorrectKey,
+  invalidCiphertext,
+  keyDisabled,
+  keyPendingDeletion,
+  keyUnavailable,
+  kmsInvalidState,
+  notFound,
+} from "./exceptions";
 import { effectiveState, findKey, getKeyStore, isKeyId, KIND, keyArn } from "./records";
 import type { DecryptInput, EncryptInput, GenerateDataKeyInput } from "./schemas";
 
@@ -87,13 +95,9 @@ function usableKey(ctx: AccountContext, key: KeyRecord): Sealer {
   const store = key.CustomKeyStoreId ? getKeyStore(ctx, key.CustomKeyStoreId) : undefined;
   if (store) ctx.quotas.take(`kms:custom-key-store-crypto:${store.CustomKeyStoreId}`, CUSTOM_KEY_STORE_CRYPTO_RATE);
   const state = effectiveState(ctx, key, store);
-  if (state === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
-  if (state === "Disabled") throw kmsInvalidState(`${key.Arn} is disabled.`);
-  if (state === "Unavailable") {
-    throw kmsInvalidState(
-      `${key.Arn} is unavailable because its custom key store ${key.CustomKeyStoreId} is not connected.`,
-    );
-  }
+  if (state === "PendingDeletion") throw keyPendingDeletion(key.Arn);
+  if (state === "Disabled") throw keyDisabled(key.Arn);
+  if (state === "Unavailable") throw keyUnavailable(key.Arn);
   if (!key.CustomKeyStoreId) return softwareKey(key);
   const cluster = store && findCluster(ctx, store.CloudHsmClusterId);
   if (!store || !key.backingKeyId || !isReachable(cluster)) throw cannotCommunicate();

@@ -90,8 +90,21 @@ export const kmsInternal = exception(
   500,
 );
 
-/** KMSInvalidStateException carries a specific message (`<arn> is pending deletion.`), as KMS sends it. */
+/** KMSInvalidStateException carries a specific message (`<arn> is unavailable.`), as KMS sends it. */
 export const kmsInvalidState = (message: string) => new AwsServiceError("KMSInvalidStateException", message);
+
+/*
+ * The messages of the key state table (KMS Developer Guide, key-state, "Table details"; docs/sources/key-retirement.md):
+ * [1] `DisabledException: <key ARN> is disabled.`; [3] `KMSInvalidStateException: <key ARN> is pending deletion (or
+ * pending replica deletion).` (a cryptographic operation may also answer [2], the same text as DisabledException: the
+ * product matches both); [4] `... is not pending deletion (or pending replica deletion).`; [11] `... is unavailable.`
+ */
+export const keyDisabled = (arn: string) => new AwsServiceError("DisabledException", `${arn} is disabled.`);
+export const keyPendingDeletion = (arn: string) =>
+  kmsInvalidState(`${arn} is pending deletion (or pending replica deletion).`);
+export const keyNotPendingDeletion = (arn: string) =>
+  kmsInvalidState(`${arn} is not pending deletion (or pending replica deletion).`);
+export const keyUnavailable = (arn: string) => kmsInvalidState(`${arn} is unavailable.`);
 
 export const notFound = (message: string) => new AwsServiceError("NotFoundException", message);
 

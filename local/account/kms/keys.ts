@@ -11,8 +11,9 @@ import {
   clusterInvalidConfiguration,
   customKeyStoreInvalidState,
   customKeyStoreNotFound,
+  keyNotPendingDeletion,
+  keyPendingDeletion,
   kmsInternal,
-  kmsInvalidState,
   limitExceeded,
   notFound,
   unsupportedOperation,
@@ -159,7 +160,7 @@ export function listKeys({ ctx }: Deps, req: z.infer<typeof ListKeysInput>) {
 export function setEnabled({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, record: Recorder, enabled: boolean) {
   const key = findKey(ctx, req.KeyId);
   record({ resources: [key.Arn] });
-  if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
+  if (key.KeyState === "PendingDeletion") throw keyPendingDeletion(key.Arn);
   ctx.store.put(KIND.key, key.KeyId, { ...key, enabled, KeyState: enabled ? "Enabled" : "Disabled" });
   return {};
 }
@@ -175,7 +176,7 @@ export function scheduleKeyDeletion(
 ) {
   const key = findKey(ctx, req.KeyId);
   record({ resources: [key.Arn] });
-  if (key.KeyState === "PendingDeletion") throw kmsInvalidState(`${key.Arn} is pending deletion.`);
+  if (key.KeyState === "PendingDeletion") throw keyPendingDeletion(key.Arn);
   const days = req.PendingWindowInDays ?? DEFAULT_PENDING_WINDOW_DAYS;
   const deletionDate = ctx.clock.now() + days * DAY;
   const deleteAt = deletionDate + deletionSlack(key.KeyId);
@@ -208,7 +209,7 @@ export function scheduleKeyDeletion(
 export function cancelKeyDeletion({ ctx }: Deps, req: z.infer<typeof KeyRefInput>, record: Recorder) {
   const key = findKey(ctx, req.KeyId);
   record({ resources: [key.Arn] });
-  if (key.KeyState !== "PendingDeletion") throw kmsInvalidState(`${key.Arn} is not pending deletion.`);
+  if (key.KeyState !== "PendingDeletion") throw keyNotPendingDeletion(key.Arn);
   const next: KeyRecord = { ...key, KeyState: "Disabled", enabled: false };
   delete next.DeletionDate;
   delete next.PendingDeletionWindowInDays;
