@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   FOLLOW_UP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** The orphan register (DynamoDB table). */
   ORPHAN_TABLE_NAME: z.optional(z.string()),
+  /** Key stores whose keys' deletion a use cancels (param cancelDeletionOnUse): none, all, or cks-… ids. */
+  CANCEL_DELETION_ON_USE: z._default(z.string(), "none"),
   // --- orphan-cleanup ---
   /** The orphan-cleanup state machine, for the starter function. */
   CLEANUP_STATE_MACHINE_ARN: z.optional(z.string()),

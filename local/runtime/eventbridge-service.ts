@@ -263,8 +263,15 @@ export class EventBridgeService implements Service {
     if (this.stopped || seq <= this.floor || this.seen.has(seq)) return;
     this.seen.add(seq);
     this.maxSeen = Math.max(this.maxSeen, seq);
+    const readOnly =
+      event["detail-type"] === "AWS API Call via CloudTrail" &&
+      (event.detail as { readOnly?: unknown }).readOnly === true;
     const matched = this.config.rules.filter(
-      (rule) => rule.enabled && rule.eventPattern && matchesEventPattern(rule.eventPattern, event),
+      (rule) =>
+        rule.enabled &&
+        (!readOnly || rule.allManagementEvents) &&
+        rule.eventPattern &&
+        matchesEventPattern(rule.eventPattern, event),
     );
     // Scheduled events go to the one rule they name.
     const scheduled =
@@ -472,7 +479,11 @@ function describeRule(rule: RuleConfig) {
     Arn: rule.arn,
     ...(rule.eventPattern ? { EventPattern: JSON.stringify(rule.eventPattern) } : {}),
     ...(rule.scheduleExpression ? { ScheduleExpression: rule.scheduleExpression } : {}),
-    State: rule.enabled ? "ENABLED" : "DISABLED",
+    State: !rule.enabled
+      ? "DISABLED"
+      : rule.allManagementEvents
+        ? "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+        : "ENABLED",
     EventBusName: "default",
   };
 }

@@ -50,6 +50,11 @@ export type RuleConfig = {
   /** `rate(5 minutes)` or `cron(0 12 * * ? *)`. */
   scheduleExpression?: string;
   enabled: boolean;
+  /**
+   * The state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS: the rule also receives read-only management events
+   * (`readOnly: true`, such as Decrypt), which an ENABLED rule does not (eb-service-event-cloudtrail-management).
+   */
+  allManagementEvents?: true;
   target: RuleTarget;
   input?: unknown;
   inputPath?: string;
@@ -304,6 +309,46 @@ export function bindConfig(
   }
 
   const resources = asRecord(asRecord(root.resources).Resources);
+  // Rules declared as resources: those that need what the framework's eventBridge event cannot say, such as the State
+  // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge User Guide, eb-service-event-cloudtrail-management).
+  const targets = [
+    ...Object.values(functions).map((f): RuleTarget => ({ kind: "function", key: f.key, arn: f.arn })),
+    ...Object.values(stateMachines).map((m): RuleTarget => ({ kind: "stateMachine", key: m.key, arn: m.arn })),
+  ];
+  for (const [logicalId, raw] of Object.entries(resources)) {
+    const resource = asRecord(raw);
+    if (resource.Type !== "AWS::Events::Rule") continue;
+    const at = `resources.Resources.${logicalId}`;
+    // Only what routes an event is resolved: retry policies and dead-letter queues are AWS's business.
+    const p = asRecord(resource.Properties);
+    if (p.EventBusName !== undefined && p.EventBusName !== "default") {
+      throw new Error(`${at}: the local account has only the default event bus, not '${String(p.EventBusName)}'`);
+    }
+    const state = String(p.State ?? "ENABLED");
+    const pattern = typeof p.EventPattern === "string" ? JSON.parse(p.EventPattern) : p.EventPattern;
+    if (pattern !== undefined) validateEventPattern(pattern);
+    const name = String(p.Name === undefined ? logicalId : cfn(p.Name, `${at}.Properties.Name`));
+    (Array.isArray(p.Targets) ? p.Targets : []).forEach((raw, index) => {
+      const t = asRecord(raw);
+      const arn = cfn(t.Arn, `${at}.Properties.Targets[${index}].Arn`);
+      const target = targets.find((candidate) => candidate.arn === arn);
+      if (!target)
+        throw new Error(`${at}.Properties.Targets[${index}]: ${String(arn)} is no local function or state machine`);
+      if (t.InputTransformer !== undefined)
+        throw new Error(`${at}.Properties.Targets[${index}]: InputTransformer is not served locally`);
+      rules.push({
+        name,
+        arn: ruleArn(name),
+        ...(pattern !== undefined ? { eventPattern: pattern as EventPattern } : {}),
+        ...(typeof p.ScheduleExpression === "string" ? { scheduleExpression: p.ScheduleExpression } : {}),
+        enabled: state !== "DISABLED",
+        ...(state === "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" ? { allManagementEvents: true as const } : {}),
+        target,
+        ...(t.Input !== undefined ? { input: typeof t.Input === "string" ? JSON.parse(t.Input) : t.Input } : {}),
+        ...(typeof t.InputPath === "string" ? { inputPath: t.InputPath } : {}),
+      });
+    });
+  }
   return { service, stage, region, accountId, rootDir, functions, stateMachines, rules, resources };
 }
 

@@ -1,4 +1,5 @@
 import {
+  CancelKeyDeletionCommand,
   CreateCustomKeyStoreCommand,
   type CustomKeyStoresListEntry,
   DescribeCustomKeyStoresCommand,
@@ -73,6 +74,21 @@ export class KmsKeyStores implements KeyStores {
       };
     } catch (error: unknown) {
       if ((error as Error)?.name === "NotFoundException") return { gone: true };
+      throw error;
+    }
+  }
+
+  async cancelKeyDeletion(keyArn: string): Promise<"cancelled" | "not-pending" | "gone"> {
+    try {
+      await this.kms.send(new CancelKeyDeletionCommand({ KeyId: keyArn }));
+      return "cancelled";
+    } catch (error: unknown) {
+      const name = (error as Error)?.name;
+      // "<key ARN> is not pending deletion (or pending replica deletion)." (KMS Developer Guide, key-state, [4]).
+      if (name === "KMSInvalidStateException" && /is not pending deletion/.test((error as Error).message)) {
+        return "not-pending";
+      }
+      if (name === "NotFoundException") return "gone";
       throw error;
     }
   }

@@ -51,6 +51,12 @@ export interface KeyStores {
   /** Tells KMS kmsuser's current password (UpdateCustomKeyStore KeyStorePassword; the store must be DISCONNECTED). */
   setKmsuserPassword(customKeyStoreId: string, password: string): Promise<void>;
   describeKey(keyArn: string): Promise<KeyAnswer>;
+  /**
+   * Cancels a key's scheduled deletion; the key comes back Disabled (KMS API Reference, CancelKeyDeletion).
+   * `not-pending` when it was not pending deletion (someone cancelled first, or a retry), `gone` when it no longer
+   * exists: both leave nothing to do.
+   */
+  cancelKeyDeletion(keyArn: string): Promise<"cancelled" | "not-pending" | "gone">;
   /** One page of the account's key ARNs (ListKeys, at most 1,000), so a caller paces and counts its calls. */
   keyArnPage(marker?: string): Promise<{ keyArns: string[]; nextMarker?: string }>;
 }

@@ -61,6 +61,32 @@ const scheduleKeyDeletion = JSON.parse(
   readFileSync(join(__dirname, "../../events/schedule-key-deletion.json"), "utf8"),
 ) as Record<string, unknown>;
 
+/** A Decrypt refused because the key is pending deletion, built from AWS's example for a key in a CloudHSM key store. */
+const refusedDecrypt = (() => {
+  const event = JSON.parse(
+    readFileSync(join(__dirname, "../../events/aws/cloudtrail-decrypt-cloudhsm.json"), "utf8"),
+  ) as Record<string, unknown>;
+  const { keyId: _keyId, ...requestParameters } = event.requestParameters as Record<string, unknown>;
+  return {
+    version: "0",
+    id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+    "detail-type": "AWS API Call via CloudTrail",
+    source: "aws.kms",
+    account: ACCOUNT,
+    time: "2026-12-01T00:00:00Z",
+    region: "us-east-1",
+    resources: [],
+    detail: {
+      ...event,
+      requestParameters,
+      recipientAccountId: ACCOUNT,
+      errorCode: "KMSInvalidStateException",
+      errorMessage: `${KEY_ARN} is pending deletion (or pending replica deletion).`,
+      resources: [{ accountId: ACCOUNT, type: "AWS::KMS::Key", ARN: KEY_ARN }],
+    },
+  } as Record<string, Json>;
+})();
+
 function withoutRecordResources(event: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(event) as { detail: Record<string, unknown> };
   delete copy.detail.resources;
@@ -155,6 +181,26 @@ const EXAMPLES: Record<string, Example> = {
       "detail.responseElements.keyState",
       "detail.responseElements.pendingWindowInDays",
       "detail.responseElements.deletionDate",
+    ],
+  },
+  followUpUses: {
+    // Required: the envelope's account, the API call's detail-type, the operation, the error and the key (here only
+    // in the record's resources). The message decides between alerting and ignoring, and who called from where is
+    // informational: any value there is handled, never rejected.
+    valid: refusedDecrypt,
+    rejects: "return",
+    free: [
+      "version",
+      "id",
+      "time",
+      "source",
+      "region",
+      "resources",
+      ...Object.keys(refusedDecrypt.detail as object)
+        .filter((k) => !["eventName", "errorCode", "resources"].includes(k))
+        .map((k) => `detail.${k}`),
+      "detail.resources.0.accountId",
+      "detail.resources.0.type",
     ],
   },
   followUpRecord: {

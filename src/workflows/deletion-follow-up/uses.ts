@@ -1,0 +1,153 @@
+import * as z from "zod/mini";
+import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
+import type { Alert, Alerts } from "../../ports/alerts";
+import type { KeyStores } from "../../ports/key-stores";
+import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
+import { CLOUDTRAIL_API_CALL } from "./events";
+
+/**
+ * A cryptographic call KMS refused, as CloudTrail records it (KMS Developer Guide, ct-decrypt, "Decrypt failure"):
+ * only the envelope and the error are required; who called, from where and when are informational and read when
+ * present.
+ */
+export const RefusedUseEventSchema = z.object({
+  account: z.string().check(z.regex(/^\d{12}$/, "must be a 12-digit account id")),
+  "detail-type": z.literal(CLOUDTRAIL_API_CALL),
+  detail: z.looseObject({
+    eventName: z.string().check(z.minLength(1, "must name the operation")),
+    errorCode: z.string().check(z.minLength(1, "must name the error")),
+    errorMessage: z.optional(z.string()),
+    eventTime: z.optional(z.string()),
+    eventID: z.optional(z.string()),
+    sourceIPAddress: z.optional(z.string()),
+    userIdentity: z.optional(
+      z.looseObject({
+        arn: z.optional(z.string()),
+        principalId: z.optional(z.string()),
+        invokedBy: z.optional(z.string()),
+      }),
+    ),
+  }),
+});
+
+/** `<key ARN> is pending deletion (or pending replica deletion).`, with DisabledException or KMSInvalidStateException. */
+const PENDING_DELETION = /is pending deletion/;
+
+export type UseDeps = {
+  alerts: Alerts;
+  keyStores: Pick<KeyStores, "cancelKeyDeletion">;
+  /** Whether a use of a key of this store cancels its deletion (param cancelDeletionOnUse). */
+  cancelOnUse: (customKeyStoreId: string) => boolean;
+  accountId: string;
+};
+
+/** What was done beside the alert: nothing, the deletion cancelled, or nothing left to cancel. */
+export type UseAction = "ALERT_ONLY" | "DELETION_CANCELLED" | "NOT_PENDING";
+
+export type UseOutcome =
+  | { outcome: "ignored"; reason: string }
+  | { outcome: "alerted"; keyArn: string; action: UseAction };
+
+/**
+ * A use of a key pending deletion in one of our key stores: an application still needs it, and once KMS deletes it
+ * the data it protects is lost for good. Raises KeyPendingDeletionInUse naming the caller; where the operator asked
+ * for it (per key store), cancels the deletion first, which leaves the key Disabled and the data recoverable (KMS
+ * API Reference, CancelKeyDeletion). Uses of a disabled key, of other keys, and other errors are ignored.
+ */
+export async function handleRefusedUse(deps: UseDeps, event: unknown): Promise<UseOutcome> {
+  const e = parseOrThrow(RefusedUseEventSchema, event);
+  const { detail } = e;
+  if (!PENDING_DELETION.test(detail.errorMessage ?? "")) {
+    return { outcome: "ignored", reason: `${detail.errorCode} is not a refusal for a key pending deletion` };
+  }
+  const keyArn = keyArnOf(detail);
+  if (keyArn.split(":")[4] !== deps.accountId) {
+    throw new InvalidInputError(
+      `Invalid input: detail.resources: key ${keyArn} is not of account ${deps.accountId}`,
+      "detail.resources",
+    );
+  }
+  const customKeyStoreId = storeOf(detail);
+  if (!customKeyStoreId) return { outcome: "ignored", reason: "not a key of a custom key store" };
+  let action: UseAction = "ALERT_ONLY";
+  if (deps.cancelOnUse(customKeyStoreId)) {
+    const cancelled = await deps.keyStores.cancelKeyDeletion(keyArn);
+    action = cancelled === "cancelled" ? "DELETION_CANCELLED" : "NOT_PENDING";
+  }
+  await deps.alerts.publish(alertFor(keyArn, customKeyStoreId, detail, action));
+  return { outcome: "alerted", keyArn, action };
+}
+
+type Detail = z.infer<typeof RefusedUseEventSchema>["detail"];
+
+/** The caller as CloudTrail names it: the principal's ARN, else its id, else the service that called. */
+function callerOf(detail: Detail): string {
+  const who = detail.userIdentity;
+  return who?.arn ?? who?.principalId ?? who?.invokedBy ?? "an unknown caller";
+}
+
+function alertFor(keyArn: string, customKeyStoreId: string, detail: Detail, action: UseAction): Alert {
+  const caller = callerOf(detail);
+  const what =
+    action === "DELETION_CANCELLED"
+      ? "its deletion is cancelled and it stays Disabled: enable it only once you know the caller still needs it"
+      : action === "NOT_PENDING"
+        ? "it is no longer pending deletion"
+        : `KMS deletes it at the end of its waiting period unless you cancel (aws kms cancel-key-deletion --key-id ${keyArn})`;
+  return {
+    type: "KeyPendingDeletionInUse",
+    severity: "CRITICAL",
+    message: `${caller} called ${detail.eventName} with KMS key ${keyArn}, which is pending deletion; ${what}`,
+    keyArn,
+    customKeyStoreId,
+    details: {
+      caller,
+      operation: detail.eventName,
+      errorCode: detail.errorCode,
+      action,
+      ...(detail.eventTime ? { eventTime: detail.eventTime } : {}),
+      ...(detail.sourceIPAddress ? { sourceIPAddress: detail.sourceIPAddress } : {}),
+      ...(detail.eventID ? { eventId: detail.eventID } : {}),
+    },
+  };
+}
+
+/** The key: the record's `resources`, else a key ARN in `requestParameters.keyId`. */
+function keyArnOf(detail: Detail): string {
+  const resources = Array.isArray(detail.resources) ? detail.resources : [];
+  const requested = (detail.requestParameters as { keyId?: unknown } | undefined)?.keyId;
+  const arn = [...resources.map((r) => (r as { ARN?: unknown } | null)?.ARN), requested].find(
+    (v): v is string => typeof v === "string" && KEY_ARN.test(v),
+  );
+  if (!arn) {
+    throw new InvalidInputError(
+      "Invalid input: detail.resources: must name the KMS key (or detail.requestParameters.keyId its ARN)",
+      "detail.resources",
+    );
+  }
+  return arn;
+}
+
+/** `additionalEventData.customKeyStoreId`, which every cryptographic record of a custom key store's key carries. */
+function storeOf(detail: Detail): string | undefined {
+  const id = (detail.additionalEventData as { customKeyStoreId?: unknown } | undefined)?.customKeyStoreId;
+  return typeof id === "string" && CUSTOM_KEY_STORE_ID.test(id) ? id : undefined;
+}
+
+/**
+ * The param cancelDeletionOnUse: `none`, `all`, or the ids of the key stores (comma-separated) whose keys' deletion
+ * a use cancels. Anything else fails the function's start, naming the setting.
+ */
+export function cancelOnUseFrom(setting: string): (customKeyStoreId: string) => boolean {
+  const value = setting.trim();
+  if (value === "" || value === "none") return () => false;
+  if (value === "all") return () => true;
+  const ids = value.split(",").map((id) => id.trim());
+  const bad = ids.find((id) => !CUSTOM_KEY_STORE_ID.test(id));
+  if (bad !== undefined) {
+    throw new Error(
+      `Invalid configuration: CANCEL_DELETION_ON_USE: '${bad}' is not a custom key store id (none, all, or cks-… ids)`,
+    );
+  }
+  return (customKeyStoreId) => ids.includes(customKeyStoreId);
+}
