@@ -198,6 +198,32 @@ function logsManagementWrites(selectors: GetEventSelectorsCommandOutput): boolea
 }
 
 /**
+ * Whether a trail's selectors log KMS's read management events: uses of a key pending deletion are read-only calls
+ * (Decrypt, Encrypt, GenerateDataKey: KMS Developer Guide, ct-decrypt). Basic selectors drop them with ReadWriteType
+ * WriteOnly or ExcludeManagementEventSources ["kms.amazonaws.com"] (AWS CloudTrail API Reference, "EventSelector");
+ * advanced ones with readOnly = false or an eventSource selector that leaves KMS out ("AdvancedFieldSelector").
+ */
+function logsKmsReads(selectors: GetEventSelectorsCommandOutput): boolean {
+  const basic = (selectors.EventSelectors ?? []).some(
+    (s) =>
+      s.IncludeManagementEvents !== false &&
+      s.ReadWriteType !== "WriteOnly" &&
+      !(s.ExcludeManagementEventSources ?? []).includes("kms.amazonaws.com"),
+  );
+  const advanced = (selectors.AdvancedEventSelectors ?? []).some((s) => {
+    const field = (name: string) => s.FieldSelectors?.find((f) => f.Field === name);
+    const source = field("eventSource");
+    return (
+      field("eventCategory")?.Equals?.includes("Management") === true &&
+      !field("readOnly")?.Equals?.every((v) => v === "false") &&
+      !source?.NotEquals?.includes("kms.amazonaws.com") &&
+      (source?.Equals === undefined || source.Equals.includes("kms.amazonaws.com"))
+    );
+  });
+  return basic || advanced;
+}
+
+/**
  * A trail that logs management events in this Region and is logging: without one, CloudTrail sends EventBridge no
  * API calls and the follow-up, connect and orphan workflows never start. Sources: Amazon EventBridge User Guide,
  * "Events from AWS services delivered via AWS CloudTrail" (a trail with logging on is needed); AWS CloudTrail API
@@ -211,15 +237,29 @@ export async function checkTrail(cloudtrail: CloudTrailClient, region: string): 
     const trails = (await cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? [];
     const here = trails.filter((t) => t.IsMultiRegionTrail || t.HomeRegion === region);
     const problems: string[] = [];
+    let writer: string | undefined;
+    let reader: string | undefined;
     for (const trail of here) {
       const name = trail.TrailARN ?? trail.Name ?? "?";
       const status = await cloudtrail.send(new GetTrailStatusCommand({ Name: name }));
       const selectors = await cloudtrail.send(new GetEventSelectorsCommand({ TrailName: name }));
-      const writes = logsManagementWrites(selectors);
-      if (status.IsLogging && writes) {
-        return { check, status: "PASS", detail: `${trail.Name} logs management events in ${region}` };
+      if (status.IsLogging && logsManagementWrites(selectors)) writer ??= trail.Name;
+      if (status.IsLogging && logsKmsReads(selectors)) reader ??= trail.Name;
+      if (writer && reader) break;
+      if (!status.IsLogging || !logsManagementWrites(selectors)) {
+        problems.push(`${trail.Name} ${status.IsLogging ? "does not log write management events" : "is not logging"}`);
       }
-      problems.push(`${trail.Name} ${status.IsLogging ? "does not log write management events" : "is not logging"}`);
+    }
+    if (writer && reader) {
+      return { check, status: "PASS", detail: `${writer} logs management events in ${region}` };
+    }
+    if (writer) {
+      return {
+        check,
+        status: "WARN",
+        detail: `${writer} logs write management events in ${region}, but no trail logs KMS's read events: a use of a key pending deletion (Decrypt, Encrypt, GenerateDataKey) raises no KeyPendingDeletionInUse alert`,
+        fix: `log read management events on ${writer} (ReadWriteType All) and do not exclude kms.amazonaws.com from its management events`,
+      };
     }
     return {
       check,

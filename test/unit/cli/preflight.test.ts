@@ -213,6 +213,40 @@ describe("checkTrail", () => {
     });
   });
 
+  it.each([
+    ["write-only management events", { ReadWriteType: "WriteOnly" as const, IncludeManagementEvents: true }],
+    [
+      "KMS excluded",
+      {
+        ReadWriteType: "All" as const,
+        IncludeManagementEvents: true,
+        ExcludeManagementEventSources: ["kms.amazonaws.com"],
+      },
+    ],
+  ])("returns WARN naming KeyPendingDeletionInUse when the logging trail has %s", async (_what, selector) => {
+    trailMock.on(DescribeTrailsCommand).resolves(DESCRIBE_TRAILS);
+    trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+    trailMock.on(GetEventSelectorsCommand).resolves({ EventSelectors: [selector] });
+
+    const result = await checkTrail(cloudtrail, "us-east-1");
+
+    expect(result).toMatchObject({ status: "WARN", fix: expect.stringContaining("kms.amazonaws.com") });
+    expect(result.detail).toContain("no trail logs KMS's read events");
+    expect(result.detail).toContain("KeyPendingDeletionInUse");
+  });
+
+  it("returns PASS when one trail logs the writes and another KMS's reads", async () => {
+    trailMock.on(DescribeTrailsCommand).resolves(DESCRIBE_TRAILS);
+    trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+    trailMock
+      .on(GetEventSelectorsCommand, { TrailName: "arn:aws:cloudtrail:us-east-1:123456789012:trail/Trail1" })
+      .resolves({ EventSelectors: [{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true }] })
+      .on(GetEventSelectorsCommand, { TrailName: "arn:aws:cloudtrail:us-east-1:123456789012:trail/Trail2" })
+      .resolves({ EventSelectors: [{ ReadWriteType: "ReadOnly", IncludeManagementEvents: true }] });
+
+    expect(await checkTrail(cloudtrail, "us-east-1")).toMatchObject({ status: "PASS" });
+  });
+
   it("returns PASS for advanced selectors on management events that are not read-only", async () => {
     trailMock
       .on(DescribeTrailsCommand)
