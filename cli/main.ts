@@ -5,6 +5,7 @@ import { clockCommand } from "./commands/clock";
 import { followCommand } from "./commands/follow";
 import { invokeCommand } from "./commands/invoke";
 import { preflightCommand } from "./commands/preflight";
+import { retireCommand } from "./commands/retire";
 import { signCommand } from "./commands/sign";
 import { startCommand } from "./commands/start";
 import { statusCommand } from "./commands/status";
@@ -17,6 +18,7 @@ export type { Io } from "./command";
 /** One file per command (cli/commands/), in the order --help lists them. */
 const COMMANDS: ((program: Command, context: CommandContext) => void)[] = [
   startCommand,
+  retireCommand,
   followCommand,
   statusCommand,
   invokeCommand,

@@ -3,7 +3,9 @@ import { EXIT } from "./errors";
 import { followExecution } from "./follow";
 import { formatElapsed, Progress, painter } from "./progress";
 import { redact, redactText } from "./redact";
+import { startExecution } from "./start";
 import type { Clients, Target } from "./target";
+import type { Workflow } from "./workflows";
 
 function parseOutput(text: string | undefined): unknown {
   if (text === undefined) return undefined;
@@ -71,4 +73,41 @@ export async function followAndReport(
     }
   }
   return succeeded ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Starts an execution whose input is validated, then follows it to its result, or with `follow` off prints its ARN
+ * (or `{workflow, name, executionArn, status}` with --json) and returns. Returns the exit code.
+ */
+export async function startAndReport(
+  io: Io,
+  sfn: Clients["sfn"],
+  target: Target,
+  run: {
+    workflow: Workflow;
+    stateMachineArn: string;
+    name: string;
+    input: unknown;
+    follow: boolean;
+    json: boolean;
+    heading: string;
+  },
+): Promise<number> {
+  const { workflow, name } = run;
+  const started = await startExecution(sfn, { workflow, stateMachineArn: run.stateMachineArn, name, input: run.input });
+  if (!run.follow) {
+    io.stdout.write(
+      run.json
+        ? `${pretty({ workflow: workflow.name, name, executionArn: started.executionArn, status: "RUNNING" })}\n`
+        : `${started.executionArn}\n`,
+    );
+    return EXIT.ok;
+  }
+  return followAndReport(io, sfn, target, {
+    executionArn: started.executionArn,
+    name,
+    workflow: workflow.name,
+    json: run.json,
+    heading: run.heading,
+  });
 }

@@ -17,7 +17,7 @@ export function listWorkflows(): Workflow[] {
 }
 
 /** The registered workflow whose executions a CLI command (`sign`, `approve`) acts on. */
-export function workflowWithCommand(command: "sign" | "approve"): Workflow {
+export function workflowWithCommand(command: "sign" | "approve" | "retire"): Workflow {
   const workflow = listWorkflows().find((w) => w.cli?.commands?.includes(command));
   if (!workflow) throw new UsageError(`No registered workflow takes '${command}'`);
   return workflow;

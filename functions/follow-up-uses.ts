@@ -2,6 +2,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import { alerts } from "../src/adapters/clients/alerts";
 import { keyStores } from "../src/adapters/clients/key-stores";
+import { retirements } from "../src/adapters/clients/retirements";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
 import { logger } from "../src/observability";
@@ -11,9 +12,10 @@ import { cancelOnUseFrom, handleRefusedUse, type UseOutcome } from "../src/workf
 const cancelOnUse = cancelOnUseFrom(config.CANCEL_DELETION_ON_USE);
 
 /**
- * EventBridge target for cryptographic calls KMS refused with a key pending deletion (a rule in the state
+ * EventBridge target for cryptographic calls KMS refused with a key pending deletion or disabled (a rule in the state
  * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS: they are read-only events): alerts, and cancels the deletion where
- * the operator asked for it. A bad event is rejected with one log line naming the field.
+ * the operator asked for it; records a use of a key in its retirement's probation. A bad event is rejected with one
+ * log line naming the field.
  */
 export const followUpUses = async (event: unknown): Promise<UseOutcome | { outcome: "rejected"; field: string }> => {
   const id = (event as { id?: unknown } | null)?.id;
@@ -21,7 +23,7 @@ export const followUpUses = async (event: unknown): Promise<UseOutcome | { outco
   if (fromAnotherRegion(event)) return { outcome: "ignored", reason: "event from another Region" };
   try {
     const outcome = await handleRefusedUse(
-      { alerts, keyStores, cancelOnUse, accountId: required("ACCOUNT_ID") },
+      { alerts, keyStores, retirements, cancelOnUse, accountId: required("ACCOUNT_ID") },
       event,
     );
     logger.info("Refused use handled", { ...outcome });

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { type CommandContext, pretty } from "../command";
-import { EXIT, UsageError } from "../errors";
-import { followAndReport } from "../report";
-import { checkExecutionName, defaultExecutionName, startExecution } from "../start";
+import type { CommandContext } from "../command";
+import { UsageError } from "../errors";
+import { startAndReport } from "../report";
+import { checkExecutionName, defaultExecutionName } from "../start";
 import { clientsFor, describeTarget, resolveTarget } from "../target";
 import {
   findWorkflow,
@@ -79,22 +79,14 @@ Examples:
           chosen ??
           attemptName ??
           defaultExecutionName(workflow.name, target.kind === "local" ? new Date(target.now) : new Date());
-        const started = await startExecution(sfn, { workflow, stateMachineArn, name, input });
-        if (!options.follow) {
-          io.stdout.write(
-            opts.json
-              ? `${pretty({ workflow: workflow.name, name, executionArn: started.executionArn, status: "RUNNING" })}\n`
-              : `${started.executionArn}\n`,
-          );
-          return done(EXIT.ok);
-        }
-        const heading = `Started ${workflow.name} as ${name} on ${where}`;
-        const code = await followAndReport(io, sfn, target, {
-          executionArn: started.executionArn,
+        const code = await startAndReport(io, sfn, target, {
+          workflow,
+          stateMachineArn,
           name,
-          workflow: workflow.name,
+          input,
+          follow: options.follow,
           json: Boolean(opts.json),
-          heading,
+          heading: `Started ${workflow.name} as ${name} on ${where}`,
         });
         done(code);
       },

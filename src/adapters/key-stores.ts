@@ -4,7 +4,9 @@ import {
   type CustomKeyStoresListEntry,
   DescribeCustomKeyStoresCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   ListKeysCommand,
+  ScheduleKeyDeletionCommand,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
 import type { KeyAnswer, KeyStore, KeyStores, NewKeyStore } from "../ports/key-stores";
@@ -91,6 +93,28 @@ export class KmsKeyStores implements KeyStores {
       if (name === "NotFoundException") return "gone";
       throw error;
     }
+  }
+
+  async disableKey(keyArn: string): Promise<void> {
+    await this.kms.send(new DisableKeyCommand({ KeyId: keyArn }));
+  }
+
+  async scheduleKeyDeletion(keyArn: string, pendingWindowInDays: number): Promise<{ deletionDate: Date }> {
+    try {
+      const out = await this.kms.send(
+        new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: pendingWindowInDays }),
+      );
+      if (out.DeletionDate) return { deletionDate: out.DeletionDate };
+    } catch (error: unknown) {
+      const e = error as Error;
+      // "<key ARN> is pending deletion (or pending replica deletion)." (key-state [3]): scheduled already.
+      if (!(e?.name === "KMSInvalidStateException" && /is pending deletion/.test(e.message))) throw error;
+    }
+    const found = await this.describeKey(keyArn);
+    if (found.gone || !found.key.deletionDate) {
+      throw new Error(`ScheduleKeyDeletion on ${keyArn} gave no deletion date, and DescribeKey shows none`);
+    }
+    return { deletionDate: found.key.deletionDate };
   }
 
   async keyArnPage(marker?: string): Promise<{ keyArns: string[]; nextMarker?: string }> {

@@ -57,6 +57,13 @@ export interface KeyStores {
    * exists: both leave nothing to do.
    */
   cancelKeyDeletion(keyArn: string): Promise<"cancelled" | "not-pending" | "gone">;
+  /** Disables a key; a key already Disabled stays so (KMS API Reference, DisableKey). */
+  disableKey(keyArn: string): Promise<void>;
+  /**
+   * Schedules a key's deletion after `pendingWindowInDays` (7-30) and returns its deletion date; when the key is
+   * already pending deletion (a retry), the date it has (KMS API Reference, ScheduleKeyDeletion; key-state [3]).
+   */
+  scheduleKeyDeletion(keyArn: string, pendingWindowInDays: number): Promise<{ deletionDate: Date }>;
   /** One page of the account's key ARNs (ListKeys, at most 1,000), so a caller paces and counts its calls. */
   keyArnPage(marker?: string): Promise<{ keyArns: string[]; nextMarker?: string }>;
 }

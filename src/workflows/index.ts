@@ -4,6 +4,7 @@ import { deletionFollowUpWorkflow } from "./deletion-follow-up";
 import { describeKeyStoreWorkflow } from "./describe-key-store";
 import { orphanCleanupWorkflow } from "./orphan-cleanup";
 import { provisionKeyStoreWorkflow } from "./provision-key-store";
+import { retireKeyWorkflow } from "./retire-key";
 import type { WorkflowEntry } from "./workflow";
 
 export type { CliExtras, WorkflowEntry } from "./workflow";
@@ -24,6 +25,7 @@ export const WORKFLOWS = register(
   deletionFollowUpWorkflow,
   orphanCleanupWorkflow,
   provisionKeyStoreWorkflow,
+  retireKeyWorkflow,
 );
 
 export type WorkflowName = keyof typeof WORKFLOWS;

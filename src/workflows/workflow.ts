@@ -11,8 +11,8 @@ export type CliExtras = {
    * key store and attempt (cli/provision-name.ts); otherwise `<workflow>-<UTC time>-<random>`.
    */
   executionName?: "key-store-attempt";
-  /** CLI commands that act on this workflow's waiting executions. */
-  commands?: readonly ("sign" | "approve")[];
+  /** CLI commands of this workflow: `sign` and `approve` act on its waiting executions, `retire` starts it. */
+  commands?: readonly ("sign" | "approve" | "retire")[];
 };
 
 /** One workflow: everything the wiring checks, the fuzz suite, the CLI and the docs need to know about it. */

@@ -70,10 +70,12 @@ const REGION = "us-east-1";
 const ACCOUNT_ID = "111122223333";
 const PREFIX = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:keystore-autopilot-dev-`;
 /**
- * The workflows the scenarios cover: every registered one but describe-key-store, which only reads. A workflow added
- * to the registry fails the typecheck here (OPERATIONS below) until it has its faults and scenario.
+ * The workflows the scenarios cover: every registered one but describe-key-store, which only reads, and retire-key,
+ * whose scenario (a probation on the simulated clock, uses during it) is not written yet: its retries and refusals are
+ * covered by test/e2e/retire-key.test.ts. A workflow added to the registry fails the typecheck here (OPERATIONS
+ * below) until it has its faults and scenario, or is excluded here with the reason.
  */
-type Workflow = Exclude<WorkflowName, "describe-key-store">;
+type Workflow = Exclude<WorkflowName, "describe-key-store" | "retire-key">;
 const IN_FLIGHT = new Set(["LambdaFunctionScheduled", "LambdaFunctionStarted", "TaskScheduled", "TaskStarted"]);
 /** An execution refused because another one already works on the same thing: the guard working, not a duplicate. */
 const REFUSED = /AlreadyRunning|InProgress/;

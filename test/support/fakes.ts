@@ -1,4 +1,5 @@
 import type { CliRun } from "../../src/adapters/cloudhsm-cli";
+import { type Retirement, RetirementInProgressError, type Retirements } from "../../src/ports/retirements";
 import type { SecretsStore } from "../../src/ports/secrets";
 
 /** The unit tests' shared fakes: one of each, so a port's change is made once. */
@@ -59,3 +60,32 @@ export function memorySecrets(
 export const cliOk = (data: unknown): CliRun => ({ stdout: JSON.stringify({ error_code: 0, data }), exitCode: 0 });
 /** A CloudHSM CLI run that failed with the message `data`. */
 export const cliFailed = (data: string): CliRun => ({ stdout: JSON.stringify({ error_code: 1, data }), exitCode: 1 });
+
+/** The retirements port in memory, with the adapter's rules: one in probation per key, a retry gets it as stored. */
+export function memoryRetirements(): Retirements & { data: Map<string, Retirement> } {
+  const data = new Map<string, Retirement>();
+  return {
+    data,
+    begin: async (r) => {
+      const existing = data.get(r.keyArn);
+      if (existing?.state === "PROBATION") {
+        if (existing.execution === r.execution) return existing;
+        throw new RetirementInProgressError(r.keyArn, existing.execution);
+      }
+      const opened: Retirement = { ...r, state: "PROBATION", uses: [], moreUses: false };
+      data.set(r.keyArn, opened);
+      return opened;
+    },
+    get: async (keyArn) => data.get(keyArn),
+    recordUse: async (keyArn, use) => {
+      const r = data.get(keyArn);
+      if (r?.state !== "PROBATION") return "not-retiring";
+      r.uses.push(use);
+      return "recorded";
+    },
+    finish: async (keyArn, execution, state) => {
+      const r = data.get(keyArn);
+      if (r?.execution === execution) r.state = state;
+    },
+  };
+}

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
 import type { Alert, Alerts } from "../../ports/alerts";
 import type { KeyStores } from "../../ports/key-stores";
+import type { Retirements } from "../../ports/retirements";
 import { InvalidInputError, KEY_ARN, parseOrThrow } from "../../validation";
 import { CLOUDTRAIL_API_CALL } from "./events";
 
@@ -32,10 +33,14 @@ export const RefusedUseEventSchema = z.object({
 
 /** `<key ARN> is pending deletion (or pending replica deletion).`, with DisabledException or KMSInvalidStateException. */
 const PENDING_DELETION = /is pending deletion/;
+/** `<key ARN> is disabled.` (DisabledException: KMS Developer Guide, key-state [1]). */
+const DISABLED = /is disabled\.$/;
 
 export type UseDeps = {
   alerts: Alerts;
   keyStores: Pick<KeyStores, "cancelKeyDeletion">;
+  /** Uses of a disabled key go to its retirement, if it is in its probation (retire-key). */
+  retirements: Pick<Retirements, "recordUse">;
   /** Whether a use of a key of this store cancels its deletion (param cancelDeletionOnUse). */
   cancelOnUse: (customKeyStoreId: string) => boolean;
   accountId: string;
@@ -46,19 +51,26 @@ export type UseAction = "ALERT_ONLY" | "DELETION_CANCELLED" | "NOT_PENDING";
 
 export type UseOutcome =
   | { outcome: "ignored"; reason: string }
-  | { outcome: "alerted"; keyArn: string; action: UseAction };
+  | { outcome: "alerted"; keyArn: string; action: UseAction }
+  | { outcome: "recorded"; keyArn: string };
 
 /**
  * A use of a key pending deletion in one of our key stores: an application still needs it, and once KMS deletes it
  * the data it protects is lost for good. Raises KeyPendingDeletionInUse naming the caller; where the operator asked
  * for it (per key store), cancels the deletion first, which leaves the key Disabled and the data recoverable (KMS
- * API Reference, CancelKeyDeletion). Uses of a disabled key, of other keys, and other errors are ignored.
+ * API Reference, CancelKeyDeletion). A use of a disabled key in its retirement's probation is recorded there
+ * (retire-key decides on it); other disabled keys, keys of the default key store and other errors are ignored.
  */
 export async function handleRefusedUse(deps: UseDeps, event: unknown): Promise<UseOutcome> {
   const e = parseOrThrow(RefusedUseEventSchema, event);
   const { detail } = e;
-  if (!PENDING_DELETION.test(detail.errorMessage ?? "")) {
-    return { outcome: "ignored", reason: `${detail.errorCode} is not a refusal for a key pending deletion` };
+  const message = detail.errorMessage ?? "";
+  const pending = PENDING_DELETION.test(message);
+  if (!pending && !DISABLED.test(message)) {
+    return {
+      outcome: "ignored",
+      reason: `${detail.errorCode} is not a refusal for a key pending deletion or disabled`,
+    };
   }
   const keyArn = keyArnOf(detail);
   if (keyArn.split(":")[4] !== deps.accountId) {
@@ -69,6 +81,18 @@ export async function handleRefusedUse(deps: UseDeps, event: unknown): Promise<U
   }
   const customKeyStoreId = storeOf(detail);
   if (!customKeyStoreId) return { outcome: "ignored", reason: "not a key of a custom key store" };
+  if (!pending) {
+    const recorded = await deps.retirements.recordUse(keyArn, {
+      eventId: detail.eventID ?? `${detail.eventTime ?? "unknown"}/${callerOf(detail)}/${detail.eventName}`,
+      caller: callerOf(detail),
+      operation: detail.eventName,
+      ...(detail.eventTime ? { at: detail.eventTime } : {}),
+      ...(detail.sourceIPAddress ? { sourceIPAddress: detail.sourceIPAddress } : {}),
+    });
+    return recorded === "recorded"
+      ? { outcome: "recorded", keyArn }
+      : { outcome: "ignored", reason: "a disabled key that is not in a retirement's probation" };
+  }
   let action: UseAction = "ALERT_ONLY";
   if (deps.cancelOnUse(customKeyStoreId)) {
     const cancelled = await deps.keyStores.cancelKeyDeletion(keyArn);

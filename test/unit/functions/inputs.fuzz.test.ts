@@ -203,6 +203,23 @@ const EXAMPLES: Record<string, Example> = {
       "detail.resources.0.type",
     ],
   },
+  retireBegin: {
+    valid: {
+      input: { keyArn: KEY_ARN, probationDays: 14, pendingWindowInDays: 30, force: false },
+      execution: "retire-1",
+    },
+    optional: ["input.probationDays", "input.pendingWindowInDays", "input.force"],
+  },
+  retireDecide: {
+    valid: {
+      keyArn: KEY_ARN,
+      customKeyStoreId: CKS,
+      execution: "retire-1",
+      probationEndsAt: "2026-12-15T00:00:00.000Z",
+      pendingWindowInDays: 30,
+      force: false,
+    },
+  },
   followUpRecord: {
     valid: { keyArn: KEY_ARN, customKeyStoreId: CKS, clusterId: CLUSTER, deletionDate: "2026-11-30T23:25:25Z" },
     optional: ["clusterId"],
@@ -469,6 +486,7 @@ describe("input fuzzing: every workflow input schema rejects malformed input nam
     "connect-key-store": { customKeyStoreId: CKS, adminSecretId: ADMIN, mode: "rotate" },
     "deletion-follow-up": { keyArn: KEY_ARN, customKeyStoreId: CKS, deletionDate: "2026-11-30T23:25:25Z" },
     "orphan-cleanup": { customKeyStoreId: CKS, dryRun: true, maxDeletes: 10 },
+    "retire-key": { keyArn: KEY_ARN, probationDays: 14, pendingWindowInDays: 30, force: false },
     "provision-key-store": {
       keyStoreName: "store-1",
       subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
@@ -479,6 +497,7 @@ describe("input fuzzing: every workflow input schema rejects malformed input nam
     "connect-key-store": ["adminSecretId", "mode"],
     "orphan-cleanup": ["dryRun", "maxDeletes"],
     "provision-key-store": ["ca"],
+    "retire-key": ["probationDays", "pendingWindowInDays", "force"],
   };
 
   it("has a valid input for every registered workflow, and none for a workflow it does not register", () => {

@@ -2,6 +2,7 @@ import { CancelKeyDeletionCommand, KMSClient, KMSInvalidStateException } from "@
 import { mockClient } from "aws-sdk-client-mock";
 import { KmsKeyStores } from "../../../../../src/adapters/key-stores";
 import type { Alert } from "../../../../../src/ports/alerts";
+import type { KeyUse } from "../../../../../src/ports/retirements";
 import { InvalidInputError } from "../../../../../src/validation";
 import { cancelOnUseFrom, handleRefusedUse, type UseDeps } from "../../../../../src/workflows/deletion-follow-up/uses";
 import { awsFixture, wrapCloudTrail } from "../../../../support/aws-fixtures";
@@ -24,13 +25,24 @@ function refused(
   return event;
 }
 
-function deps(cancelOnUse: UseDeps["cancelOnUse"] = () => false) {
+function deps(
+  cancelOnUse: UseDeps["cancelOnUse"] = () => false,
+  retiring: "recorded" | "not-retiring" = "not-retiring",
+) {
   const published: Alert[] = [];
+  const uses: [string, KeyUse][] = [];
   return {
     published,
+    uses,
     deps: {
       alerts: { publish: async (a: Alert) => void published.push(a), requestSignature: async () => {} },
       keyStores: new KmsKeyStores(new KMSClient({ region: "us-west-2" })),
+      retirements: {
+        recordUse: async (keyArn: string, use: KeyUse) => {
+          uses.push([keyArn, use]);
+          return retiring;
+        },
+      },
       cancelOnUse,
       accountId: ACCOUNT,
     } satisfies UseDeps,
@@ -102,8 +114,30 @@ describe("handleRefusedUse", () => {
     expect(published).toHaveLength(0);
   });
 
+  it("returns recorded, with the caller and the event id, when a disabled key in its retirement's probation is used", async () => {
+    const { deps: d, published, uses } = deps(() => true, "recorded");
+
+    const out = await handleRefusedUse(d, refused("DisabledException", `${KEY_ARN} is disabled.`));
+
+    expect(out).toEqual({ outcome: "recorded", keyArn: KEY_ARN });
+    expect(uses).toEqual([
+      [
+        KEY_ARN,
+        {
+          eventId: "a79603d5-4cde-46fc-819c-a7cf547b9df4",
+          caller: `arn:aws:iam::${ACCOUNT}:user/Alice`,
+          operation: "Decrypt",
+          at: "2021-10-26T23:41:27Z",
+          sourceIPAddress: "192.0.2.0",
+        },
+      ],
+    ]);
+    expect(published).toHaveLength(0);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
   it.each([
-    ["a disabled key", "DisabledException", `${KEY_ARN} is disabled.`],
+    ["a disabled key outside any retirement", "DisabledException", `${KEY_ARN} is disabled.`],
     ["an unavailable key", "KMSInvalidStateException", `${KEY_ARN} is unavailable.`],
   ])("returns ignored and publishes nothing for %s", async (_what, code, message) => {
     const { deps: d, published } = deps(() => true);

@@ -1,0 +1,131 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type KeyUse,
+  MAX_USES_KEPT,
+  type Retirement,
+  RetirementInProgressError,
+  type RetirementState,
+  type Retirements,
+} from "../ports/retirements";
+import type { DocumentPort } from "./clients/types";
+
+const retirementKey = (keyArn: string) => `RETIREMENT#${keyArn}`;
+
+/**
+ * Retirements in the orphan register's table, one item per key, `RETIREMENT#<keyArn>`: uses in a map keyed by
+ * CloudTrail event id (a redelivery writes the same entry), every write conditional on the state and the owner.
+ */
+export class DynamoRetirements implements Retirements {
+  constructor(
+    private readonly db: DocumentPort,
+    private readonly tableName: string | undefined,
+  ) {}
+
+  async begin(r: Omit<Retirement, "state" | "uses" | "moreUses">): Promise<Retirement> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table(),
+          Item: {
+            pk: retirementKey(r.keyArn),
+            kind: "retirement",
+            ...r,
+            state: "PROBATION",
+            uses: {},
+            moreUses: false,
+          },
+          // A finished retirement (scheduled, or kept) may be followed by a new one; one in probation is never
+          // overwritten, not even by its own execution's retry, whose uses it would lose.
+          ConditionExpression: "attribute_not_exists(pk) OR #state <> :probation",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":probation": "PROBATION" },
+        }),
+      );
+      return { ...r, state: "PROBATION", uses: [], moreUses: false };
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(r.keyArn);
+      if (existing?.execution === r.execution) return existing;
+      throw new RetirementInProgressError(r.keyArn, existing?.execution ?? "unknown");
+    }
+  }
+
+  async get(keyArn: string): Promise<Retirement | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table(), Key: { pk: retirementKey(keyArn) }, ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    const uses = Object.values((item.uses ?? {}) as Record<string, KeyUse>).sort((a, b) =>
+      (a.at ?? "").localeCompare(b.at ?? ""),
+    );
+    return {
+      keyArn: item.keyArn,
+      customKeyStoreId: item.customKeyStoreId,
+      execution: item.execution,
+      startedAt: item.startedAt,
+      probationEndsAt: item.probationEndsAt,
+      state: item.state,
+      uses,
+      moreUses: item.moreUses === true,
+    };
+  }
+
+  async recordUse(keyArn: string, use: KeyUse): Promise<"recorded" | "not-retiring"> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table(),
+          Key: { pk: retirementKey(keyArn) },
+          UpdateExpression: "SET #uses.#id = :use",
+          ConditionExpression: "#state = :probation AND (size(#uses) < :max OR attribute_exists(#uses.#id))",
+          ExpressionAttributeNames: { "#uses": "uses", "#id": use.eventId, "#state": "state" },
+          ExpressionAttributeValues: { ":use": use, ":probation": "PROBATION", ":max": MAX_USES_KEPT },
+        }),
+      );
+      return "recorded";
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Full, or not in probation: say there were more, if it is still in probation.
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table(),
+          Key: { pk: retirementKey(keyArn) },
+          UpdateExpression: "SET moreUses = :true",
+          ConditionExpression: "#state = :probation",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: { ":true": true, ":probation": "PROBATION" },
+        }),
+      );
+      return "recorded";
+    } catch (error: unknown) {
+      if (error instanceof ConditionalCheckFailedException) return "not-retiring";
+      throw error;
+    }
+  }
+
+  async finish(keyArn: string, execution: string, state: Exclude<RetirementState, "PROBATION">): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table(),
+          Key: { pk: retirementKey(keyArn) },
+          UpdateExpression: "SET #state = :state",
+          ConditionExpression: "#execution = :me",
+          ExpressionAttributeNames: { "#state": "state", "#execution": "execution" },
+          ExpressionAttributeValues: { ":state": state, ":me": execution },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private table(): string {
+    if (!this.tableName) throw new Error("Missing configuration: ORPHAN_TABLE_NAME");
+    return this.tableName;
+  }
+}
