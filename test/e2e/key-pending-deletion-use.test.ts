@@ -8,18 +8,9 @@ import {
 } from "@aws-sdk/client-kms";
 import { connect, createStore, failure, patientKms, seedCluster } from "../../local/account/driver";
 import { LocalAccountProcess } from "../../local/account/process";
+import { eventually } from "../support/eventually";
 
 const USES_FN = "keystore-autopilot-dev-followUpUses";
-
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 400; i++) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Gave up waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-}
 
 /**
  * A key pending deletion that an application still uses, on the local account with serverless.yml deployed: the

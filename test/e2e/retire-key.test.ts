@@ -20,20 +20,11 @@ import { connect, createStore, failure, patientKms, seedCluster } from "../../lo
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { DynamoRetirements } from "../../src/adapters/retirements";
 import { runAutopilot } from "../support/autopilot-cli";
+import { eventually } from "../support/eventually";
 
 const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-retireKey";
 const FOLLOW_UP = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
 const TABLE = "keystore-autopilot-dev-orphans";
-
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 400; i++) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Gave up waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-}
 
 /** retire-key on the local account with serverless.yml deployed: the committed ASL, the real handlers. */
 describe("retire-key on the local runtime", () => {
@@ -81,6 +72,12 @@ describe("retire-key on the local runtime", () => {
       (d) => d.status !== "RUNNING",
       "the retirement to end",
     );
+  const useRecorded = (key: KeyMetadata) =>
+    eventually(
+      () => retirements.get(key.Arn as string),
+      (r) => (r?.uses.length ?? 0) > 0,
+      "the use to be recorded",
+    );
   const alertsOf = async (type: string) =>
     (await account.events())
       .map((e) => e.event)
@@ -119,11 +116,7 @@ describe("retire-key on the local runtime", () => {
 
     const refused = await failure(kms.send(new DecryptCommand({ CiphertextBlob })));
     expect(refused).toMatchObject({ name: "DisabledException", message: `${key.Arn} is disabled.` });
-    await eventually(
-      () => retirements.get(key.Arn as string),
-      (r) => (r?.uses.length ?? 0) > 0,
-      "the use to be recorded",
-    );
+    await useRecorded(key);
     await account.advance("25h");
     const done = await ended(arn);
 
@@ -145,11 +138,7 @@ describe("retire-key on the local runtime", () => {
     const arn = await retire("retire-forced", { keyArn: key.Arn, probationDays: 1, force: true });
     await inProbation(arn);
     await failure(kms.send(new DecryptCommand({ CiphertextBlob })));
-    await eventually(
-      () => retirements.get(key.Arn as string),
-      (r) => (r?.uses.length ?? 0) > 0,
-      "the use to be recorded",
-    );
+    await useRecorded(key);
 
     await account.advance("25h");
     const done = await ended(arn);

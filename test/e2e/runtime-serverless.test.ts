@@ -8,19 +8,10 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
+import { eventually } from "../support/eventually";
 
 const CHECK = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-describeKeyStore";
 const connectEvent = JSON.parse(readFileSync(join(ROOT, "test/events/connect-custom-key-store.json"), "utf8"));
-
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 400; i++) {
-    last = await probe();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Gave up waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-}
 
 /** `npm start`: the local account with serverless.yml deployed by the local runtime, driven through the real SDK. */
 describe("local runtime deployed from serverless.yml", () => {
