@@ -7,6 +7,7 @@ import { connectBench } from "./connect.bench";
 import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
 import { provisionBench } from "./provision.bench";
+import { retireBench } from "./retire.bench";
 import { runtimeBench } from "./runtime.bench";
 
 /** A benchmark returns named figures; the runner stamps the machine and writes bench/results/<name>.json. */
@@ -24,6 +25,8 @@ const BENCHES: Bench[] = [
   { name: "provision", run: provisionBench },
   // --- orphan-cleanup ---
   { name: "cleanup", run: cleanupBench },
+  // --- retire-key ---
+  { name: "retire", run: retireBench },
 ];
 
 /** bench/results/README.md: one table per results file, with its date and machine. */
