@@ -174,6 +174,8 @@ export type KeyRecord = {
   deleteAt?: number;
   /** Key material of keys in the default key store (hex); CloudHSM keys keep theirs in the token. */
   material?: string;
+  /** Tags (CreateKey Tags, TagResource), by key: ListResourceTags answers them. */
+  tags?: Record<string, string>;
   /** Set while CreateKey or the scheduled deletion is half done, so recovery after a crash can finish or undo it. */
   pending?: "create" | "delete";
 };

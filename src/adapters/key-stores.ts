@@ -6,6 +6,7 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   ListKeysCommand,
+  ListResourceTagsCommand,
   ScheduleKeyDeletionCommand,
   UpdateCustomKeyStoreCommand,
 } from "@aws-sdk/client-kms";
@@ -93,6 +94,23 @@ export class KmsKeyStores implements KeyStores {
       if (name === "NotFoundException") return "gone";
       throw error;
     }
+  }
+
+  async keyTags(keyArn: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    try {
+      const listed = pages(
+        (marker) =>
+          this.kms.send(new ListResourceTagsCommand({ KeyId: keyArn, ...(marker ? { Marker: marker } : {}) })),
+        (page) => (page.Truncated ? page.NextMarker : undefined),
+      );
+      for await (const page of listed) {
+        for (const t of page.Tags ?? []) if (t.TagKey) tags[t.TagKey] = t.TagValue ?? "";
+      }
+    } catch (error: unknown) {
+      if ((error as Error)?.name !== "NotFoundException") throw error;
+    }
+    return tags;
   }
 
   async disableKey(keyArn: string): Promise<void> {

@@ -57,6 +57,8 @@ export interface KeyStores {
    * exists: both leave nothing to do.
    */
   cancelKeyDeletion(keyArn: string): Promise<"cancelled" | "not-pending" | "gone">;
+  /** A key's tags (ListResourceTags, every page); none for a key that no longer exists. */
+  keyTags(keyArn: string): Promise<Record<string, string>>;
   /** Disables a key; a key already Disabled stays so (KMS API Reference, DisableKey). */
   disableKey(keyArn: string): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import {
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
+  EnableKeyCommand,
   EncryptCommand,
   type KMSClient,
   ScheduleKeyDeletionCommand,
@@ -73,5 +74,33 @@ describe("a use of a key pending deletion on the local runtime", () => {
     expect((await kms.send(new DescribeKeyCommand({ KeyId: key?.KeyId }))).KeyMetadata?.KeyState).toBe(
       "PendingDeletion",
     );
+  });
+
+  it("returns the key Disabled and no longer pending deletion, and says so in the alert, when its tag asks to cancel on use", async () => {
+    const key = (
+      await kms.send(
+        new CreateKeyCommand({
+          Origin: "AWS_CLOUDHSM",
+          CustomKeyStoreId: storeId,
+          Tags: [{ TagKey: "keystore-autopilot:cancel-deletion-on-use", TagValue: "true" }],
+        }),
+      )
+    ).KeyMetadata;
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: key?.KeyId, Plaintext: Buffer.from("x") }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key?.KeyId, PendingWindowInDays: 7 }));
+
+    await failure(kms.send(new DecryptCommand({ CiphertextBlob })));
+
+    const cancelled = await eventually(
+      async () => (await alerts()).filter((a) => (a.detail as { keyArn?: string }).keyArn === key?.Arn),
+      (a) => a.length > 0,
+      "the alert for the tagged key",
+    );
+    expect(cancelled[0]?.detail).toMatchObject({ details: { action: "DELETION_CANCELLED" } });
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key?.KeyId }))).KeyMetadata?.KeyState).toBe("Disabled");
+    // The data is recoverable: enabled again, the key decrypts what it encrypted.
+    await kms.send(new EnableKeyCommand({ KeyId: key?.KeyId }));
+    const { Plaintext } = await kms.send(new DecryptCommand({ CiphertextBlob }));
+    expect(Buffer.from(Plaintext ?? []).toString()).toBe("x");
   });
 });

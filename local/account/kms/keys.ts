@@ -21,7 +21,15 @@ import {
 import { page } from "./paging";
 import { type DeletedKeyRecord, findKey, getKeyStore, KIND, keyArn, keyMetadata } from "./records";
 import type { DueTimes } from "./scheduler";
-import type { CreateKeyInput, KeyRefInput, ListKeysInput, ScheduleKeyDeletionInput } from "./schemas";
+import type {
+  CreateKeyInput,
+  KeyRefInput,
+  ListKeysInput,
+  ListResourceTagsInput,
+  ScheduleKeyDeletionInput,
+  TagResourceInput,
+  UntagResourceInput,
+} from "./schemas";
 import { defined, humanDate, lowerCamel } from "./trail";
 
 /** Customer managed keys per account and Region (DOMAIN.md §7). */
@@ -95,6 +103,7 @@ export function createKey({ ctx }: Deps, req: z.infer<typeof CreateKeyInput>, re
     KeyManager: "CUSTOMER",
     enabled: true,
     KeyState: "Enabled",
+    ...(req.Tags?.length ? { tags: Object.fromEntries(req.Tags.map((t) => [t.TagKey, t.TagValue])) } : {}),
   };
   if (req.CustomKeyStoreId === undefined) {
     key.material = randomBytes(32).toString("hex");
@@ -299,4 +308,33 @@ function createKeyRecord(ctx: AccountContext, key: KeyRecord): Partial<CallRecor
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** TagResource (KMS API Reference): adds or replaces tags; at most 50 per key. */
+export function tagResource({ ctx }: Deps, req: z.infer<typeof TagResourceInput>, record: Recorder) {
+  const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
+  if (key.KeyState === "PendingDeletion") throw keyPendingDeletion(key.Arn);
+  const tags = { ...key.tags, ...Object.fromEntries(req.Tags.map((t) => [t.TagKey, t.TagValue])) };
+  if (Object.keys(tags).length > 50) throw limitExceeded(`${key.Arn} would have more than 50 tags.`);
+  ctx.store.put(KIND.key, key.KeyId, { ...key, tags });
+  return {};
+}
+
+/** UntagResource (KMS API Reference). */
+export function untagResource({ ctx }: Deps, req: z.infer<typeof UntagResourceInput>, record: Recorder) {
+  const key = findKey(ctx, req.KeyId);
+  record({ resources: [key.Arn] });
+  if (key.KeyState === "PendingDeletion") throw keyPendingDeletion(key.Arn);
+  const tags = Object.fromEntries(Object.entries(key.tags ?? {}).filter(([k]) => !req.TagKeys.includes(k)));
+  ctx.store.put(KIND.key, key.KeyId, { ...key, tags });
+  return {};
+}
+
+/** ListResourceTags (KMS API Reference): the key's tags in key order, page by page; in any key state. */
+export function listResourceTags({ ctx }: Deps, req: z.infer<typeof ListResourceTagsInput>) {
+  const key = findKey(ctx, req.KeyId);
+  const tags = Object.entries(key.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+  const { items, nextMarker } = page(tags, (t) => [0, t.TagKey], req.Limit, req.Marker);
+  return defined({ Tags: items, NextMarker: nextMarker, Truncated: nextMarker !== undefined });
 }

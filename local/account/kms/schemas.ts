@@ -74,6 +74,11 @@ export const CreateKeyInput = z.object({
 
 export const KeyRefInput = z.object({ KeyId });
 
+const Tag = z.object({ TagKey: z.string().min(1).max(128), TagValue: z.string().max(256) });
+export const TagResourceInput = z.object({ KeyId, Tags: z.array(Tag) });
+export const UntagResourceInput = z.object({ KeyId, TagKeys: z.array(z.string().min(1).max(128)) });
+export const ListResourceTagsInput = z.object({ KeyId, Limit: Limit.optional(), Marker: Marker.optional() });
+
 export const ListKeysInput = z.object({ Limit: Limit.optional(), Marker: Marker.optional() });
 
 export const ScheduleKeyDeletionInput = z.object({

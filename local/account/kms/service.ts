@@ -16,8 +16,11 @@ import {
   createKeyParameters,
   describeKey,
   listKeys,
+  listResourceTags,
   scheduleKeyDeletion,
   setEnabled,
+  tagResource,
+  untagResource,
 } from "./keys";
 import { nextDue, recover, tick } from "./lifecycle";
 import { DueTimes } from "./scheduler";
@@ -31,7 +34,10 @@ import {
   KeyRefInput,
   KeyStoreRefInput,
   ListKeysInput,
+  ListResourceTagsInput,
   ScheduleKeyDeletionInput,
+  TagResourceInput,
+  UntagResourceInput,
   UpdateCustomKeyStoreInput,
 } from "./schemas";
 import { registerSeedRoutes } from "./seed";
@@ -124,6 +130,15 @@ export function createKmsService(ctx: AccountContext): Service {
         trail: { request: createKeyParameters },
       }),
       DescribeKey: operation(KeyRefInput, (request) => describeKey(deps, request), { rate: KMS_RATES.DescribeKey }),
+      TagResource: operation(TagResourceInput, (request, record) => tagResource(deps, request, record), {
+        trail: {
+          request: (r) => ({ keyId: r.KeyId, tags: r.Tags.map((t) => ({ tagKey: t.TagKey, tagValue: t.TagValue })) }),
+        },
+      }),
+      UntagResource: operation(UntagResourceInput, (request, record) => untagResource(deps, request, record), {
+        trail: { request: (r) => ({ keyId: r.KeyId, tagKeys: r.TagKeys }) },
+      }),
+      ListResourceTags: operation(ListResourceTagsInput, (request) => listResourceTags(deps, request)),
       ListKeys: operation(ListKeysInput, (request) => listKeys(deps, request), { rate: KMS_RATES.ListKeys }),
       EnableKey: operation(KeyRefInput, (request, record) => setEnabled(deps, request, record, true), {
         rate: KMS_RATES.EnableKey,

@@ -33,15 +33,18 @@ export const RefusedUseEventSchema = z.object({
 
 /** `<key ARN> is pending deletion (or pending replica deletion).`, with DisabledException or KMSInvalidStateException. */
 const PENDING_DELETION = /is pending deletion/;
+/** The tag by which one key asks for its deletion to be cancelled when it is used, whatever its store's setting. */
+export const CANCEL_ON_USE_TAG = "keystore-autopilot:cancel-deletion-on-use";
+
 /** `<key ARN> is disabled.` (DisabledException: KMS Developer Guide, key-state [1]). */
 const DISABLED = /is disabled\.$/;
 
 export type UseDeps = {
   alerts: Alerts;
-  keyStores: Pick<KeyStores, "cancelKeyDeletion">;
+  keyStores: Pick<KeyStores, "cancelKeyDeletion" | "keyTags">;
   /** Uses of a disabled key go to its retirement, if it is in its probation (retire-key). */
   retirements: Pick<Retirements, "recordUse">;
-  /** Whether a use of a key of this store cancels its deletion (param cancelDeletionOnUse). */
+  /** Whether a use of a key of this store cancels its deletion (param cancelDeletionOnUse); a key opts in by tag too. */
   cancelOnUse: (customKeyStoreId: string) => boolean;
   accountId: string;
 };
@@ -57,7 +60,7 @@ export type UseOutcome =
 /**
  * A use of a key pending deletion in one of our key stores: an application still needs it, and once KMS deletes it
  * the data it protects is lost for good. Raises KeyPendingDeletionInUse naming the caller; where the operator asked
- * for it (per key store), cancels the deletion first, which leaves the key Disabled and the data recoverable (KMS
+ * for it (per key store, or per key with the tag CANCEL_ON_USE_TAG = "true"), cancels the deletion first, which leaves the key Disabled and the data recoverable (KMS
  * API Reference, CancelKeyDeletion). A use of a disabled key in its retirement's probation is recorded there
  * (retire-key decides on it); other disabled keys, keys of the default key store and other errors are ignored.
  */
@@ -94,7 +97,7 @@ export async function handleRefusedUse(deps: UseDeps, event: unknown): Promise<U
       : { outcome: "ignored", reason: "a disabled key that is not in a retirement's probation" };
   }
   let action: UseAction = "ALERT_ONLY";
-  if (deps.cancelOnUse(customKeyStoreId)) {
+  if (deps.cancelOnUse(customKeyStoreId) || (await deps.keyStores.keyTags(keyArn))[CANCEL_ON_USE_TAG] === "true") {
     const cancelled = await deps.keyStores.cancelKeyDeletion(keyArn);
     action = cancelled === "cancelled" ? "DELETION_CANCELLED" : "NOT_PENDING";
   }

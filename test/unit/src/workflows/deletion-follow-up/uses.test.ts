@@ -1,4 +1,9 @@
-import { CancelKeyDeletionCommand, KMSClient, KMSInvalidStateException } from "@aws-sdk/client-kms";
+import {
+  CancelKeyDeletionCommand,
+  KMSClient,
+  KMSInvalidStateException,
+  ListResourceTagsCommand,
+} from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { KmsKeyStores } from "../../../../../src/adapters/key-stores";
 import type { Alert } from "../../../../../src/ports/alerts";
@@ -49,7 +54,13 @@ function deps(
   };
 }
 
-beforeEach(() => kms.reset());
+beforeEach(() => {
+  kms.reset();
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [], Truncated: false });
+});
+
+/** The calls that change something: reading the key's tags changes nothing. */
+const writes = () => kms.calls().filter((c) => !(c.args[0] instanceof ListResourceTagsCommand));
 
 describe("handleRefusedUse", () => {
   it.each(["KMSInvalidStateException", "DisabledException"])(
@@ -76,7 +87,7 @@ describe("handleRefusedUse", () => {
         }),
       ]);
       expect(published[0]?.message).toContain(`aws kms cancel-key-deletion --key-id ${KEY_ARN}`);
-      expect(kms.calls()).toHaveLength(0);
+      expect(writes()).toHaveLength(0);
     },
   );
 
@@ -89,6 +100,18 @@ describe("handleRefusedUse", () => {
     expect(out).toMatchObject({ action: "DELETION_CANCELLED" });
     expect(kms.commandCalls(CancelKeyDeletionCommand)[0]?.args[0].input).toEqual({ KeyId: KEY_ARN });
     expect(published[0]?.message).toContain("its deletion is cancelled and it stays Disabled");
+  });
+
+  it("returns DELETION_CANCELLED when the key's own tag asks for it, its store not listed", async () => {
+    kms.on(ListResourceTagsCommand).resolves({
+      Tags: [{ TagKey: "keystore-autopilot:cancel-deletion-on-use", TagValue: "true" }],
+      Truncated: false,
+    });
+    kms.on(CancelKeyDeletionCommand).resolves({ KeyId: KEY_ARN });
+    const { deps: d } = deps(() => false);
+
+    expect(await handleRefusedUse(d, refused())).toMatchObject({ action: "DELETION_CANCELLED" });
+    expect(kms.commandCalls(CancelKeyDeletionCommand)).toHaveLength(1);
   });
 
   it("returns NOT_PENDING, and still alerts, when a retry finds the deletion already cancelled", async () => {
@@ -133,7 +156,7 @@ describe("handleRefusedUse", () => {
       ],
     ]);
     expect(published).toHaveLength(0);
-    expect(kms.calls()).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
   });
 
   it.each([
@@ -144,7 +167,7 @@ describe("handleRefusedUse", () => {
 
     expect(await handleRefusedUse(d, refused(code, message))).toMatchObject({ outcome: "ignored" });
     expect(published).toHaveLength(0);
-    expect(kms.calls()).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
   });
 
   it("returns ignored for a key of the default key store (no customKeyStoreId in the record)", async () => {
@@ -193,7 +216,7 @@ describe("handleRefusedUse", () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ field });
     expect(published).toHaveLength(0);
-    expect(kms.calls()).toHaveLength(0);
+    expect(writes()).toHaveLength(0);
   });
 });
 
