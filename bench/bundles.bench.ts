@@ -7,12 +7,15 @@ import type { Figures } from "./run";
 import { median, round } from "./stats";
 
 const ROOT = resolve(__dirname, "..");
-const RUNS = Number(process.env.BUNDLES_BENCH_RUNS ?? 7);
+/** Starts per function: medians of 7 moved by up to 0.3x between runs on a 2-core VM; 15 hold within a few hundredths. */
+const RUNS = Number(process.env.BUNDLES_BENCH_RUNS ?? 15);
 
 /**
  * Loads a handler from its unzipped bundle and sends it one event, then exits: the time from spawn to exit is the
- * cold start up to the first handled event. The event is empty, so each handler ends in its input validation or in
- * an SDK call refused at once by a closed port: module load, clients, middy and Powertools init, zod, no network.
+ * cold start up to the first handled event. The event is one no handler accepts (every schema rejects the unknown
+ * field, and an empty event would be selfCheck's valid input, which runs six SDK calls), so each handler ends in its
+ * input validation or in an SDK call refused at once by a closed port: module load, clients, middy and Powertools
+ * init, zod, no network.
  */
 const OUTCOME = "@@outcome:";
 const RUNNER = `
@@ -20,7 +23,7 @@ const OUTCOME = ${JSON.stringify(OUTCOME)};
 const [file, exportName] = process.argv.slice(2);
 const context = { functionName: "bench", awsRequestId: "bench-1", getRemainingTimeInMillis: () => 30000 };
 Promise.resolve()
-  .then(() => require(file)[exportName]({}, context))
+  .then(() => require(file)[exportName]({ coldStartBench: true }, context))
   .then(() => "ok", (e) => (e && e.name) || "error")
   .then((outcome) => { process.stdout.write("\\n" + OUTCOME + String(outcome)); process.exit(0); });
 `;
