@@ -7,7 +7,7 @@ import type { Figures } from "./run";
 import { median, round } from "./stats";
 
 const ROOT = resolve(__dirname, "..");
-/** Starts per function: medians of 7 moved by up to 0.3x between runs on a 2-core VM; 15 hold within a few hundredths. */
+/** Starts per function: medians of 7 moved by up to 0.3x between runs on a 2-core VM; 15 hold steadier. */
 const RUNS = Number(process.env.BUNDLES_BENCH_RUNS ?? 15);
 
 /**

@@ -60,9 +60,10 @@ export type UseOutcome =
 /**
  * A use of a key pending deletion in one of our key stores: an application still needs it, and once KMS deletes it
  * the data it protects is lost for good. Raises KeyPendingDeletionInUse naming the caller; where the operator asked
- * for it (per key store, or per key with the tag CANCEL_ON_USE_TAG = "true"), cancels the deletion first, which leaves the key Disabled and the data recoverable (KMS
- * API Reference, CancelKeyDeletion). A use of a disabled key in its retirement's probation is recorded there
- * (retire-key decides on it); other disabled keys, keys of the default key store and other errors are ignored.
+ * for it (per key store, or per key with the tag CANCEL_ON_USE_TAG = "true"), cancels the deletion first, which
+ * leaves the key Disabled and the data recoverable (KMS API Reference, CancelKeyDeletion). A use of a disabled key in
+ * its retirement's probation is recorded there (retire-key decides on it); other disabled keys, keys of the default
+ * key store and other errors are ignored.
  */
 export async function handleRefusedUse(deps: UseDeps, event: unknown): Promise<UseOutcome> {
   const e = parseOrThrow(RefusedUseEventSchema, event);
