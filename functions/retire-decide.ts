@@ -10,6 +10,6 @@ import { decideRetirement } from "../src/workflows/retire-key/steps";
 
 /** retire-key step 2, after the probation: schedules the deletion, or keeps the key Disabled when it was used. */
 export const retireDecide = (event: unknown) =>
-  decideRetirement({ keyStores, retirements, alerts, now: () => new Date() }, parseOrThrow(RetirementSchema, event));
+  decideRetirement({ keyStores, retirements, alerts }, parseOrThrow(RetirementSchema, event));
 
 export const handler = middy(retireDecide).use(injectLambdaContext(logger));

@@ -51,6 +51,33 @@ export class DynamoRetirements implements Retirements {
     }
   }
 
+  async takeOver(r: Omit<Retirement, "state" | "uses" | "moreUses">, from: string): Promise<Retirement> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table(),
+          Item: {
+            pk: retirementKey(r.keyArn),
+            kind: "retirement",
+            ...r,
+            state: "PROBATION",
+            uses: {},
+            moreUses: false,
+          },
+          ConditionExpression: "#execution = :from AND #state = :probation",
+          ExpressionAttributeNames: { "#state": "state", "#execution": "execution" },
+          ExpressionAttributeValues: { ":probation": "PROBATION", ":from": from },
+        }),
+      );
+      return { ...r, state: "PROBATION", uses: [], moreUses: false };
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(r.keyArn);
+      if (existing?.execution === r.execution) return existing;
+      throw new RetirementInProgressError(r.keyArn, existing?.execution ?? "unknown");
+    }
+  }
+
   async get(keyArn: string): Promise<Retirement | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table(), Key: { pk: retirementKey(keyArn) }, ConsistentRead: true }),

@@ -34,7 +34,10 @@ export const MAX_USES_KEPT = 20;
 
 /** Another execution is retiring the key: one retirement per key at a time. */
 export class RetirementInProgressError extends Error {
-  constructor(keyArn: string, execution: string) {
+  constructor(
+    keyArn: string,
+    readonly execution: string,
+  ) {
     super(`KMS key ${keyArn} is already being retired by execution ${execution}: follow or stop that one`);
     this.name = "RetirementInProgressError";
   }
@@ -46,6 +49,11 @@ export interface Retirements {
    * uses stay); throws RetirementInProgressError when another execution's retirement of the key is in PROBATION.
    */
   begin(retirement: Omit<Retirement, "state" | "uses" | "moreUses">): Promise<Retirement>;
+  /**
+   * Replaces the retirement in PROBATION that execution `from` opened, when that execution ended without finishing it
+   * (stopped, failed, timed out); throws RetirementInProgressError when it is no longer `from`'s.
+   */
+  takeOver(retirement: Omit<Retirement, "state" | "uses" | "moreUses">, from: string): Promise<Retirement>;
   get(keyArn: string): Promise<Retirement | undefined>;
   /** Records a use while the key is in PROBATION; `not-retiring` otherwise. The same eventId twice records once. */
   recordUse(keyArn: string, use: KeyUse): Promise<"recorded" | "not-retiring">;

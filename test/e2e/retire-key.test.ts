@@ -14,6 +14,7 @@ import {
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, failure, patientKms, seedCluster } from "../../local/account/driver";
@@ -163,6 +164,21 @@ describe("retire-key on the local runtime", () => {
     expect(second.cause).toContain("retire-first");
     expect((await retirements.get(key.Arn as string))?.execution).toBe("retire-first");
     expect(await state(key)).toBe("Disabled");
+  });
+
+  it("returns a new probation for a retirement whose execution was stopped during the last one", async () => {
+    const key = await newKey();
+    const first = await retire("retire-stopped", { keyArn: key.Arn, probationDays: 3 });
+    await inProbation(first);
+    await sfn.send(new StopExecutionCommand({ executionArn: first, error: "Operator", cause: "changed my mind" }));
+
+    const second = await retire("retire-again", { keyArn: key.Arn, probationDays: 1 });
+    await inProbation(second);
+
+    expect((await retirements.get(key.Arn as string))?.execution).toBe("retire-again");
+    await account.advance("25h");
+    expect(await ended(second)).toMatchObject({ status: "SUCCEEDED" });
+    expect(await state(key)).toBe("PendingDeletion");
   });
 
   it("returns NotInCloudHsmKeyStoreError and leaves a default key store's key Enabled", async () => {

@@ -76,6 +76,16 @@ export function memoryRetirements(): Retirements & { data: Map<string, Retiremen
       data.set(r.keyArn, opened);
       return opened;
     },
+    takeOver: async (r, from) => {
+      const existing = data.get(r.keyArn);
+      if (existing?.state !== "PROBATION" || existing.execution !== from) {
+        if (existing?.execution === r.execution) return existing;
+        throw new RetirementInProgressError(r.keyArn, existing?.execution ?? "unknown");
+      }
+      const opened: Retirement = { ...r, state: "PROBATION", uses: [], moreUses: false };
+      data.set(r.keyArn, opened);
+      return opened;
+    },
     get: async (keyArn) => data.get(keyArn),
     recordUse: async (keyArn, use) => {
       const r = data.get(keyArn);

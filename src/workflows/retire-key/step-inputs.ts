@@ -1,12 +1,13 @@
 import * as z from "zod/mini";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
-import { ExecutionNameSchema, KeyArnSchema } from "../../validation";
+import { ExecutionNameSchema, KeyArnSchema, StateMachineArnSchema } from "../../validation";
 import { RetireKeyInputSchema } from "./input";
 
-/** The first step: the workflow's input and the execution's name ($$.Execution.Name). */
+/** The first step: the workflow's input, the execution's name and its state machine ($$.Execution, $$.StateMachine). */
 export const BeginStepSchema = z.object({
   input: RetireKeyInputSchema,
   execution: ExecutionNameSchema,
+  stateMachineArn: StateMachineArnSchema,
 });
 export type BeginStep = z.infer<typeof BeginStepSchema>;
 

@@ -1,5 +1,5 @@
 import type { Alert } from "../../ports/alerts";
-import type { KeyUse } from "../../ports/retirements";
+import { type KeyUse, RetirementInProgressError } from "../../ports/retirements";
 import type { RetireKeyDeps } from "./deps";
 import {
   AlreadyPendingDeletionError,
@@ -19,7 +19,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * retirement. The record comes first so that no refused use goes unrecorded, and a retry finds it as stored.
  */
 export async function beginRetirement(
-  deps: Pick<RetireKeyDeps, "keyStores" | "retirements" | "now">,
+  deps: Pick<RetireKeyDeps, "keyStores" | "retirements" | "executions" | "now">,
   step: BeginStep,
 ): Promise<RetirementStep> {
   const { keyArn } = step.input;
@@ -30,13 +30,20 @@ export async function beginRetirement(
   if (key.keyState === "PendingDeletion") throw new AlreadyPendingDeletionError(keyArn);
   const probationDays = step.input.probationDays ?? DEFAULT_PROBATION_DAYS;
   const now = deps.now();
-  // A retry gets the retirement as first stored: the same probation end.
-  const { probationEndsAt } = await deps.retirements.begin({
+  const opening = {
     keyArn,
     customKeyStoreId: key.customKeyStoreId,
     execution: step.execution,
     startedAt: now.toISOString(),
     probationEndsAt: new Date(now.getTime() + probationDays * DAY_MS).toISOString(),
+  };
+  // A retry gets the retirement as first stored: the same probation end.
+  const { probationEndsAt } = await deps.retirements.begin(opening).catch(async (error: unknown) => {
+    if (!(error instanceof RetirementInProgressError)) throw error;
+    // An execution that ended (stopped, failed, timed out) without finishing its retirement holds the key no longer.
+    const holder = `${step.stateMachineArn.replace(":stateMachine:", ":execution:")}:${error.execution}`;
+    if ((await deps.executions.status(holder)) === "RUNNING") throw error;
+    return deps.retirements.takeOver(opening, error.execution);
   });
   // DisableKey succeeds on a Disabled key, and on an Unavailable one it takes effect when the store reconnects.
   if (key.keyState !== "Disabled") await deps.keyStores.disableKey(keyArn);
@@ -61,7 +68,10 @@ export type Decision =
  * KeyUsedDuringProbation alert names the callers; the data stays recoverable. Safe to retry: the record says what was
  * decided, and ScheduleKeyDeletion on a key already pending deletion returns its date.
  */
-export async function decideRetirement(deps: RetireKeyDeps, step: RetirementStep): Promise<Decision> {
+export async function decideRetirement(
+  deps: Pick<RetireKeyDeps, "keyStores" | "retirements" | "alerts">,
+  step: RetirementStep,
+): Promise<Decision> {
   const { keyArn, execution } = step;
   const retirement = await deps.retirements.get(keyArn);
   if (!retirement || retirement.execution !== execution) throw new RetirementLostError(keyArn, execution);

@@ -207,6 +207,7 @@ const EXAMPLES: Record<string, Example> = {
     valid: {
       input: { keyArn: KEY_ARN, probationDays: 14, pendingWindowInDays: 30, force: false },
       execution: "retire-1",
+      stateMachineArn: "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-retireKey",
     },
     optional: ["input.probationDays", "input.pendingWindowInDays", "input.force"],
   },

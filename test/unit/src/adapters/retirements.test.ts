@@ -47,6 +47,23 @@ describe("DynamoRetirements", () => {
     await expect(retirements.begin(opened)).rejects.toThrow("retire-0");
   });
 
+  it("takes a retirement over only from the execution named, and only while it is in probation", async () => {
+    ddb.on(PutCommand).resolves({});
+
+    expect(await retirements.takeOver({ ...opened, execution: "retire-2" }, "retire-1")).toMatchObject({
+      execution: "retire-2",
+      state: "PROBATION",
+    });
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe("#execution = :from AND #state = :probation");
+    expect(put?.ExpressionAttributeValues).toMatchObject({ ":from": "retire-1" });
+
+    ddb.reset();
+    ddb.on(PutCommand).rejects(refused());
+    ddb.on(GetCommand).resolves({ Item: { ...opened, execution: "retire-3", state: "PROBATION", uses: {} } });
+    await expect(retirements.takeOver({ ...opened, execution: "retire-2" }, "retire-1")).rejects.toThrow("retire-3");
+  });
+
   it("records a use under its event id, only in probation and while fewer than the kept maximum", async () => {
     ddb.on(UpdateCommand).resolves({});
 

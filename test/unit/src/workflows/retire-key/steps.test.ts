@@ -35,22 +35,30 @@ function setup(key: Key | "gone" = { keyState: "Enabled", origin: "AWS_CLOUDHSM"
   };
   const published: Alert[] = [];
   const retirements = memoryRetirements();
+  const statuses = new Map<string, string>();
   const deps = {
     keyStores,
     retirements,
     alerts: { publish: async (a: Alert) => void published.push(a), requestSignature: async () => {} },
+    executions: { status: async (arn: string) => statuses.get(arn) ?? "RUNNING" },
     now: () => NOW,
   };
-  return { deps, calls, published, retirements, set: (k: Key) => (current = k) };
+  return { deps, calls, published, retirements, statuses, set: (k: Key) => (current = k) };
 }
 
 const use = (caller: string, eventId = caller): KeyUse => ({ eventId, caller, operation: "Decrypt" });
+const MACHINE = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-retireKey";
+const begin = (execution: string, input: { probationDays?: number; force?: boolean } = {}) => ({
+  input: { keyArn: KEY_ARN, ...input },
+  execution,
+  stateMachineArn: MACHINE,
+});
 
 describe("beginRetirement", () => {
   it("returns the probation's end and defaults, after opening the retirement and disabling the key", async () => {
     const { deps, calls, retirements } = setup();
 
-    const out = await beginRetirement(deps, { input: { keyArn: KEY_ARN }, execution: "retire-1" });
+    const out = await beginRetirement(deps, begin("retire-1"));
 
     expect(out).toEqual({
       keyArn: KEY_ARN,
@@ -66,11 +74,11 @@ describe("beginRetirement", () => {
 
   it("returns the stored probation end when the step is retried later, and keeps the uses recorded meanwhile", async () => {
     const { deps, retirements } = setup();
-    await beginRetirement(deps, { input: { keyArn: KEY_ARN, probationDays: 1 }, execution: "retire-1" });
+    await beginRetirement(deps, begin("retire-1", { probationDays: 1 }));
     await retirements.recordUse(KEY_ARN, use("app"));
 
     const later = { ...deps, now: () => new Date("2026-12-01T00:05:00.000Z") };
-    const out = await beginRetirement(later, { input: { keyArn: KEY_ARN, probationDays: 1 }, execution: "retire-1" });
+    const out = await beginRetirement(later, begin("retire-1", { probationDays: 1 }));
 
     expect(out.probationEndsAt).toBe("2026-12-02T00:00:00.000Z");
     expect(retirements.data.get(KEY_ARN)?.uses).toHaveLength(1);
@@ -87,21 +95,29 @@ describe("beginRetirement", () => {
   ])("throws and changes nothing for %s", async (_what, key, error) => {
     const { deps, calls, retirements } = setup(key);
 
-    await expect(beginRetirement(deps, { input: { keyArn: KEY_ARN }, execution: "retire-1" })).rejects.toBeInstanceOf(
-      error,
-    );
+    await expect(beginRetirement(deps, begin("retire-1"))).rejects.toBeInstanceOf(error);
     expect(calls).toEqual([]);
     expect(retirements.data.size).toBe(0);
   });
 
+  it("returns a new probation, taking the retirement over, when the execution holding it has ended", async () => {
+    const { deps, retirements, statuses } = setup();
+    await beginRetirement(deps, begin("retire-1"));
+    await retirements.recordUse(KEY_ARN, use("app"));
+    statuses.set(`${MACHINE.replace(":stateMachine:", ":execution:")}:retire-1`, "ABORTED");
+
+    const out = await beginRetirement({ ...deps, now: () => new Date("2026-12-03T00:00:00.000Z") }, begin("retire-2"));
+
+    expect(out).toMatchObject({ execution: "retire-2", probationEndsAt: "2026-12-17T00:00:00.000Z" });
+    expect(retirements.data.get(KEY_ARN)).toMatchObject({ execution: "retire-2", state: "PROBATION", uses: [] });
+  });
+
   it("throws RetirementInProgressError and leaves the key alone when another execution retires it", async () => {
     const { deps, calls } = setup();
-    await beginRetirement(deps, { input: { keyArn: KEY_ARN }, execution: "retire-1" });
+    await beginRetirement(deps, begin("retire-1"));
     calls.length = 0;
 
-    await expect(beginRetirement(deps, { input: { keyArn: KEY_ARN }, execution: "retire-2" })).rejects.toBeInstanceOf(
-      RetirementInProgressError,
-    );
+    await expect(beginRetirement(deps, begin("retire-2"))).rejects.toBeInstanceOf(RetirementInProgressError);
     expect(calls).toEqual([]);
   });
 });
@@ -117,7 +133,7 @@ describe("decideRetirement", () => {
   };
   async function inProbation(force = false) {
     const s = setup();
-    await beginRetirement(s.deps, { input: { keyArn: KEY_ARN, force }, execution: "retire-1" });
+    await beginRetirement(s.deps, begin("retire-1", { force }));
     s.calls.length = 0;
     return s;
   }
