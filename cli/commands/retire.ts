@@ -1,13 +1,12 @@
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import type { Command } from "commander";
+import { KEY_ARN } from "../../src/validation";
 import type { CommandContext } from "../command";
 import { UsageError } from "../errors";
 import { startAndReport } from "../report";
 import { checkExecutionName, defaultExecutionName } from "../start";
 import { clientsFor, describeTarget, resolveTarget } from "../target";
 import { requireStateMachineArn, validateInput, workflowWithCommand } from "../workflows";
-
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\//;
 
 /** A whole number option, or a usage error naming it. */
 function days(option: string, value: string | undefined): number | undefined {

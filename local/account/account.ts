@@ -274,7 +274,7 @@ export class LocalAccount {
       } catch (error: unknown) {
         // A refused call is recorded too, with its error (KMS Developer Guide, ct-decrypt "Decrypt failure"), in a
         // transaction of its own: the call's own changes were rolled back.
-        this.inTx(() => call.write(this.ctx.bus, failure(error)));
+        if (op.trail) this.inTx(() => call.write(this.ctx.bus, failure(error)));
         throw error;
       }
     } catch (error: unknown) {

@@ -20,9 +20,8 @@ export class KmsKeyStores implements KeyStores {
 
   async list(): Promise<KeyStore[]> {
     const stores: KeyStore[] = [];
-    const listed = pages(
-      (marker) => this.kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) })),
-      (page) => (page.Truncated ? page.NextMarker : undefined),
+    const listed = markerPages((marker) =>
+      this.kms.send(new DescribeCustomKeyStoresCommand({ ...(marker ? { Marker: marker } : {}) })),
     );
     for await (const page of listed) {
       for (const entry of page.CustomKeyStores ?? []) {
@@ -99,10 +98,8 @@ export class KmsKeyStores implements KeyStores {
   async keyTags(keyArn: string): Promise<Record<string, string>> {
     const tags: Record<string, string> = {};
     try {
-      const listed = pages(
-        (marker) =>
-          this.kms.send(new ListResourceTagsCommand({ KeyId: keyArn, ...(marker ? { Marker: marker } : {}) })),
-        (page) => (page.Truncated ? page.NextMarker : undefined),
+      const listed = markerPages((marker) =>
+        this.kms.send(new ListResourceTagsCommand({ KeyId: keyArn, ...(marker ? { Marker: marker } : {}) })),
       );
       for await (const page of listed) {
         for (const t of page.Tags ?? []) if (t.TagKey) tags[t.TagKey] = t.TagValue ?? "";
@@ -154,3 +151,8 @@ function keyStore(entry: CustomKeyStoresListEntry): KeyStore | undefined {
     ...(entry.ConnectionErrorCode ? { connectionErrorCode: entry.ConnectionErrorCode } : {}),
   };
 }
+
+/** KMS's listings: a page is followed by another while `Truncated`, from its `NextMarker`. */
+const markerPages = <P extends { Truncated?: boolean; NextMarker?: string }>(
+  fetch: (marker: string | undefined) => Promise<P>,
+) => pages(fetch, (page) => (page.Truncated ? page.NextMarker : undefined));

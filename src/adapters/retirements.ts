@@ -22,36 +22,28 @@ export class DynamoRetirements implements Retirements {
     private readonly tableName: string | undefined,
   ) {}
 
-  async begin(r: Omit<Retirement, "state" | "uses" | "moreUses">): Promise<Retirement> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table(),
-          Item: {
-            pk: retirementKey(r.keyArn),
-            kind: "retirement",
-            ...r,
-            state: "PROBATION",
-            uses: {},
-            moreUses: false,
-          },
-          // A finished retirement (scheduled, or kept) may be followed by a new one; one in probation is never
-          // overwritten, not even by its own execution's retry, whose uses it would lose.
-          ConditionExpression: "attribute_not_exists(pk) OR #state <> :probation",
-          ExpressionAttributeNames: { "#state": "state" },
-          ExpressionAttributeValues: { ":probation": "PROBATION" },
-        }),
-      );
-      return { ...r, state: "PROBATION", uses: [], moreUses: false };
-    } catch (error: unknown) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(r.keyArn);
-      if (existing?.execution === r.execution) return existing;
-      throw new RetirementInProgressError(r.keyArn, existing?.execution ?? "unknown");
-    }
+  begin(r: Omit<Retirement, "state" | "uses" | "moreUses">): Promise<Retirement> {
+    // A finished retirement (scheduled, or kept) may be followed by a new one; one in probation is never overwritten,
+    // not even by its own execution's retry, whose uses it would lose.
+    return this.open(r, "attribute_not_exists(pk) OR #state <> :probation");
   }
 
-  async takeOver(r: Omit<Retirement, "state" | "uses" | "moreUses">, from: string): Promise<Retirement> {
+  takeOver(r: Omit<Retirement, "state" | "uses" | "moreUses">, from: string): Promise<Retirement> {
+    return this.open(r, "#execution = :from AND #state = :probation", {
+      names: { "#execution": "execution" },
+      values: { ":from": from },
+    });
+  }
+
+  /**
+   * Writes a new retirement in PROBATION under `condition`; when the condition fails, returns the stored one if it is
+   * this execution's (a retry), else throws RetirementInProgressError naming the execution that holds it.
+   */
+  private async open(
+    r: Omit<Retirement, "state" | "uses" | "moreUses">,
+    condition: string,
+    extra: { names?: Record<string, string>; values?: Record<string, string> } = {},
+  ): Promise<Retirement> {
     try {
       await this.db.send(
         new PutCommand({
@@ -64,9 +56,9 @@ export class DynamoRetirements implements Retirements {
             uses: {},
             moreUses: false,
           },
-          ConditionExpression: "#execution = :from AND #state = :probation",
-          ExpressionAttributeNames: { "#state": "state", "#execution": "execution" },
-          ExpressionAttributeValues: { ":probation": "PROBATION", ":from": from },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { "#state": "state", ...extra.names },
+          ExpressionAttributeValues: { ":probation": "PROBATION", ...extra.values },
         }),
       );
       return { ...r, state: "PROBATION", uses: [], moreUses: false };

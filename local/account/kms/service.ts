@@ -43,11 +43,6 @@ import {
 import { registerSeedRoutes } from "./seed";
 import { defined } from "./trail";
 
-/**
- * KMS (`TrentService`, JSON 1.1): custom key stores on CloudHSM clusters and symmetric keys in them or in the default
- * key store, with AWS's states, exceptions, quotas and CloudTrail records (DOMAIN.md §1–§5, §7). Every operation runs
- * synchronously inside the request's transaction; connects, disconnects and key deletions settle in `tick`.
- */
 /** Calls about one key store: its id (ct-connect-keystore, ct-disconnect-keystore, ct-delete-keystore). */
 const keyStoreCall = { request: (r: { CustomKeyStoreId: string }) => ({ customKeyStoreId: r.CustomKeyStoreId }) };
 /** Calls about one key: the key id as the caller gave it (ct-enablekey, ct-disablekey, ct-cancel-key-deletion). */
@@ -69,6 +64,11 @@ function cryptoParameters(r: {
   });
 }
 
+/**
+ * KMS (`TrentService`, JSON 1.1): custom key stores on CloudHSM clusters and symmetric keys in them or in the default
+ * key store, with AWS's states, exceptions, quotas and CloudTrail records (DOMAIN.md §1–§5, §7). Every operation runs
+ * synchronously inside the request's transaction; connects, disconnects and key deletions settle in `tick`.
+ */
 export function createKmsService(ctx: AccountContext): Service {
   const deps = { ctx, due: new DueTimes() };
   registerSeedRoutes(ctx);
