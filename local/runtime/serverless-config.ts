@@ -324,9 +324,11 @@ export function bindConfig(
     if (p.EventBusName !== undefined && p.EventBusName !== "default") {
       throw new Error(`${at}: the local account has only the default event bus, not '${String(p.EventBusName)}'`);
     }
+    // Resource rules exist for their State: schedules and target inputs stay with the framework's events.
+    if (p.ScheduleExpression !== undefined) throw new Error(`${at}: a schedule belongs in an eventBridge event`);
     const state = String(p.State ?? "ENABLED");
     const pattern = typeof p.EventPattern === "string" ? JSON.parse(p.EventPattern) : p.EventPattern;
-    if (pattern !== undefined) validateEventPattern(pattern);
+    validateEventPattern(pattern);
     const name = String(p.Name === undefined ? logicalId : cfn(p.Name, `${at}.Properties.Name`));
     (Array.isArray(p.Targets) ? p.Targets : []).forEach((raw, index) => {
       const t = asRecord(raw);
@@ -334,18 +336,17 @@ export function bindConfig(
       const target = targets.find((candidate) => candidate.arn === arn);
       if (!target)
         throw new Error(`${at}.Properties.Targets[${index}]: ${String(arn)} is no local function or state machine`);
-      if (t.InputTransformer !== undefined)
-        throw new Error(`${at}.Properties.Targets[${index}]: InputTransformer is not served locally`);
+      if (t.Input !== undefined || t.InputPath !== undefined || t.InputTransformer !== undefined)
+        throw new Error(
+          `${at}.Properties.Targets[${index}]: the target gets the whole event here; shape its input in an eventBridge event`,
+        );
       rules.push({
         name,
         arn: ruleArn(name),
-        ...(pattern !== undefined ? { eventPattern: pattern as EventPattern } : {}),
-        ...(typeof p.ScheduleExpression === "string" ? { scheduleExpression: p.ScheduleExpression } : {}),
+        eventPattern: pattern as EventPattern,
         enabled: state !== "DISABLED",
         ...(state === "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" ? { allManagementEvents: true as const } : {}),
         target,
-        ...(t.Input !== undefined ? { input: typeof t.Input === "string" ? JSON.parse(t.Input) : t.Input } : {}),
-        ...(typeof t.InputPath === "string" ? { inputPath: t.InputPath } : {}),
       });
     });
   }

@@ -1,3 +1,4 @@
+import { DescribeRuleCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   CreateKeyCommand,
   DecryptCommand,
@@ -8,7 +9,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
 import { connect, createStore, failure, patientKms, seedCluster } from "../../local/account/driver";
-import { LocalAccountProcess } from "../../local/account/process";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { eventually } from "../support/eventually";
 
 const USES_FN = "keystore-autopilot-dev-followUpUses";
@@ -71,6 +72,15 @@ describe("a use of a key pending deletion on the local runtime", () => {
       },
     });
     expect(await invocations()).toHaveLength(1);
+    // The rule that received it is in the state read-only events need (an ENABLED one would not have).
+    const events = new EventBridgeClient({
+      endpoint: account.endpoint,
+      region: account.region,
+      credentials: CREDENTIALS,
+    });
+    expect((await events.send(new DescribeRuleCommand({ Name: "keystore-autopilot-dev-followUpUses" }))).State).toBe(
+      "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+    );
     expect((await kms.send(new DescribeKeyCommand({ KeyId: key?.KeyId }))).KeyMetadata?.KeyState).toBe(
       "PendingDeletion",
     );

@@ -10,7 +10,10 @@ import {
   type KeyMetadata,
   type KMSClient,
   ListKeysCommand,
+  ListResourceTagsCommand,
   ScheduleKeyDeletionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from "@aws-sdk/client-kms";
 import {
   awsCli,
@@ -406,6 +409,50 @@ describe("KMS keys and cryptography on the local account", () => {
       expect(Buffer.from(plaintext, "base64").toString()).toBe("from the CLI");
       expect(rejected.status).not.toBe(0);
       expect(rejected.stderr).toContain("ValidationException");
+    });
+  });
+
+  describe("tags", () => {
+    it("returns the key's tags from CreateKey and TagResource, without those UntagResource removed", async () => {
+      const key = (await kms.send(new CreateKeyCommand({ Tags: [{ TagKey: "team", TagValue: "payments" }] })))
+        .KeyMetadata as KeyMetadata;
+
+      await kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: "env", TagValue: "prod" }] }));
+      await kms.send(new UntagResourceCommand({ KeyId: key.KeyId, TagKeys: ["team"] }));
+
+      expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags).toEqual([
+        { TagKey: "env", TagValue: "prod" },
+      ]);
+    });
+
+    it("returns KMSInvalidStateException for TagResource on a key pending deletion, whose tags can still be listed", async () => {
+      const key = (await kms.send(new CreateKeyCommand({ Tags: [{ TagKey: "team", TagValue: "payments" }] })))
+        .KeyMetadata as KeyMetadata;
+      await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
+
+      const refused = await failure(
+        kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: "env", TagValue: "prod" }] })),
+      );
+
+      expect(refused).toMatchObject({
+        name: "KMSInvalidStateException",
+        message: `${key.Arn} is pending deletion (or pending replica deletion).`,
+      });
+      expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags).toEqual([
+        { TagKey: "team", TagValue: "payments" },
+      ]);
+    });
+
+    it("returns LimitExceededException and adds nothing when a key would have more than 50 tags", async () => {
+      const key = (await kms.send(new CreateKeyCommand({}))).KeyMetadata as KeyMetadata;
+      const tags = Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: "v" }));
+
+      // One attempt: the SDK counts LimitExceededException among the throttling errors it retries.
+      const once = account.kms();
+      expect(await failure(once.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: tags })))).toMatchObject({
+        name: "LimitExceededException",
+      });
+      expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags).toEqual([]);
     });
   });
 

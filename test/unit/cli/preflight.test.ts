@@ -235,6 +235,19 @@ describe("checkTrail", () => {
     expect(result.detail).toContain("KeyPendingDeletionInUse");
   });
 
+  it.each([
+    ["write events only", [{ Field: "readOnly", Equals: ["false"] }]],
+    ["KMS left out", [{ Field: "eventSource", NotEquals: ["kms.amazonaws.com"] }]],
+  ])("returns WARN for advanced selectors on management events with %s", async (_what, more) => {
+    trailMock.on(DescribeTrailsCommand).resolves(DESCRIBE_TRAILS);
+    trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
+    trailMock.on(GetEventSelectorsCommand).resolves({
+      AdvancedEventSelectors: [{ FieldSelectors: [{ Field: "eventCategory", Equals: ["Management"] }, ...more] }],
+    });
+
+    expect(await checkTrail(cloudtrail, "us-east-1")).toMatchObject({ status: "WARN" });
+  });
+
   it("returns PASS when one trail logs the writes and another KMS's reads", async () => {
     trailMock.on(DescribeTrailsCommand).resolves(DESCRIBE_TRAILS);
     trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });

@@ -77,6 +77,50 @@ describe("binding serverless.yml to the local account", () => {
     );
   });
 
+  it("returns a rule declared as a resource with its state, target and pattern, and refuses what it cannot serve", () => {
+    const rule = (properties: Record<string, unknown>) => ({
+      ...printed,
+      resources: {
+        Resources: {
+          UsesRule: {
+            Type: "AWS::Events::Rule",
+            Properties: {
+              Name: "svc-prod-uses",
+              State: "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+              EventPattern: { source: ["aws.kms"] },
+              Targets: [{ Id: "check", Arn: { "Fn::GetAtt": ["CheckLambdaFunction", "Arn"] } }],
+              ...properties,
+            },
+          },
+        },
+      },
+    });
+
+    const config = bindConfig(rule({}), where);
+
+    expect(config.rules.find((r) => r.name === "svc-prod-uses")).toEqual({
+      name: "svc-prod-uses",
+      arn: "arn:aws:events:eu-west-1:123456789012:rule/svc-prod-uses",
+      eventPattern: { source: ["aws.kms"] },
+      enabled: true,
+      allManagementEvents: true,
+      target: { kind: "function", key: "check", arn: "arn:aws:lambda:eu-west-1:123456789012:function:svc-prod-check" },
+    });
+    expect(
+      bindConfig(rule({ State: "ENABLED" }), where).rules.find((r) => r.name === "svc-prod-uses"),
+    ).not.toHaveProperty("allManagementEvents");
+    expect(() => bindConfig(rule({ ScheduleExpression: "rate(1 hour)" }), where)).toThrow(/a schedule belongs/);
+    expect(() =>
+      bindConfig(
+        rule({ Targets: [{ Id: "x", Arn: { "Fn::GetAtt": ["CheckLambdaFunction", "Arn"] }, InputPath: "$.detail" }] }),
+        where,
+      ),
+    ).toThrow(/Targets\[0\]: the target gets the whole event/);
+    expect(() =>
+      bindConfig(rule({ Targets: [{ Id: "x", Arn: "arn:aws:sqs:eu-west-1:123456789012:q" }] }), where),
+    ).toThrow(/is no local function or state machine/);
+  });
+
   it("returns an error when a rule is on an event bus other than the default one", () => {
     const custom = structuredClone(printed);
     (custom.functions.check.events[0] as { eventBridge: Record<string, unknown> }).eventBridge.eventBus = "orders";
