@@ -310,7 +310,11 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** TagResource (KMS API Reference): adds or replaces tags; at most 50 per key. */
+/**
+ * TagResource (KMS API Reference): adds or replaces tags; at most 50 per resource (AWS General Reference, "Tagging
+ * AWS resources"), over it LimitExceededException (TagResource's "Errors": a quota exceeded); refused while the key is
+ * pending deletion (key-state table, [3]).
+ */
 export function tagResource({ ctx }: Deps, req: z.infer<typeof TagResourceInput>, record: Recorder) {
   const key = findKey(ctx, req.KeyId);
   record({ resources: [key.Arn] });
@@ -321,7 +325,7 @@ export function tagResource({ ctx }: Deps, req: z.infer<typeof TagResourceInput>
   return {};
 }
 
-/** UntagResource (KMS API Reference). */
+/** UntagResource (KMS API Reference); refused while the key is pending deletion (key-state table, [3]). */
 export function untagResource({ ctx }: Deps, req: z.infer<typeof UntagResourceInput>, record: Recorder) {
   const key = findKey(ctx, req.KeyId);
   record({ resources: [key.Arn] });
@@ -331,7 +335,7 @@ export function untagResource({ ctx }: Deps, req: z.infer<typeof UntagResourceIn
   return {};
 }
 
-/** ListResourceTags (KMS API Reference): the key's tags in key order, page by page; in any key state. */
+/** ListResourceTags (KMS API Reference): the key's tags in key order, page by page; in any key state (key-state). */
 export function listResourceTags({ ctx }: Deps, req: z.infer<typeof ListResourceTagsInput>) {
   const key = findKey(ctx, req.KeyId);
   const tags = Object.entries(key.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
