@@ -4,7 +4,7 @@ import { Store } from "../local/account/store";
 import { type InvokeResult, LambdaHost } from "../local/runtime/lambda-host";
 import { loadServerlessConfig } from "../local/runtime/serverless-config";
 import { UsageError } from "./errors";
-import type { LocalTarget } from "./target";
+import { type LocalTarget, localDynamoDbEndpoint } from "./target";
 
 /** The project root: serverless.yml and the handlers it names live there. */
 export const ROOT = resolve(__dirname, "..");
@@ -64,21 +64,5 @@ export async function invokeLocally(
   } finally {
     await host.stop();
     store.close();
-  }
-}
-
-/** GET /_local/dynamodb: where `npm start` serves the orphan register; absent when the account runs alone. */
-async function localDynamoDbEndpoint(target: LocalTarget): Promise<string | undefined> {
-  if (!target.token) return undefined;
-  try {
-    const res = await fetch(`${target.endpoint}/_local/dynamodb`, {
-      headers: { "x-local-account-token": target.token },
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { endpoint?: unknown };
-    return typeof body.endpoint === "string" ? body.endpoint : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { clockCommand } from "./commands/clock";
 import { followCommand } from "./commands/follow";
 import { invokeCommand } from "./commands/invoke";
 import { preflightCommand } from "./commands/preflight";
+import { proofCommand } from "./commands/proof";
 import { retireCommand } from "./commands/retire";
 import { signCommand } from "./commands/sign";
 import { startCommand } from "./commands/start";
@@ -19,6 +20,7 @@ export type { Io } from "./command";
 const COMMANDS: ((program: Command, context: CommandContext) => void)[] = [
   startCommand,
   retireCommand,
+  proofCommand,
   followCommand,
   statusCommand,
   invokeCommand,

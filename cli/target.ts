@@ -170,3 +170,19 @@ export function describeTarget(target: Target): string {
   const detail = parts.filter(Boolean).join(", ");
   return `AWS${detail ? ` (${detail})` : ""}`;
 }
+
+/** GET /_local/dynamodb: where `npm start` serves the orphan register; absent when the account runs alone. */
+export async function localDynamoDbEndpoint(target: LocalTarget): Promise<string | undefined> {
+  if (!target.token) return undefined;
+  try {
+    const res = await fetch(`${target.endpoint}/_local/dynamodb`, {
+      headers: { "x-local-account-token": target.token },
+      signal: AbortSignal.timeout(3000),
+    });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { endpoint?: unknown };
+    return typeof body.endpoint === "string" ? body.endpoint : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -89,6 +89,8 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:provisionEnsureKmsuser", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:cleanupSweep", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:followUpProofs", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
+  { owner: "function:followUpProofs", action: "cloudhsm:DescribeBackups", reason: CLOUDHSM_DESCRIBE },
   // The deployed self-check (preflight --in-aws) reads what the CLI functions read.
   { owner: "function:selfCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:selfCheck", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },

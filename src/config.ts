@@ -29,6 +29,8 @@ const ConfigSchema = z.object({
   ORPHAN_TABLE_NAME: z.optional(z.string()),
   /** Key stores whose keys' deletion a use cancels (param cancelDeletionOnUse): none, all, or cks-… ids. */
   CANCEL_DELETION_ON_USE: z._default(z.string(), "none"),
+  /** Comma-separated Regions where copies of the clusters' backups may be (param backupCopyRegions; CopyBackupToRegion). */
+  BACKUP_COPY_REGIONS: z._default(z.string(), ""),
   // --- orphan-cleanup ---
   /** The orphan-cleanup state machine, for the starter function. */
   CLEANUP_STATE_MACHINE_ARN: z.optional(z.string()),

@@ -16,7 +16,13 @@ const MAX_PAGES = 100;
 
 /** Clusters through the CloudHSM API (cloudhsmv2). */
 export class CloudHsmClusters implements Clusters {
-  constructor(private readonly cloudhsm: CloudHsmPort) {}
+  constructor(
+    private readonly cloudhsm: CloudHsmPort,
+    /** A client for another Region, made when first needed (copies of backups live in other Regions). */
+    private readonly inRegion: (region: string) => CloudHsmPort = () => {
+      throw new Error("No CloudHSM client for other Regions");
+    },
+  ) {}
 
   async get(clusterId: string, options: { abortSignal?: AbortSignal } = {}): Promise<Cluster | undefined> {
     const out = await this.cloudhsm.send(
@@ -65,28 +71,50 @@ export class CloudHsmClusters implements Clusters {
   }
 
   async backups(clusterId: string): Promise<ClusterBackup[]> {
-    const found: Backup[] = [];
-    const listed = pages(
-      (token) =>
-        this.cloudhsm.send(
-          new DescribeBackupsCommand({
-            Filters: { clusterIds: [clusterId] },
-            MaxResults: 50,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      (page) => page.NextToken,
-      MAX_PAGES,
-    );
-    for await (const page of listed) found.push(...(page.Backups ?? []));
-    return found.map((b) => ({
-      backupId: b.BackupId ?? "",
-      state: b.BackupState ?? "UNKNOWN",
-      ...(b.CreateTimestamp ? { createdAt: new Date(b.CreateTimestamp) } : {}),
-      ...(b.DeleteTimestamp ? { deleteAt: new Date(b.DeleteTimestamp) } : {}),
-      neverExpires: Boolean(b.NeverExpires),
-    }));
+    return (await describeBackups(this.cloudhsm, { clusterIds: [clusterId] })).map(backup);
   }
+
+  /**
+   * DescribeBackups in `region` with the `sourceBackupIds` filter: "Use the sourceBackupIds filter to return only the
+   * backups created from a source backup" (API_DescribeBackups.html). Asked in chunks, as the filter's size limit is
+   * not documented.
+   */
+  async copiesOf(region: string, sourceBackupIds: string[]): Promise<ClusterBackup[]> {
+    const client = this.inRegion(region);
+    const found: ClusterBackup[] = [];
+    for (let i = 0; i < sourceBackupIds.length; i += SOURCE_IDS_PER_CALL) {
+      const ids = sourceBackupIds.slice(i, i + SOURCE_IDS_PER_CALL);
+      for (const b of await describeBackups(client, { sourceBackupIds: ids })) found.push(backup(b));
+    }
+    return found;
+  }
+}
+
+const SOURCE_IDS_PER_CALL = 20;
+
+async function describeBackups(client: CloudHsmPort, filters: Record<string, string[]>): Promise<Backup[]> {
+  const found: Backup[] = [];
+  const listed = pages(
+    (token) =>
+      client.send(
+        new DescribeBackupsCommand({ Filters: filters, MaxResults: 50, ...(token ? { NextToken: token } : {}) }),
+      ),
+    (page) => page.NextToken,
+    MAX_PAGES,
+  );
+  for await (const page of listed) found.push(...(page.Backups ?? []));
+  return found;
+}
+
+function backup(b: Backup): ClusterBackup {
+  return {
+    backupId: b.BackupId ?? "",
+    state: b.BackupState ?? "UNKNOWN",
+    ...(b.CreateTimestamp ? { createdAt: new Date(b.CreateTimestamp) } : {}),
+    ...(b.DeleteTimestamp ? { deleteAt: new Date(b.DeleteTimestamp) } : {}),
+    neverExpires: Boolean(b.NeverExpires),
+    ...(b.SourceBackup ? { sourceBackupId: b.SourceBackup } : {}),
+  };
 }
 
 function cluster(c: CloudHsmCluster): Cluster {

@@ -29,6 +29,8 @@ export type ClusterBackup = {
   /** When a PENDING_DELETION backup is purged. */
   deleteAt?: Date;
   neverExpires: boolean;
+  /** A copy made with CopyBackupToRegion: the backup it was copied from. */
+  sourceBackupId?: string;
 };
 
 export type NewCluster = {
@@ -49,4 +51,6 @@ export interface Clusters {
   deleteHsm(clusterId: string, hsmId: string): Promise<void>;
   /** Every backup of the cluster, every page. */
   backups(clusterId: string): Promise<ClusterBackup[]>;
+  /** The copies in another Region of the given backups (CopyBackupToRegion), every page. */
+  copiesOf(region: string, sourceBackupIds: string[]): Promise<ClusterBackup[]>;
 }

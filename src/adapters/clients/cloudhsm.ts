@@ -11,10 +11,25 @@ type HandlerClass = new (options: typeof HTTP_TIMEOUTS) => NonNullable<CloudHSMV
  */
 const Handler = new CloudHSMV2Client({ region: config.AWS_REGION }).config.requestHandler.constructor as HandlerClass;
 
-export const cloudhsm = traced(
-  new CloudHSMV2Client({
-    region: config.AWS_REGION,
-    requestHandler: new Handler(HTTP_TIMEOUTS),
-    ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
-  }),
-);
+const clientFor = (region: string) =>
+  traced(
+    new CloudHSMV2Client({
+      region,
+      requestHandler: new Handler(HTTP_TIMEOUTS),
+      ...(config.AWS_ENDPOINT_URL ? { endpoint: config.AWS_ENDPOINT_URL } : {}),
+    }),
+  );
+
+export const cloudhsm = clientFor(config.AWS_REGION);
+
+const regional = new Map<string, CloudHSMV2Client>([[config.AWS_REGION, cloudhsm]]);
+
+/** The client for a Region, made once per instance on first use (copies of backups live in other Regions). */
+export function cloudhsmIn(region: string): CloudHSMV2Client {
+  let client = regional.get(region);
+  if (!client) {
+    client = clientFor(region);
+    regional.set(region, client);
+  }
+  return client;
+}

@@ -1,5 +1,5 @@
 import { CloudHsmClusters } from "../clusters";
-import { cloudhsm } from "./cloudhsm";
+import { cloudhsm, cloudhsmIn } from "./cloudhsm";
 
 /** CloudHSM's clusters, through the instance's CloudHSM client. */
-export const clusters = new CloudHsmClusters(cloudhsm);
+export const clusters = new CloudHsmClusters(cloudhsm, cloudhsmIn);

@@ -7,6 +7,12 @@ export const deletionFollowUpWorkflow = defineWorkflow({
   name: "deletion-follow-up",
   stateMachine: "deletionFollowUp",
   input: z.strictObject(FollowUpInputSchema.shape),
-  config: ["ACCOUNT_ID", "CANCEL_DELETION_ON_USE", "FOLLOW_UP_STATE_MACHINE_ARN", "ORPHAN_TABLE_NAME"],
-  handlers: ["followUpEvents", "followUpUses", "followUpRecord", "followUpCheck", "followUpAlert"],
+  config: [
+    "ACCOUNT_ID",
+    "BACKUP_COPY_REGIONS",
+    "CANCEL_DELETION_ON_USE",
+    "FOLLOW_UP_STATE_MACHINE_ARN",
+    "ORPHAN_TABLE_NAME",
+  ],
+  handlers: ["followUpEvents", "followUpUses", "followUpRecord", "followUpCheck", "followUpAlert", "followUpProofs"],
 });

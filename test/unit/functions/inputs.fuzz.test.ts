@@ -183,6 +183,10 @@ const EXAMPLES: Record<string, Example> = {
       "detail.responseElements.deletionDate",
     ],
   },
+  followUpProofs: {
+    // The schedule's event refreshes every open proof; {"keyArn"} refreshes that one.
+    valid: { keyArn: KEY_ARN },
+  },
   followUpUses: {
     // Required: the envelope's account, the API call's detail-type, the operation, the error and the key (here only
     // in the record's resources). The message decides between alerting and ignoring, and who called from where is

@@ -7,6 +7,7 @@ import type { CloudHsmPort } from "../../../../../src/adapters/clients/types";
 import { CloudHsmClusters } from "../../../../../src/adapters/clusters";
 import { KmsKeyStores } from "../../../../../src/adapters/key-stores";
 import { DynamoOrphanRegister } from "../../../../../src/adapters/orphan-register";
+import { DynamoProofs } from "../../../../../src/adapters/proofs";
 import type { Orphan } from "../../../../../src/ports/orphan-register";
 import { checkFollowUp } from "../../../../../src/workflows/deletion-follow-up/check";
 import {
@@ -40,6 +41,9 @@ const deps = {
   keyStores: new KmsKeyStores(new KMSClient({ region: "us-east-1" })),
   clusters: new CloudHsmClusters({ send: hsmSend } as unknown as CloudHsmPort),
   orphans: new DynamoOrphanRegister(db, "orphans"),
+  proofs: new DynamoProofs(db, "orphans"),
+  region: "us-east-1",
+  copyRegions: [],
   now: () => new Date("2026-12-02T00:00:00Z"),
 };
 const record = {
@@ -51,6 +55,18 @@ const record = {
   keyCreatedAt: "2026-11-01T00:00:00.000Z",
 };
 const gone = () => kms.on(DescribeKeyCommand).rejects(new NotFoundException({ message: "gone", $metadata: {} }));
+/** The register answers the key's deletion status with `item`, and has nothing else yet. */
+const deletionStatus = (item: Record<string, unknown>) => {
+  ddb.on(GetCommand).resolves({});
+  ddb.on(GetCommand, { Key: { pk: `STATUS#${KEY_ARN}` } }).resolves({ Item: item });
+  ddb.on(PutCommand).resolves({});
+};
+/** The items written, by the kind of record (`ORPHAN`, `PROOF`). */
+const written = (kind: string) =>
+  ddb
+    .commandCalls(PutCommand)
+    .map((call) => call.args[0].input.Item ?? {})
+    .filter((item) => String(item.pk).startsWith(`${kind}#`));
 
 beforeEach(() => {
   kms.reset();
@@ -132,26 +148,34 @@ describe("recordFollowUp", () => {
 describe("checkFollowUp", () => {
   it("returns MATERIAL_DELETED with the backups taken while the key existed when DeleteKey reported SUCCESS", async () => {
     gone();
-    ddb.on(GetCommand).resolves({ Item: { keyArn: KEY_ARN, backingKeysDeletionStatus: "SUCCESS" } });
+    deletionStatus({ keyArn: KEY_ARN, backingKeysDeletionStatus: "SUCCESS" });
 
     const out = await checkFollowUp(deps, { record, executionName: "followup-a" });
 
     expect(out).toMatchObject({ result: "MATERIAL_DELETED", deletionStatus: "SUCCESS", backupsHoldingMaterial: 2 });
     expect(out).toMatchObject({
+      proofStatus: "OPEN",
       backups: [
         { backupId: "backup-1", expiresAt: "2027-01-31T00:00:00.000Z", neverExpires: false },
         { backupId: "backup-2", neverExpires: true },
       ],
     });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(written("ORPHAN")).toHaveLength(0);
+    expect(written("PROOF")).toEqual([
+      expect.objectContaining({
+        keyArn: KEY_ARN,
+        status: "OPEN",
+        proofOpen: "OPEN",
+        openedBy: "followup-a",
+        version: 1,
+      }),
+    ]);
   });
 
   it("returns only the backups taken before the material's deletion (within the margin) when DeleteKey reported SUCCESS", async () => {
     gone();
     // backup-1 is 30 minutes before the DeleteKey record's time, backup-2 the next day, after the material was gone.
-    ddb.on(GetCommand).resolves({
-      Item: { keyArn: KEY_ARN, backingKeysDeletionStatus: "SUCCESS", deleteKeyEventAt: "2026-11-02T00:30:00Z" },
-    });
+    deletionStatus({ keyArn: KEY_ARN, backingKeysDeletionStatus: "SUCCESS", deleteKeyEventAt: "2026-11-02T00:30:00Z" });
 
     const out = await checkFollowUp(deps, { record, executionName: "followup-a" });
 
@@ -164,10 +188,7 @@ describe("checkFollowUp", () => {
 
   it("returns every backup since the key's creation for an orphan, whose material is still in the cluster", async () => {
     gone();
-    ddb.on(GetCommand).resolves({
-      Item: { keyArn: KEY_ARN, backingKeysDeletionStatus: "FAILURE", deleteKeyEventAt: "2026-11-02T00:30:00Z" },
-    });
-    ddb.on(PutCommand).resolves({});
+    deletionStatus({ keyArn: KEY_ARN, backingKeysDeletionStatus: "FAILURE", deleteKeyEventAt: "2026-11-02T00:30:00Z" });
 
     const out = await checkFollowUp(deps, { record, executionName: "followup-a" });
 
@@ -196,7 +217,7 @@ describe("checkFollowUp", () => {
       deletionStatus: "UNVERIFIED",
       orphanStatus: "UNVERIFIED",
     });
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+    expect(written("ORPHAN")[0]).toMatchObject({
       keyArn: KEY_ARN,
       backingKeyId: "bk-1",
       status: "UNVERIFIED",

@@ -1,0 +1,39 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import * as z from "zod/mini";
+import { alerts } from "../src/adapters/clients/alerts";
+import { clusters } from "../src/adapters/clients/clusters";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
+import { proofs } from "../src/adapters/clients/proofs";
+import { config } from "../src/config";
+import { logger } from "../src/observability";
+import { KeyArnSchema, parseOrThrow } from "../src/validation";
+import { SCHEDULE_DETAIL_TYPE } from "../src/workflows/connect-key-store/starter";
+import { copyRegions, refreshProofs } from "../src/workflows/deletion-follow-up/proof";
+
+/** The schedule's event (every open proof), or `{"keyArn"}` to refresh one key's proof now. */
+export const ProofRefreshInputSchema = z.union([
+  z.object({ "detail-type": z.literal(SCHEDULE_DETAIL_TYPE) }),
+  z.strictObject({ keyArn: KeyArnSchema }),
+]);
+
+/** Deletion follow-up, daily: brings every open proof of destruction up to date with the cluster's backups. */
+export const followUpProofs = async (event: unknown) => {
+  const input = parseOrThrow(ProofRefreshInputSchema, event);
+  const report = await refreshProofs(
+    {
+      proofs,
+      orphans: orphanRegister,
+      clusters,
+      alerts,
+      region: config.AWS_REGION,
+      copyRegions: copyRegions(config.BACKUP_COPY_REGIONS),
+      now: () => new Date(),
+    },
+    "keyArn" in input ? { keyArn: input.keyArn } : {},
+  );
+  logger.info("Proofs refreshed", { ...report });
+  return report;
+};
+
+export const handler = middy(followUpProofs).use(injectLambdaContext(logger));

@@ -1,0 +1,390 @@
+import type { Alerts } from "../../ports/alerts";
+import type { ClusterBackup, Clusters } from "../../ports/clusters";
+import type { DeletionStatus, Orphan, OrphanRegister } from "../../ports/orphan-register";
+import type { BackupFate, MaterialFate, Proof, ProofStatus, Proofs } from "../../ports/proofs";
+
+/**
+ * How long after the DeleteKey record's time a backup still counts as taken before the material was deleted. KMS
+ * writes the record after its attempt on the backing key, but nothing documents how a backup's CreateTimestamp
+ * relates to the moment its copy is made, so a backup started shortly after is still counted: listing one too many
+ * keeps a record open longer, listing one too few would call material gone that a restore brings back.
+ */
+export const DELETION_MARGIN_MS = 60 * 60 * 1000;
+
+/** Status changes kept on a proof: a restored backup can flip it a few times, never without bound. */
+export const HISTORY_KEPT = 50;
+
+/** Backups named in a reason, before "and N more". */
+const NAMED = 5;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What a proof is about, from the follow-up's record of the key. */
+export type ProofSubject = {
+  keyArn: string;
+  customKeyStoreId: string;
+  clusterId?: string;
+  backingKeyId?: string;
+  keyCreatedAt?: string;
+};
+
+/** Every backup listed now: the cluster's (with its retention) and the copies found in other Regions. */
+export type BackupListing = {
+  region: string;
+  retentionDays?: number;
+  own: ClusterBackup[];
+  copies: (ClusterBackup & { region: string })[];
+};
+
+/**
+ * The material's fate in the cluster from the register: KMS's DeleteKey record, then what a cleanup found as kmsuser
+ * (fix-keystore.html, "How to delete orphaned key material": KMS makes a best effort, and says how it went in
+ * backingKeysDeletionStatus). A cleanup's word outranks a FAILURE; only a resolution that touched the cluster counts.
+ */
+export function materialFate(status: DeletionStatus | undefined, orphan: Orphan | undefined): MaterialFate {
+  if (orphan?.resolution === "DELETED" || orphan?.resolution === "NOT_PRESENT") {
+    return {
+      state: orphan.resolution,
+      ...(orphan.resolvedAt ? { at: orphan.resolvedAt } : {}),
+      ...(orphan.resolvedBy ? { by: orphan.resolvedBy } : {}),
+      ...(orphan.hsmKeyReference ? { hsmKeyReference: orphan.hsmKeyReference } : {}),
+    };
+  }
+  if (status?.backingKeysDeletionStatus === "SUCCESS") {
+    return { state: "DELETED", ...(status.deleteKeyEventAt ? { at: status.deleteKeyEventAt } : {}), by: "kms" };
+  }
+  if (status?.backingKeysDeletionStatus === "FAILURE" || orphan) return { state: "IN_CLUSTER" };
+  return { state: "UNVERIFIED" };
+}
+
+/**
+ * Whether a backup may hold the material: taken after the key was created (AWS: "view the creation date of the KMS
+ * key. Then delete all cluster backups that might contain the key material", delete-cmk-keystore.html) and, once the
+ * material left the cluster, no later than DELETION_MARGIN_MS after that. While it is still there, every later backup
+ * holds it too.
+ */
+export function mayHoldMaterial(createdAt: Date | undefined, subject: ProofSubject, material: MaterialFate): boolean {
+  const created = createdAt?.getTime() ?? Number.NaN;
+  // A backup without a creation time cannot be placed: it counts.
+  if (Number.isNaN(created)) return true;
+  if (subject.keyCreatedAt && created < Date.parse(subject.keyCreatedAt)) return false;
+  const gone = material.state === "DELETED" || material.state === "NOT_PRESENT";
+  const at = gone && material.at ? Date.parse(material.at) : Number.NaN;
+  return Number.isNaN(at) || created <= at + DELETION_MARGIN_MS;
+}
+
+/**
+ * The proof as the evidence stands now. Backups keep their history: one listed before and no longer listed (or listed
+ * DELETED) is GONE from the first time it was missed. A READY one expires under its cluster's retention policy
+ * (manage-backup-retention.html), except the cluster's newest ("AWS CloudHSM does not delete a cluster's last
+ * backup"), one marked NeverExpires, and copies in other Regions ("no longer associated with a cluster and has no
+ * backup retention policy. You must manually delete any backups not associated with a cluster"). A PENDING_DELETION
+ * one can be restored until its DeleteTimestamp (delete-restore-backup.html, seven days).
+ */
+export function buildProof(input: {
+  previous?: Proof;
+  subject: ProofSubject;
+  status?: DeletionStatus;
+  orphan?: Orphan;
+  listing?: BackupListing;
+  openedBy: string;
+  now: Date;
+}): Proof {
+  const { previous, subject, listing, now } = input;
+  const at = now.toISOString();
+  const material = materialFate(input.status, input.orphan);
+  const known = new Map((previous?.backups ?? []).map((b) => [`${b.region}/${b.backupId}`, b]));
+  const seen = new Set<string>();
+  const backups: BackupFate[] = [];
+
+  if (listing) {
+    const newest = newestReady(listing.own);
+    const listed = [
+      ...listing.own.map((b) => ({ ...b, region: listing.region, copy: false })),
+      ...listing.copies.map((b) => ({ ...b, copy: true })),
+    ];
+    for (const b of listed) {
+      if (!mayHoldMaterial(b.createdAt, subject, material)) continue;
+      const id = `${b.region}/${b.backupId}`;
+      seen.add(id);
+      const before = known.get(id);
+      const gone = b.state === "DELETED";
+      const state = gone ? "GONE" : listedState(b.state);
+      const expiresAt =
+        state === "READY" && !b.neverExpires && !b.copy && b.backupId !== newest && listing.retentionDays && b.createdAt
+          ? new Date(b.createdAt.getTime() + listing.retentionDays * DAY_MS).toISOString()
+          : undefined;
+      backups.push({
+        backupId: b.backupId,
+        region: b.region,
+        ...((b.sourceBackupId ?? before?.sourceBackupId)
+          ? { sourceBackupId: b.sourceBackupId ?? before?.sourceBackupId }
+          : {}),
+        createdAt: b.createdAt?.toISOString() ?? before?.createdAt ?? at,
+        state,
+        neverExpires: b.neverExpires,
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(state === "PENDING_DELETION" && b.deleteAt ? { purgeAt: b.deleteAt.toISOString() } : {}),
+        firstSeenAt: before?.firstSeenAt ?? at,
+        ...(gone ? { goneAt: before?.goneAt ?? at } : {}),
+      });
+    }
+  }
+  // Known before and not listed now: purged. Without a listing (no cluster known), nothing can be said: kept as was.
+  for (const [id, b] of known) {
+    if (seen.has(id)) continue;
+    if (!listing) backups.push(b);
+    else backups.push({ ...dropped(b), state: "GONE", goneAt: b.goneAt ?? at });
+  }
+  backups.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.backupId.localeCompare(b.backupId));
+
+  const { status, reason } = judge(material, backups, Boolean(subject.clusterId));
+  const changed = previous?.status !== status;
+  const history = [...(previous?.history ?? []), ...(changed ? [{ at, status, reason }] : [])].slice(-HISTORY_KEPT);
+  return {
+    keyArn: subject.keyArn,
+    customKeyStoreId: subject.customKeyStoreId,
+    ...(subject.clusterId ? { clusterId: subject.clusterId } : {}),
+    ...((subject.backingKeyId ?? input.status?.backingKeyId)
+      ? { backingKeyId: subject.backingKeyId ?? input.status?.backingKeyId }
+      : {}),
+    ...(subject.keyCreatedAt ? { keyCreatedAt: subject.keyCreatedAt } : {}),
+    deletion: {
+      ...(input.status?.deleteKeyEventAt ? { deleteKeyEventAt: input.status.deleteKeyEventAt } : {}),
+      ...(input.status?.backingKeysDeletionStatus
+        ? { backingKeysDeletionStatus: input.status.backingKeysDeletionStatus }
+        : {}),
+      ...(input.status?.cmkDeletionAt ? { cmkDeletionAt: input.status.cmkDeletionAt } : {}),
+    },
+    material,
+    backups,
+    status,
+    reason,
+    openedBy: previous?.openedBy ?? input.openedBy,
+    openedAt: previous?.openedAt ?? at,
+    updatedAt: at,
+    ...(status === "CLOSED" ? { closedAt: changed ? at : (previous?.closedAt ?? at) } : {}),
+    history,
+    version: (previous?.version ?? 0) + 1,
+  };
+}
+
+function listedState(state: string): BackupFate["state"] {
+  if (state === "READY" || state === "PENDING_DELETION" || state === "CREATE_IN_PROGRESS") return state;
+  // A state this code does not know: assume the backup still holds the material.
+  return "READY";
+}
+
+/** A backup without the dates that only a listed one has. */
+function dropped(b: BackupFate): Omit<BackupFate, "expiresAt" | "purgeAt"> {
+  const { expiresAt: _e, purgeAt: _p, ...rest } = b;
+  return rest;
+}
+
+function newestReady(backups: ClusterBackup[]): string | undefined {
+  let newest: ClusterBackup | undefined;
+  for (const b of backups) {
+    if (b.state !== "READY" || !b.createdAt) continue;
+    if (!newest?.createdAt || b.createdAt > newest.createdAt) newest = b;
+  }
+  return newest?.backupId;
+}
+
+function judge(
+  material: MaterialFate,
+  backups: BackupFate[],
+  clusterKnown: boolean,
+): { status: ProofStatus; reason: string } {
+  if (material.state === "IN_CLUSTER") {
+    return { status: "OPEN", reason: "the material is still in the cluster (an orphan): orphan-cleanup deletes it" };
+  }
+  if (material.state === "UNVERIFIED") {
+    return {
+      status: "OPEN",
+      reason: "KMS did not report deleting the material: orphan-cleanup checks the cluster as kmsuser",
+    };
+  }
+  if (!clusterKnown) {
+    return { status: "OPEN", reason: "the key's cluster is not known, so its backups cannot be listed" };
+  }
+  const restorable = backups.filter((b) => b.state === "READY" || b.state === "CREATE_IN_PROGRESS");
+  const pending = backups.filter((b) => b.state === "PENDING_DELETION");
+  if (restorable.length > 0) {
+    return {
+      status: "OPEN",
+      reason: `${count(restorable.length)} hold the material: ${restorable.map(fate).slice(0, NAMED).join("; ")}${more(restorable.length)}`,
+    };
+  }
+  if (pending.length > 0) {
+    const last = pending
+      .map((b) => b.purgeAt ?? "")
+      .sort()
+      .at(-1);
+    return {
+      status: "PENDING_PURGE",
+      reason: `${count(pending.length)} deleted but restorable until ${last || "their purge"}: ${pending.map(fate).slice(0, NAMED).join("; ")}${more(pending.length)}`,
+    };
+  }
+  const how =
+    material.by === "kms"
+      ? "KMS deleted it (DeleteKey SUCCESS)"
+      : `${material.by ?? "a cleanup"} found it ${material.state === "DELETED" ? "and deleted it" : "absent"} as kmsuser`;
+  return {
+    status: "CLOSED",
+    reason: `the material is gone from the cluster (${how}) and from every backup that held it (${backups.length})`,
+  };
+}
+
+const count = (n: number) => `${n} backup${n === 1 ? "" : "s"}`;
+const more = (n: number) => (n > NAMED ? ` and ${n - NAMED} more` : "");
+
+/** A backup's fate in words: where the material in it goes next, and what, if anything, the operator must do. */
+export function describeFate(b: BackupFate): string {
+  if (b.state === "GONE") return `gone since ${b.goneAt ?? "?"}`;
+  if (b.state === "PENDING_DELETION") return `deleted, restorable until ${b.purgeAt ?? "its purge"}`;
+  if (b.state === "CREATE_IN_PROGRESS") return "being created";
+  if (b.expiresAt) return `retention deletes it ${b.expiresAt}`;
+  if (b.neverExpires) return "never expires: delete it";
+  if (b.sourceBackupId) return "a copy has no retention: delete it";
+  return "the cluster's last backup: retention keeps it";
+}
+
+function fate(b: BackupFate): string {
+  return `${b.sourceBackupId ? `${b.backupId} (copy in ${b.region})` : b.backupId} ${describeFate(b)}`;
+}
+
+export type ProofDeps = {
+  proofs: Proofs;
+  orphans: Pick<OrphanRegister, "deletionStatus" | "get">;
+  clusters: Pick<Clusters, "get" | "backups" | "copiesOf">;
+  /** The Region of the key store and its cluster. */
+  region: string;
+  /** Other Regions to look in for copies of the cluster's backups (param backupCopyRegions). */
+  copyRegions: string[];
+  now: () => Date;
+};
+
+/**
+ * Brings a key's proof up to date from the register and CloudHSM, and stores it. Safe to run any number of times, by
+ * any number of callers: a write based on an older read is refused and the refresh reads again.
+ */
+export async function refreshProof(
+  deps: ProofDeps,
+  keyArn: string,
+  opening?: { subject: ProofSubject; openedBy: string },
+): Promise<Proof | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const previous = await deps.proofs.get(keyArn);
+    const subject: ProofSubject | undefined = previous ?? opening?.subject;
+    if (!subject) return undefined;
+    const [status, orphan] = await Promise.all([deps.orphans.deletionStatus(keyArn), deps.orphans.get(keyArn)]);
+    const listing = subject.clusterId ? await listBackups(deps, subject.clusterId, previous) : undefined;
+    const proof = buildProof({
+      ...(previous ? { previous } : {}),
+      subject,
+      ...(status ? { status } : {}),
+      ...(orphan ? { orphan } : {}),
+      ...(listing ? { listing } : {}),
+      openedBy: previous?.openedBy ?? opening?.openedBy ?? "unknown",
+      now: deps.now(),
+    });
+    if (await deps.proofs.save(proof)) return proof;
+  }
+  throw new Error(`Proof of ${keyArn} kept changing under three refreshes in a row`);
+}
+
+async function listBackups(deps: ProofDeps, clusterId: string, previous?: Proof): Promise<BackupListing> {
+  const [cluster, own] = await Promise.all([deps.clusters.get(clusterId), deps.clusters.backups(clusterId)]);
+  // A copy outlives its source: look for copies of every backup ever listed, not only those listed now.
+  const sources = [
+    ...new Set([
+      ...own.map((b) => b.backupId),
+      ...(previous?.backups ?? []).filter((b) => !b.sourceBackupId).map((b) => b.backupId),
+    ]),
+  ];
+  const copies: BackupListing["copies"] = [];
+  for (const copyRegion of deps.copyRegions) {
+    if (sources.length === 0 || copyRegion === deps.region) continue;
+    for (const copy of await deps.clusters.copiesOf(copyRegion, sources)) copies.push({ ...copy, region: copyRegion });
+  }
+  return {
+    region: deps.region,
+    ...(cluster?.backupRetentionDays ? { retentionDays: cluster.backupRetentionDays } : {}),
+    own,
+    copies,
+  };
+}
+
+export type RefreshReport = {
+  refreshed: number;
+  open: number;
+  pendingPurge: number;
+  closed: number;
+  /** Proofs that went back to OPEN: a backup holding the material was restored. */
+  reopened: string[];
+  failed: { keyArn: string; error: string }[];
+};
+
+/** Proofs refreshed per run, bounding its time; with more open, the rest are refreshed by the next runs' order. */
+export const REFRESH_LIMIT = 500;
+
+/**
+ * The daily refresh (or one key's, when asked): brings every proof not CLOSED up to date. A proof that goes from
+ * PENDING_PURGE back to OPEN means somebody restored a backup holding deleted material (RestoreBackup is allowed for
+ * seven days after DeleteBackup, delete-restore-backup.html): a CRITICAL alert names it. A proof that fails is
+ * reported and the others go on; the run then fails so its errors alarm fires.
+ */
+export async function refreshProofs(
+  deps: ProofDeps & { alerts: Alerts },
+  input: { keyArn?: string },
+): Promise<RefreshReport> {
+  const keys = input.keyArn ? [input.keyArn] : (await deps.proofs.listOpen()).slice(0, REFRESH_LIMIT);
+  const report: RefreshReport = { refreshed: 0, open: 0, pendingPurge: 0, closed: 0, reopened: [], failed: [] };
+  for (const keyArn of keys) {
+    try {
+      const before = (await deps.proofs.get(keyArn))?.status;
+      const proof = await refreshProof(deps, keyArn);
+      if (!proof) continue;
+      report.refreshed++;
+      if (proof.status === "OPEN") report.open++;
+      else if (proof.status === "PENDING_PURGE") report.pendingPurge++;
+      else report.closed++;
+      if (before === "PENDING_PURGE" && proof.status === "OPEN") {
+        report.reopened.push(keyArn);
+        await deps.alerts.publish({
+          type: "DeletedKeyMaterialRestored",
+          severity: "CRITICAL",
+          message: `A backup holding the material of deleted key ${keyArn} is no longer pending deletion (restored?): ${proof.reason}. Delete it again, or keep it on purpose; keystore-autopilot proof ${keyArn} shows the chain`,
+          keyArn,
+          customKeyStoreId: proof.customKeyStoreId,
+          ...(proof.clusterId ? { clusterId: proof.clusterId } : {}),
+          details: { proofStatus: proof.status, backups: proof.backups.filter((b) => b.state !== "GONE").length },
+        });
+      }
+    } catch (error: unknown) {
+      report.failed.push({ keyArn, error: `${(error as Error).name}: ${(error as Error).message}` });
+    }
+  }
+  if (report.failed.length > 0) throw new ProofRefreshFailedError(report);
+  return report;
+}
+
+/** Some proofs could not be refreshed; the others were. */
+export class ProofRefreshFailedError extends Error {
+  constructor(readonly report: RefreshReport) {
+    super(
+      `${report.failed.length} proof(s) not refreshed (${report.refreshed} were): ${report.failed
+        .slice(0, NAMED)
+        .map((f) => `${f.keyArn}: ${f.error}`)
+        .join("; ")}`,
+    );
+    this.name = "ProofRefreshFailedError";
+  }
+}
+
+/** The param backupCopyRegions ("eu-west-1, us-west-2") as a list. */
+export const copyRegions = (setting: string): string[] =>
+  setting
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);

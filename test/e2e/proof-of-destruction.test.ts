@@ -1,0 +1,159 @@
+import {
+  DeleteBackupCommand,
+  DescribeBackupsCommand,
+  ModifyClusterCommand,
+  RestoreBackupCommand,
+} from "@aws-sdk/client-cloudhsm-v2";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateKeyCommand, type KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { connect, createStore, patientKms, seedCluster } from "../../local/account/driver";
+import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
+import { DynamoProofs } from "../../src/adapters/proofs";
+import type { Proof } from "../../src/ports/proofs";
+import { runAutopilot } from "../support/autopilot-cli";
+import { eventually } from "../support/eventually";
+
+const FOLLOW_UP = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
+const TABLE = "keystore-autopilot-dev-orphans";
+
+/**
+ * The proof of destruction on the local account with serverless.yml deployed: the follow-up opens it, the daily
+ * refresh (its schedule, on the simulated clock) follows the backups through retention, deletion, a restore and the
+ * purge, and `keystore-autopilot proof` reads it.
+ */
+describe("proof of destruction on the local runtime", () => {
+  let account: LocalAccountProcess;
+  let kms: KMSClient;
+  let sfn: SFNClient;
+  let proofs: DynamoProofs;
+  let storeId: string;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    account = await LocalAccountProcess.start({ entry: "local/start.ts" });
+    kms = patientKms(account);
+    sfn = new SFNClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 });
+    const cluster = await seedCluster(account);
+    clusterId = cluster.clusterId;
+    // The shortest retention AWS allows (manage-backup-retention.html: 7 to 379 days), so backups expire in the test.
+    await account
+      .cloudhsm()
+      .send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "7" } }));
+    await account.advance("1h");
+    storeId = await createStore(kms, cluster, "proof-store");
+    await connect(account, kms, storeId);
+    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
+    proofs = new DynamoProofs(
+      DynamoDBDocumentClient.from(
+        new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 }),
+      ),
+      TABLE,
+    );
+  });
+  afterAll(() => account.stop());
+
+  const backups = async () =>
+    (await account.cloudhsm().send(new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId] } }))).Backups ?? [];
+  const proofOf = (keyArn: string, done: (p: Proof | undefined) => boolean, what: string) =>
+    eventually(() => proofs.get(keyArn), done, what);
+
+  it("returns a proof that follows the backups to CLOSED, and goes back to OPEN when a deleted backup is restored", async () => {
+    const key = (await kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId })))
+      .KeyMetadata;
+    const keyArn = key?.Arn as string;
+    // Two daily backups hold the key's material before its deletion is even scheduled.
+    await account.advance("2d");
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 7 }));
+    const [execution] = await eventually(
+      async () =>
+        ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: FOLLOW_UP }))).executions ?? []).filter((e) =>
+          e.name?.startsWith(`followup-${key?.KeyId}-`),
+        ),
+      (l) => l.length === 1,
+      "the follow-up to start",
+    );
+
+    await account.advance("8d");
+    const done = await eventually(
+      () => sfn.send(new DescribeExecutionCommand({ executionArn: execution?.executionArn })),
+      (d) => d.status !== "RUNNING",
+      "the follow-up to finish",
+    );
+
+    expect(JSON.parse(done.output ?? "{}")).toMatchObject({ result: "MATERIAL_DELETED", proofStatus: "OPEN" });
+    const opened = await proofOf(keyArn, (p) => p !== undefined, "the proof to open");
+    expect(opened).toMatchObject({
+      status: "OPEN",
+      material: { state: "DELETED", by: "kms" },
+      deletion: { backingKeysDeletionStatus: "SUCCESS" },
+      openedBy: done.name,
+    });
+    const holding = opened?.backups ?? [];
+    // The key lived 9 days: its first backups are already past the 7-day retention, the last ones READY.
+    expect(holding.length).toBeGreaterThanOrEqual(8);
+    expect(holding.filter((b) => b.state === "PENDING_DELETION" && b.purgeAt).length).toBeGreaterThan(0);
+    expect(holding.filter((b) => b.state === "READY" && b.expiresAt).length).toBeGreaterThan(0);
+    expect(holding.every((b) => b.state === "READY" || b.state === "PENDING_DELETION")).toBe(true);
+    // Backups taken after the material was deleted hold nothing: the cluster has more than the proof lists.
+    expect((await backups()).length).toBeGreaterThan(holding.length);
+
+    // Retention marks every holding backup for deletion within 7 days; the daily refresh sees them pending.
+    await account.advance("8d");
+    const pending = await proofOf(keyArn, (p) => p?.status === "PENDING_PURGE", "the proof to be PENDING_PURGE");
+    const stillThere = pending?.backups.filter((b) => b.state !== "GONE") ?? [];
+    expect(stillThere.length).toBeGreaterThan(0);
+    expect(stillThere.every((b) => b.state === "PENDING_DELETION" && b.purgeAt)).toBe(true);
+
+    // Someone restores one, first lengthening the retention so the service does not delete it again ("To prevent a
+    // race condition, you should change the backup retention policy for the cluster before you restore a backup
+    // deleted by the service", manage-backup-retention.html).
+    const restored = stillThere.at(-1)?.backupId as string;
+    await account
+      .cloudhsm()
+      .send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "30" } }));
+    await account.advance("1h");
+    await account.cloudhsm().send(new RestoreBackupCommand({ BackupId: restored }));
+    await account.advance("1d");
+
+    const reopened = await proofOf(keyArn, (p) => p?.status === "OPEN", "the proof to open again");
+    expect(reopened?.backups.find((b) => b.backupId === restored)).toMatchObject({
+      state: "READY",
+      expiresAt: expect.any(String),
+    });
+    expect(reopened?.history.map((h) => h.status)).toEqual(["OPEN", "PENDING_PURGE", "OPEN"]);
+    const alerts = (await account.events()).map((e) => e.event).filter((e) => e.source === "keystore-autopilot");
+    expect(alerts).toContainEqual(
+      expect.objectContaining({ detail: expect.objectContaining({ type: "DeletedKeyMaterialRestored", keyArn }) }),
+    );
+    const open = await runAutopilot(account, ["proof", keyArn]);
+    expect(open.code).toBe(1);
+    expect(open.stdout).toContain(`${restored}`);
+    expect(open.stdout).toContain("retention deletes it");
+
+    // Deleted again: after its seven days, and the others' purge, nothing holds the material.
+    await account.cloudhsm().send(new DeleteBackupCommand({ BackupId: restored }));
+    await account.advance("8d");
+
+    const closed = await proofOf(keyArn, (p) => p?.status === "CLOSED", "the proof to close");
+    expect(closed?.backups.every((b) => b.state === "GONE" && b.goneAt)).toBe(true);
+    expect(closed?.closedAt).toBeDefined();
+    const shown = await runAutopilot(account, ["proof", keyArn]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain("CLOSED");
+    const exported = await runAutopilot(account, ["proof", key?.KeyId as string, "--json"]);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ keyArn, status: "CLOSED", version: closed?.version });
+  });
+
+  it("returns a usage error and exit code 2 when no proof exists for the key", async () => {
+    const key = (await kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId })))
+      .KeyMetadata;
+
+    const run = await runAutopilot(account, ["proof", key?.Arn as string]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("no proof of destruction");
+  });
+});
