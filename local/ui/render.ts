@@ -12,7 +12,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #d0d0d0}
 thead th{background:#f0f0f0}
 code{font:.85rem ui-monospace,monospace}
-.muted{color:#555}
+.muted{color:#555}.s{white-space:nowrap}section{overflow-x:auto}ul.zones{margin:0;padding-left:1rem}
 .s{font-weight:600;padding:0 .3rem;border-radius:.2rem;border:1px solid currentColor}
 .ok{color:#0a6b2b}.wait{color:#7a4b00}.bad{color:#a4001c}
 ol.path,ol.changes{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.1rem .35rem}

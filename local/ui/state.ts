@@ -8,7 +8,7 @@ import { EXECUTION_KIND, type ExecutionRecord } from "../runtime/stepfunctions/e
 import { readHistory } from "../runtime/stepfunctions/history";
 
 /** How many of each list the page shows: the most recent, so a long-lived account stays quick to render. */
-export const LIMITS = { executions: 20, deletedKeys: 10, stateChanges: 8, path: 40 } as const;
+export const LIMITS = { executions: 20, deletedKeys: 10, stateChanges: 8, path: 24 } as const;
 
 /** The orphan register's answer: its orphans, or why it could not be read (not deployed here, unreachable). */
 export type OrphansResult = { orphans: Orphan[] } | { unavailable: string };
