@@ -1,6 +1,7 @@
 import { DescribeCustomKeyStoresCommand, DescribeKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListExecutionsCommand } from "@aws-sdk/client-sfn";
 import type { KmsPort, SfnPort } from "../src/adapters/clients/types";
+import type { LocalTarget } from "./target";
 import { listStateMachines, stateMachineName, type Workflow } from "./workflows";
 
 export type StatusReport = {
@@ -122,8 +123,18 @@ export function relative(due: string, now: string): string {
   return ms >= 0 ? `in ${text}` : `overdue by ${text}`;
 }
 
+/**
+ * The local account's status page (local/ui), as a link that opens it in a browser: `?token=` is read once and
+ * swapped for a cookie. The token is the one this CLI already reads; when it has none, the link says where it is.
+ */
+export function statusPageLink(target: LocalTarget): string {
+  const page = `${target.endpoint}/_local/ui`;
+  if (target.token) return `${page}?token=${encodeURIComponent(target.token)}`;
+  return `${page}?token=<the control token ${target.tokenFile ? `in ${target.tokenFile}` : "the account printed at start"}>`;
+}
+
 /** The report as three tables (key stores, pending deletions, recent executions) for a terminal. */
-export function renderStatus(report: StatusReport, where: string): string {
+export function renderStatus(report: StatusReport, where: string, page?: string): string {
   const out: string[] = [`Status of ${where} at ${report.now}`, ""];
   out.push(`Key stores (${report.keyStores.length})`);
   out.push(
@@ -167,5 +178,7 @@ export function renderStatus(report: StatusReport, where: string): string {
   if (missing.length > 0) {
     out.push("", `Not deployed: ${missing.map((w) => `${w.workflow} (${w.stateMachine})`).join(", ")}`);
   }
+  if (page)
+    out.push("", `The same at a glance, and more (HSMs, orphans, each execution's path), in a browser: ${page}`);
   return out.join("\n");
 }

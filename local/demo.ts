@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
@@ -25,6 +25,7 @@ import { type WORKFLOWS as REGISTRY, registeredWorkflows, type WorkflowName } fr
 import { subnetIdInZone } from "./account/cloudhsm/network";
 import { describeStore, patientKms, tokenKeys } from "./account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "./account/process";
+import { statusPageUrl } from "./ui";
 
 /**
  * `npm run demo`: the whole life of a CloudHSM key store on a fresh local account with serverless.yml deployed, run
@@ -304,6 +305,9 @@ async function main(): Promise<void> {
   console.log("and control plane on it again (on :4599) and ask for the status in another terminal:");
   console.log(`  LOCAL_ACCOUNT_DATA=${DATA} npm start`);
   console.log("  npx keystore-autopilot status");
+  console.log("or see it all at a glance in a browser: open the status page link npm start prints,");
+  console.log(`  ${statusPageUrl("http://127.0.0.1:4599")}?token=<the control token it prints, new at every start,`);
+  console.log(`  also in ${join(DATA, "control-token")}>`);
 }
 
 /** The life of a key store, step by step; each step checks its outcome. */

@@ -4,6 +4,8 @@ import { configFromEnv } from "./account/config";
 import { LocalDynamoDb } from "./runtime/dynamodb";
 import { LocalRuntime } from "./runtime/runtime";
 import { loadServerlessConfig } from "./runtime/serverless-config";
+import { registerStatusPage, statusPageUrl } from "./ui";
+import { orphanRegisterSource } from "./ui/orphans";
 
 /**
  * `npm start`: the local account plus the local runtime deployed from serverless.yml (resolved by `osls print`).
@@ -39,6 +41,15 @@ async function main(): Promise<void> {
     }
   }
   account.ctx.front.route("GET", "/_local/dynamodb", () => ({ endpoint: dynamodb.endpoint }));
+  const orphanTable = Object.values(wiring.functions).find((f) => f.environment.ORPHAN_TABLE_NAME)?.environment
+    .ORPHAN_TABLE_NAME;
+  registerStatusPage(account, {
+    ...(orphanTable
+      ? {
+          orphans: orphanRegisterSource({ endpoint: dynamodb.endpoint, region: config.region, tableName: orphanTable }),
+        }
+      : {}),
+  });
   const runtime = await LocalRuntime.deploy(account, wiring, {
     delivery: { duplicates, reorder: process.env.LOCAL_RUNTIME_REORDER === "on" },
   });
@@ -50,6 +61,7 @@ async function main(): Promise<void> {
   console.log(`Data directory: ${config.dataDir}`);
   console.log(`Control token for /_local/* (header x-local-account-token): ${account.controlToken}`);
   console.log(`  also in ${account.tokenFile} (0600), which the keystore-autopilot CLI reads`);
+  console.log(`Status page (read-only; the link sets a cookie): ${statusPageUrl(endpoint, account.controlToken)}`);
   console.log(`Try: aws --endpoint-url ${endpoint} stepfunctions list-state-machines`);
   const stop = () => {
     runtime

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { type CommandContext, pretty, targetJson } from "../command";
 import { EXIT } from "../errors";
-import { collectStatus, renderStatus } from "../status";
+import { collectStatus, renderStatus, statusPageLink } from "../status";
 import { clientsFor, describeTarget, resolveTarget } from "../target";
 import { listWorkflows } from "../workflows";
 
@@ -17,7 +17,7 @@ export function statusCommand(program: Command, { io, done, globals, waiting }: 
       `
 Key stores come from DescribeCustomKeyStores; pending deletions are keys of CloudHSM key stores in PendingDeletion
 (ListKeys + DescribeKey); executions are the 10 most recent of each registered workflow (ListExecutions). On the
-local account, due dates are compared with its simulated clock.
+local account, due dates are compared with its simulated clock, and the status ends with a link to its status page.
 
 Examples:
   keystore-autopilot status
@@ -33,7 +33,7 @@ Examples:
       io.stdout.write(
         opts.json
           ? `${pretty({ target: targetJson(target), ...report })}\n`
-          : `${renderStatus(report, describeTarget(target))}\n`,
+          : `${renderStatus(report, describeTarget(target), target.kind === "local" ? statusPageLink(target) : undefined)}\n`,
       );
       done(EXIT.ok);
     });

@@ -190,9 +190,12 @@ export type ConnectedStore = {
   storeId: string;
 };
 
-/** A fresh local account with a seeded cluster and one CONNECTED key store named `name`: most KMS suites start so. */
-export async function startWithConnectedStore(name: string): Promise<ConnectedStore> {
-  const account = await LocalAccountProcess.start();
+/**
+ * A fresh local account with a seeded cluster and one CONNECTED key store named `name`: most KMS suites start so.
+ * `entry` runs another script (`local/start.ts`: the account plus the runtime).
+ */
+export async function startWithConnectedStore(name: string, options: { entry?: string } = {}): Promise<ConnectedStore> {
+  const account = await LocalAccountProcess.start(options);
   const kms = patientKms(account);
   const cluster = await seedCluster(account);
   const storeId = await createStore(kms, cluster, name);

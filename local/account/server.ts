@@ -1,10 +1,13 @@
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { networkInterfaces } from "node:os";
 import { AwsServiceError } from "./errors";
 
 export type ControlHandler = (body: unknown, query: URLSearchParams) => unknown;
 export type AwsHandler = (target: string, body: string) => { status: number; payload: unknown; jsonVersion: string };
+/** What a browser page answers: a body of its own type, with headers of its own (a Content-Security-Policy). */
+export type PageResponse = { status?: number; contentType: string; body: string; headers?: Record<string, string> };
+export type PageHandler = (query: URLSearchParams) => PageResponse | Promise<PageResponse>;
 /** An AWS Query-protocol service (form-encoded Action=…, XML answers), e.g. STS. */
 export type QueryHandler = (params: URLSearchParams) => { status: number; xml: string };
 
@@ -18,6 +21,12 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The header that carries the control token on `/_local/*` requests. */
 export const CONTROL_TOKEN_HEADER = "x-local-account-token";
+
+/**
+ * Where browser pages live (GET only). A browser cannot send the token header: `?token=` once sets a cookie for this
+ * path and redirects to the URL without it (see `servePage`).
+ */
+export const PAGE_PREFIX = "/_local/ui";
 
 /** The one control route open without the token: whether the account is up, and where the token file is. */
 const HEALTH = "GET /_local/health";
@@ -49,6 +58,7 @@ export class HttpFront {
   private server?: Server;
   private readonly control = new Map<string, ControlHandler>();
   private readonly queryServices = new Map<string, QueryHandler>();
+  private readonly pages = new Map<string, PageHandler>();
   /** While set, requests wait for it (all but the health route): see `hold`. */
   private gate?: { opened: Promise<void>; open: () => void };
   private boundHost = "127.0.0.1";
@@ -84,6 +94,14 @@ export class HttpFront {
     this.control.set(`${method} ${path}`, handler);
   }
 
+  /** A read-only page at `path` (under PAGE_PREFIX) for a browser: the token header or the page cookie opens it. */
+  page(path: string, handler: PageHandler): void {
+    if (path !== PAGE_PREFIX && !path.startsWith(`${PAGE_PREFIX}/`)) {
+      throw new Error(`Pages live under ${PAGE_PREFIX}: ${path}`);
+    }
+    this.pages.set(path, handler);
+  }
+
   /** Serves a Query-protocol service; requests are told apart by the signing name in their Authorization header. */
   query(signingName: string, handler: QueryHandler): void {
     this.queryServices.set(signingName, handler);
@@ -94,6 +112,7 @@ export class HttpFront {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (error instanceof Refused) refuse(req, res, error);
+        else if (isPage(req)) sendPage(res, { status: 500, contentType: "text/plain", body: String(error) });
         else send(res, 500, { message: String(error) }, "application/json");
       });
     });
@@ -123,6 +142,11 @@ export class HttpFront {
     const url = new URL(req.url ?? "/", "http://local");
     const target = req.headers["x-amz-target"];
     const key = `${req.method} ${url.pathname}`;
+    const page = req.method === "GET" ? this.pages.get(url.pathname) : undefined;
+    if (page) {
+      await this.servePage(req, res, url, page);
+      return;
+    }
     // Control requests are checked before their body is read: nothing unauthenticated is buffered. Query-protocol AWS
     // calls (STS) carry a SigV4 Authorization header, which a browser cannot send cross-origin without a preflight.
     const queryService = queryServiceOf(req);
@@ -169,6 +193,63 @@ export class HttpFront {
     }
   }
 
+  /**
+   * A page for a browser, which cannot send the token header. `?token=<token>` (compared in constant time) answers a
+   * redirect to the URL without it, setting an HttpOnly, SameSite=Strict cookie for PAGE_PREFIX only; the cookie holds
+   * a key derived from the token, never the token, so it opens the pages and no control route, and it stops working
+   * when the account restarts with a new token. Without the header or the cookie the page is refused (401), as is any
+   * cross-site request. Nothing unauthenticated reaches the handler or is buffered.
+   */
+  private async servePage(req: IncomingMessage, res: ServerResponse, url: URL, page: PageHandler): Promise<void> {
+    req.resume();
+    if (req.headers["sec-fetch-site"] === "cross-site") throw new Refused(403, "Cross-site request refused");
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      throw new Refused(403, `Cross-origin request from ${origin} refused`);
+    }
+    const offered = url.searchParams.get("token");
+    if (offered !== null) {
+      if (!sameSecret(offered, this.token)) {
+        throw new Refused(403, "Wrong token: it changes at every start of the local account; use the one it printed");
+      }
+      url.searchParams.delete("token");
+      const cookie = `${this.pageCookieName()}=${this.pageKey()}; HttpOnly; SameSite=Strict; Path=${PAGE_PREFIX}`;
+      res.writeHead(303, {
+        location: `${url.pathname}${url.search}`,
+        "set-cookie": cookie,
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+        "content-length": 0,
+      });
+      res.end();
+      return;
+    }
+    const header = req.headers[CONTROL_TOKEN_HEADER];
+    const cookie = cookieValue(req.headers.cookie, this.pageCookieName());
+    const allowed =
+      (typeof header === "string" && sameSecret(header, this.token)) ||
+      (cookie !== undefined && sameSecret(cookie, this.pageKey()));
+    if (!allowed) {
+      throw new Refused(
+        401,
+        `This page needs the local account's control token: open ${url.pathname}?token=<token>, with the token the account printed at start (also in the control-token file of its data directory)`,
+      );
+    }
+    if (this.gate) await this.gate.opened;
+    sendPage(res, await page(url.searchParams));
+  }
+
+  /** The page cookie's value: derived from the token, so a leaked cookie is not the token. */
+  private pageKey(): string {
+    return createHmac("sha256", this.token).update("local account status page").digest("hex");
+  }
+
+  /** One cookie per port: two local accounts open in one browser (cookies ignore ports) keep their own. */
+  private pageCookieName(): string {
+    const address = this.server?.address();
+    return `local-account-page-${typeof address === "object" && address ? address.port : 0}`;
+  }
+
   /** Host must name this machine: a page whose DNS name was rebound to 127.0.0.1 still sends its own name. */
   private checkHost(req: IncomingMessage): void {
     const header = req.headers.host;
@@ -213,6 +294,36 @@ export class HttpFront {
       }
     }
   }
+}
+
+function isPage(req: IncomingMessage): boolean {
+  const path = new URL(req.url ?? "/", "http://local").pathname;
+  return path === PAGE_PREFIX || path.startsWith(`${PAGE_PREFIX}/`);
+}
+
+/** The value of cookie `name` in a Cookie header, if sent. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** A page's answer: never cached, never framed, never sniffed, never sent on as a referrer. */
+function sendPage(res: ServerResponse, page: PageResponse): void {
+  const type = page.contentType.includes("charset") ? page.contentType : `${page.contentType}; charset=utf-8`;
+  res.writeHead(page.status ?? 200, {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    ...page.headers,
+    "content-type": type,
+    "content-length": Buffer.byteLength(page.body),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+  });
+  res.end(page.body);
 }
 
 /** The service a form-encoded SigV4 request is signed for (`Credential=…/<date>/<region>/<service>/aws4_request`). */
@@ -266,6 +377,10 @@ function refuse(req: IncomingMessage, res: ServerResponse, error: Refused): void
       : { error: error.name, message: error.message };
   const type = typeof req.headers["x-amz-target"] === "string" ? "application/x-amz-json-1.1" : "application/json";
   req.resume();
+  if (isPage(req)) {
+    sendPage(res, { status: error.status, contentType: "text/plain", body: `${error.message}\n` });
+    return;
+  }
   send(res, error.status, payload, type);
 }
 

@@ -271,6 +271,7 @@ describe("keystore-autopilot CLI on the local account", () => {
       expect(run.stdout).toMatch(new RegExp(`  ${storeId} +cli-store +${cluster.clusterId} +CONNECTED`));
       expect(run.stdout).toMatch(new RegExp(`  ${keyId} +${storeId} +\\S+Z +in 6d 23h`));
       expect(run.stdout).toMatch(/ {2}describe-key-store +cli-connected +SUCCEEDED/);
+      expect(run.stdout).toContain(`in a browser: ${account.endpoint}/_local/ui?token=${account.token}\n`);
     });
 
     it("returns the handler's result when invoke runs describeKeyStore on an event", async () => {

@@ -58,6 +58,7 @@ describe("npm run demo", () => {
     expect(run.stdout).not.toMatch(/^Executions: .*(FAILED|TIMED_OUT|ABORTED)/m);
     expect(run.stdout).toContain(`LOCAL_ACCOUNT_DATA=${dataDir} npm start`);
     expect(run.stdout).toContain("npx keystore-autopilot status");
+    expect(run.stdout).toContain("http://127.0.0.1:4599/_local/ui?token=");
   });
 
   it("returns a timeline with each workflow's execution and result when the store's life runs through them", () => {

@@ -23,7 +23,8 @@ export type StepFunctionsDeps = Omit<
   "startExecution" | "waitForClose" | "stopExecution" | "newTaskToken" | "awaitTaskToken"
 > & { ctx: AccountContext; accountId: string; activity: Activity };
 
-const EXECUTION_KIND = "sfn-execution";
+/** The store kind of execution records (the status page reads them too). */
+export const EXECUTION_KIND = "sfn-execution";
 const MAX_INPUT_BYTES = 256 * 1024;
 const seconds = (ms: number) => ms / 1000;
 /** AWS's rule for execution names: 1–80 characters, none of whitespace, brackets, wildcards, `"#%\^|~`$&,;:/` or controls. */
