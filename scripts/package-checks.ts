@@ -80,6 +80,8 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:connectPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:connectStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:connectTellKms", action: "kms:UpdateCustomKeyStore", reason: KMS_CKS },
+  { owner: "function:connectCheckStores", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:connectCheckStores", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:connectAddHsm", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:connectHsmState", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
