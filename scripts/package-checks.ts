@@ -651,6 +651,42 @@ export function checkObservability(template: Template): string[] {
   return problems;
 }
 
+/** What the dashboard plots (README "Metrics, alarms and the dashboard"): each metric name appears in a SEARCH. */
+export const DASHBOARD_METRICS = [
+  "Connected",
+  "MinutesSinceLastConnect",
+  "ActiveHsms",
+  "OpenOrphans",
+  "ExecutionsFailed",
+  "HsmUnhealthy",
+];
+
+/**
+ * The connection-state signals are deployed: one dashboard whose widgets find their series with SEARCH (so a new
+ * store shows without a redeploy), an alarm on the product's MinutesSinceLastConnect and one on CloudHSM's
+ * HsmUnhealthy (namespace AWS/CloudHSM), each a Metrics Insights query that notifies someone.
+ */
+export function checkSignals(template: Template): string[] {
+  const problems: string[] = [];
+  const dashboards = resourcesOfType(template, "AWS::CloudWatch::Dashboard");
+  if (dashboards.length !== 1) problems.push(`${dashboards.length} dashboards, not one per stage`);
+  const body = JSON.stringify(dashboards.map(([, p]) => p.DashboardBody));
+  for (const metric of DASHBOARD_METRICS) {
+    if (!new RegExp(`SEARCH\\(.*${metric}`).test(body)) problems.push(`the dashboard has no SEARCH for ${metric}`);
+  }
+  const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
+  const queried = (text: string) =>
+    alarms.find(
+      (a) =>
+        asArray(a.Metrics).some((m) => String(asRecord(m).Expression ?? "").includes(text)) &&
+        asArray(a.AlarmActions).length > 0,
+    );
+  if (!queried("MAX(MinutesSinceLastConnect)"))
+    problems.push("no alarm on a store not connected (MinutesSinceLastConnect)");
+  if (!queried('MAX(HsmUnhealthy) FROM "AWS/CloudHSM"')) problems.push("no alarm on HsmUnhealthy (AWS/CloudHSM)");
+  return problems;
+}
+
 /** The function zips in `dir` with their sizes, largest first. */
 export function bundleSizes(dir: string): { file: string; bytes: number }[] {
   return readdirSync(dir)
