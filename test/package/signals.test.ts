@@ -16,11 +16,15 @@ function packaged(): Record<string, Resource> {
   return (JSON.parse(readFileSync(TEMPLATE, "utf8")) as { Resources: Record<string, Resource> }).Resources;
 }
 
+/** Fn::Sub's one variable in the dashboard body (written without a template literal's `${`). */
+const REGION_VARIABLE = ["$", "{AWS::Region}"].join("");
+
 /** The dashboard body as CloudWatch receives it: Fn::Sub's one variable replaced, then parsed as JSON. */
 function dashboardBody(resources: Record<string, Resource>) {
-  const sub = (resources.Dashboard?.Properties?.DashboardBody as { "Fn::Sub": string })["Fn::Sub"];
-  expect(sub.match(/\$\{[^}]+\}/g)?.every((v) => v === "${AWS::Region}")).toBe(true);
-  return JSON.parse(sub.replaceAll("${AWS::Region}", "us-east-1")) as {
+  const body = resources.Dashboard?.Properties?.DashboardBody as { "Fn::Sub": string } | undefined;
+  const sub = body?.["Fn::Sub"] ?? "";
+  expect(sub.match(/\$\{[^}]+\}/g)?.every((v) => v === REGION_VARIABLE)).toBe(true);
+  return JSON.parse(sub.replaceAll(REGION_VARIABLE, "us-east-1")) as {
     widgets: { properties: { title: string; metrics: { expression: string }[][] } }[];
   };
 }
