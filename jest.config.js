@@ -13,7 +13,14 @@ const project = (name, timeout) => ({
 });
 
 module.exports = {
-  projects: [project("unit"), project("e2e", 30), project("statemachines", 30), project("reliability", 180)],
+  projects: [
+    project("unit"),
+    project("e2e", 30),
+    project("statemachines", 30),
+    project("reliability", 180),
+    // The packaged template (.serverless/): run after `npm run package` (npm test does).
+    project("package"),
+  ],
   testTimeout: 120000,
   // The reliability suite runs its seeded scenarios in one test (RELIABILITY_SEEDS bounds it; see its header).
 };

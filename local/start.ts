@@ -10,7 +10,8 @@ import { orphanRegisterSource } from "./ui/orphans";
 /**
  * `npm start`: the local account plus the local runtime deployed from serverless.yml (resolved by `osls print`).
  * LOCAL_RUNTIME_STAGE picks the stage (default dev); LOCAL_RUNTIME_DUPLICATES and LOCAL_RUNTIME_REORDER=on turn on the
- * at-least-once test mode; LOCAL_RUNTIME_CLOUDHSM_CLI_PATH points the CLI-running functions at another binary.
+ * at-least-once test mode; LOCAL_RUNTIME_CLOUDHSM_CLI_PATH points the CLI-running functions at another binary;
+ * LOCAL_RUNTIME_STORE_CHECK=on runs the 5-minute store check.
  * `local/account/main.ts` still runs the account alone.
  */
 async function main(): Promise<void> {
@@ -38,6 +39,15 @@ async function main(): Promise<void> {
   if (cliPath) {
     for (const fn of Object.values(wiring.functions)) {
       if ("CLOUDHSM_CLI_PATH" in fn.environment) fn.environment.CLOUDHSM_CLI_PATH = cliPath;
+    }
+  }
+  // The store check (serverless.yml connectCheckStores) fires every 5 simulated minutes: 288 invocations a simulated
+  // day, and tests advance days at a time. Off here unless LOCAL_RUNTIME_STORE_CHECK=on (its e2e test turns it on).
+  if (process.env.LOCAL_RUNTIME_STORE_CHECK !== "on") {
+    for (const rule of wiring.rules) {
+      if (rule.scheduleExpression && rule.target.kind === "function" && rule.target.key === "connectCheckStores") {
+        rule.enabled = false;
+      }
     }
   }
   account.ctx.front.route("GET", "/_local/dynamodb", () => ({ endpoint: dynamodb.endpoint }));

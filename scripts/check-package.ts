@@ -24,6 +24,7 @@ import {
   checkSecretKinds,
   checkSecretPolicies,
   checkSecretsKey,
+  checkSignals,
   checkTaskTimeouts,
   checkWorkflowRegistry,
   MAX_ZIP_BYTES,
@@ -61,6 +62,7 @@ const problems = [
   ...checkWorkflowRegistry(template),
   ...checkRetryPolicies(template),
   ...checkObservability(template),
+  ...checkSignals(template),
   ...checkBundleSizes(sizes),
 ];
 const largest = sizes[0];
@@ -70,6 +72,6 @@ if (problems.length > 0) {
 }
 console.log(
   `package checks: ok (IAM least privilege, ARNs built one way, secrets by kind and their policies, own roles, SDK clients match roles, CLI functions in the VPC, names within limits in ${region}, ` +
-    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, task timeouts, one retry policy per kind of error, every workflow registered, alarms, log retention, tracing; ${sizes.length} zips, ` +
+    `nothing dropped silently, rules match only AWS's and our own sources, no fixed name on retained resources, task timeouts, one retry policy per kind of error, every workflow registered, alarms, the dashboard and the store alarms, log retention, tracing; ${sizes.length} zips, ` +
     `largest ${largest?.file} ${((largest?.bytes ?? 0) / 1024).toFixed(1)} KiB <= ${MAX_ZIP_BYTES / 1024} KiB)`,
 );

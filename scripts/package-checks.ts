@@ -80,6 +80,8 @@ export const ALLOWED_WILDCARDS: AllowedWildcard[] = [
   { owner: "function:connectPrepare", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:connectStart", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
   { owner: "function:connectTellKms", action: "kms:UpdateCustomKeyStore", reason: KMS_CKS },
+  { owner: "function:connectCheckStores", action: "kms:DescribeCustomKeyStores", reason: KMS_CKS },
+  { owner: "function:connectCheckStores", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:connectAddHsm", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:connectHsmState", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
   { owner: "function:followUpCheck", action: "cloudhsm:DescribeClusters", reason: CLOUDHSM_DESCRIBE },
@@ -648,6 +650,42 @@ export function checkObservability(template: Template): string[] {
     }
     if (!names.has(`/aws/lambda/${String(p.FunctionName)}`)) problems.push(`${id}: no log group of its own`);
   }
+  return problems;
+}
+
+/** What the dashboard plots (README "Metrics, alarms and the dashboard"): each metric name appears in a SEARCH. */
+export const DASHBOARD_METRICS = [
+  "Connected",
+  "MinutesSinceLastConnect",
+  "ActiveHsms",
+  "OpenOrphans",
+  "ExecutionsFailed",
+  "HsmUnhealthy",
+];
+
+/**
+ * The connection-state signals are deployed: one dashboard whose widgets find their series with SEARCH (so a new
+ * store shows without a redeploy), an alarm on the product's MinutesSinceLastConnect and one on CloudHSM's
+ * HsmUnhealthy (namespace AWS/CloudHSM), each a Metrics Insights query that notifies someone.
+ */
+export function checkSignals(template: Template): string[] {
+  const problems: string[] = [];
+  const dashboards = resourcesOfType(template, "AWS::CloudWatch::Dashboard");
+  if (dashboards.length !== 1) problems.push(`${dashboards.length} dashboards, not one per stage`);
+  const body = JSON.stringify(dashboards.map(([, p]) => p.DashboardBody));
+  for (const metric of DASHBOARD_METRICS) {
+    if (!new RegExp(`SEARCH\\(.*${metric}`).test(body)) problems.push(`the dashboard has no SEARCH for ${metric}`);
+  }
+  const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
+  const queried = (text: string) =>
+    alarms.find(
+      (a) =>
+        asArray(a.Metrics).some((m) => String(asRecord(m).Expression ?? "").includes(text)) &&
+        asArray(a.AlarmActions).length > 0,
+    );
+  if (!queried("MAX(MinutesSinceLastConnect)"))
+    problems.push("no alarm on a store not connected (MinutesSinceLastConnect)");
+  if (!queried('MAX(HsmUnhealthy) FROM "AWS/CloudHSM"')) problems.push("no alarm on HsmUnhealthy (AWS/CloudHSM)");
   return problems;
 }
 

@@ -28,6 +28,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
+import { ALERT_DETAIL_TYPE, ALERT_SOURCE } from "../../src/alert-source";
 import { WORKFLOWS, type WorkflowName } from "../../src/workflows";
 
 const REGION = "us-east-1";
@@ -117,7 +118,12 @@ export class WorkflowRuntime {
   async alerts(after: number, customKeyStoreId: string) {
     return (await this.account.events(after))
       .map((e) => e.event)
-      .filter((e) => e.source === "keystore-autopilot" && e.detail?.customKeyStoreId === customKeyStoreId)
+      .filter(
+        (e) =>
+          e.source === ALERT_SOURCE &&
+          e["detail-type"] === ALERT_DETAIL_TYPE &&
+          e.detail?.customKeyStoreId === customKeyStoreId,
+      )
       .map((e) => e.detail as { type: string; message: string; details?: Record<string, unknown> });
   }
 

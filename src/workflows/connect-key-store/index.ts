@@ -27,5 +27,8 @@ export const connectKeyStoreWorkflow = defineWorkflow({
     "connectHsmState",
     "connectMarkRotated",
     "connectAlert",
+    // Connection-state signals: after each Describe, and the scheduled check of every store (src/store-signals).
+    "connectObserve",
+    "connectCheckStores",
   ],
 });

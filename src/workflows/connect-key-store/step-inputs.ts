@@ -49,3 +49,19 @@ export const AlertStepSchema = z.object({
   action: z.string().check(z.minLength(1)),
   executionName: z.optional(ExecutionNameSchema),
 });
+/** The values of ConnectionState (KMS API Reference, CustomKeyStoresListEntry). */
+export const CONNECTION_STATES = ["CONNECTED", "CONNECTING", "FAILED", "DISCONNECTED", "DISCONNECTING"] as const;
+/** The Describe state's entry as the aws-sdk:kms integration returns it (PascalCase, the rest of it ignored). */
+export const ObserveStepSchema = z.object({
+  customKeyStoreId: id,
+  entry: z.looseObject({
+    ConnectionState: z.enum(CONNECTION_STATES),
+    ConnectionErrorCode: z.optional(z.string().check(z.regex(/^[A-Z_]{1,64}$/, "must be a ConnectionErrorCode"))),
+  }),
+});
+/** The scheduled check's trigger: an EventBridge schedule's `Scheduled Event`. */
+export const StoreCheckEventSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  "detail-type": z.literal("Scheduled Event"),
+  time: z.iso.datetime(),
+});

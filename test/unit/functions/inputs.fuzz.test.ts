@@ -143,6 +143,21 @@ const EXAMPLES: Record<string, Example> = {
   connectAddHsm: { valid: { clusterId: CLUSTER } },
   connectHsmState: { valid: { clusterId: CLUSTER, hsmId: "hsm-abcdefghijk" } },
   connectMarkRotated: { valid: { kmsuserSecretId: KMSUSER, executionName: "run-1" } },
+  connectObserve: {
+    valid: {
+      customKeyStoreId: CKS,
+      entry: { CustomKeyStoreId: CKS, ConnectionState: "FAILED", ConnectionErrorCode: "NETWORK_ERRORS" },
+    },
+    optional: ["entry.ConnectionErrorCode"],
+    free: ["entry.CustomKeyStoreId"],
+  },
+  connectCheckStores: {
+    valid: {
+      id: "7bf73129-1428-4cd3-a780-95db273d1602",
+      "detail-type": "Scheduled Event",
+      time: "2026-12-01T00:05:00Z",
+    },
+  },
   connectAlert: {
     valid: {
       customKeyStoreId: CKS,

@@ -20,8 +20,10 @@ import {
   checkSdkIntegrations,
   checkSecretKinds,
   checkSecretPolicies,
+  checkSignals,
   checkTaskTimeouts,
   checkWorkflowRegistry,
+  DASHBOARD_METRICS,
   MAX_ZIP_BYTES,
   type Template,
 } from "../../../scripts/package-checks";
@@ -898,5 +900,67 @@ describe("workflow registry against the packaged template", () => {
     expect(new Set(workflows.map((w) => w.stateMachine)).size).toBe(workflows.length);
     for (const w of workflows)
       expect({ name: w.name, handlers: w.handlers.length > 0 }).toEqual({ name: w.name, handlers: true });
+  });
+});
+
+describe("checkSignals", () => {
+  const search = (metric: string) =>
+    `SEARCH('{KeystoreAutopilot,CustomKeyStoreId,service} MetricName="${metric}"', 'Maximum', 300)`;
+  const dashboard = (metrics: string[]) => ({
+    Type: "AWS::CloudWatch::Dashboard",
+    Properties: {
+      DashboardBody: {
+        "Fn::Sub": JSON.stringify({
+          widgets: metrics.map((m) => ({ type: "metric", properties: { metrics: [[{ expression: search(m) }]] } })),
+        }),
+      },
+    },
+  });
+  const queryAlarm = (expression: string, actions = [{ Ref: "AlarmTopic" }]) => ({
+    Type: "AWS::CloudWatch::Alarm",
+    Properties: {
+      Metrics: [{ Id: "q", Expression: expression, Period: 300, ReturnData: true }],
+      AlarmActions: actions,
+    },
+  });
+  const complete = (): Template => ({
+    Resources: {
+      Dashboard: dashboard(DASHBOARD_METRICS),
+      StoreNotConnectedAlarm: queryAlarm(
+        'SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service)',
+      ),
+      HsmUnhealthyAlarm: queryAlarm('SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"'),
+    },
+  });
+
+  it("returns nothing when the dashboard plots every signal and both alarms notify", () => {
+    expect(checkSignals(complete())).toEqual([]);
+  });
+
+  it("returns each signal the dashboard does not SEARCH for, and a missing dashboard", () => {
+    const template = complete();
+    (template.Resources ?? {}).Dashboard = dashboard(["Connected", "HsmUnhealthy"]) as never;
+
+    expect(checkSignals(template)).toEqual(
+      ["MinutesSinceLastConnect", "ActiveHsms", "OpenOrphans", "ExecutionsFailed"].map(
+        (m) => `the dashboard has no SEARCH for ${m}`,
+      ),
+    );
+    delete template.Resources?.Dashboard;
+    expect(checkSignals(template)[0]).toBe("0 dashboards, not one per stage");
+  });
+
+  it("returns the store and HSM alarms when they are missing or notify nobody", () => {
+    const template = complete();
+    delete template.Resources?.HsmUnhealthyAlarm;
+    (template.Resources ?? {}).StoreNotConnectedAlarm = queryAlarm(
+      "SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA(KeystoreAutopilot, CustomKeyStoreId, service)",
+      [],
+    ) as never;
+
+    expect(checkSignals(template)).toEqual([
+      "no alarm on a store not connected (MinutesSinceLastConnect)",
+      "no alarm on HsmUnhealthy (AWS/CloudHSM)",
+    ]);
   });
 });

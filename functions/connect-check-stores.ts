@@ -1,0 +1,29 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import { clusters } from "../src/adapters/clients/clusters";
+import { keyStores } from "../src/adapters/clients/key-stores";
+import { storeEvents } from "../src/adapters/clients/store-events";
+import { storeStates } from "../src/adapters/clients/store-states";
+import { logger, metrics } from "../src/observability";
+import { checkStores, StoreCheckFailedError } from "../src/store-signals/check";
+import { publishStoreMetrics } from "../src/store-signals/metrics";
+import { parseOrThrow } from "../src/validation";
+import { StoreCheckEventSchema } from "../src/workflows/connect-key-store/step-inputs";
+
+/**
+ * The schedule (serverless.yml, every 5 minutes): observes every key store's connection state, publishes a
+ * `Key Store State Change` for each change, and the per-store metrics of the dashboard.
+ */
+export const connectCheckStores = async (event: unknown) => {
+  const trigger = parseOrThrow(StoreCheckEventSchema, event);
+  const result = await checkStores({ keyStores, clusters, states: storeStates, events: storeEvents }, new Date());
+  publishStoreMetrics(metrics, result.stores);
+  logger.info("Key stores checked", { trigger: trigger.id, stores: result.stores.length, changes: result.changes });
+  if (result.failed.length > 0) throw new StoreCheckFailedError(result.failed);
+  return { stores: result.stores.length, changes: result.changes };
+};
+
+export const handler = middy(connectCheckStores)
+  .use(injectLambdaContext(logger, { correlationIdPath: "id" }))
+  .use(logMetrics(metrics));

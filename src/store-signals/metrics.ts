@@ -1,0 +1,34 @@
+import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { StoreGauges } from "./check";
+
+/** The dimension of every per-store metric (README "Metrics, alarms and the dashboard"). */
+export const STORE_DIMENSION = "CustomKeyStoreId";
+
+/**
+ * One EMF record per store (namespace KeystoreAutopilot, src/observability.ts), and one per zone of its cluster:
+ * Connected (0/1), MinutesSinceLastConnect when known, ActiveHsms per AvailabilityZone. Each set of dimensions is
+ * flushed on its own, since an EMF record carries one value per metric name (CloudWatch User Guide,
+ * CloudWatch_Embedded_Metric_Format_Specification).
+ */
+export function publishStoreMetrics(metrics: Metrics, stores: StoreGauges[]): void {
+  for (const store of stores) {
+    metrics.addDimension(STORE_DIMENSION, store.customKeyStoreId);
+    metrics.addMetric("Connected", MetricUnit.Count, store.connected ? 1 : 0);
+    if (store.minutesSinceLastConnect !== undefined) {
+      metrics.addMetric("MinutesSinceLastConnect", MetricUnit.NoUnit, store.minutesSinceLastConnect);
+    }
+    metrics.publishStoredMetrics();
+    for (const [zone, count] of Object.entries(store.activeHsms ?? {})) {
+      metrics.addDimensions({ [STORE_DIMENSION]: store.customKeyStoreId, AvailabilityZone: zone });
+      metrics.addMetric("ActiveHsms", MetricUnit.Count, count);
+      metrics.publishStoredMetrics();
+    }
+  }
+}
+
+/** Orphans still open for a store after a cleanup window (the register's ByKeyStore index). */
+export function publishOpenOrphans(metrics: Metrics, customKeyStoreId: string, open: number): void {
+  metrics.addDimension(STORE_DIMENSION, customKeyStoreId);
+  metrics.addMetric("OpenOrphans", MetricUnit.Count, open);
+  metrics.publishStoredMetrics();
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSignals, type Template } from "../../scripts/package-checks";
+
+/**
+ * The packaged dev template (`STAGE=dev npm run package` writes .serverless/; `npm test` runs this project after
+ * it): the dashboard, the store and HSM alarms, the dropped-events alarm and the store check's schedule, as
+ * CloudFormation will receive them.
+ */
+const TEMPLATE = join(__dirname, "../../.serverless/cloudformation-template-update-stack.json");
+
+type Resource = { Type?: string; Properties?: Record<string, unknown> };
+
+function packaged(): Record<string, Resource> {
+  if (!existsSync(TEMPLATE)) throw new Error(`${TEMPLATE} is missing: run STAGE=dev npm run package first`);
+  return (JSON.parse(readFileSync(TEMPLATE, "utf8")) as { Resources: Record<string, Resource> }).Resources;
+}
+
+/** Fn::Sub's one variable in the dashboard body (written without a template literal's `${`). */
+const REGION_VARIABLE = ["$", "{AWS::Region}"].join("");
+
+/** The dashboard body as CloudWatch receives it: Fn::Sub's one variable replaced, then parsed as JSON. */
+function dashboardBody(resources: Record<string, Resource>) {
+  const body = resources.Dashboard?.Properties?.DashboardBody as { "Fn::Sub": string } | undefined;
+  const sub = body?.["Fn::Sub"] ?? "";
+  expect(sub.match(/\$\{[^}]+\}/g)?.every((v) => v === REGION_VARIABLE)).toBe(true);
+  return JSON.parse(sub.replaceAll(REGION_VARIABLE, "us-east-1")) as {
+    widgets: { properties: { title: string; metrics: { expression: string }[][] } }[];
+  };
+}
+
+describe("the packaged template's connection-state signals", () => {
+  const resources = packaged();
+
+  it("passes the package check of the dashboard and the alarms", () => {
+    expect(checkSignals({ Resources: resources } as Template)).toEqual([]);
+  });
+
+  it("returns one dashboard for the stage whose widgets each find their series with a SEARCH expression", () => {
+    expect(resources.Dashboard).toMatchObject({
+      Type: "AWS::CloudWatch::Dashboard",
+      Properties: { DashboardName: "keystore-autopilot-dev" },
+    });
+    const { widgets } = dashboardBody(resources);
+    const expressions = widgets.map((w) => w.properties.metrics.flat().map((m) => m.expression));
+
+    expect(widgets.map((w) => w.properties.title)).toEqual([
+      "Key stores connected (1 = CONNECTED)",
+      "Minutes since last seen CONNECTED",
+      "ACTIVE HSMs per Availability Zone",
+      "HsmUnhealthy (AWS/CloudHSM)",
+      "Orphans: open after each cleanup window, registered by follow-ups",
+      "Failed and timed-out executions per state machine",
+    ]);
+    for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
+    expect(expressions[5]?.[0]).toContain('"stateMachine:keystore-autopilot-dev-"');
+  });
+
+  it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {
+    const toTopic = { AlarmActions: [{ Ref: "AlarmTopic" }] };
+    expect(resources.StoreNotConnectedAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      Threshold: 45,
+      ComparisonOperator: "GreaterThanThreshold",
+      Metrics: [{ Expression: expect.stringContaining("MAX(MinutesSinceLastConnect)"), Period: 300 }],
+    });
+    expect(resources.HsmUnhealthyAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      Threshold: 0,
+      Metrics: [{ Expression: 'SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"' }],
+    });
+    expect(resources.ConnectCheckStoresErrorsAlarm?.Properties).toMatchObject({ ...toTopic, MetricName: "Errors" });
+    expect(resources.AsyncFailureQueueAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      MetricName: "ApproximateNumberOfMessagesVisible",
+    });
+  });
+
+  it("returns the store check's schedule rule invoking connectCheckStores every 5 minutes", () => {
+    const rules = Object.values(resources).filter((r) => r.Type === "AWS::Events::Rule");
+    const check = rules.find((r) =>
+      JSON.stringify(r.Properties?.Targets ?? []).includes('"ConnectCheckStoresLambdaFunction"'),
+    );
+
+    expect(check?.Properties).toMatchObject({ ScheduleExpression: "rate(5 minutes)", State: "ENABLED" });
+  });
+});
