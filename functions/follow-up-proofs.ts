@@ -1,4 +1,5 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import * as z from "zod/mini";
 import { alerts } from "../src/adapters/clients/alerts";
@@ -6,7 +7,8 @@ import { clusters } from "../src/adapters/clients/clusters";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { proofs } from "../src/adapters/clients/proofs";
 import { config } from "../src/config";
-import { logger } from "../src/observability";
+import { logger, metrics } from "../src/observability";
+import { publishProofMetrics } from "../src/store-signals/metrics";
 import { KeyArnSchema, parseOrThrow } from "../src/validation";
 import { SCHEDULE_DETAIL_TYPE } from "../src/workflows/connect-key-store/starter";
 import { copyRegions, refreshProofs } from "../src/workflows/deletion-follow-up/proof";
@@ -32,8 +34,9 @@ export const followUpProofs = async (event: unknown) => {
     },
     "keyArn" in input ? { keyArn: input.keyArn } : {},
   );
+  publishProofMetrics(metrics, report.stores);
   logger.info("Proofs refreshed", { ...report });
   return report;
 };
 
-export const handler = middy(followUpProofs).use(injectLambdaContext(logger));
+export const handler = middy(followUpProofs).use(injectLambdaContext(logger)).use(logMetrics(metrics));

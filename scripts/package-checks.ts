@@ -659,6 +659,8 @@ export const DASHBOARD_METRICS = [
   "MinutesSinceLastConnect",
   "ActiveHsms",
   "OpenOrphans",
+  "OpenProofs",
+  "BackupsHoldingDeletedMaterial",
   "ExecutionsFailed",
   "HsmUnhealthy",
 ];

@@ -32,3 +32,19 @@ export function publishOpenOrphans(metrics: Metrics, customKeyStoreId: string, o
   metrics.addMetric("OpenOrphans", MetricUnit.Count, open);
   metrics.publishStoredMetrics();
 }
+
+/**
+ * Per store, from the daily proof refresh: proofs of destruction not CLOSED, and the backups they list that still
+ * hold deleted material (READY, being copied or pending deletion). Stores with a proof refreshed in the run only.
+ */
+export function publishProofMetrics(
+  metrics: Metrics,
+  stores: Record<string, { openProofs: number; backupsHoldingMaterial: number }>,
+): void {
+  for (const [customKeyStoreId, counts] of Object.entries(stores)) {
+    metrics.addDimension(STORE_DIMENSION, customKeyStoreId);
+    metrics.addMetric("OpenProofs", MetricUnit.Count, counts.openProofs);
+    metrics.addMetric("BackupsHoldingDeletedMaterial", MetricUnit.Count, counts.backupsHoldingMaterial);
+    metrics.publishStoredMetrics();
+  }
+}

@@ -322,6 +322,8 @@ export type RefreshReport = {
   closed: number;
   /** Proofs that went back to OPEN: a backup holding the material was restored. */
   reopened: string[];
+  /** Per key store of the proofs refreshed: those not CLOSED, and the backups they list that still hold material. */
+  stores: Record<string, { openProofs: number; backupsHoldingMaterial: number }>;
   failed: { keyArn: string; error: string }[];
 };
 
@@ -339,7 +341,15 @@ export async function refreshProofs(
   input: { keyArn?: string },
 ): Promise<RefreshReport> {
   const keys = input.keyArn ? [input.keyArn] : (await deps.proofs.listOpen()).slice(0, REFRESH_LIMIT);
-  const report: RefreshReport = { refreshed: 0, open: 0, pendingPurge: 0, closed: 0, reopened: [], failed: [] };
+  const report: RefreshReport = {
+    refreshed: 0,
+    open: 0,
+    pendingPurge: 0,
+    closed: 0,
+    reopened: [],
+    stores: {},
+    failed: [],
+  };
   for (const keyArn of keys) {
     try {
       const before = (await deps.proofs.get(keyArn))?.status;
@@ -349,6 +359,10 @@ export async function refreshProofs(
       if (proof.status === "OPEN") report.open++;
       else if (proof.status === "PENDING_PURGE") report.pendingPurge++;
       else report.closed++;
+      const store = report.stores[proof.customKeyStoreId] ?? { openProofs: 0, backupsHoldingMaterial: 0 };
+      report.stores[proof.customKeyStoreId] = store;
+      if (proof.status !== "CLOSED") store.openProofs++;
+      store.backupsHoldingMaterial += proof.backups.filter((b) => b.state !== "GONE").length;
       if (before === "PENDING_PURGE" && proof.status === "OPEN") {
         report.reopened.push(keyArn);
         await deps.alerts.publish({

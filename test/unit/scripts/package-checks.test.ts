@@ -942,9 +942,14 @@ describe("checkSignals", () => {
     (template.Resources ?? {}).Dashboard = dashboard(["Connected", "HsmUnhealthy"]) as never;
 
     expect(checkSignals(template)).toEqual(
-      ["MinutesSinceLastConnect", "ActiveHsms", "OpenOrphans", "ExecutionsFailed"].map(
-        (m) => `the dashboard has no SEARCH for ${m}`,
-      ),
+      [
+        "MinutesSinceLastConnect",
+        "ActiveHsms",
+        "OpenOrphans",
+        "OpenProofs",
+        "BackupsHoldingDeletedMaterial",
+        "ExecutionsFailed",
+      ].map((m) => `the dashboard has no SEARCH for ${m}`),
     );
     delete template.Resources?.Dashboard;
     expect(checkSignals(template)[0]).toBe("0 dashboards, not one per stage");

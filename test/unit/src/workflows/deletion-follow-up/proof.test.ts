@@ -235,7 +235,13 @@ describe("refreshProofs", () => {
 
     const report = await refreshProofs(deps, {});
 
-    expect(report).toMatchObject({ refreshed: 1, open: 1, reopened: [KEY_ARN], failed: [] });
+    expect(report).toMatchObject({
+      refreshed: 1,
+      open: 1,
+      reopened: [KEY_ARN],
+      failed: [],
+      stores: { [subject.customKeyStoreId]: { openProofs: 1, backupsHoldingMaterial: 1 } },
+    });
     expect(published).toEqual([
       expect.objectContaining({ type: "DeletedKeyMaterialRestored", keyArn: KEY_ARN, severity: "CRITICAL" }),
     ]);
@@ -248,7 +254,12 @@ describe("refreshProofs", () => {
 
     const report = await refreshProofs(deps, {});
 
-    expect(report).toMatchObject({ refreshed: 1, closed: 1, reopened: [] });
+    expect(report).toMatchObject({
+      refreshed: 1,
+      closed: 1,
+      reopened: [],
+      stores: { [subject.customKeyStoreId]: { openProofs: 0, backupsHoldingMaterial: 0 } },
+    });
     expect(published).toEqual([]);
   });
 
