@@ -6,6 +6,7 @@ import { cleanupBench } from "./cleanup.bench";
 import { connectBench } from "./connect.bench";
 import { followUpBench } from "./follow-up.bench";
 import { localAccountBench } from "./local-account.bench";
+import { proofBench } from "./proof.bench";
 import { provisionBench } from "./provision.bench";
 import { retireBench } from "./retire.bench";
 import { runtimeBench } from "./runtime.bench";
@@ -27,6 +28,8 @@ const BENCHES: Bench[] = [
   { name: "cleanup", run: cleanupBench },
   // --- retire-key ---
   { name: "retire", run: retireBench },
+  // --- proof of destruction ---
+  { name: "proof", run: proofBench },
 ];
 
 /** bench/results/README.md: one table per results file, with its date and machine. */
