@@ -50,10 +50,11 @@ describe("the packaged template's connection-state signals", () => {
       "ACTIVE HSMs per Availability Zone",
       "HsmUnhealthy (AWS/CloudHSM)",
       "Orphans: open after each cleanup window, registered by follow-ups",
+      "Proofs of destruction still open, and backups holding deleted material (daily)",
       "Failed and timed-out executions per state machine",
     ]);
     for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
-    expect(expressions[5]?.[0]).toContain('"stateMachine:keystore-autopilot-dev-"');
+    expect(expressions[6]?.[0]).toContain('"stateMachine:keystore-autopilot-dev-"');
   });
 
   it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {
