@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
 import type {
@@ -10,6 +9,7 @@ import type {
 } from "../ports/orphan-register";
 import { KeyArnSchema } from "../validation";
 import type { DocumentPort } from "./clients/types";
+import { conditionFailed } from "./conditions";
 import "../zod-locale";
 
 export const BY_KEY_STORE_INDEX = "ByKeyStore";
@@ -119,11 +119,7 @@ export class DynamoOrphanRegister implements OrphanRegister {
       );
       return orphan;
     } catch (error: unknown) {
-      if (
-        !(error instanceof ConditionalCheckFailedException) &&
-        (error as Error).name !== "ConditionalCheckFailedException"
-      )
-        throw error;
+      if (!conditionFailed(error)) throw error;
       const out = await this.db.send(
         new GetCommand({ TableName: this.table(), Key: { pk: orphanKey(orphan.keyArn) }, ConsistentRead: true }),
       );
@@ -193,7 +189,7 @@ export class DynamoOrphanRegister implements OrphanRegister {
       );
       return true;
     } catch (error: unknown) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }
@@ -242,7 +238,7 @@ export class DynamoOrphanRegister implements OrphanRegister {
         }),
       );
     } catch (error: unknown) {
-      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+      if (!conditionFailed(error)) throw error;
     }
   }
 

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Proof, Proofs } from "../ports/proofs";
 import type { DocumentPort } from "./clients/types";
+import { conditionFailed } from "./conditions";
 
 /** The sparse index of proofs not yet CLOSED: only they carry `proofOpen`. */
 export const OPEN_PROOFS_INDEX = "OpenProofs";
@@ -44,7 +45,7 @@ export class DynamoProofs implements Proofs {
       );
       return true;
     } catch (error: unknown) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      if (conditionFailed(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
   type KeyUse,
@@ -9,6 +8,7 @@ import {
   type Retirements,
 } from "../ports/retirements";
 import type { DocumentPort } from "./clients/types";
+import { conditionFailed } from "./conditions";
 
 const retirementKey = (keyArn: string) => `RETIREMENT#${keyArn}`;
 
@@ -63,7 +63,7 @@ export class DynamoRetirements implements Retirements {
       );
       return { ...r, state: "PROBATION", uses: [], moreUses: false };
     } catch (error: unknown) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!conditionFailed(error)) throw error;
       const existing = await this.get(r.keyArn);
       if (existing?.execution === r.execution) return existing;
       throw new RetirementInProgressError(r.keyArn, existing?.execution ?? "unknown");
@@ -105,7 +105,7 @@ export class DynamoRetirements implements Retirements {
       );
       return "recorded";
     } catch (error: unknown) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!conditionFailed(error)) throw error;
     }
     // Full, or not in probation: say there were more, if it is still in probation.
     try {
@@ -121,7 +121,7 @@ export class DynamoRetirements implements Retirements {
       );
       return "recorded";
     } catch (error: unknown) {
-      if (error instanceof ConditionalCheckFailedException) return "not-retiring";
+      if (conditionFailed(error)) return "not-retiring";
       throw error;
     }
   }
@@ -139,7 +139,7 @@ export class DynamoRetirements implements Retirements {
         }),
       );
     } catch (error: unknown) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!conditionFailed(error)) throw error;
     }
   }
 

@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { StoreRecord, StoreStateChange, StoreStates } from "../ports/store-states";
 import type { DocumentPort } from "./clients/types";
+import { conditionFailed } from "./conditions";
 
 const KIND = "store-state";
 const keyOf = (customKeyStoreId: string) => ({ pk: `STORE#${customKeyStoreId}` });
-const conditionFailed = (error: unknown) => (error as Error)?.name === "ConditionalCheckFailedException";
 
 /**
  * The last observed connection state of each store, an item `STORE#<id>` of the orphan register's table (a few
