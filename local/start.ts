@@ -11,9 +11,25 @@ import { orphanRegisterSource } from "./ui/orphans";
  * `npm start`: the local account plus the local runtime deployed from serverless.yml (resolved by `osls print`).
  * LOCAL_RUNTIME_STAGE picks the stage (default dev); LOCAL_RUNTIME_DUPLICATES and LOCAL_RUNTIME_REORDER=on turn on the
  * at-least-once test mode; LOCAL_RUNTIME_CLOUDHSM_CLI_PATH points the CLI-running functions at another binary;
- * LOCAL_RUNTIME_STORE_CHECK=on runs the 5-minute store check.
+ * LOCAL_RUNTIME_STORE_CHECK=on runs the 5-minute store check; LOCAL_RUNTIME_PARAMS ("backupCopyRegions=eu-west-1")
+ * overrides serverless.yml params as `osls --param` does (pairs separated by ";").
  * `local/account/main.ts` still runs the account alone.
  */
+/** LOCAL_RUNTIME_PARAMS: `name=value` pairs separated by ";" (a value may hold commas, as backupCopyRegions does). */
+function runtimeParams(text: string | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of (text ?? "").split(";")) {
+    if (pair.trim() === "") continue;
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at).trim();
+    if (at <= 0 || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
+      throw new Error(`Invalid LOCAL_RUNTIME_PARAMS entry "${pair}": use name=value pairs separated by ";"`);
+    }
+    params[name] = pair.slice(at + 1).trim();
+  }
+  return params;
+}
+
 async function main(): Promise<void> {
   const config = configFromEnv();
   const duplicates = Number(process.env.LOCAL_RUNTIME_DUPLICATES ?? 0);
@@ -29,6 +45,7 @@ async function main(): Promise<void> {
     region: config.region,
     accountId: config.accountId,
     ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
+    params: runtimeParams(process.env.LOCAL_RUNTIME_PARAMS),
   });
   // The orphan register's DynamoDB: its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
   const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });

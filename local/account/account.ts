@@ -12,7 +12,7 @@ import { Faults } from "./faults";
 import { registerCloudHsmCli } from "./hsm/cli";
 import { SoftHsm } from "./hsm/softhsm";
 import { createKmsService } from "./kms/service";
-import type { CallRecord, Recorder, Trail } from "./protocol";
+import type { CallRecord, CallScope, Recorder, Trail } from "./protocol";
 import { parseInput, type Service } from "./protocol";
 import { Quotas } from "./quotas";
 import { createSecretsManagerService } from "./secretsmanager/service";
@@ -61,7 +61,7 @@ export class LocalAccount {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const store = new Store(join(config.dataDir, "state.sqlite"));
     const clock = new Clock(store);
-    const front = new HttpFront((target, body) => this.dispatch(target, body), this.controlToken);
+    const front = new HttpFront((target, body, region) => this.dispatch(target, body, region), this.controlToken);
     this.ctx = {
       config,
       store,
@@ -237,7 +237,11 @@ export class LocalAccount {
     }
   }
 
-  private dispatch(target: string, body: string): { status: number; payload: unknown; jsonVersion: string } {
+  private dispatch(
+    target: string,
+    body: string,
+    region: string | undefined,
+  ): { status: number; payload: unknown; jsonVersion: string } {
     // The operation follows the last dot: CloudTrail's prefix has dots of its own.
     const dot = target.lastIndexOf(".");
     const prefix = target.slice(0, Math.max(0, dot));
@@ -266,7 +270,8 @@ export class LocalAccount {
         if (op.rate !== undefined) this.ctx.quotas.take(`${service.name}:${operation}`, op.rate);
         const request = parsed.success ? parsed.data : parseInput(op.input, input);
         const payload = this.inTx(() => {
-          const response = (op.run as (request: unknown, record: Recorder) => unknown)(request, call.recorder);
+          const run = op.run as (request: unknown, record: Recorder, at: CallScope) => unknown;
+          const response = run(request, call.recorder, { region: region ?? this.ctx.config.region });
           call.write(this.ctx.bus);
           return response;
         });

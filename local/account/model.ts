@@ -112,7 +112,13 @@ export type BackupRecord = {
   SourceBackup?: string;
   SourceCluster?: string;
   SourceRegion?: string;
+  /** A copy's: when CopyBackupToRegion made it (its CreateTimestamp is its source's). */
+  CopyTimestamp?: number;
   TagList: { Key: string; Value: string }[];
+  /** The Region a copy was made in; absent for the account's own Region. */
+  region?: string;
+  /** A copy being made: when it becomes READY. */
+  readyAt?: number;
   lineage: string;
   trustAnchor?: string;
   clusterCertificate?: string;

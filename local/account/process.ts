@@ -76,10 +76,11 @@ export class LocalAccountProcess {
     return new KMSClient({ endpoint: this.endpoint, region: this.region, credentials: CREDENTIALS, maxAttempts: 1 });
   }
 
-  cloudhsm(): CloudHSMV2Client {
+  /** A CloudHSM client; `region` signs for another Region, where only copied backups are. */
+  cloudhsm(region = this.region): CloudHSMV2Client {
     return new CloudHSMV2Client({
       endpoint: this.endpoint,
-      region: this.region,
+      region,
       credentials: CREDENTIALS,
       maxAttempts: 1,
     });

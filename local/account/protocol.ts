@@ -64,6 +64,12 @@ export type CallRecord = {
  */
 export type Recorder = (record: Partial<CallRecord>) => void;
 
+/**
+ * Where a call was made: the Region its signature names (the account's own when unsigned). The account is one Region;
+ * only what a service models in other Regions (CloudHSM backups copied with CopyBackupToRegion) reads it.
+ */
+export type CallScope = { region: string };
+
 /** How CloudTrail records an operation's calls (management events). */
 export type Trail<Request = never> = {
   /**
@@ -85,12 +91,12 @@ export type Operation = {
   readonly input: z.ZodType;
   readonly rate?: number;
   readonly trail?: Trail;
-  readonly run: (request: never, record: Recorder) => unknown;
+  readonly run: (request: never, record: Recorder, at: CallScope) => unknown;
 };
 
 export function operation<S extends z.ZodType>(
   input: S,
-  run: (request: z.infer<S>, record: Recorder) => unknown,
+  run: (request: z.infer<S>, record: Recorder, at: CallScope) => unknown,
   options: { rate?: number; trail?: Trail<z.infer<S>> } = {},
 ): Operation {
   return {

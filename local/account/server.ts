@@ -4,7 +4,12 @@ import { networkInterfaces } from "node:os";
 import { AwsServiceError } from "./errors";
 
 export type ControlHandler = (body: unknown, query: URLSearchParams) => unknown;
-export type AwsHandler = (target: string, body: string) => { status: number; payload: unknown; jsonVersion: string };
+/** Answers one AWS JSON call; `region` is the one it was signed for, when its Authorization header names one. */
+export type AwsHandler = (
+  target: string,
+  body: string,
+  region: string | undefined,
+) => { status: number; payload: unknown; jsonVersion: string };
 /** What a browser page answers: a body of its own type, with headers of its own (a Content-Security-Policy). */
 export type PageResponse = { status?: number; contentType: string; body: string; headers?: Record<string, string> };
 export type PageHandler = (query: URLSearchParams) => PageResponse | Promise<PageResponse>;
@@ -156,7 +161,7 @@ export class HttpFront {
     if (typeof target === "string") {
       // AWS routes take any SigV4 signature (the SDK signs with dummy credentials). A browser cannot send
       // X-Amz-Target cross-origin without a CORS preflight, which this server never grants.
-      const out = this.aws(target, body);
+      const out = this.aws(target, body, signedRegion(req));
       send(res, out.status, out.payload, `application/x-amz-json-${out.jsonVersion}`);
       return;
     }
@@ -330,6 +335,11 @@ function sendPage(res: ServerResponse, page: PageResponse): void {
 function queryServiceOf(req: IncomingMessage): string | undefined {
   if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return undefined;
   return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ""))?.[1];
+}
+
+/** The Region in a SigV4 credential scope (`Credential=…/<date>/<region>/<service>/aws4_request`). */
+function signedRegion(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/[^/]+\/([^/]+)\/[^/]+\/aws4_request/.exec(String(req.headers.authorization ?? ""))?.[1];
 }
 
 function hostName(header: string): string {

@@ -20,6 +20,8 @@ export const TIMING = {
   keyStoreDisconnect: 30_000,
   /** CloudHSM takes a backup at least every 24 hours. */
   backupInterval: DAY,
+  /** CopyBackupToRegion's CREATE_IN_PROGRESS in the destination Region: undocumented; a backup's size is small. */
+  backupCopy: 10 * MINUTE,
   /** A deleted backup stays restorable this long as PENDING_DELETION. */
   backupPendingDeletion: 7 * DAY,
 } as const;

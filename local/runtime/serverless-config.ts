@@ -83,6 +83,8 @@ export type LoadOptions = {
    */
   cacheDir?: string;
   stage?: string;
+  /** Params given as `osls --param="key=value"`: they override serverless.yml's params for the stage. */
+  params?: Record<string, string>;
   region: string;
   accountId: string;
 };
@@ -91,19 +93,21 @@ const run = promisify(execFile);
 
 /**
  * Runs `osls print --format json` (offline: no credentials, telemetry off) unless the cache under `cacheDir` already
- * holds the result for the same serverless.yml, statemachines/, deploy/, stage and Region; then binds it locally.
+ * holds the result for the same serverless.yml, statemachines/, deploy/, stage, Region and params; then binds it
+ * locally.
  */
 export async function loadServerlessConfig(options: LoadOptions): Promise<RuntimeConfig> {
   const stage = options.stage ?? "dev";
   const rootDir = resolve(options.rootDir);
-  const key = configHash(rootDir, stage, options.region);
+  const params = options.params ?? {};
+  const key = configHash(rootDir, stage, options.region, params);
   const cacheDir = options.cacheDir ?? join(rootDir, "node_modules", ".cache", "keystore-autopilot");
   const cacheFile = join(cacheDir, `serverless-print.${key}.json`);
   let printed: unknown;
   if (existsSync(cacheFile)) {
     printed = JSON.parse(readFileSync(cacheFile, "utf8"));
   } else {
-    printed = await oslsPrint(rootDir, stage, options.region);
+    printed = await oslsPrint(rootDir, stage, options.region, params);
     mkdirSync(cacheDir, { recursive: true });
     // Written whole, then renamed: starts running side by side never read half a file.
     const partial = `${cacheFile}.${process.pid}`;
@@ -113,8 +117,8 @@ export async function loadServerlessConfig(options: LoadOptions): Promise<Runtim
   return bindConfig(printed, { rootDir, region: options.region, accountId: options.accountId, stage });
 }
 
-function configHash(rootDir: string, stage: string, region: string): string {
-  const hash = createHash("sha256").update(`${stage}\n${region}\n`);
+function configHash(rootDir: string, stage: string, region: string, params: Record<string, string>): string {
+  const hash = createHash("sha256").update(`${stage}\n${region}\n${JSON.stringify(Object.entries(params).sort())}\n`);
   hash.update(readFileSync(join(rootDir, "serverless.yml")));
   // What serverless.yml loads with ${file(...)}: the state machines and deploy/'s resolvers.
   for (const dir of [join(rootDir, "statemachines"), join(rootDir, "deploy")]) {
@@ -126,14 +130,30 @@ function configHash(rootDir: string, stage: string, region: string): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-async function oslsPrint(rootDir: string, stage: string, region: string): Promise<unknown> {
+async function oslsPrint(
+  rootDir: string,
+  stage: string,
+  region: string,
+  params: Record<string, string>,
+): Promise<unknown> {
   const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" };
   for (const name of ["AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
     delete env[name];
   try {
     const { stdout } = await run(
       "npx",
-      ["--no-install", "osls", "print", "--format", "json", "--stage", stage, "--region", region],
+      [
+        "--no-install",
+        "osls",
+        "print",
+        "--format",
+        "json",
+        "--stage",
+        stage,
+        "--region",
+        region,
+        ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`),
+      ],
       { cwd: rootDir, env, maxBuffer: 64 * 1024 * 1024 },
     );
     return JSON.parse(stdout.slice(stdout.indexOf("{")));

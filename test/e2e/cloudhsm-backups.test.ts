@@ -1,5 +1,6 @@
 import {
   type Backup,
+  CopyBackupToRegionCommand,
   CreateClusterCommand,
   DeleteBackupCommand,
   DeleteHsmCommand,
@@ -159,6 +160,49 @@ describe("CloudHSM backups", () => {
     for (const backup of others) {
       if (backup.BackupId !== newest?.BackupId) expect(deletedByService).toContain(backup.BackupId);
     }
+  });
+
+  it("returns a copy in the destination Region, READY after its copy and never expired, found by its source backup", async () => {
+    const [source] = await backupsOf(active.clusterId, ["READY"]);
+    const elsewhere = account.cloudhsm("eu-west-1");
+
+    const out = await client().send(
+      new CopyBackupToRegionCommand({ BackupId: source?.BackupId, DestinationRegion: "eu-west-1" }),
+    );
+
+    expect(out.DestinationBackup).toEqual({
+      CreateTimestamp: source?.CreateTimestamp,
+      SourceBackup: source?.BackupId,
+      SourceCluster: active.clusterId,
+      SourceRegion: account.region,
+    });
+    const copiesOf = async () =>
+      (await elsewhere.send(new DescribeBackupsCommand({ Filters: { sourceBackupIds: [source?.BackupId as string] } })))
+        .Backups ?? [];
+    const [copy] = await copiesOf();
+    expect(copy).toMatchObject({ BackupState: "CREATE_IN_PROGRESS", CreateTimestamp: source?.CreateTimestamp });
+    // Each Region sees its own backups only.
+    const home = (await client().send(new DescribeBackupsCommand({}))).Backups ?? [];
+    expect(home.map((b) => b.BackupId)).not.toContain(copy?.BackupId);
+    await expect(client().send(new DeleteBackupCommand({ BackupId: copy?.BackupId }))).rejects.toMatchObject({
+      name: "CloudHsmResourceNotFoundException",
+    });
+
+    await account.advance("400d");
+
+    const [later] = await copiesOf();
+    expect(later).toMatchObject({ BackupId: copy?.BackupId, BackupState: "READY" });
+    expect(later?.CopyTimestamp).toBeInstanceOf(Date);
+    const deleted = await elsewhere.send(new DeleteBackupCommand({ BackupId: copy?.BackupId }));
+    expect(deleted.Backup?.BackupState).toBe("PENDING_DELETION");
+  });
+
+  it("returns CloudHsmInvalidRequestException when a backup is copied to its own Region", async () => {
+    const [source] = await backupsOf(active.clusterId, ["READY"]);
+
+    await expect(
+      client().send(new CopyBackupToRegionCommand({ BackupId: source?.BackupId, DestinationRegion: account.region })),
+    ).rejects.toMatchObject({ name: "CloudHsmInvalidRequestException" });
   });
 
   it("returns an ACTIVE cluster with the backup's users, certificate and passwords when a cluster is created from a backup", async () => {

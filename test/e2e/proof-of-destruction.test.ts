@@ -1,4 +1,5 @@
 import {
+  CopyBackupToRegionCommand,
   DeleteBackupCommand,
   DescribeBackupsCommand,
   ModifyClusterCommand,
@@ -17,6 +18,7 @@ import { eventually } from "../support/eventually";
 
 const FOLLOW_UP = "arn:aws:states:us-east-1:111122223333:stateMachine:keystore-autopilot-dev-deletionFollowUp";
 const TABLE = "keystore-autopilot-dev-orphans";
+const COPY_REGION = "eu-west-1";
 
 /**
  * The proof of destruction on the local account with serverless.yml deployed: the follow-up opens it, the daily
@@ -32,7 +34,11 @@ describe("proof of destruction on the local runtime", () => {
   let clusterId: string;
 
   beforeAll(async () => {
-    account = await LocalAccountProcess.start({ entry: "local/start.ts" });
+    // Copies of the cluster's backups may be in eu-west-1 (serverless.yml param backupCopyRegions).
+    account = await LocalAccountProcess.start({
+      entry: "local/start.ts",
+      env: { LOCAL_RUNTIME_PARAMS: `backupCopyRegions=${COPY_REGION}` },
+    });
     kms = patientKms(account);
     sfn = new SFNClient({ endpoint: account.endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 });
     const cluster = await seedCluster(account);
@@ -145,6 +151,63 @@ describe("proof of destruction on the local runtime", () => {
     const exported = await runAutopilot(account, ["proof", key?.KeyId as string, "--json"]);
     expect(exported.code).toBe(0);
     expect(JSON.parse(exported.stdout)).toMatchObject({ keyArn, status: "CLOSED", version: closed?.version });
+  });
+
+  it("returns a proof kept open by a copy in another Region, which no retention deletes, until the copy is purged", async () => {
+    await account
+      .cloudhsm()
+      .send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "7" } }));
+    await account.advance("1h");
+    const key = (await kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId })))
+      .KeyMetadata;
+    const keyArn = key?.Arn as string;
+    await account.advance("2d");
+    const [newest] =
+      (
+        await account
+          .cloudhsm()
+          .send(new DescribeBackupsCommand({ Filters: { clusterIds: [clusterId], states: ["READY"] } }))
+      ).Backups ?? [];
+    await account
+      .cloudhsm()
+      .send(new CopyBackupToRegionCommand({ BackupId: newest?.BackupId, DestinationRegion: COPY_REGION }));
+    const elsewhere = account.cloudhsm(COPY_REGION);
+    const [copy] =
+      (await elsewhere.send(new DescribeBackupsCommand({ Filters: { sourceBackupIds: [newest?.BackupId as string] } })))
+        .Backups ?? [];
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 7 }));
+
+    // The deletion, then every one of the cluster's own holding backups expired by retention and purged.
+    await account.advance("8d");
+    await account.advance("16d");
+
+    const held = await proofOf(
+      keyArn,
+      (p) => p?.backups.filter((b) => b.region === account.region).every((b) => b.state === "GONE") === true,
+      "the cluster's own backups to be purged",
+    );
+    expect(held?.status).toBe("OPEN");
+    expect(held?.backups.find((b) => b.region === COPY_REGION)).toMatchObject({
+      backupId: copy?.BackupId,
+      sourceBackupId: newest?.BackupId,
+      state: "READY",
+    });
+    expect(held?.backups.find((b) => b.region === COPY_REGION)?.expiresAt).toBeUndefined();
+    expect(held?.reason).toContain(`${copy?.BackupId} (copy in ${COPY_REGION}) a copy has no retention: delete it`);
+    const shown = await runAutopilot(account, ["proof", keyArn]);
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toContain(COPY_REGION);
+
+    await elsewhere.send(new DeleteBackupCommand({ BackupId: copy?.BackupId }));
+    await account.advance("8d");
+
+    const closed = await proofOf(keyArn, (p) => p?.status === "CLOSED", "the proof to close");
+    expect(closed?.backups.find((b) => b.backupId === copy?.BackupId)).toMatchObject({
+      region: COPY_REGION,
+      state: "GONE",
+      goneAt: expect.any(String),
+    });
+    expect(closed?.history.map((h) => h.status)).toEqual(["OPEN", "PENDING_PURGE", "CLOSED"]);
   });
 
   it("returns a usage error and exit code 2 when no proof exists for the key", async () => {

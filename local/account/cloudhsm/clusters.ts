@@ -44,7 +44,8 @@ export function createCluster({ ctx }: Deps, input: z.infer<typeof CreateCluster
     }
     mapping[az] = subnetId;
   }
-  const source = input.SourceBackupId ? loadBackup(ctx, input.SourceBackupId) : undefined;
+  // Clusters are the account's Region's: a copy in another Region is restored there, not here.
+  const source = input.SourceBackupId ? loadBackup(ctx, input.SourceBackupId, ctx.config.region) : undefined;
   if (source && source.BackupState !== "READY") {
     throw invalidRequest(
       `Backup ${source.BackupId} is ${source.BackupState}; only a READY backup can be used to create a cluster`,

@@ -3,7 +3,15 @@ import type { AccountContext } from "../account";
 import { newUser } from "../cluster-users";
 import type { BackupRecord, ClusterRecord } from "../model";
 import { DAY, TIMING } from "../timing";
-import { applyRetention, dailyBackupDue, lastBackupAt, purgeDeletedBackups, takeBackup } from "./backups";
+import {
+  applyRetention,
+  dailyBackupDue,
+  finishCopies,
+  isCopy,
+  lastBackupAt,
+  purgeDeletedBackups,
+  takeBackup,
+} from "./backups";
 import { generateClusterCsr } from "./certificates";
 import { activeHsms, BACKUP, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
 
@@ -21,7 +29,7 @@ export function initialUsers() {
 /**
  * Settles every CloudHSM transition due at `now` on the simulated clock, in the caller's transaction: clusters and
  * HSMs finishing creation, initialization, modification and deletion (an activated cluster is UPDATE_IN_PROGRESS
- * while an HSM changes, records.ts), automatic backups, backup retention and purge.
+ * while an HSM changes, records.ts), automatic backups, copies finishing, backup retention and purge.
  * Idempotent, so the service tick and the CloudHSM CLI route may both call it.
  */
 export function settleCloudHsm(ctx: AccountContext, now: number): void {
@@ -32,6 +40,7 @@ export function settleCloudHsm(ctx: AccountContext, now: number): void {
     if (settleCluster(ctx, cluster, now, backups)) saveCluster(ctx, cluster);
   }
   if (backups.length === 0) return;
+  finishCopies(ctx, now, backups);
   applyRetention(ctx, now, backups, new Map(clusters.map((c) => [c.ClusterId, c])));
   purgeDeletedBackups(ctx, now, backups);
 }
@@ -58,7 +67,8 @@ export function nextCloudHsmDue(ctx: AccountContext, after: number): number | un
     }
   }
   for (const backup of backups) {
-    const cluster = clusters.get(backup.ClusterId);
+    const cluster = isCopy(backup) ? undefined : clusters.get(backup.ClusterId);
+    if (backup.BackupState === "CREATE_IN_PROGRESS") consider(backup.readyAt);
     if (backup.BackupState === "READY" && !backup.NeverExpires && cluster) {
       consider(backup.CreateTimestamp + Number(cluster.BackupRetentionPolicy.Value) * DAY);
     }

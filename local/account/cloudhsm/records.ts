@@ -21,11 +21,15 @@ export function saveCluster(ctx: AccountContext, cluster: ClusterRecord): Cluste
   return ctx.store.put(CLUSTER, cluster.ClusterId, cluster);
 }
 
-export function loadBackup(ctx: AccountContext, backupId: string): BackupRecord {
+/** A backup in `region`: a backup in another Region is not found there, as CloudHSM's API is per Region. */
+export function loadBackup(ctx: AccountContext, backupId: string, region: string): BackupRecord {
   const backup = ctx.store.get<BackupRecord>(BACKUP, backupId);
-  if (!backup) throw notFound(`Backup ${backupId} not found`);
+  if (!backup || backupRegion(ctx, backup) !== region) throw notFound(`Backup ${backupId} not found`);
   return backup;
 }
+
+/** Where a backup is: a copy's destination Region, or the account's own. */
+export const backupRegion = (ctx: AccountContext, backup: BackupRecord) => backup.region ?? ctx.config.region;
 
 export function saveBackup(ctx: AccountContext, backup: BackupRecord): BackupRecord {
   return ctx.store.put(BACKUP, backup.BackupId, backup);
@@ -143,6 +147,7 @@ export function backupView(backup: BackupRecord) {
     ...(backup.SourceBackup ? { SourceBackup: backup.SourceBackup } : {}),
     ...(backup.SourceCluster ? { SourceCluster: backup.SourceCluster } : {}),
     ...(backup.SourceRegion ? { SourceRegion: backup.SourceRegion } : {}),
+    ...(backup.CopyTimestamp !== undefined ? { CopyTimestamp: epochSeconds(backup.CopyTimestamp) } : {}),
     TagList: backup.TagList,
   };
 }

@@ -91,6 +91,13 @@ export const DescribeBackupsInput = z.object({
 
 export const BackupIdInput = z.object({ BackupId });
 
+/** CopyBackupToRegion (API_CopyBackupToRegion.html): DestinationRegion has the Region pattern of DestinationBackup. */
+export const CopyBackupToRegionInput = z.object({
+  DestinationRegion: z.string().regex(/^[a-z]{2}(-(gov))?-(east|west|north|south|central){1,2}-\d$/),
+  BackupId,
+  TagList: TagList.optional(),
+});
+
 export const ModifyBackupAttributesInput = z.object({ BackupId, NeverExpires: z.boolean() });
 
 const ResourceId = z.string().regex(/^(?:cluster|backup)-[2-7a-zA-Z]{11,16}$/);

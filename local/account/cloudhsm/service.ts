@@ -1,7 +1,7 @@
 import type { AccountContext } from "../account";
 import type { ClusterRecord } from "../model";
 import { operation, type Service } from "../protocol";
-import { deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup } from "./backups";
+import { copyBackupToRegion, deleteBackup, describeBackups, modifyBackupAttributes, restoreBackup } from "./backups";
 import { createCluster, deleteCluster, describeClusters, initializeCluster, modifyCluster } from "./clusters";
 import { registerHsmControls } from "./controls";
 import { createHsm, deleteHsm } from "./hsms";
@@ -11,6 +11,7 @@ import { CLUSTER } from "./records";
 import {
   BackupIdInput,
   ClusterIdInput,
+  CopyBackupToRegionInput,
   CreateClusterInput,
   CreateHsmInput,
   DeleteHsmInput,
@@ -27,7 +28,9 @@ import { listTags, tagResource, untagResource } from "./tags";
 
 /**
  * CloudHSM v2 (`BaldrApiService`, JSON 1.1): clusters, HSMs and backups with their state machines on the simulated
- * clock (timing.ts). Every mutating call is recorded as a CloudTrail event; `tick` settles due transitions.
+ * clock (timing.ts). Every mutating call is recorded as a CloudTrail event; `tick` settles due transitions. Clusters
+ * are the account's Region's; backups are per Region, a call seeing those of the Region it was signed for, so that
+ * copies made with CopyBackupToRegion live apart from their source.
  */
 /** Recorded in CloudTrail with the request as sent, in camelCase. */
 const logged = { trail: camelRequest };
@@ -61,17 +64,30 @@ export function createCloudHsmService(ctx: AccountContext): Service {
       DeleteHsm: operation(DeleteHsmInput, (request, record) => deleteHsm(deps, request, record), logged),
       DeleteCluster: operation(ClusterIdInput, (request, record) => deleteCluster(deps, request, record), logged),
       ModifyCluster: operation(ModifyClusterInput, (request, record) => modifyCluster(deps, request, record), logged),
-      DescribeBackups: operation(DescribeBackupsInput, (request) => describeBackups(deps, request)),
-      DeleteBackup: operation(BackupIdInput, (request, record) => deleteBackup(deps, request, record), logged),
-      RestoreBackup: operation(BackupIdInput, (request, record) => restoreBackup(deps, request, record), logged),
-      ModifyBackupAttributes: operation(
-        ModifyBackupAttributesInput,
-        (request, record) => modifyBackupAttributes(deps, request, record),
+      DescribeBackups: operation(DescribeBackupsInput, (request, _record, at) => describeBackups(deps, request, at)),
+      DeleteBackup: operation(BackupIdInput, (request, record, at) => deleteBackup(deps, request, record, at), logged),
+      RestoreBackup: operation(
+        BackupIdInput,
+        (request, record, at) => restoreBackup(deps, request, record, at),
         logged,
       ),
-      TagResource: operation(TagResourceInput, (request, record) => tagResource(deps, request, record), logged),
-      UntagResource: operation(UntagResourceInput, (request, record) => untagResource(deps, request, record), logged),
-      ListTags: operation(ListTagsInput, (request) => listTags(deps, request)),
+      ModifyBackupAttributes: operation(
+        ModifyBackupAttributesInput,
+        (request, record, at) => modifyBackupAttributes(deps, request, record, at),
+        logged,
+      ),
+      CopyBackupToRegion: operation(
+        CopyBackupToRegionInput,
+        (request, record, at) => copyBackupToRegion(deps, request, record, at),
+        logged,
+      ),
+      TagResource: operation(TagResourceInput, (request, record, at) => tagResource(deps, request, record, at), logged),
+      UntagResource: operation(
+        UntagResourceInput,
+        (request, record, at) => untagResource(deps, request, record, at),
+        logged,
+      ),
+      ListTags: operation(ListTagsInput, (request, _record, at) => listTags(deps, request, at)),
     },
   };
 }
