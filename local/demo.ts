@@ -1,5 +1,7 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
@@ -20,7 +22,10 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StepFunctionsExecutions } from "../src/adapters/executions";
+import { DynamoProofs } from "../src/adapters/proofs";
+import { DynamoRetirements } from "../src/adapters/retirements";
 import { type WORKFLOWS as REGISTRY, registeredWorkflows, type WorkflowName } from "../src/workflows";
 import { subnetIdInZone } from "./account/cloudhsm/network";
 import { describeStore, patientKms, tokenKeys } from "./account/driver";
@@ -29,9 +34,11 @@ import { statusPageUrl } from "./ui";
 
 /**
  * `npm run demo`: the whole life of a CloudHSM key store on a fresh local account with serverless.yml deployed, run
- * by the four workflows: provision-key-store, deletion-follow-up (started by CloudTrail events), orphan-cleanup
- * (booked by the follow-up's alert) and connect-key-store (reconnect, rotation, remediation). The demo only plays the
- * key store's users and moves the simulated clock; each step checks what it expects and any surprise exits 1.
+ * by the workflows: provision-key-store, retire-key (a use during the probation reported), deletion-follow-up
+ * (started by CloudTrail events; it opens each deleted key's proof of destruction), orphan-cleanup (booked by the
+ * follow-up's alert) and connect-key-store (reconnect, rotation, remediation); the backups holding deleted material
+ * expire and the proofs close. The demo only plays the key store's users and moves the simulated clock; each step
+ * checks what it expects and any surprise exits 1.
  * The data stays in LOCAL_ACCOUNT_DATA (default .local-account-demo) for `keystore-autopilot status`.
  */
 const DATA = resolve(process.env.LOCAL_ACCOUNT_DATA ?? ".local-account-demo");
@@ -260,6 +267,20 @@ class Demo {
       .filter((e) => e.source === "keystore-autopilot" && (e.detail as { type?: string }).type === type);
   }
 
+  /** The product's register (orphans, retirements, proofs): the table the deployed functions are given. */
+  async register(): Promise<{ proofs: DynamoProofs; retirements: DynamoRetirements }> {
+    const { endpoint } = await this.account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint, region: this.account.region, credentials: CREDENTIALS, maxAttempts: 5 }),
+    );
+    // `<service>-<stage>-<key>`, as serverless.yml names the table `<service>-<stage>-orphans`.
+    const table = (await this.machine("retireKey"))
+      .split(":")
+      .pop()
+      ?.replace(/-retireKey$/, "-orphans") as string;
+    return { proofs: new DynamoProofs(doc, table), retirements: new DynamoRetirements(doc, table) };
+  }
+
   async connectionState(storeId: string): Promise<string> {
     return (await describeStore(this.kms, storeId)).ConnectionState as string;
   }
@@ -288,8 +309,9 @@ async function main(): Promise<void> {
   console.log(`Local account and control plane at ${account.endpoint} (data: ${DATA})`);
   console.log("Timeline: [simulated time since start] [real time]; ↳ marks each workflow execution as it ends.\n");
   let failure: string | undefined;
+  let retiredKeyArn = "";
   try {
-    await story(demo);
+    ({ retiredKeyArn } = await story(demo));
   } catch (error: unknown) {
     failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } finally {
@@ -305,13 +327,14 @@ async function main(): Promise<void> {
   console.log("and control plane on it again (on :4599) and ask for the status in another terminal:");
   console.log(`  LOCAL_ACCOUNT_DATA=${DATA} npm start`);
   console.log("  npx keystore-autopilot status");
+  console.log(`  npx keystore-autopilot proof ${retiredKeyArn}   # the retired key's proof of destruction`);
   console.log("or see it all at a glance in a browser: open the status page link npm start prints,");
   console.log(`  ${statusPageUrl("http://127.0.0.1:4599")}?token=<the control token it prints, new at every start,`);
   console.log(`  also in ${join(DATA, "control-token")}>`);
 }
 
 /** The life of a key store, step by step; each step checks its outcome. */
-async function story(demo: Demo): Promise<void> {
+async function story(demo: Demo): Promise<{ retiredKeyArn: string }> {
   const { kms } = demo;
   let storeId = "";
   let clusterId = "";
@@ -355,12 +378,44 @@ async function story(demo: Demo): Promise<void> {
     cleanFollowUp = await demo.waiting("deletionFollowUp", `followup-${clean}-`);
     return `the CloudTrail event started ${cleanFollowUp.split(":").pop()}, waiting for the deletion date`;
   });
-  await demo.step("A day later, ScheduleKeyDeletion of another key (7 days)", async () => {
-    await demo.tick("1d");
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: orphaned, PendingWindowInDays: 7 }));
-    orphanFollowUp = await demo.waiting("deletionFollowUp", `followup-${orphaned}-`);
-    return `the CloudTrail event started ${orphanFollowUp.split(":").pop()}`;
-  });
+  const register = await demo.register();
+  await demo.step(
+    "Retire another key (retire-key, 1-day probation): a use is reported, then deletion (7 days)",
+    async () => {
+      const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: orphaned, Plaintext: Buffer.from("x") }));
+      const arn = await demo.start("retireKey", "demo-retire", {
+        keyArn: arns.get(orphaned),
+        probationDays: 1,
+        pendingWindowInDays: 7,
+        // The application below still uses it: its use is reported, and the operator retires it anyway.
+        force: true,
+      });
+      await demo.until(
+        () => demo.history(arn),
+        (h) => h.some((e) => e.type === "WaitStateEntered"),
+        "the probation",
+      );
+      const refused = await kms.send(new DecryptCommand({ CiphertextBlob })).then(
+        () => "",
+        (error: Error) => error.name,
+      );
+      check(refused === "DisabledException", `a Decrypt during the probation got ${refused || "through"}`);
+      const retirement = await demo.until(
+        () => register.retirements.get(arns.get(orphaned) as string),
+        (r) => (r?.uses.length ?? 0) > 0,
+        "the use during the probation to be recorded",
+      );
+      await demo.tick("1d");
+      const { d, output } = await demo.finish(arn);
+      check(
+        d.status === "SUCCEEDED" && output.result === "DELETION_SCHEDULED" && output.usesDuringProbation === 1,
+        `retire-key ended ${d.status} ${output.result ?? d.error}, uses ${output.usesDuringProbation}`,
+      );
+      orphanFollowUp = await demo.waiting("deletionFollowUp", `followup-${orphaned}-`);
+      const use = retirement?.uses[0];
+      return `Disabled for a day; ${use?.operation} by ${use?.caller} reported; DELETION_SCHEDULED (forced), ${orphanFollowUp.split(":").pop()} follows it`;
+    },
+  );
   await demo.step("Fast-forward 6d7h: KMS deletes the first key", async () => {
     // KMS deletes a key within hours after its deletion date (up to 6 locally).
     await demo.tick("6d7h");
@@ -483,6 +538,31 @@ async function story(demo: Demo): Promise<void> {
     return `the watch ${watch?.name} saw FAILED/${code}, reset kmsuser and reconnected: CONNECTED`;
   });
 
+  await demo.step("Fast-forward 16d under a 7-day retention: the backups expire, the proofs close", async () => {
+    // The shortest retention AWS allows (manage-backup-retention.html: 7 to 379 days).
+    await demo.account
+      .cloudhsm()
+      .send(new ModifyClusterCommand({ ClusterId: clusterId, BackupRetentionPolicy: { Type: "DAYS", Value: "7" } }));
+    await demo.tick("8d");
+    await demo.tick("8d");
+    const proofs = [];
+    for (const keyId of [clean, orphaned]) {
+      const proof = await demo.until(
+        () => register.proofs.get(arns.get(keyId) as string),
+        (p) => p?.status === "CLOSED",
+        `the proof of ${short(keyId)} to close`,
+      );
+      proofs.push(proof);
+    }
+    const [first, second] = proofs;
+    check(first?.material.by === "kms", `the first key's material was deleted by ${first?.material.by}`);
+    check(
+      second?.material.state === "DELETED" && second.material.by?.includes("cleanup"),
+      `the retired key's material: ${second?.material.state} by ${second?.material.by}`,
+    );
+    return `CLOSED: ${short(clean)} (KMS deleted it; ${first?.backups.length} backups gone), ${short(orphaned)} (orphan-cleanup deleted it; ${second?.backups.length} backups gone); see keystore-autopilot proof`;
+  });
+
   await demo.step("Every execution ended as it should", async () => {
     let total = 0;
     const failed: string[] = [];
@@ -495,6 +575,7 @@ async function story(demo: Demo): Promise<void> {
     check(failed.length === 0, `not SUCCEEDED: ${failed.join(", ")}`);
     return `${total} executions, all SUCCEEDED`;
   });
+  return { retiredKeyArn: arns.get(orphaned) as string };
 }
 
 /** The `backingKeysDeletionStatus` of every DeleteKey record so far, in order. */

@@ -77,6 +77,12 @@ describe("npm run demo", () => {
     expect(lines).toMatch(/↳ connect-key-store demo-rotate SUCCEEDED: CONNECTED/);
     expect(lines).toMatch(/saw FAILED\/INVALID_CREDENTIALS, reset kmsuser and reconnected: CONNECTED/);
     expect(lines).toMatch(/↳ connect-key-store cks-[0-9a-f]{16}-watch-\S+ SUCCEEDED: CONNECTED/);
+    expect(lines).toMatch(/↳ retire-key demo-retire SUCCEEDED: DELETION_SCHEDULED/);
+    expect(lines).toMatch(/Decrypt by arn:aws:iam::\d{12}:\S+ reported; DELETION_SCHEDULED \(forced\)/);
+    expect(lines).toMatch(
+      /CLOSED: [0-9a-f]{8} \(KMS deleted it; \d+ backups gone\), [0-9a-f]{8} \(orphan-cleanup deleted it; \d+ backups gone\)/,
+    );
+    expect(lines).toMatch(/npx keystore-autopilot proof arn:aws:kms:\S+:key\/[0-9a-f-]{36}/);
     // Simulated and real time on every step line.
     expect(lines).toMatch(/^\[sim \+\d+d\d+h\s*\] \[real\s+[\d.]+s\] {2}✔ /m);
   });
@@ -90,12 +96,14 @@ describe("npm run demo", () => {
       "Fast-forward a day: the follow-ups end",
       "The cleanup window removes the orphan (orphan-cleanup)",
       "Rotate kmsuser's password (connect-key-store, mode rotate)",
+      "Fast-forward 16d under a 7-day retention: the backups expire, the proofs close",
       "Every execution ended as it should",
     ]) {
       expect(table).toMatch(new RegExp(`^${step.replace(/[()]/g, "\\$&")}\\s+OK\\s`, "m"));
     }
     expect(table).toMatch(/Executions: .*1 orphan-cleanup SUCCEEDED/);
     expect(table).toMatch(/Executions: .*2 deletion-follow-up SUCCEEDED/);
+    expect(table).toMatch(/Executions: .*1 retire-key SUCCEEDED/);
   });
 
   it("returns no password or CA private key in the demo's output or the function logs", async () => {
