@@ -7,11 +7,15 @@ import { clusters } from "../src/adapters/clients/clusters";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { proofs } from "../src/adapters/clients/proofs";
 import { config } from "../src/config";
+import { storeSelection } from "../src/key-stores";
 import { logger, metrics } from "../src/observability";
 import { publishProofMetrics } from "../src/store-signals/metrics";
 import { KeyArnSchema, parseOrThrow } from "../src/validation";
 import { SCHEDULE_DETAIL_TYPE } from "../src/workflows/connect-key-store/starter";
 import { copyRegions, refreshProofs } from "../src/workflows/deletion-follow-up/proof";
+import { purgeBackups } from "../src/workflows/deletion-follow-up/purge";
+
+const purgeApproved = storeSelection("BACKUP_PURGE_STORES", config.BACKUP_PURGE_STORES);
 
 /** The schedule's event (every open proof), or `{"keyArn"}` to refresh one key's proof now. */
 export const ProofRefreshInputSchema = z.union([
@@ -19,7 +23,10 @@ export const ProofRefreshInputSchema = z.union([
   z.strictObject({ keyArn: KeyArnSchema }),
 ]);
 
-/** Deletion follow-up, daily: brings every open proof of destruction up to date with the cluster's backups. */
+/**
+ * Deletion follow-up, daily: brings every open proof of destruction up to date with the cluster's backups, and, for
+ * the key stores of param backupPurgeStores, deletes the backups that still hold deleted material (purge.ts).
+ */
 export const followUpProofs = async (event: unknown) => {
   const input = parseOrThrow(ProofRefreshInputSchema, event);
   const report = await refreshProofs(
@@ -31,6 +38,11 @@ export const followUpProofs = async (event: unknown) => {
       region: config.AWS_REGION,
       copyRegions: copyRegions(config.BACKUP_COPY_REGIONS),
       now: () => new Date(),
+      purge: async (proof) =>
+        purgeApproved(proof.customKeyStoreId)
+          ? purgeBackups({ clusters, region: config.AWS_REGION }, proof)
+          : undefined,
+      purgedBy: process.env.AWS_LAMBDA_FUNCTION_NAME ?? "followUpProofs",
     },
     "keyArn" in input ? { keyArn: input.keyArn } : {},
   );

@@ -5,11 +5,12 @@ import { keyStores } from "../src/adapters/clients/key-stores";
 import { retirements } from "../src/adapters/clients/retirements";
 import { config, required } from "../src/config";
 import { fromAnotherRegion } from "../src/event-region";
+import { storeSelection } from "../src/key-stores";
 import { logger } from "../src/observability";
 import { InvalidInputError } from "../src/validation";
-import { cancelOnUseFrom, handleRefusedUse, type UseOutcome } from "../src/workflows/deletion-follow-up/uses";
+import { handleRefusedUse, type UseOutcome } from "../src/workflows/deletion-follow-up/uses";
 
-const cancelOnUse = cancelOnUseFrom(config.CANCEL_DELETION_ON_USE);
+const cancelOnUse = storeSelection("CANCEL_DELETION_ON_USE", config.CANCEL_DELETION_ON_USE);
 
 /**
  * EventBridge target for cryptographic calls KMS refused with a key pending deletion or disabled (a rule in the state

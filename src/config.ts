@@ -31,6 +31,8 @@ const ConfigSchema = z.object({
   CANCEL_DELETION_ON_USE: z._default(z.string(), "none"),
   /** Comma-separated Regions where copies of the clusters' backups may be (param backupCopyRegions; CopyBackupToRegion). */
   BACKUP_COPY_REGIONS: z._default(z.string(), ""),
+  /** Key stores whose backups holding deleted keys' material the product deletes (param backupPurgeStores). */
+  BACKUP_PURGE_STORES: z._default(z.string(), "none"),
   // --- orphan-cleanup ---
   /** The orphan-cleanup state machine, for the starter function. */
   CLEANUP_STATE_MACHINE_ARN: z.optional(z.string()),

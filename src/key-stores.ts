@@ -9,3 +9,19 @@ export const CustomKeyStoreIdSchema = z
 
 export const KeyStoreRefSchema = z.object({ customKeyStoreId: CustomKeyStoreIdSchema });
 export type KeyStoreRef = z.infer<typeof KeyStoreRefSchema>;
+
+/**
+ * A param that picks key stores (cancelDeletionOnUse, backupPurgeStores): `none`, `all`, or key store ids separated by
+ * commas. Anything else fails the function's start, naming the setting.
+ */
+export function storeSelection(name: string, setting: string): (customKeyStoreId: string) => boolean {
+  const value = setting.trim();
+  if (value === "" || value === "none") return () => false;
+  if (value === "all") return () => true;
+  const ids = value.split(",").map((id) => id.trim());
+  const bad = ids.find((id) => !CUSTOM_KEY_STORE_ID.test(id));
+  if (bad !== undefined) {
+    throw new Error(`Invalid configuration: ${name}: '${bad}' is not a custom key store id (none, all, or cks-… ids)`);
+  }
+  return (customKeyStoreId) => ids.includes(customKeyStoreId);
+}

@@ -1,8 +1,10 @@
 import {
   type Backup,
   type Cluster as CloudHsmCluster,
+  CopyBackupToRegionCommand,
   CreateClusterCommand,
   CreateHsmCommand,
+  DeleteBackupCommand,
   DeleteHsmCommand,
   DescribeBackupsCommand,
   DescribeClustersCommand,
@@ -88,9 +90,40 @@ export class CloudHsmClusters implements Clusters {
     }
     return found;
   }
+
+  /** DeleteBackup answers CloudHsmInvalidRequestException for a backup not READY (API_DeleteBackup.html). */
+  async deleteBackup(backupId: string, region?: string): Promise<"PENDING_DELETION" | "NOT_READY"> {
+    const client = region ? this.inRegion(region) : this.cloudhsm;
+    try {
+      await client.send(new DeleteBackupCommand({ BackupId: backupId }));
+      return "PENDING_DELETION";
+    } catch (error: unknown) {
+      if (!isInvalidRequest(error)) throw error;
+      // Refused for another reason while still READY: not ours to hide.
+      const [now] = await describeBackups(client, { backupIds: [backupId] });
+      if (now?.BackupState === "READY") throw error;
+      return "NOT_READY";
+    }
+  }
+
+  /** Tagged as ours rather than with the source's tags, so the role's TagResource is held to that one key. */
+  async copyBackup(backupId: string, destinationRegion: string): Promise<void> {
+    await this.cloudhsm.send(
+      new CopyBackupToRegionCommand({
+        BackupId: backupId,
+        DestinationRegion: destinationRegion,
+        TagList: [{ Key: COPY_TAG, Value: backupId }],
+      }),
+    );
+  }
 }
 
 const SOURCE_IDS_PER_CALL = 20;
+
+/** On the copies the product makes (CopyBackupToRegion), naming their source. */
+export const COPY_TAG = "keystore-autopilot:copy-of";
+
+const isInvalidRequest = (error: unknown) => (error as Error)?.name === "CloudHsmInvalidRequestException";
 
 async function describeBackups(client: CloudHsmPort, filters: Record<string, string[]>): Promise<Backup[]> {
   const found: Backup[] = [];

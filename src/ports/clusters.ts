@@ -53,4 +53,11 @@ export interface Clusters {
   backups(clusterId: string): Promise<ClusterBackup[]>;
   /** The copies in another Region of the given backups (CopyBackupToRegion), every page. */
   copiesOf(region: string, sourceBackupIds: string[]): Promise<ClusterBackup[]>;
+  /**
+   * DeleteBackup, in `region` (default: the cluster's): `PENDING_DELETION` when this call marked it, `NOT_READY` when
+   * CloudHSM refused because it no longer is READY (deleted already, by a retry or by someone else).
+   */
+  deleteBackup(backupId: string, region?: string): Promise<"PENDING_DELETION" | "NOT_READY">;
+  /** CopyBackupToRegion of one of the cluster's backups; the copy is found in `destinationRegion` by copiesOf. */
+  copyBackup(backupId: string, destinationRegion: string): Promise<void>;
 }

@@ -24,6 +24,8 @@ export type BackupFate = {
   firstSeenAt: string;
   /** ISO; when the product first saw it gone. */
   goneAt?: string;
+  /** Who called DeleteBackup on it, when the product did (param backupPurgeStores): the function's name. */
+  deletedBy?: string;
 };
 
 /**

@@ -10,6 +10,7 @@ export const deletionFollowUpWorkflow = defineWorkflow({
   config: [
     "ACCOUNT_ID",
     "BACKUP_COPY_REGIONS",
+    "BACKUP_PURGE_STORES",
     "CANCEL_DELETION_ON_USE",
     "FOLLOW_UP_STATE_MACHINE_ARN",
     "ORPHAN_TABLE_NAME",

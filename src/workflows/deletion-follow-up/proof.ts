@@ -88,6 +88,8 @@ export function buildProof(input: {
   orphan?: Orphan;
   listing?: BackupListing;
   openedBy: string;
+  /** Backups (`<region>/<backupId>`) the product itself just deleted, and who did. */
+  deleted?: { ids: Set<string>; by: string };
   now: Date;
 }): Proof {
   const { previous, subject, listing, now } = input;
@@ -127,6 +129,9 @@ export function buildProof(input: {
         ...(state === "PENDING_DELETION" && b.deleteAt ? { purgeAt: b.deleteAt.toISOString() } : {}),
         firstSeenAt: before?.firstSeenAt ?? at,
         ...(gone ? { goneAt: before?.goneAt ?? at } : {}),
+        ...((before?.deletedBy ?? (input.deleted?.ids.has(id) ? input.deleted.by : undefined))
+          ? { deletedBy: before?.deletedBy ?? input.deleted?.by }
+          : {}),
       });
     }
   }
@@ -240,8 +245,9 @@ const more = (n: number) => (n > NAMED ? ` and ${n - NAMED} more` : "");
 
 /** A backup's fate in words: where the material in it goes next, and what, if anything, the operator must do. */
 export function describeFate(b: BackupFate): string {
-  if (b.state === "GONE") return `gone since ${b.goneAt ?? "?"}`;
-  if (b.state === "PENDING_DELETION") return `deleted, restorable until ${b.purgeAt ?? "its purge"}`;
+  const by = b.deletedBy ? ` by ${b.deletedBy}` : "";
+  if (b.state === "GONE") return `gone since ${b.goneAt ?? "?"}${b.deletedBy ? ` (deleted${by})` : ""}`;
+  if (b.state === "PENDING_DELETION") return `deleted${by}, restorable until ${b.purgeAt ?? "its purge"}`;
   if (b.state === "CREATE_IN_PROGRESS") return "being created";
   if (b.expiresAt) return `retention deletes it ${b.expiresAt}`;
   if (b.neverExpires) return "never expires: delete it";
@@ -272,6 +278,7 @@ export async function refreshProof(
   deps: ProofDeps,
   keyArn: string,
   opening?: { subject: ProofSubject; openedBy: string },
+  deleted?: { ids: Set<string>; by: string },
 ): Promise<Proof | undefined> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const previous = await deps.proofs.get(keyArn);
@@ -286,6 +293,7 @@ export async function refreshProof(
       ...(orphan ? { orphan } : {}),
       ...(listing ? { listing } : {}),
       openedBy: previous?.openedBy ?? opening?.openedBy ?? "unknown",
+      ...(deleted ? { deleted } : {}),
       now: deps.now(),
     });
     if (await deps.proofs.save(proof)) return proof;
@@ -324,7 +332,17 @@ export type RefreshReport = {
   reopened: string[];
   /** Per key store of the proofs refreshed: those not CLOSED, and the backups they list that still hold material. */
   stores: Record<string, { openProofs: number; backupsHoldingMaterial: number }>;
+  /** What the approved purge did per proof (param backupPurgeStores). */
+  purged: ({ keyArn: string } & PurgeOutcome)[];
   failed: { keyArn: string; error: string }[];
+};
+
+/** One proof's purge: backups deleted, fresh backups copied to a Region first, backups kept on purpose, and why not more. */
+export type PurgeOutcome = {
+  deleted: { backupId: string; region: string }[];
+  copied: { backupId: string; region: string }[];
+  kept: { backupId: string; region: string; why: string }[];
+  waiting?: string;
 };
 
 /** Proofs refreshed per run, bounding its time; with more open, the rest are refreshed by the next runs' order. */
@@ -337,7 +355,16 @@ export const REFRESH_LIMIT = 500;
  * reported and the others go on; the run then fails so its errors alarm fires.
  */
 export async function refreshProofs(
-  deps: ProofDeps & { alerts: Alerts },
+  deps: ProofDeps & {
+    alerts: Alerts;
+    /**
+     * Deletes the backups holding an open proof's material where the operator approved it for the store (param
+     * backupPurgeStores; purge.ts); undefined when not approved for it.
+     */
+    purge?: (proof: Proof) => Promise<PurgeOutcome | undefined>;
+    /** Who the proof names as having deleted a backup: the function. */
+    purgedBy?: string;
+  },
   input: { keyArn?: string },
 ): Promise<RefreshReport> {
   const keys = input.keyArn ? [input.keyArn] : (await deps.proofs.listOpen()).slice(0, REFRESH_LIMIT);
@@ -348,13 +375,23 @@ export async function refreshProofs(
     closed: 0,
     reopened: [],
     stores: {},
+    purged: [],
     failed: [],
   };
   for (const keyArn of keys) {
     try {
       const before = (await deps.proofs.get(keyArn))?.status;
-      const proof = await refreshProof(deps, keyArn);
+      let proof = await refreshProof(deps, keyArn);
       if (!proof) continue;
+      const purged = proof.status === "OPEN" && deps.purge ? await deps.purge(proof) : undefined;
+      if (purged) {
+        report.purged.push({ keyArn, ...purged });
+        if (purged.deleted.length > 0) {
+          const ids = new Set(purged.deleted.map((b) => `${b.region}/${b.backupId}`));
+          proof =
+            (await refreshProof(deps, keyArn, undefined, { ids, by: deps.purgedBy ?? "keystore-autopilot" })) ?? proof;
+        }
+      }
       report.refreshed++;
       if (proof.status === "OPEN") report.open++;
       else if (proof.status === "PENDING_PURGE") report.pendingPurge++;

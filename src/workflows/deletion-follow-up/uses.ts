@@ -161,21 +161,3 @@ function storeOf(detail: Detail): string | undefined {
   const id = (detail.additionalEventData as { customKeyStoreId?: unknown } | undefined)?.customKeyStoreId;
   return typeof id === "string" && CUSTOM_KEY_STORE_ID.test(id) ? id : undefined;
 }
-
-/**
- * The param cancelDeletionOnUse: `none`, `all`, or the ids of the key stores (comma-separated) whose keys' deletion
- * a use cancels. Anything else fails the function's start, naming the setting.
- */
-export function cancelOnUseFrom(setting: string): (customKeyStoreId: string) => boolean {
-  const value = setting.trim();
-  if (value === "" || value === "none") return () => false;
-  if (value === "all") return () => true;
-  const ids = value.split(",").map((id) => id.trim());
-  const bad = ids.find((id) => !CUSTOM_KEY_STORE_ID.test(id));
-  if (bad !== undefined) {
-    throw new Error(
-      `Invalid configuration: CANCEL_DELETION_ON_USE: '${bad}' is not a custom key store id (none, all, or cks-… ids)`,
-    );
-  }
-  return (customKeyStoreId) => ids.includes(customKeyStoreId);
-}

@@ -9,7 +9,7 @@ import { KmsKeyStores } from "../../../../../src/adapters/key-stores";
 import type { Alert } from "../../../../../src/ports/alerts";
 import type { KeyUse } from "../../../../../src/ports/retirements";
 import { InvalidInputError } from "../../../../../src/validation";
-import { cancelOnUseFrom, handleRefusedUse, type UseDeps } from "../../../../../src/workflows/deletion-follow-up/uses";
+import { handleRefusedUse, type UseDeps } from "../../../../../src/workflows/deletion-follow-up/uses";
 import { awsFixture, wrapCloudTrail } from "../../../../support/aws-fixtures";
 
 const ACCOUNT = "111122223333";
@@ -217,24 +217,5 @@ describe("handleRefusedUse", () => {
     expect(error).toMatchObject({ field });
     expect(published).toHaveLength(0);
     expect(writes()).toHaveLength(0);
-  });
-});
-
-describe("cancelOnUseFrom", () => {
-  it("returns false for every store with none, true with all, and true only for the listed stores otherwise", () => {
-    expect(cancelOnUseFrom("none")(CKS)).toBe(false);
-    expect(cancelOnUseFrom("all")(CKS)).toBe(true);
-    const listed = cancelOnUseFrom(`${CKS}, cks-0987654321fedcba0`);
-    expect([listed(CKS), listed("cks-0987654321fedcba0"), listed("cks-1111111111aaaaaaa")]).toEqual([
-      true,
-      true,
-      false,
-    ]);
-  });
-
-  it("throws naming the setting and the bad value when an entry is not a key store id", () => {
-    expect(() => cancelOnUseFrom(`${CKS},my-store`)).toThrow(
-      "Invalid configuration: CANCEL_DELETION_ON_USE: 'my-store' is not a custom key store id",
-    );
   });
 });
