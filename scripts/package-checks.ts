@@ -678,6 +678,12 @@ export function checkSignals(template: Template): string[] {
   for (const metric of DASHBOARD_METRICS) {
     if (!new RegExp(`SEARCH\\(.*${metric}`).test(body)) problems.push(`the dashboard has no SEARCH for ${metric}`);
   }
+  // A quoted term is an exact match of a whole name or value (CloudWatch User Guide, search-expression-syntax): a
+  // quoted piece of an ARN matches no series, and its widget stays empty without an error.
+  for (const [, term] of dashboardText(dashboards.map(([, p]) => p)).matchAll(/\\"([^"\\]*:[^"\\]*)\\"/g)) {
+    if (!term?.startsWith("arn:"))
+      problems.push(`the dashboard quotes part of an ARN ("${term}"), which matches nothing`);
+  }
   const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
   const queried = (text: string) =>
     alarms.find(
@@ -689,6 +695,17 @@ export function checkSignals(template: Template): string[] {
     problems.push("no alarm on a store not connected (MinutesSinceLastConnect)");
   if (!queried('MAX(HsmUnhealthy) FROM "AWS/CloudHSM"')) problems.push("no alarm on HsmUnhealthy (AWS/CloudHSM)");
   return problems;
+}
+
+/** The dashboards' bodies as CloudWatch receives them (a string, or the string of an `Fn::Sub`). */
+function dashboardText(dashboards: Raw[]): string {
+  return dashboards
+    .map((p) => {
+      const body = p.DashboardBody;
+      const sub = asRecord(body)["Fn::Sub"];
+      return typeof body === "string" ? body : typeof sub === "string" ? sub : "";
+    })
+    .join("\n");
 }
 
 /** The function zips in `dir` with their sizes, largest first. */

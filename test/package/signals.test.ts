@@ -54,7 +54,7 @@ describe("the packaged template's connection-state signals", () => {
       "Failed and timed-out executions per state machine",
     ]);
     for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
-    expect(expressions[6]?.[0]).toContain('"stateMachine:keystore-autopilot-dev-"');
+    expect(expressions[6]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
   });
 
   it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {

@@ -955,6 +955,32 @@ describe("checkSignals", () => {
     expect(checkSignals(template)[0]).toBe("0 dashboards, not one per stage");
   });
 
+  it("returns a SEARCH that quotes part of an ARN, which an exact match never finds", () => {
+    const template = complete();
+    const states = (term: string) =>
+      `SEARCH('{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${term}', 'Sum', 300)`;
+    const body = (term: string) => ({
+      "Fn::Sub": JSON.stringify({
+        widgets: [...DASHBOARD_METRICS.map(search), states(term)].map((expression) => ({
+          type: "metric",
+          properties: { metrics: [[{ expression }]] },
+        })),
+      }),
+    });
+    const resources = template.Resources ?? {};
+    (resources.Dashboard as { Properties: Record<string, unknown> }).Properties.DashboardBody = body(
+      '"stateMachine:keystore-autopilot-dev-"',
+    );
+
+    expect(checkSignals(template)).toEqual([
+      'the dashboard quotes part of an ARN ("stateMachine:keystore-autopilot-dev-"), which matches nothing',
+    ]);
+    (resources.Dashboard as { Properties: Record<string, unknown> }).Properties.DashboardBody = body(
+      "StateMachineArn=stateMachine:keystore-autopilot-dev",
+    );
+    expect(checkSignals(template)).toEqual([]);
+  });
+
   it("returns the store and HSM alarms when they are missing or notify nobody", () => {
     const template = complete();
     delete template.Resources?.HsmUnhealthyAlarm;
