@@ -659,10 +659,19 @@ export const DASHBOARD_METRICS = [
   "MinutesSinceLastConnect",
   "ActiveHsms",
   "OpenOrphans",
+  "OldestOpenOrphanDays",
+  "KeysPendingDeletion",
   "OpenProofs",
   "BackupsHoldingDeletedMaterial",
   "ExecutionsFailed",
   "HsmUnhealthy",
+];
+
+/** The Metrics Insights alarms the signals need: a fragment of each query, and what it alarms on. */
+export const SIGNAL_ALARMS: [query: string, what: string][] = [
+  ["MAX(MinutesSinceLastConnect)", "a store not connected (MinutesSinceLastConnect)"],
+  ['MAX(HsmUnhealthy) FROM "AWS/CloudHSM"', "HsmUnhealthy (AWS/CloudHSM)"],
+  ["MAX(OldestOpenOrphanDays)", "an orphan open too long (OldestOpenOrphanDays)"],
 ];
 
 /**
@@ -691,9 +700,7 @@ export function checkSignals(template: Template): string[] {
         asArray(a.Metrics).some((m) => String(asRecord(m).Expression ?? "").includes(text)) &&
         asArray(a.AlarmActions).length > 0,
     );
-  if (!queried("MAX(MinutesSinceLastConnect)"))
-    problems.push("no alarm on a store not connected (MinutesSinceLastConnect)");
-  if (!queried('MAX(HsmUnhealthy) FROM "AWS/CloudHSM"')) problems.push("no alarm on HsmUnhealthy (AWS/CloudHSM)");
+  for (const [query, what] of SIGNAL_ALARMS) if (!queried(query)) problems.push(`no alarm on ${what}`);
   return problems;
 }
 

@@ -50,11 +50,15 @@ describe("the packaged template's connection-state signals", () => {
       "ACTIVE HSMs per Availability Zone",
       "HsmUnhealthy (AWS/CloudHSM)",
       "Orphans: open after each cleanup window, registered by follow-ups",
+      "Days the oldest open orphan has waited",
+      "Keys pending deletion per key store",
       "Proofs of destruction still open, and backups holding deleted material (daily)",
       "Failed and timed-out executions per state machine",
     ]);
     for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
-    expect(expressions[6]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
+    expect(expressions[8]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
+    expect(expressions[5]?.[0]).toContain('MetricName="OldestOpenOrphanDays"');
+    expect(expressions[6]?.[0]).toContain('MetricName="KeysPendingDeletion"');
   });
 
   it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {
@@ -69,6 +73,18 @@ describe("the packaged template's connection-state signals", () => {
       ...toTopic,
       Threshold: 0,
       Metrics: [{ Expression: 'SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"' }],
+    });
+    expect(resources.OrphanOverdueAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      Threshold: 8,
+      ComparisonOperator: "GreaterThanThreshold",
+      Metrics: [
+        {
+          Expression:
+            'SELECT MAX(OldestOpenOrphanDays) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service) GROUP BY CustomKeyStoreId ORDER BY MAX() DESC',
+          Period: 300,
+        },
+      ],
     });
     expect(resources.ConnectCheckStoresErrorsAlarm?.Properties).toMatchObject({ ...toTopic, MetricName: "Errors" });
     expect(resources.AsyncFailureQueueAlarm?.Properties).toMatchObject({

@@ -930,10 +930,13 @@ describe("checkSignals", () => {
         'SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service)',
       ),
       HsmUnhealthyAlarm: queryAlarm('SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"'),
+      OrphanOverdueAlarm: queryAlarm(
+        'SELECT MAX(OldestOpenOrphanDays) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service) GROUP BY CustomKeyStoreId',
+      ),
     },
   });
 
-  it("returns nothing when the dashboard plots every signal and both alarms notify", () => {
+  it("returns nothing when the dashboard plots every signal and every alarm notifies", () => {
     expect(checkSignals(complete())).toEqual([]);
   });
 
@@ -946,6 +949,8 @@ describe("checkSignals", () => {
         "MinutesSinceLastConnect",
         "ActiveHsms",
         "OpenOrphans",
+        "OldestOpenOrphanDays",
+        "KeysPendingDeletion",
         "OpenProofs",
         "BackupsHoldingDeletedMaterial",
         "ExecutionsFailed",
@@ -981,9 +986,10 @@ describe("checkSignals", () => {
     expect(checkSignals(template)).toEqual([]);
   });
 
-  it("returns the store and HSM alarms when they are missing or notify nobody", () => {
+  it("returns the store, HSM and orphan alarms when they are missing or notify nobody", () => {
     const template = complete();
     delete template.Resources?.HsmUnhealthyAlarm;
+    delete template.Resources?.OrphanOverdueAlarm;
     (template.Resources ?? {}).StoreNotConnectedAlarm = queryAlarm(
       "SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA(KeystoreAutopilot, CustomKeyStoreId, service)",
       [],
@@ -992,6 +998,7 @@ describe("checkSignals", () => {
     expect(checkSignals(template)).toEqual([
       "no alarm on a store not connected (MinutesSinceLastConnect)",
       "no alarm on HsmUnhealthy (AWS/CloudHSM)",
+      "no alarm on an orphan open too long (OldestOpenOrphanDays)",
     ]);
   });
 });
