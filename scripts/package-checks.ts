@@ -665,6 +665,7 @@ export const DASHBOARD_METRICS = [
   "BackupsHoldingDeletedMaterial",
   "ExecutionsFailed",
   "HsmUnhealthy",
+  "HsmSessionCount",
 ];
 
 /** The Metrics Insights alarms the signals need: a fragment of each query, and what it alarms on. */
@@ -672,6 +673,7 @@ export const SIGNAL_ALARMS: [query: string, what: string][] = [
   ["MAX(MinutesSinceLastConnect)", "a store not connected (MinutesSinceLastConnect)"],
   ['MAX(HsmUnhealthy) FROM "AWS/CloudHSM"', "HsmUnhealthy (AWS/CloudHSM)"],
   ["MAX(OldestOpenOrphanDays)", "an orphan open too long (OldestOpenOrphanDays)"],
+  ['MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId', "HSM sessions per cluster (HsmSessionCount)"],
 ];
 
 /**

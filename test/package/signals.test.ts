@@ -49,6 +49,7 @@ describe("the packaged template's connection-state signals", () => {
       "Minutes since last seen CONNECTED",
       "ACTIVE HSMs per Availability Zone",
       "HsmUnhealthy (AWS/CloudHSM)",
+      "HsmSessionCount per HSM (AWS/CloudHSM)",
       "Orphans: open after each cleanup window, registered by follow-ups",
       "Days the oldest open orphan has waited",
       "Keys pending deletion per key store",
@@ -56,12 +57,13 @@ describe("the packaged template's connection-state signals", () => {
       "Failed and timed-out executions per state machine",
     ]);
     for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
-    expect(expressions[8]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
-    expect(expressions[5]?.[0]).toContain('MetricName="OldestOpenOrphanDays"');
-    expect(expressions[6]?.[0]).toContain('MetricName="KeysPendingDeletion"');
+    expect(expressions[9]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
+    expect(expressions[4]?.[0]).toContain('MetricName="HsmSessionCount"');
+    expect(expressions[6]?.[0]).toContain('MetricName="OldestOpenOrphanDays"');
+    expect(expressions[7]?.[0]).toContain('MetricName="KeysPendingDeletion"');
   });
 
-  it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {
+  it("returns the store, HSM, session, orphan, check and dropped-events alarms, each to the alarm topic", () => {
     const toTopic = { AlarmActions: [{ Ref: "AlarmTopic" }] };
     expect(resources.StoreNotConnectedAlarm?.Properties).toMatchObject({
       ...toTopic,
@@ -73,6 +75,18 @@ describe("the packaged template's connection-state signals", () => {
       ...toTopic,
       Threshold: 0,
       Metrics: [{ Expression: 'SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"' }],
+    });
+    expect(resources.HsmSessionsAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      // 90% of the 2,048 open connections an HSM allows.
+      Threshold: 1843,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Metrics: [
+        {
+          Expression: 'SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId ORDER BY MAX() DESC',
+          Period: 300,
+        },
+      ],
     });
     expect(resources.OrphanOverdueAlarm?.Properties).toMatchObject({
       ...toTopic,

@@ -930,6 +930,7 @@ describe("checkSignals", () => {
         'SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service)',
       ),
       HsmUnhealthyAlarm: queryAlarm('SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"'),
+      HsmSessionsAlarm: queryAlarm('SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId'),
       OrphanOverdueAlarm: queryAlarm(
         'SELECT MAX(OldestOpenOrphanDays) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service) GROUP BY CustomKeyStoreId',
       ),
@@ -954,6 +955,7 @@ describe("checkSignals", () => {
         "OpenProofs",
         "BackupsHoldingDeletedMaterial",
         "ExecutionsFailed",
+        "HsmSessionCount",
       ].map((m) => `the dashboard has no SEARCH for ${m}`),
     );
     delete template.Resources?.Dashboard;
@@ -986,10 +988,13 @@ describe("checkSignals", () => {
     expect(checkSignals(template)).toEqual([]);
   });
 
-  it("returns the store, HSM and orphan alarms when they are missing or notify nobody", () => {
+  it("returns the store, HSM, orphan and session alarms when they are missing, notify nobody or name no cluster", () => {
     const template = complete();
     delete template.Resources?.HsmUnhealthyAlarm;
     delete template.Resources?.OrphanOverdueAlarm;
+    (template.Resources ?? {}).HsmSessionsAlarm = queryAlarm(
+      'SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM"',
+    ) as never;
     (template.Resources ?? {}).StoreNotConnectedAlarm = queryAlarm(
       "SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA(KeystoreAutopilot, CustomKeyStoreId, service)",
       [],
@@ -999,6 +1004,8 @@ describe("checkSignals", () => {
       "no alarm on a store not connected (MinutesSinceLastConnect)",
       "no alarm on HsmUnhealthy (AWS/CloudHSM)",
       "no alarm on an orphan open too long (OldestOpenOrphanDays)",
+      // One series for the whole account would not name the cluster.
+      "no alarm on HSM sessions per cluster (HsmSessionCount)",
     ]);
   });
 });
