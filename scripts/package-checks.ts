@@ -529,6 +529,7 @@ const targetId = (v: unknown): string | undefined => getAttRole(v) ?? (asRecord(
 
 /**
  * Nothing EventBridge delivers is dropped silently: every rule target has a retry policy and a dead-letter queue;
+ * every rule has an alarm on the events it could not put in that queue (InvocationsFailedToBeSentToDlq, by its name);
  * every function a rule invokes (asynchronously) has an on-failure destination and an alarm on its Errors; every
  * such queue has an alarm on its depth; every alarm topic is encrypted with a key of the template whose policy lets
  * CloudWatch use it (alias/aws/sns cannot); every state machine logs its executions without their data.
@@ -547,7 +548,24 @@ export function checkNothingDropped(template: Template): string[] {
     );
   const queues = new Set<string>();
   const asyncFunctions = new Set<string>();
+  const notQueuedAlarmed = (name: unknown) =>
+    alarms.some(
+      (a) =>
+        asArray(a.AlarmActions).length > 0 &&
+        asArray(a.Metrics).some((m) => {
+          const metric = asRecord(asRecord(asRecord(m).MetricStat).Metric);
+          return (
+            metric.Namespace === "AWS/Events" &&
+            metric.MetricName === "InvocationsFailedToBeSentToDlq" &&
+            asArray(metric.Dimensions).some(
+              (d) => asRecord(d).Name === "RuleName" && JSON.stringify(asRecord(d).Value) === JSON.stringify(name),
+            )
+          );
+        }),
+    );
   for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
+    if (!notQueuedAlarmed(p.Name ?? { Ref: id }) && !notQueuedAlarmed({ Ref: id }))
+      problems.push(`${id}: no alarm on the events it could not put in its dead-letter queue`);
     for (const raw of asArray(p.Targets)) {
       const target = asRecord(raw);
       const targetName = `${id} target ${String(target.Id)}`;

@@ -107,6 +107,25 @@ describe("the packaged template's connection-state signals", () => {
     });
   });
 
+  it("returns an alarm on each rule's dropped events, to the alarm topic, naming the rule as its metrics do", () => {
+    const rules = Object.entries(resources).filter(([, r]) => r.Type === "AWS::Events::Rule");
+
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [id, rule] of rules) {
+      const alarm = resources[`${id}DroppedEventsAlarm`]?.Properties;
+      const dimension = { Name: "RuleName", Value: rule.Properties?.Name ?? { Ref: id } };
+      expect(alarm).toMatchObject({
+        AlarmActions: [{ Ref: "AlarmTopic" }],
+        Threshold: 1,
+        Metrics: [
+          { MetricStat: { Metric: { MetricName: "FailedInvocations", Dimensions: [dimension] } } },
+          { MetricStat: { Metric: { MetricName: "InvocationsFailedToBeSentToDlq", Dimensions: [dimension] } } },
+          { Expression: "FILL(failed, 0) + FILL(notQueued, 0)", ReturnData: true },
+        ],
+      });
+    }
+  });
+
   it("returns the store check's schedule rule invoking connectCheckStores every 5 minutes", () => {
     const rules = Object.values(resources).filter((r) => r.Type === "AWS::Events::Rule");
     const check = rules.find((r) =>

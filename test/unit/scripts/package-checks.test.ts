@@ -448,6 +448,24 @@ describe("nothing-dropped check of the packaged template", () => {
         Properties: { FunctionName: { Ref: "F" }, DestinationConfig: { OnFailure: { Destination: getAtt("Dlq") } } },
       },
       FErrors: alarm("AWS/Lambda", "Errors", { Ref: "F" }),
+      RuleDroppedEventsAlarm: {
+        Type: "AWS::CloudWatch::Alarm",
+        Properties: {
+          Metrics: [
+            {
+              Id: "notQueued",
+              MetricStat: {
+                Metric: {
+                  Namespace: "AWS/Events",
+                  MetricName: "InvocationsFailedToBeSentToDlq",
+                  Dimensions: [{ Name: "RuleName", Value: { Ref: "Rule" } }],
+                },
+              },
+            },
+          ],
+          AlarmActions: [{ Ref: "Topic" }],
+        },
+      },
       DlqDepth: alarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["Dlq", "QueueName"] }),
       Topic: { Type: "AWS::SNS::Topic", Properties: { KmsMasterKeyId: { Ref: "Key" } } },
       Key: {
@@ -502,6 +520,29 @@ describe("nothing-dropped check of the packaged template", () => {
     expect(checkNothingDropped(t)).toEqual([
       "F: invoked by EventBridge but has no on-failure destination",
       "F: invoked by EventBridge but no alarm on its Errors",
+    ]);
+  });
+
+  it("returns a problem when a rule has no alarm on the events it could not put in its dead-letter queue", () => {
+    expect(checkNothingDropped(wired((r) => delete r.RuleDroppedEventsAlarm))).toEqual([
+      "Rule: no alarm on the events it could not put in its dead-letter queue",
+    ]);
+  });
+
+  it("returns no problem when the plugin gave every rule its alarm, by Name or by Ref", () => {
+    const { addRuleAlarms } = require("../../../deploy/rule-alarms.cjs") as {
+      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string) => void;
+    };
+    const t = wired((r) => {
+      delete r.RuleDroppedEventsAlarm;
+      r.Named = { Type: "AWS::Events::Rule", Properties: { Name: "keystore-autopilot-dev-f-rule-1", Targets: [] } };
+      addRuleAlarms(r, "Topic");
+    });
+
+    expect(checkNothingDropped(t)).toEqual([]);
+    expect(Object.keys(t.Resources ?? {}).filter((id) => id.endsWith("DroppedEventsAlarm"))).toEqual([
+      "RuleDroppedEventsAlarm",
+      "NamedDroppedEventsAlarm",
     ]);
   });
 
