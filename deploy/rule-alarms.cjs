@@ -11,8 +11,12 @@ const PERIOD = 300;
 /** The logical id of the alarm of rule `ruleId`. */
 const alarmId = (ruleId) => `${ruleId}DroppedEventsAlarm`;
 
-/** A rule's name as its metrics carry it: its Name property, or Ref (which returns the name of a default-bus rule). */
-const ruleName = (id, rule) => (typeof rule.Properties?.Name === "string" ? rule.Properties.Name : { Ref: id });
+/** A rule's name as its metrics carry it. Every rule is named in serverless.yml: a generated one would need Ref. */
+function ruleName(id, rule) {
+  const name = rule.Properties?.Name;
+  if (typeof name !== "string") throw new Error(`rule ${id} has no Name: name it in serverless.yml for its alarm`);
+  return name;
+}
 
 function droppedEventsAlarm(id, rule, topicId) {
   const metric = (metricId, metricName) => ({
@@ -52,10 +56,13 @@ function droppedEventsAlarm(id, rule, topicId) {
   };
 }
 
-/** Adds the alarm of every rule in `resources` (a compiled template's), notifying `topicId`. */
-function addRuleAlarms(resources, topicId) {
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type === "AWS::Events::Rule") resources[alarmId(id)] = droppedEventsAlarm(id, resource, topicId);
+/**
+ * Adds to `resources` (a compiled template's) the alarm of every rule in it and in `more` (serverless.yml's own
+ * `resources`, merged into the template only after this plugin's hook), notifying `topicId`.
+ */
+function addRuleAlarms(resources, topicId, more = {}) {
+  for (const [id, resource] of [...Object.entries(resources), ...Object.entries(more)]) {
+    if (resource?.Type === "AWS::Events::Rule") resources[alarmId(id)] = droppedEventsAlarm(id, resource, topicId);
   }
 }
 
@@ -63,7 +70,11 @@ class RuleAlarms {
   constructor(serverless) {
     this.hooks = {
       "before:package:finalize": () =>
-        addRuleAlarms(serverless.service.provider.compiledCloudFormationTemplate.Resources, "AlarmTopic"),
+        addRuleAlarms(
+          serverless.service.provider.compiledCloudFormationTemplate.Resources,
+          "AlarmTopic",
+          serverless.service.resources?.Resources ?? {},
+        ),
     };
   }
 }

@@ -564,7 +564,7 @@ export function checkNothingDropped(template: Template): string[] {
         }),
     );
   for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
-    if (!notQueuedAlarmed(p.Name ?? { Ref: id }) && !notQueuedAlarmed({ Ref: id }))
+    if (!notQueuedAlarmed(p.Name))
       problems.push(`${id}: no alarm on the events it could not put in its dead-letter queue`);
     for (const raw of asArray(p.Targets)) {
       const target = asRecord(raw);

@@ -113,7 +113,8 @@ describe("the packaged template's connection-state signals", () => {
     expect(rules.length).toBeGreaterThan(0);
     for (const [id, rule] of rules) {
       const alarm = resources[`${id}DroppedEventsAlarm`]?.Properties;
-      const dimension = { Name: "RuleName", Value: rule.Properties?.Name ?? { Ref: id } };
+      const dimension = { Name: "RuleName", Value: rule.Properties?.Name };
+      expect(dimension.Value).toMatch(/^keystore-autopilot-dev-/);
       expect(alarm).toMatchObject({
         AlarmActions: [{ Ref: "AlarmTopic" }],
         Threshold: 1,

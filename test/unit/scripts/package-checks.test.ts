@@ -432,6 +432,7 @@ describe("nothing-dropped check of the packaged template", () => {
       Rule: {
         Type: "AWS::Events::Rule",
         Properties: {
+          Name: "keystore-autopilot-dev-f-rule-1",
           Targets: [
             {
               Id: "t",
@@ -458,7 +459,7 @@ describe("nothing-dropped check of the packaged template", () => {
                 Metric: {
                   Namespace: "AWS/Events",
                   MetricName: "InvocationsFailedToBeSentToDlq",
-                  Dimensions: [{ Name: "RuleName", Value: { Ref: "Rule" } }],
+                  Dimensions: [{ Name: "RuleName", Value: "keystore-autopilot-dev-f-rule-1" }],
                 },
               },
             },
@@ -529,21 +530,32 @@ describe("nothing-dropped check of the packaged template", () => {
     ]);
   });
 
-  it("returns no problem when the plugin gave every rule its alarm, by Name or by Ref", () => {
+  it("returns no problem when the plugin gave every rule, of the template or of serverless.yml's resources, its alarm", () => {
     const { addRuleAlarms } = require("../../../deploy/rule-alarms.cjs") as {
-      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string) => void;
+      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string, more?: object) => void;
     };
+    const custom = { Type: "AWS::Events::Rule", Properties: { Name: "keystore-autopilot-dev-uses", Targets: [] } };
     const t = wired((r) => {
       delete r.RuleDroppedEventsAlarm;
-      r.Named = { Type: "AWS::Events::Rule", Properties: { Name: "keystore-autopilot-dev-f-rule-1", Targets: [] } };
-      addRuleAlarms(r, "Topic");
+      addRuleAlarms(r, "Topic", { Custom: custom });
+      r.Custom = custom;
     });
 
     expect(checkNothingDropped(t)).toEqual([]);
     expect(Object.keys(t.Resources ?? {}).filter((id) => id.endsWith("DroppedEventsAlarm"))).toEqual([
       "RuleDroppedEventsAlarm",
-      "NamedDroppedEventsAlarm",
+      "CustomDroppedEventsAlarm",
     ]);
+  });
+
+  it("throws when a rule has no name, which its alarm's RuleName needs", () => {
+    const { addRuleAlarms } = require("../../../deploy/rule-alarms.cjs") as {
+      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string) => void;
+    };
+
+    expect(() => addRuleAlarms({ Unnamed: { Type: "AWS::Events::Rule", Properties: {} } }, "Topic")).toThrow(
+      "rule Unnamed has no Name",
+    );
   });
 
   it("returns a problem when the dead-letter queue has no depth alarm", () => {
