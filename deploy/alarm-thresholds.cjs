@@ -3,7 +3,7 @@
 // Variables in JavaScript Files: an exported function receives `resolveVariable`).
 "use strict";
 
-/** Open connections per HSM at which HsmSessionsAlarm fires: hsmSessionAlarmPercent of hsmSessionLimit, rounded down. */
+/** Open connections per HSM at which HsmSessionsAlarm fires: hsmSessionAlarmPercent of hsmSessionLimit, floored. */
 function sessionThreshold(limit, percent) {
   const l = Number(limit);
   const p = Number(percent);

@@ -55,7 +55,7 @@ export type PendingDeletion = {
   cancelledAt?: string;
 };
 
-/** What the register holds of one key store, for its metrics: when its open orphans were found, its pending deletions. */
+/** One key store's register items, for its metrics: when its open orphans were found, and its pending deletions. */
 export type StoreRegister = { openOrphansFoundAt: string[]; pendingDeletions: PendingDeletion[] };
 
 export interface OrphanRegister {
@@ -83,7 +83,7 @@ export interface OrphanRegister {
   resolve(keyArn: string, outcome: OrphanOutcome): Promise<boolean>;
   /** Undoes this window's resolution when a deletion it reported did not hold. */
   reopen(keyArn: string, by: string): Promise<void>;
-  /** Records a scheduled deletion of a key of a CloudHSM key store; an older schedule than the one recorded changes nothing. */
+  /** Records a scheduled deletion of a CloudHSM key store's key; an older schedule than the recorded one is ignored. */
   recordPendingDeletion(deletion: {
     keyArn: string;
     customKeyStoreId: string;

@@ -33,9 +33,9 @@ export type EventOutcome =
 
 /**
  * Routes one EventBridge event: ScheduleKeyDeletion starts the key's follow-up (deterministic name), CancelKeyDeletion
- * records the cancel and stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it wakes. Bad events throw
- * InvalidInputError naming the field before anything is called; keys outside CloudHSM key stores, and calls KMS
- * refused, are ignored.
+ * records the cancel and stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it
+ * wakes. Bad events throw InvalidInputError naming the field before anything is called; keys outside CloudHSM key
+ * stores, and calls KMS refused, are ignored.
  */
 export async function handleDeletionEvent(deps: EventDeps, event: unknown): Promise<EventOutcome> {
   const kind = parseOrThrow(EventKindSchema, event);
