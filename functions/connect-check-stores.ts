@@ -3,6 +3,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import { clusters } from "../src/adapters/clients/clusters";
 import { keyStores } from "../src/adapters/clients/key-stores";
+import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { storeEvents } from "../src/adapters/clients/store-events";
 import { storeStates } from "../src/adapters/clients/store-states";
 import { logger, metrics } from "../src/observability";
@@ -13,11 +14,14 @@ import { StoreCheckEventSchema } from "../src/workflows/connect-key-store/step-i
 
 /**
  * The schedule (serverless.yml, every 5 minutes): observes every key store's connection state, publishes a
- * `Key Store State Change` for each change, and the per-store metrics of the dashboard.
+ * `Key Store State Change` for each change, and the per-store metrics of the dashboard (with the register's).
  */
 export const connectCheckStores = async (event: unknown) => {
   const trigger = parseOrThrow(StoreCheckEventSchema, event);
-  const result = await checkStores({ keyStores, clusters, states: storeStates, events: storeEvents }, new Date());
+  const result = await checkStores(
+    { keyStores, clusters, states: storeStates, events: storeEvents, register: orphanRegister },
+    new Date(),
+  );
   publishStoreMetrics(metrics, result.stores);
   logger.info("Key stores checked", { trigger: trigger.id, stores: result.stores.length, changes: result.changes });
   if (result.failed.length > 0) throw new StoreCheckFailedError(result.failed);

@@ -529,6 +529,7 @@ const targetId = (v: unknown): string | undefined => getAttRole(v) ?? (asRecord(
 
 /**
  * Nothing EventBridge delivers is dropped silently: every rule target has a retry policy and a dead-letter queue;
+ * every rule has an alarm on the events it could not put in that queue (InvocationsFailedToBeSentToDlq, by its name);
  * every function a rule invokes (asynchronously) has an on-failure destination and an alarm on its Errors; every
  * such queue has an alarm on its depth; every alarm topic is encrypted with a key of the template whose policy lets
  * CloudWatch use it (alias/aws/sns cannot); every state machine logs its executions without their data.
@@ -547,7 +548,24 @@ export function checkNothingDropped(template: Template): string[] {
     );
   const queues = new Set<string>();
   const asyncFunctions = new Set<string>();
+  const notQueuedAlarmed = (name: unknown) =>
+    alarms.some(
+      (a) =>
+        asArray(a.AlarmActions).length > 0 &&
+        asArray(a.Metrics).some((m) => {
+          const metric = asRecord(asRecord(asRecord(m).MetricStat).Metric);
+          return (
+            metric.Namespace === "AWS/Events" &&
+            metric.MetricName === "InvocationsFailedToBeSentToDlq" &&
+            asArray(metric.Dimensions).some(
+              (d) => asRecord(d).Name === "RuleName" && JSON.stringify(asRecord(d).Value) === JSON.stringify(name),
+            )
+          );
+        }),
+    );
   for (const [id, p] of resourcesOfType(template, "AWS::Events::Rule")) {
+    if (!notQueuedAlarmed(p.Name))
+      problems.push(`${id}: no alarm on the events it could not put in its dead-letter queue`);
     for (const raw of asArray(p.Targets)) {
       const target = asRecord(raw);
       const targetName = `${id} target ${String(target.Id)}`;
@@ -659,10 +677,21 @@ export const DASHBOARD_METRICS = [
   "MinutesSinceLastConnect",
   "ActiveHsms",
   "OpenOrphans",
+  "OldestOpenOrphanDays",
+  "KeysPendingDeletion",
   "OpenProofs",
   "BackupsHoldingDeletedMaterial",
   "ExecutionsFailed",
   "HsmUnhealthy",
+  "HsmSessionCount",
+];
+
+/** The Metrics Insights alarms the signals need: a fragment of each query, and what it alarms on. */
+export const SIGNAL_ALARMS: [query: string, what: string][] = [
+  ["MAX(MinutesSinceLastConnect)", "a store not connected (MinutesSinceLastConnect)"],
+  ['MAX(HsmUnhealthy) FROM "AWS/CloudHSM"', "HsmUnhealthy (AWS/CloudHSM)"],
+  ["MAX(OldestOpenOrphanDays)", "an orphan open too long (OldestOpenOrphanDays)"],
+  ['MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId', "HSM sessions per cluster (HsmSessionCount)"],
 ];
 
 /**
@@ -678,6 +707,12 @@ export function checkSignals(template: Template): string[] {
   for (const metric of DASHBOARD_METRICS) {
     if (!new RegExp(`SEARCH\\(.*${metric}`).test(body)) problems.push(`the dashboard has no SEARCH for ${metric}`);
   }
+  // A quoted term is an exact match of a whole name or value (CloudWatch User Guide, search-expression-syntax): a
+  // quoted piece of an ARN matches no series, and its widget stays empty without an error.
+  for (const [, term] of dashboardText(dashboards.map(([, p]) => p)).matchAll(/\\"([^"\\]*:[^"\\]*)\\"/g)) {
+    if (!term?.startsWith("arn:"))
+      problems.push(`the dashboard quotes part of an ARN ("${term}"), which matches nothing`);
+  }
   const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").map(([, p]) => p);
   const queried = (text: string) =>
     alarms.find(
@@ -685,10 +720,19 @@ export function checkSignals(template: Template): string[] {
         asArray(a.Metrics).some((m) => String(asRecord(m).Expression ?? "").includes(text)) &&
         asArray(a.AlarmActions).length > 0,
     );
-  if (!queried("MAX(MinutesSinceLastConnect)"))
-    problems.push("no alarm on a store not connected (MinutesSinceLastConnect)");
-  if (!queried('MAX(HsmUnhealthy) FROM "AWS/CloudHSM"')) problems.push("no alarm on HsmUnhealthy (AWS/CloudHSM)");
+  for (const [query, what] of SIGNAL_ALARMS) if (!queried(query)) problems.push(`no alarm on ${what}`);
   return problems;
+}
+
+/** The dashboards' bodies as CloudWatch receives them (a string, or the string of an `Fn::Sub`). */
+function dashboardText(dashboards: Raw[]): string {
+  return dashboards
+    .map((p) => {
+      const body = p.DashboardBody;
+      const sub = asRecord(body)["Fn::Sub"];
+      return typeof body === "string" ? body : typeof sub === "string" ? sub : "";
+    })
+    .join("\n");
 }
 
 /** The function zips in `dir` with their sizes, largest first. */

@@ -6,6 +6,8 @@ import type {
   Orphan,
   OrphanOutcome,
   OrphanRegister,
+  PendingDeletion,
+  StoreRegister,
 } from "../ports/orphan-register";
 import { KeyArnSchema } from "../validation";
 import type { DocumentPort } from "./clients/types";
@@ -34,6 +36,15 @@ export class OrphanRecordInvalidError extends Error {
 
 const statusKey = (keyArn: string) => `STATUS#${keyArn}`;
 const orphanKey = (keyArn: string) => `ORPHAN#${keyArn}`;
+const pendingKey = (keyArn: string) => `PENDING#${keyArn}`;
+
+/**
+ * A pending-deletion item outlives its key by a week: KMS deletes a key up to 24 hours after its deletion date (KMS
+ * Developer Guide, deleting-keys), and the waiting period is at most 30 days, which bounds a cancel-only item.
+ */
+const PENDING_KEEP_MS = 8 * 86_400_000;
+const CANCEL_KEEP_MS = 31 * 86_400_000;
+const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /** Key ARNs per snapshot item: ~75 bytes each keeps an item far below DynamoDB's 400 KB. */
 export const SNAPSHOT_CHUNK = 2_000;
@@ -56,6 +67,9 @@ export class SnapshotMissingError extends Error {
  *   it resolved (DELETED, NOT_PRESENT when the cluster no longer had it, KEY_EXISTS when a sighting's key turned out
  *   to exist) and keeps it as the audit record. The
  *   sparse index `ByKeyStore` (customKeyStoreId) finds a store's orphans; only orphan items carry that attribute.
+ * - `PENDING#<keyArn>`: a key of a CloudHSM key store scheduled for deletion and, when cancelled, when (the deletion
+ *   events' times), for the store check's KeysPendingDeletion; it carries customKeyStoreId, so `ByKeyStore` finds it
+ *   beside the store's orphans, and it expires a week after the key's deletion date.
  * - `SCAN#<snapshotId>#<n>`: the KMS keys of a key store as a cleanup scan saw them, in chunks, expiring after a week.
  * Every write is conditional: a status attribute is set only if absent, an orphan only by the follow-up that owns it.
  */
@@ -194,6 +208,76 @@ export class DynamoOrphanRegister implements OrphanRegister {
     }
   }
 
+  async recordPendingDeletion(deletion: {
+    keyArn: string;
+    customKeyStoreId: string;
+    deletionDate: string;
+    at: string;
+  }): Promise<void> {
+    await this.ignoringOlder(
+      new UpdateCommand({
+        TableName: this.table(),
+        Key: { pk: pendingKey(deletion.keyArn) },
+        UpdateExpression:
+          "SET kind = :kind, keyArn = :arn, customKeyStoreId = :store, deletionDate = :date, scheduledAt = :at, expiresAt = :exp",
+        ConditionExpression: "attribute_not_exists(scheduledAt) OR scheduledAt < :at",
+        ExpressionAttributeValues: {
+          ":kind": "pending-deletion",
+          ":arn": deletion.keyArn,
+          ":store": deletion.customKeyStoreId,
+          ":date": deletion.deletionDate,
+          ":at": deletion.at,
+          ":exp": epochSeconds(Date.parse(deletion.deletionDate) + PENDING_KEEP_MS),
+        },
+      }),
+    );
+  }
+
+  async recordDeletionCancelled(keyArn: string, at: string): Promise<void> {
+    // Written even before its schedule arrives (events may come out of order); a key of no custom key store then
+    // leaves an item outside ByKeyStore that expires by itself.
+    await this.ignoringOlder(
+      new UpdateCommand({
+        TableName: this.table(),
+        Key: { pk: pendingKey(keyArn) },
+        UpdateExpression:
+          "SET kind = :kind, keyArn = :arn, cancelledAt = :at, expiresAt = if_not_exists(expiresAt, :exp)",
+        ConditionExpression: "attribute_not_exists(cancelledAt) OR cancelledAt < :at",
+        ExpressionAttributeValues: {
+          ":kind": "pending-deletion",
+          ":arn": keyArn,
+          ":at": at,
+          ":exp": epochSeconds(Date.parse(at) + CANCEL_KEEP_MS),
+        },
+      }),
+    );
+  }
+
+  async storeRegister(customKeyStoreId: string): Promise<StoreRegister> {
+    const result: StoreRegister = { openOrphansFoundAt: [], pendingDeletions: [] };
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table(),
+          IndexName: BY_KEY_STORE_INDEX,
+          KeyConditionExpression: "customKeyStoreId = :id",
+          FilterExpression: "(kind = :orphan AND attribute_not_exists(resolution)) OR kind = :pending",
+          ExpressionAttributeValues: { ":id": customKeyStoreId, ":orphan": "orphan", ":pending": "pending-deletion" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.kind === "orphan" && typeof item.foundAt === "string") result.openOrphansFoundAt.push(item.foundAt);
+        else if (item.kind === "pending-deletion" && typeof item.scheduledAt === "string") {
+          result.pendingDeletions.push(pendingDeletionOf(item, customKeyStoreId));
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return result;
+  }
+
   async writeKeySnapshot(snapshotId: string, keyArns: string[], expiresAt: Date): Promise<number> {
     const sorted = [...keyArns].sort();
     const chunks = Math.max(1, Math.ceil(sorted.length / SNAPSHOT_CHUNK));
@@ -242,8 +326,27 @@ export class DynamoOrphanRegister implements OrphanRegister {
     }
   }
 
+  /** Sends a conditional write whose refusal means a later event was recorded first. */
+  private async ignoringOlder(command: UpdateCommand): Promise<void> {
+    try {
+      await this.db.send(command);
+    } catch (error: unknown) {
+      if (!conditionFailed(error)) throw error;
+    }
+  }
+
   private table(): string {
     if (!this.tableName) throw new Error("Missing configuration: ORPHAN_TABLE_NAME");
     return this.tableName;
   }
+}
+
+function pendingDeletionOf(item: Record<string, unknown>, customKeyStoreId: string): PendingDeletion {
+  return {
+    keyArn: String(item.keyArn),
+    customKeyStoreId,
+    deletionDate: String(item.deletionDate),
+    scheduledAt: String(item.scheduledAt),
+    ...(typeof item.cancelledAt === "string" ? { cancelledAt: item.cancelledAt } : {}),
+  };
 }

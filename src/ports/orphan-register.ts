@@ -42,6 +42,22 @@ export type Orphan = {
 
 export type OrphanOutcome = { resolution: OrphanResolution; at: string; by: string; hsmKeyReference?: string };
 
+/**
+ * A key of a CloudHSM key store scheduled for deletion, as the ScheduleKeyDeletion and CancelKeyDeletion events told
+ * it (their CloudTrail times); the later of the two decides whether it is still pending.
+ */
+export type PendingDeletion = {
+  keyArn: string;
+  customKeyStoreId: string;
+  /** ISO; when KMS deletes the key (ScheduleKeyDeletion's deletionDate). */
+  deletionDate: string;
+  scheduledAt: string;
+  cancelledAt?: string;
+};
+
+/** One key store's register items, for its metrics: when its open orphans were found, and its pending deletions. */
+export type StoreRegister = { openOrphansFoundAt: string[]; pendingDeletions: PendingDeletion[] };
+
 export interface OrphanRegister {
   /** Records what the DeleteKey event said; the first report wins, duplicates and retries change nothing. */
   recordDeleteKeyStatus(report: {
@@ -67,6 +83,17 @@ export interface OrphanRegister {
   resolve(keyArn: string, outcome: OrphanOutcome): Promise<boolean>;
   /** Undoes this window's resolution when a deletion it reported did not hold. */
   reopen(keyArn: string, by: string): Promise<void>;
+  /** Records a scheduled deletion of a CloudHSM key store's key; an older schedule than the recorded one is ignored. */
+  recordPendingDeletion(deletion: {
+    keyArn: string;
+    customKeyStoreId: string;
+    deletionDate: string;
+    at: string;
+  }): Promise<void>;
+  /** Records that the key's deletion was cancelled at `at`; an older cancel than the one recorded changes nothing. */
+  recordDeletionCancelled(keyArn: string, at: string): Promise<void>;
+  /** A key store's open orphans and pending deletions, in one read of its items (every page). */
+  storeRegister(customKeyStoreId: string): Promise<StoreRegister>;
   /** Keeps a key store's KMS keys as a scan saw them; returns the number of chunks. Rewriting is idempotent. */
   writeKeySnapshot(snapshotId: string, keyArns: string[], expiresAt: Date): Promise<number>;
   /** Reads a snapshot back; a missing chunk is an error, never an empty set (live keys would look orphaned). */

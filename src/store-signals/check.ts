@@ -1,6 +1,8 @@
 import type { Cluster, Clusters } from "../ports/clusters";
 import type { KeyStores } from "../ports/key-stores";
+import type { OrphanRegister } from "../ports/orphan-register";
 import { minutesSinceLastConnect, type ObserveDeps, observeStore } from "./observe";
+import { registerGauges } from "./register";
 
 /** A run that could not record some store: Lambda retries it (the gauges of every store went out already). */
 export class StoreCheckFailedError extends Error {
@@ -13,7 +15,11 @@ export class StoreCheckFailedError extends Error {
 /** Who the scheduled check says it is in events and records. */
 export const STORE_CHECK_OBSERVER = "store-check";
 
-export type CheckDeps = ObserveDeps & { keyStores: Pick<KeyStores, "list">; clusters: Pick<Clusters, "list"> };
+export type CheckDeps = ObserveDeps & {
+  keyStores: Pick<KeyStores, "list">;
+  clusters: Pick<Clusters, "list">;
+  register: Pick<OrphanRegister, "storeRegister">;
+};
 
 /** What the dashboard plots of one store; a value the check could not observe is absent, never guessed. */
 export type StoreGauges = {
@@ -22,17 +28,21 @@ export type StoreGauges = {
   minutesSinceLastConnect?: number;
   /** ACTIVE HSMs per Availability Zone of the store's cluster (zones of its subnets included at 0). */
   activeHsms?: Record<string, number>;
+  /** From the orphan register (src/store-signals/register.ts): keys pending deletion, oldest open orphan's age. */
+  keysPendingDeletion?: number;
+  oldestOpenOrphanDays?: number;
 };
 
 export type CheckResult = { stores: StoreGauges[]; changes: number; failed: string[] };
 
 /**
  * The periodic check: every custom key store of the account and Region (DescribeCustomKeyStores, every page) and
- * every cluster (DescribeClusters, every page), each store observed as `observeStore` does. Bounded: one listing of
+ * every cluster (DescribeClusters, every page), each store observed as `observeStore` does, and each store's items
+ * of the orphan register read once (its open orphans and pending deletions, one Query). Bounded: one listing of
  * each per run, whatever the number of stores, far inside KMS's 5 requests per second shared by the custom key store
- * operations (KMS Developer Guide, requests-per-second, "Custom key store API requests"). A store whose record
- * could not be written is named in `failed` after the others were observed, so the caller can fail the run and be
- * retried while the gauges still go out.
+ * operations (KMS Developer Guide, requests-per-second, "Custom key store API requests"), and one Query per store. A
+ * store whose record could not be written or whose register could not be read is named in `failed` after the others
+ * were observed, so the caller can fail the run and be retried while the gauges still go out.
  */
 export async function checkStores(deps: CheckDeps, now: Date): Promise<CheckResult> {
   const stores = await deps.keyStores.list();
@@ -60,6 +70,12 @@ export async function checkStores(deps: CheckDeps, now: Date): Promise<CheckResu
     } catch (error: unknown) {
       if (!(error instanceof Error)) throw error;
       result.failed.push(`${store.customKeyStoreId}: ${error.name}: ${error.message}`);
+    }
+    try {
+      Object.assign(gauges, registerGauges(await deps.register.storeRegister(store.customKeyStoreId), now));
+    } catch (error: unknown) {
+      if (!(error instanceof Error)) throw error;
+      result.failed.push(`${store.customKeyStoreId} register: ${error.name}: ${error.message}`);
     }
     result.stores.push(gauges);
   }

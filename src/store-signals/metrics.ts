@@ -6,7 +6,8 @@ export const STORE_DIMENSION = "CustomKeyStoreId";
 
 /**
  * One EMF record per store (namespace KeystoreAutopilot, src/observability.ts), and one per zone of its cluster:
- * Connected (0/1), MinutesSinceLastConnect when known, ActiveHsms per AvailabilityZone. Each set of dimensions is
+ * Connected (0/1), MinutesSinceLastConnect when known, KeysPendingDeletion and OldestOpenOrphanDays when the register
+ * was read, ActiveHsms per AvailabilityZone. Each set of dimensions is
  * flushed on its own, since an EMF record carries one value per metric name (CloudWatch User Guide,
  * CloudWatch_Embedded_Metric_Format_Specification).
  */
@@ -16,6 +17,12 @@ export function publishStoreMetrics(metrics: Metrics, stores: StoreGauges[]): vo
     metrics.addMetric("Connected", MetricUnit.Count, store.connected ? 1 : 0);
     if (store.minutesSinceLastConnect !== undefined) {
       metrics.addMetric("MinutesSinceLastConnect", MetricUnit.NoUnit, store.minutesSinceLastConnect);
+    }
+    if (store.keysPendingDeletion !== undefined) {
+      metrics.addMetric("KeysPendingDeletion", MetricUnit.Count, store.keysPendingDeletion);
+    }
+    if (store.oldestOpenOrphanDays !== undefined) {
+      metrics.addMetric("OldestOpenOrphanDays", MetricUnit.NoUnit, store.oldestOpenOrphanDays);
     }
     metrics.publishStoredMetrics();
     for (const [zone, count] of Object.entries(store.activeHsms ?? {})) {

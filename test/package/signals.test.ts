@@ -49,15 +49,21 @@ describe("the packaged template's connection-state signals", () => {
       "Minutes since last seen CONNECTED",
       "ACTIVE HSMs per Availability Zone",
       "HsmUnhealthy (AWS/CloudHSM)",
+      "HsmSessionCount per HSM (AWS/CloudHSM)",
       "Orphans: open after each cleanup window, registered by follow-ups",
+      "Days the oldest open orphan has waited",
+      "Keys pending deletion per key store",
       "Proofs of destruction still open, and backups holding deleted material (daily)",
       "Failed and timed-out executions per state machine",
     ]);
     for (const e of expressions.flat()) expect(e).toMatch(/^SEARCH\('.+', '(Minimum|Maximum|Sum)', \d+\)$/);
-    expect(expressions[6]?.[0]).toContain('"stateMachine:keystore-autopilot-dev-"');
+    expect(expressions[9]?.[0]).toContain(" StateMachineArn=stateMachine:keystore-autopilot-dev'");
+    expect(expressions[4]?.[0]).toContain('MetricName="HsmSessionCount"');
+    expect(expressions[6]?.[0]).toContain('MetricName="OldestOpenOrphanDays"');
+    expect(expressions[7]?.[0]).toContain('MetricName="KeysPendingDeletion"');
   });
 
-  it("returns the store, HSM, check and dropped-events alarms, each to the alarm topic", () => {
+  it("returns the store, HSM, session, orphan, check and dropped-events alarms, each to the alarm topic", () => {
     const toTopic = { AlarmActions: [{ Ref: "AlarmTopic" }] };
     expect(resources.StoreNotConnectedAlarm?.Properties).toMatchObject({
       ...toTopic,
@@ -70,11 +76,55 @@ describe("the packaged template's connection-state signals", () => {
       Threshold: 0,
       Metrics: [{ Expression: 'SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"' }],
     });
+    expect(resources.HsmSessionsAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      // 90% of the 2,048 open connections an HSM allows.
+      Threshold: 1843,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Metrics: [
+        {
+          Expression: 'SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId ORDER BY MAX() DESC',
+          Period: 300,
+        },
+      ],
+    });
+    expect(resources.OrphanOverdueAlarm?.Properties).toMatchObject({
+      ...toTopic,
+      Threshold: 8,
+      ComparisonOperator: "GreaterThanThreshold",
+      Metrics: [
+        {
+          Expression:
+            'SELECT MAX(OldestOpenOrphanDays) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service) GROUP BY CustomKeyStoreId ORDER BY MAX() DESC',
+          Period: 300,
+        },
+      ],
+    });
     expect(resources.ConnectCheckStoresErrorsAlarm?.Properties).toMatchObject({ ...toTopic, MetricName: "Errors" });
     expect(resources.AsyncFailureQueueAlarm?.Properties).toMatchObject({
       ...toTopic,
       MetricName: "ApproximateNumberOfMessagesVisible",
     });
+  });
+
+  it("returns an alarm on each rule's dropped events, to the alarm topic, naming the rule as its metrics do", () => {
+    const rules = Object.entries(resources).filter(([, r]) => r.Type === "AWS::Events::Rule");
+
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [id, rule] of rules) {
+      const alarm = resources[`${id}DroppedEventsAlarm`]?.Properties;
+      const dimension = { Name: "RuleName", Value: rule.Properties?.Name };
+      expect(dimension.Value).toMatch(/^keystore-autopilot-dev-/);
+      expect(alarm).toMatchObject({
+        AlarmActions: [{ Ref: "AlarmTopic" }],
+        Threshold: 1,
+        Metrics: [
+          { MetricStat: { Metric: { MetricName: "FailedInvocations", Dimensions: [dimension] } } },
+          { MetricStat: { Metric: { MetricName: "InvocationsFailedToBeSentToDlq", Dimensions: [dimension] } } },
+          { Expression: "FILL(failed, 0) + FILL(notQueued, 0)", ReturnData: true },
+        ],
+      });
+    }
   });
 
   it("returns the store check's schedule rule invoking connectCheckStores every 5 minutes", () => {

@@ -33,9 +33,9 @@ export type EventOutcome =
 
 /**
  * Routes one EventBridge event: ScheduleKeyDeletion starts the key's follow-up (deterministic name), CancelKeyDeletion
- * stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it wakes. Bad events throw
- * InvalidInputError naming the field before anything is called; keys outside CloudHSM key stores, and calls KMS
- * refused, are ignored.
+ * records the cancel and stops it, DeleteKey and KMS CMK Deletion are recorded for the follow-up to read when it
+ * wakes. Bad events throw InvalidInputError naming the field before anything is called; keys outside CloudHSM key
+ * stores, and calls KMS refused, are ignored.
  */
 export async function handleDeletionEvent(deps: EventDeps, event: unknown): Promise<EventOutcome> {
   const kind = parseOrThrow(EventKindSchema, event);
@@ -56,6 +56,7 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
   checkAccount(deps, e.account, record.keyArn, "detail.responseElements.keyId");
   switch (e.detail.eventName) {
     case CANCEL_KEY_DELETION:
+      await deps.orphans.recordDeletionCancelled(record.keyArn, eventTime(event));
       return { outcome: "stopped", executions: await stopFollowUps(deps, record.keyArn) };
     case DELETE_KEY: {
       if (!record.customKeyStoreId) return { outcome: "ignored", reason: "not in a CloudHSM key store" };
@@ -74,16 +75,17 @@ export async function handleDeletionEvent(deps: EventDeps, event: unknown): Prom
       return { outcome: "recorded", keyArn: record.keyArn };
     }
     case SCHEDULE_KEY_DELETION:
-      return startFollowUp(deps, record);
+      return startFollowUp(deps, record, eventTime(event));
   }
 }
 
 /**
  * Starts the key's follow-up. The record alone decides when it names the key store, the cluster and the deletion
  * date; otherwise DescribeKey does. A record without a cluster may be an external key store's key: those have no
- * cluster and no key material of ours, so only a key whose Origin is AWS_CLOUDHSM gets a follow-up.
+ * cluster and no key material of ours, so only a key whose Origin is AWS_CLOUDHSM gets a follow-up. The register
+ * keeps the key as pending deletion in its store (KeysPendingDeletion) until its cancel, or its deletion date, passes.
  */
-async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<EventOutcome> {
+async function startFollowUp(deps: EventDeps, record: KeyRecordFields, at: string): Promise<EventOutcome> {
   const { keyArn } = record;
   let { customKeyStoreId, clusterId, deletionDate } = record;
   if (!customKeyStoreId || !clusterId || !deletionDate) {
@@ -118,6 +120,7 @@ async function startFollowUp(deps: EventDeps, record: KeyRecordFields): Promise<
   const name = executionName(keyArn, deletionDate);
   // Same name, same key and date: another delivery of this event already started it.
   const { started } = await deps.executions.startOnce({ stateMachineArn: deps.stateMachineArn, name, input });
+  await deps.orphans.recordPendingDeletion({ keyArn, customKeyStoreId, deletionDate: input.deletionDate, at });
   return { outcome: started ? "started" : "already-following", executionName: name };
 }
 

@@ -432,6 +432,7 @@ describe("nothing-dropped check of the packaged template", () => {
       Rule: {
         Type: "AWS::Events::Rule",
         Properties: {
+          Name: "keystore-autopilot-dev-f-rule-1",
           Targets: [
             {
               Id: "t",
@@ -448,6 +449,24 @@ describe("nothing-dropped check of the packaged template", () => {
         Properties: { FunctionName: { Ref: "F" }, DestinationConfig: { OnFailure: { Destination: getAtt("Dlq") } } },
       },
       FErrors: alarm("AWS/Lambda", "Errors", { Ref: "F" }),
+      RuleDroppedEventsAlarm: {
+        Type: "AWS::CloudWatch::Alarm",
+        Properties: {
+          Metrics: [
+            {
+              Id: "notQueued",
+              MetricStat: {
+                Metric: {
+                  Namespace: "AWS/Events",
+                  MetricName: "InvocationsFailedToBeSentToDlq",
+                  Dimensions: [{ Name: "RuleName", Value: "keystore-autopilot-dev-f-rule-1" }],
+                },
+              },
+            },
+          ],
+          AlarmActions: [{ Ref: "Topic" }],
+        },
+      },
       DlqDepth: alarm("AWS/SQS", "ApproximateNumberOfMessagesVisible", { "Fn::GetAtt": ["Dlq", "QueueName"] }),
       Topic: { Type: "AWS::SNS::Topic", Properties: { KmsMasterKeyId: { Ref: "Key" } } },
       Key: {
@@ -503,6 +522,40 @@ describe("nothing-dropped check of the packaged template", () => {
       "F: invoked by EventBridge but has no on-failure destination",
       "F: invoked by EventBridge but no alarm on its Errors",
     ]);
+  });
+
+  it("returns a problem when a rule has no alarm on the events it could not put in its dead-letter queue", () => {
+    expect(checkNothingDropped(wired((r) => delete r.RuleDroppedEventsAlarm))).toEqual([
+      "Rule: no alarm on the events it could not put in its dead-letter queue",
+    ]);
+  });
+
+  it("returns no problem when the plugin gave every rule, of the template or of serverless.yml's resources, its alarm", () => {
+    const { addRuleAlarms } = require("../../../deploy/rule-alarms.cjs") as {
+      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string, more?: object) => void;
+    };
+    const custom = { Type: "AWS::Events::Rule", Properties: { Name: "keystore-autopilot-dev-uses", Targets: [] } };
+    const t = wired((r) => {
+      delete r.RuleDroppedEventsAlarm;
+      addRuleAlarms(r, "Topic", { Custom: custom });
+      r.Custom = custom;
+    });
+
+    expect(checkNothingDropped(t)).toEqual([]);
+    expect(Object.keys(t.Resources ?? {}).filter((id) => id.endsWith("DroppedEventsAlarm"))).toEqual([
+      "RuleDroppedEventsAlarm",
+      "CustomDroppedEventsAlarm",
+    ]);
+  });
+
+  it("throws when a rule has no name, which its alarm's RuleName needs", () => {
+    const { addRuleAlarms } = require("../../../deploy/rule-alarms.cjs") as {
+      addRuleAlarms: (resources: NonNullable<Template["Resources"]>, topicId: string) => void;
+    };
+
+    expect(() => addRuleAlarms({ Unnamed: { Type: "AWS::Events::Rule", Properties: {} } }, "Topic")).toThrow(
+      "rule Unnamed has no Name",
+    );
   });
 
   it("returns a problem when the dead-letter queue has no depth alarm", () => {
@@ -930,10 +983,14 @@ describe("checkSignals", () => {
         'SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service)',
       ),
       HsmUnhealthyAlarm: queryAlarm('SELECT MAX(HsmUnhealthy) FROM "AWS/CloudHSM"'),
+      HsmSessionsAlarm: queryAlarm('SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM" GROUP BY ClusterId'),
+      OrphanOverdueAlarm: queryAlarm(
+        'SELECT MAX(OldestOpenOrphanDays) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service) GROUP BY CustomKeyStoreId',
+      ),
     },
   });
 
-  it("returns nothing when the dashboard plots every signal and both alarms notify", () => {
+  it("returns nothing when the dashboard plots every signal and every alarm notifies", () => {
     expect(checkSignals(complete())).toEqual([]);
   });
 
@@ -946,18 +1003,51 @@ describe("checkSignals", () => {
         "MinutesSinceLastConnect",
         "ActiveHsms",
         "OpenOrphans",
+        "OldestOpenOrphanDays",
+        "KeysPendingDeletion",
         "OpenProofs",
         "BackupsHoldingDeletedMaterial",
         "ExecutionsFailed",
+        "HsmSessionCount",
       ].map((m) => `the dashboard has no SEARCH for ${m}`),
     );
     delete template.Resources?.Dashboard;
     expect(checkSignals(template)[0]).toBe("0 dashboards, not one per stage");
   });
 
-  it("returns the store and HSM alarms when they are missing or notify nobody", () => {
+  it("returns a SEARCH that quotes part of an ARN, which an exact match never finds", () => {
+    const template = complete();
+    const states = (term: string) =>
+      `SEARCH('{AWS/States,StateMachineArn} MetricName="ExecutionsFailed" ${term}', 'Sum', 300)`;
+    const body = (term: string) => ({
+      "Fn::Sub": JSON.stringify({
+        widgets: [...DASHBOARD_METRICS.map(search), states(term)].map((expression) => ({
+          type: "metric",
+          properties: { metrics: [[{ expression }]] },
+        })),
+      }),
+    });
+    const resources = template.Resources ?? {};
+    (resources.Dashboard as { Properties: Record<string, unknown> }).Properties.DashboardBody = body(
+      '"stateMachine:keystore-autopilot-dev-"',
+    );
+
+    expect(checkSignals(template)).toEqual([
+      'the dashboard quotes part of an ARN ("stateMachine:keystore-autopilot-dev-"), which matches nothing',
+    ]);
+    (resources.Dashboard as { Properties: Record<string, unknown> }).Properties.DashboardBody = body(
+      "StateMachineArn=stateMachine:keystore-autopilot-dev",
+    );
+    expect(checkSignals(template)).toEqual([]);
+  });
+
+  it("returns the store, HSM, orphan and session alarms when they are missing, notify nobody or name no cluster", () => {
     const template = complete();
     delete template.Resources?.HsmUnhealthyAlarm;
+    delete template.Resources?.OrphanOverdueAlarm;
+    (template.Resources ?? {}).HsmSessionsAlarm = queryAlarm(
+      'SELECT MAX(HsmSessionCount) FROM "AWS/CloudHSM"',
+    ) as never;
     (template.Resources ?? {}).StoreNotConnectedAlarm = queryAlarm(
       "SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA(KeystoreAutopilot, CustomKeyStoreId, service)",
       [],
@@ -966,6 +1056,9 @@ describe("checkSignals", () => {
     expect(checkSignals(template)).toEqual([
       "no alarm on a store not connected (MinutesSinceLastConnect)",
       "no alarm on HsmUnhealthy (AWS/CloudHSM)",
+      "no alarm on an orphan open too long (OldestOpenOrphanDays)",
+      // One series for the whole account would not name the cluster.
+      "no alarm on HSM sessions per cluster (HsmSessionCount)",
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Cluster } from "../../../../src/ports/clusters";
 import type { KeyStore } from "../../../../src/ports/key-stores";
+import type { StoreRegister } from "../../../../src/ports/orphan-register";
 import type { StoreEvents, StoreRecord, StoreStateChange, StoreStates } from "../../../../src/ports/store-states";
 import { activeHsmsByZone, checkStores } from "../../../../src/store-signals/check";
 
@@ -23,7 +24,14 @@ const cluster: Cluster = {
   ],
 };
 
-function deps(stores: KeyStore[], records: Record<string, StoreRecord> = {}, broken: string[] = []) {
+const EMPTY: StoreRegister = { openOrphansFoundAt: [], pendingDeletions: [] };
+
+function deps(
+  stores: KeyStore[],
+  records: Record<string, StoreRecord> = {},
+  broken: string[] = [],
+  registers: Record<string, StoreRegister> = {},
+) {
   const published: StoreStateChange[] = [];
   const listClusters = jest.fn(async () => [cluster]);
   const states: StoreStates = {
@@ -37,7 +45,18 @@ function deps(stores: KeyStore[], records: Record<string, StoreRecord> = {}, bro
   };
   const events: StoreEvents = { publish: async (c) => void published.push(c) };
   return {
-    d: { keyStores: { list: async () => stores }, clusters: { list: listClusters }, states, events },
+    d: {
+      keyStores: { list: async () => stores },
+      clusters: { list: listClusters },
+      states,
+      events,
+      register: {
+        storeRegister: async (id: string) => {
+          if (id === "cks-unreadable") throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+          return registers[id] ?? EMPTY;
+        },
+      },
+    },
     published,
     listClusters,
   };
@@ -63,9 +82,17 @@ describe("checkStores", () => {
           connected: false,
           minutesSinceLastConnect: 30,
           activeHsms: { "us-east-1a": 2, "us-east-1b": 0, "us-east-1c": 0 },
+          keysPendingDeletion: 0,
+          oldestOpenOrphanDays: 0,
         },
         // First seen now: no record to change from, and CONNECTED, so 0 minutes.
-        { customKeyStoreId: "cks-two", connected: true, minutesSinceLastConnect: 0 },
+        {
+          customKeyStoreId: "cks-two",
+          connected: true,
+          minutesSinceLastConnect: 0,
+          keysPendingDeletion: 0,
+          oldestOpenOrphanDays: 0,
+        },
       ],
       changes: 1,
       failed: [],
@@ -80,6 +107,45 @@ describe("checkStores", () => {
 
     expect(result.failed).toEqual(["cks-one: ThrottlingException: Throughput exceeded"]);
     expect(result.stores.map((s) => s.customKeyStoreId)).toEqual(["cks-one", "cks-two"]);
+  });
+
+  it("returns each store's keys pending deletion and oldest open orphan from its register items", async () => {
+    const pending = (keyId: string, deletionDate: string, cancelledAt?: string) => ({
+      keyArn: `arn:aws:kms:us-east-1:111122223333:key/${keyId}`,
+      customKeyStoreId: "cks-one",
+      deletionDate,
+      scheduledAt: "2026-11-20T00:00:00Z",
+      ...(cancelledAt ? { cancelledAt } : {}),
+    });
+    const { d } = deps([store("cks-one", "CONNECTED")], {}, [], {
+      "cks-one": {
+        openOrphansFoundAt: ["2026-11-29T13:00:00.000Z", "2026-11-30T01:00:00.000Z"],
+        pendingDeletions: [
+          pending("a", "2026-12-05T00:00:00Z"),
+          // Deleted by KMS at the latest 24 hours after its date, which has passed: no longer pending.
+          pending("b", "2026-11-29T00:00:00Z"),
+          // Cancelled after it was scheduled.
+          pending("c", "2026-12-05T00:00:00Z", "2026-11-21T00:00:00Z"),
+          // Its date passed less than 24 hours ago: KMS may not have deleted it yet.
+          pending("d", "2026-11-30T12:00:00Z"),
+        ],
+      },
+    });
+
+    const [gauges] = (await checkStores(d, NOW)).stores;
+
+    expect(gauges).toMatchObject({ keysPendingDeletion: 2, oldestOpenOrphanDays: 1.5 });
+  });
+
+  it("returns the store's other gauges and names it failed when its register cannot be read", async () => {
+    const { d } = deps([store("cks-unreadable", "CONNECTED")]);
+
+    const result = await checkStores(d, NOW);
+
+    expect(result.failed).toEqual(["cks-unreadable register: ThrottlingException: Rate exceeded"]);
+    expect(result.stores).toEqual([
+      { customKeyStoreId: "cks-unreadable", connected: true, minutesSinceLastConnect: 0 },
+    ]);
   });
 
   it("lists no clusters when no store is a CloudHSM key store", async () => {

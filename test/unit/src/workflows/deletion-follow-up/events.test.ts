@@ -108,6 +108,30 @@ describe("handleDeletionEvent", () => {
     });
   });
 
+  it("records the key as pending deletion in its store, with the schedule's time, when its follow-up starts", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+
+    await handleDeletionEvent(deps, fixture());
+
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.Key).toEqual({ pk: `PENDING#${KEY_ARN}` });
+    expect(update?.ConditionExpression).toBe("attribute_not_exists(scheduledAt) OR scheduledAt < :at");
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ":store": "cks-1234567890abcdef0",
+      ":date": "2026-11-30T23:25:25.000Z",
+      ":at": "2026-11-23T23:25:25Z",
+      // A week after the deletion date, in epoch seconds (the table's TTL attribute).
+      ":exp": Date.parse("2026-12-08T23:25:25Z") / 1000,
+    });
+  });
+
+  it("returns started when the register already holds a later schedule of the key (its write is refused)", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error("refused"), { name: "ConditionalCheckFailedException" }));
+
+    expect(await handleDeletionEvent(deps, fixture())).toMatchObject({ outcome: "started" });
+  });
+
   it("returns already-following when StartExecution says the execution exists", async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: "exists", $metadata: {} }));
 
@@ -152,6 +176,20 @@ describe("handleDeletionEvent", () => {
       executions: ["followup-0987dcba-09fe-87dc-65ba-ab0987654321-20261130232525"],
     });
     expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input.executionArn)).toEqual(["a1"]);
+  });
+
+  it("records the cancel with its event's time before it stops the follow-ups", async () => {
+    const event = fixture();
+    event.detail.eventName = "CancelKeyDeletion";
+    event.detail.responseElements = { keyId: KEY_ARN };
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+
+    await handleDeletionEvent(deps, event);
+
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.Key).toEqual({ pk: `PENDING#${KEY_ARN}` });
+    expect(update?.ConditionExpression).toBe("attribute_not_exists(cancelledAt) OR cancelledAt < :at");
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ":at": "2026-11-23T23:25:25Z" });
   });
 
   it.each([
