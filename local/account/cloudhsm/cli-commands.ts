@@ -10,6 +10,7 @@ import {
   usernameProblem,
 } from "../cluster-users";
 import type { ClusterRecord, ClusterUser, OtherHsmKey } from "../model";
+import { auditKeyDeletion, auditLogin, auditLogout, RESPONSES } from "./audit-log";
 import { KEY_OWNER, takeBackup } from "./backups";
 import { CliError, type CliRole, type CommandName, type ParsedCommand, parseArgv, parseRole } from "./cli-args";
 import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
@@ -158,7 +159,10 @@ class Session {
   authenticate(username: string, role: CliRole, password: string): ClusterUser {
     const user = findUser(this.cluster.users, username);
     const name = username.toLowerCase();
-    if (!user || user.role !== role) throw new CliError(`Login failed: there is no ${role} user named ${name}`);
+    if (!user || user.role !== role) {
+      auditLogin(this.ctx, this.cluster, { username: name, role }, RESPONSES.noSuchUser);
+      throw new CliError(`Login failed: there is no ${role} user named ${name}`);
+    }
     if (user.kmsSession) {
       throw new CliError(
         `Login failed: ${name} is logged in by AWS KMS while custom key store ${user.kmsSession} is connected; disconnect the key store first`,
@@ -166,6 +170,7 @@ class Session {
     }
     const outcome = checkPassword(user, password);
     this.save();
+    auditLogin(this.ctx, this.cluster, user, outcome === "ok" ? RESPONSES.success : RESPONSES.loginFailure);
     if (outcome === "ok") return user;
     if (outcome === "locked") {
       throw new CliError(
@@ -236,6 +241,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     const user = s.caller();
     user.sessions = 0;
     s.save();
+    auditLogout(s.ctx, s.cluster, user);
     return "Logout successful";
   },
 
@@ -360,6 +366,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     } else {
       s.ctx.hsm.deleteKey(s.cluster.tokenLabel, key.id);
     }
+    auditKeyDeletion(s.ctx, s.cluster, key.reference);
     return { message: "Key deleted successfully" };
   },
 };
