@@ -283,6 +283,7 @@ export function checkOwnRoles(template: Template): string[] {
 const SDK_PACKAGE_IAM_PREFIX: Record<string, string> = {
   "client-kms": "kms",
   "client-cloudhsm-v2": "cloudhsm",
+  "client-cloudwatch-logs": "logs",
   "client-secrets-manager": "secretsmanager",
   "client-sfn": "states",
   "client-eventbridge": "events",
