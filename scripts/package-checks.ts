@@ -291,6 +291,13 @@ const SDK_PACKAGE_IAM_PREFIX: Record<string, string> = {
   "lib-dynamodb": "dynamodb",
 };
 
+/**
+ * What Lambda itself does with every function's role: write the function's own logs (Lambda Developer Guide,
+ * AWSLambdaBasicExecutionRole: logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents). No client of the
+ * function calls them, so they ask for none.
+ */
+const LAMBDA_OWN_LOGS = new Set(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]);
+
 /** The `@aws-sdk/*` packages a bundle requires when it loads (Lambda's runtime provides them; each costs time). */
 export function sdkPackagesRequired(bundle: string): string[] {
   return [...new Set([...bundle.matchAll(/require\("@aws-sdk\/([a-z0-9-]+)"\)/g)].map((m) => m[1] ?? ""))].sort();
@@ -356,7 +363,7 @@ export function checkSdkClients(
       if (entry) used.add(entry);
       return !entry;
     });
-    const allowed = new Set(actions.map((a) => a.split(":")[0] ?? ""));
+    const allowed = new Set(actions.filter((a) => !LAMBDA_OWN_LOGS.has(a)).map((a) => a.split(":")[0] ?? ""));
     for (const pkg of loaded) {
       const service = SDK_PACKAGE_IAM_PREFIX[pkg];
       if (!service) problems.push(`${name}: loads @aws-sdk/${pkg}, which no check knows`);
