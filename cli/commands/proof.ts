@@ -82,7 +82,7 @@ async function proofsFor(target: Target): Promise<DynamoProofs> {
  * their absence is said, never held against the proof.
  */
 export function renderAuditRecords(audit: AuditRecords | undefined): string[] {
-  if (!audit) return ["  audit log: not read (the material is not known gone from the cluster)"];
+  if (!audit) return ["  audit log: not read (the material is not known gone, or its cluster is not known)"];
   const where = `${audit.logGroup}, ${audit.from} to ${audit.to}, read ${audit.readAt}`;
   if (audit.status === "NO_LOG_GROUP") return [`  audit log: no log group ${where} (${audit.error ?? ""})`];
   if (audit.status === "ACCESS_DENIED") return [`  audit log: not readable ${where} (${audit.error ?? ""})`];
