@@ -155,6 +155,26 @@ describe("HSM audit logs on the local account", () => {
     }
   });
 
+  it("returns the user management records: activation, kmsuser's creation, KMS's and the admin's password changes", async () => {
+    const users = (await all({ filterPattern: "?CN_CREATE_USER ?CN_CREATE_CO ?CN_CHANGE_PSWD ?CN_DELETE_USER" })).map(
+      (e) => parseHsmAuditRecord(e.message ?? ""),
+    );
+
+    // Activation changes the precrypto officer's password (interpreting-audit-logs.html, "Initialize the first HSM").
+    expect(users[0]).toMatchObject({
+      opcode: "CN_CHANGE_PSWD",
+      opcodeCode: "0x9",
+      userName: "admin",
+      userType: "CN_CRYPTO_PRE_OFFICER (6)",
+    });
+    expect(users[1]).toMatchObject({ opcode: "CN_CREATE_USER", opcodeCode: "0x3", userName: "kmsuser" });
+    // KMS rotates kmsuser's password at connect, then the admin sets a known one (the test before).
+    expect(users.slice(2).map((r) => [r?.opcode, r?.userName])).toEqual([
+      ["CN_CHANGE_PSWD", "kmsuser"],
+      ["CN_CHANGE_PSWD", "kmsuser"],
+    ]);
+  });
+
   it("returns the events of the streams named by the prefix, in pages of `limit`, and refuses a token reused elsewhere", async () => {
     const hsm = active.hsms[0]?.HsmId as string;
 

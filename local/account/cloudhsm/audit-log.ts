@@ -16,6 +16,10 @@ import { activeHsms } from "./records";
 const OPCODES = {
   CN_LOGIN: "0xd",
   CN_LOGOUT: "0xe",
+  CN_CREATE_USER: "0x3",
+  CN_CREATE_CO: "0x4",
+  CN_CHANGE_PSWD: "0x9",
+  CN_DELETE_USER: "0xa1",
   CN_DESTROY_OBJECT: "0x11",
 } as const;
 
@@ -71,6 +75,39 @@ export function auditLogout(ctx: AccountContext, cluster: ClusterRecord, user: {
   if (!hsm) return;
   write(ctx, cluster, hsm, {
     opcode: "CN_LOGOUT",
+    response: RESPONSES.success,
+    logType: "MGMT_USER_DETAILS_LOG (2)",
+    fields: [
+      ["User Name", user.username],
+      ["User Type", USER_TYPES[user.role]],
+    ],
+  });
+}
+
+/**
+ * A user created (CN_CREATE_USER for a crypto user, CN_CREATE_CO for an admin), deleted, or given a new password
+ * (CN_CHANGE_PSWD: `cluster activate` for the precrypto officer, `user change-password`, and KMS rotating kmsuser's at
+ * connect). The record names the user the command is about and its type, never the password. Written by the HSM that
+ * ran the command; the pages do not say whether the others record it.
+ */
+export function auditUserCommand(
+  ctx: AccountContext,
+  cluster: ClusterRecord,
+  command: "create" | "change-password" | "delete",
+  user: { username: string; role: UserRole },
+): void {
+  const hsm = activeHsms(cluster)[0];
+  if (!hsm) return;
+  const opcode =
+    command === "create"
+      ? user.role === "crypto-user"
+        ? "CN_CREATE_USER"
+        : "CN_CREATE_CO"
+      : command === "delete"
+        ? "CN_DELETE_USER"
+        : "CN_CHANGE_PSWD";
+  write(ctx, cluster, hsm, {
+    opcode,
     response: RESPONSES.success,
     logType: "MGMT_USER_DETAILS_LOG (2)",
     fields: [

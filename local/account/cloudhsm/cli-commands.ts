@@ -10,7 +10,7 @@ import {
   usernameProblem,
 } from "../cluster-users";
 import type { ClusterRecord, ClusterUser, OtherHsmKey } from "../model";
-import { auditKeyDeletion, auditLogin, auditLogout, RESPONSES } from "./audit-log";
+import { auditKeyDeletion, auditLogin, auditLogout, auditUserCommand, RESPONSES } from "./audit-log";
 import { KEY_OWNER, takeBackup } from "./backups";
 import { CliError, type CliRole, type CommandName, type ParsedCommand, parseArgv, parseRole } from "./cli-args";
 import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
@@ -213,6 +213,9 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (problem) throw new CliError(problem);
     const admin = s.cluster.users.find((u) => u.role === "unactivated-admin");
     if (!admin) throw new CliError(`Cluster ${s.cluster.ClusterId} has no unactivated admin`);
+    // "the command that changes the password of the precrypto officer (PRECO). This command activates the cluster"
+    // (interpreting-audit-logs.html).
+    auditUserCommand(s.ctx, s.cluster, "change-password", admin);
     setPassword(admin, password);
     admin.role = "admin";
     s.cluster.State = "ACTIVE";
@@ -279,6 +282,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     const user = newUser(username, role, password);
     s.cluster.users.push(user);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "create", user);
     return ok(user);
   },
 
@@ -305,6 +309,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     // Also clears failed logins and the lock.
     setPassword(target, password);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "change-password", target);
     return ok(target);
   },
 
@@ -321,6 +326,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (owned.length > 0) throw new CliError(`Cannot delete ${target.username}: the user owns ${owned.length} key(s)`);
     s.cluster.users = s.cluster.users.filter((u) => u !== target);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "delete", target);
     return ok(target);
   },
 

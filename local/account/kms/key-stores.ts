@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { AccountContext } from "../account";
-import { auditLogin, auditLogout, RESPONSES } from "../cloudhsm/audit-log";
+import { auditLogin, auditLogout, auditUserCommand, RESPONSES } from "../cloudhsm/audit-log";
 import { checkPassword, setPassword } from "../cluster-users";
 import { AwsServiceError, validation } from "../errors";
 import { epochSeconds, newKeyStoreId } from "../ids";
@@ -274,6 +274,7 @@ function logIn(ctx: AccountContext, store: StoredKeyStore, clusterId: string): s
   }
   const rotated = newKmsuserPassword();
   setPassword(kmsuser, rotated);
+  auditUserCommand(ctx, cluster, "change-password", kmsuser);
   kmsuser.kmsSession = store.CustomKeyStoreId;
   saveCluster(ctx, cluster);
   store.kmsuserPassword = rotated;
