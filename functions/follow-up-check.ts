@@ -1,5 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import { auditLog } from "../src/adapters/clients/audit-log";
 import { clusters } from "../src/adapters/clients/clusters";
 import { keyStores } from "../src/adapters/clients/key-stores";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
@@ -17,6 +18,7 @@ export const followUpCheck = (event: unknown) =>
     {
       keyStores,
       clusters,
+      auditLog,
       orphans: orphanRegister,
       proofs,
       region: config.AWS_REGION,

@@ -3,6 +3,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import * as z from "zod/mini";
 import { alerts } from "../src/adapters/clients/alerts";
+import { auditLog } from "../src/adapters/clients/audit-log";
 import { clusters } from "../src/adapters/clients/clusters";
 import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { proofs } from "../src/adapters/clients/proofs";
@@ -34,6 +35,7 @@ export const followUpProofs = async (event: unknown) => {
       proofs,
       orphans: orphanRegister,
       clusters,
+      auditLog,
       alerts,
       region: config.AWS_REGION,
       copyRegions: copyRegions(config.BACKUP_COPY_REGIONS),

@@ -283,12 +283,20 @@ export function checkOwnRoles(template: Template): string[] {
 const SDK_PACKAGE_IAM_PREFIX: Record<string, string> = {
   "client-kms": "kms",
   "client-cloudhsm-v2": "cloudhsm",
+  "client-cloudwatch-logs": "logs",
   "client-secrets-manager": "secretsmanager",
   "client-sfn": "states",
   "client-eventbridge": "events",
   "client-dynamodb": "dynamodb",
   "lib-dynamodb": "dynamodb",
 };
+
+/**
+ * What Lambda itself does with every function's role: write the function's own logs (Lambda Developer Guide,
+ * AWSLambdaBasicExecutionRole: logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents). No client of the
+ * function calls them, so they ask for none.
+ */
+const LAMBDA_OWN_LOGS = new Set(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]);
 
 /** The `@aws-sdk/*` packages a bundle requires when it loads (Lambda's runtime provides them; each costs time). */
 export function sdkPackagesRequired(bundle: string): string[] {
@@ -355,7 +363,7 @@ export function checkSdkClients(
       if (entry) used.add(entry);
       return !entry;
     });
-    const allowed = new Set(actions.map((a) => a.split(":")[0] ?? ""));
+    const allowed = new Set(actions.filter((a) => !LAMBDA_OWN_LOGS.has(a)).map((a) => a.split(":")[0] ?? ""));
     for (const pkg of loaded) {
       const service = SDK_PACKAGE_IAM_PREFIX[pkg];
       if (!service) problems.push(`${name}: loads @aws-sdk/${pkg}, which no check knows`);

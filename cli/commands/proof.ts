@@ -4,7 +4,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Command } from "commander";
 import { DynamoProofs } from "../../src/adapters/proofs";
-import type { Proof } from "../../src/ports/proofs";
+import type { AuditRecords, Proof } from "../../src/ports/proofs";
 import { KEY_ARN } from "../../src/validation";
 import { describeFate } from "../../src/workflows/deletion-follow-up/proof";
 import { type CommandContext, pretty } from "../command";
@@ -31,7 +31,9 @@ export function proofCommand(program: Command, { io, done, globals, waiting }: C
 A proof opens when the deletion follow-up finds the key deleted, and is brought up to date daily. OPEN: the material
 may still be restored (in the cluster, or in a backup that is READY); PENDING_PURGE: every backup holding it is
 deleted but restorable until its purge; CLOSED: gone everywhere the product can see. Exit code 0 for CLOSED, 1 for a
-proof still open, 2 when there is none.
+proof still open, 2 when there is none. Once the material is gone from the cluster, the deletion records of the
+cluster's HSM audit log (CloudWatch Logs /aws/cloudhsm/<cluster ID>) around that time are shown as evidence; a proof
+closes without them, and says when none were found or the log could not be read.
 
 Examples:
   keystore-autopilot proof arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
@@ -75,6 +77,33 @@ async function proofsFor(target: Target): Promise<DynamoProofs> {
   return new DynamoProofs(db, `${SERVICE}-${target.stage}-orphans`);
 }
 
+/**
+ * The HSM audit log's records of the deletion (CloudHSM User Guide, interpreting-audit-logs.html): evidence only, so
+ * their absence is said, never held against the proof.
+ */
+export function renderAuditRecords(audit: AuditRecords | undefined): string[] {
+  if (!audit) return ["  audit log: not read (the material is not known gone, or its cluster is not known)"];
+  const where = `${audit.logGroup}, ${audit.from} to ${audit.to}, read ${audit.readAt}`;
+  if (audit.status === "NO_LOG_GROUP") return [`  audit log: no log group ${where} (${audit.error ?? ""})`];
+  if (audit.status === "ACCESS_DENIED") return [`  audit log: not readable ${where} (${audit.error ?? ""})`];
+  if (audit.status === "UNAVAILABLE")
+    return [`  audit log: not read ${where}, tried again at the next refresh (${audit.error ?? ""})`];
+  const others = audit.leftOut > 0 ? `; ${audit.leftOut} other deletion record(s) not kept` : "";
+  const more = audit.truncated ? "; the log held more than was read" : "";
+  if (audit.status === "NONE") return [`  audit log: no deletion record of this key in ${where}${others}${more}`];
+  const tie =
+    audit.matchedBy === "key-reference"
+      ? "the key handle is the cleanup's key reference"
+      : "deletions near the material's, not tied to this key: the records name a key handle only";
+  return [
+    `  audit log: ${audit.records.length} deletion record(s) in ${where} (${tie}${others}${more}):`,
+    table(
+      ["HSM", "SEQUENCE", "TIME", "OPCODE", "KEY HANDLE", "RESPONSE"],
+      audit.records.map((r) => [r.hsmId, r.sequenceNo, r.time, r.opcode, r.keyHandle ?? "-", r.response]),
+    ),
+  ];
+}
+
 /** The proof for a terminal: what KMS said, the material, each backup and its fate, the status and its history. */
 export function renderProof(proof: Proof): string {
   const lines = [
@@ -84,6 +113,7 @@ export function renderProof(proof: Proof): string {
     `  created:   ${proof.keyCreatedAt ?? "unknown (every backup counts)"}`,
     `  KMS:       DeleteKey ${proof.deletion.deleteKeyEventAt ?? "not recorded"}, backingKeysDeletionStatus ${proof.deletion.backingKeysDeletionStatus ?? "none"}; KMS CMK Deletion ${proof.deletion.cmkDeletionAt ?? "not recorded"}`,
     `  material:  ${proof.material.state}${proof.material.at ? ` at ${proof.material.at}` : ""}${proof.material.by ? ` (${proof.material.by === "kms" ? "KMS's DeleteKey record" : `listed as kmsuser by ${proof.material.by}`})` : ""}${proof.material.hsmKeyReference ? `, key reference ${proof.material.hsmKeyReference}` : ""}`,
+    ...renderAuditRecords(proof.auditRecords),
     "",
     proof.backups.length === 0
       ? "  No backup may hold the material."

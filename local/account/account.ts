@@ -12,6 +12,7 @@ import { Faults } from "./faults";
 import { registerCloudHsmCli } from "./hsm/cli";
 import { SoftHsm } from "./hsm/softhsm";
 import { createKmsService } from "./kms/service";
+import { createLogsService } from "./logs/service";
 import type { CallRecord, CallScope, Recorder, Trail } from "./protocol";
 import { parseInput, type Service } from "./protocol";
 import { Quotas } from "./quotas";
@@ -99,6 +100,7 @@ export class LocalAccount {
     this.addService(createKmsService(this.ctx));
     this.addService(createCloudHsmService(this.ctx));
     this.addService(createSecretsManagerService(this.ctx));
+    this.addService(createLogsService(this.ctx));
     // The JavaScript SDK v3 sends `CloudTrail_20131101.<Operation>`; botocore and the AWS CLI send the long prefix.
     const cloudtrail = createCloudTrailService(this.ctx);
     this.addService(cloudtrail);

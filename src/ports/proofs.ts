@@ -43,6 +43,49 @@ export type MaterialFate = {
   hsmKeyReference?: string;
 };
 
+/** One key deletion record of a cluster's HSM audit log, as a proof keeps it. */
+export type AuditRecordEvidence = {
+  /** The HSM whose log stream holds it. */
+  hsmId: string;
+  /** ISO, from the record's `usecs`. */
+  time: string;
+  sequenceNo: string;
+  opcode: string;
+  /** As written after `Response`, e.g. "0:HSM Return: SUCCESS". */
+  response: string;
+  keyHandle?: string;
+  sessionHandle?: string;
+  eventId?: string;
+  /** The event's text as CloudWatch Logs holds it (no secret: user names, handles and codes only). */
+  message: string;
+  /** Its key handle is the same number as the key reference a cleanup deleted. */
+  matchesKeyReference?: boolean;
+};
+
+/**
+ * What the cluster's HSM audit log (CloudWatch Logs `/aws/cloudhsm/<cluster ID>`) says of the material's deletion, as
+ * last read: evidence only. A proof closes without it; none found, no log group or a refused read is reported.
+ * FOUND: deletion records in the window (tied to the key by its key reference when a cleanup gave one, else only by
+ * time: no page says how an audit record's key handle relates to KMS's backing key). NONE: the log was read and held
+ * none. NO_LOG_GROUP, ACCESS_DENIED, UNAVAILABLE: it could not be read (`error`).
+ */
+export type AuditRecords = {
+  status: "FOUND" | "NONE" | "NO_LOG_GROUP" | "ACCESS_DENIED" | "UNAVAILABLE";
+  logGroup: string;
+  /** ISO bounds of the records looked for. */
+  from: string;
+  to: string;
+  readAt: string;
+  matchedBy: "key-reference" | "time-window";
+  /** Oldest first, bounded. */
+  records: AuditRecordEvidence[];
+  /** Deletion records read and not kept: other keys' (matched by key reference) or past the bound. */
+  leftOut: number;
+  /** The log held more than one lookup reads. */
+  truncated: boolean;
+  error?: string;
+};
+
 /**
  * OPEN: the material may still be restored (in the cluster, or in a backup that is READY or being copied).
  * PENDING_PURGE: every backup holding it is deleted, but restorable until its purge. CLOSED: gone everywhere known.
@@ -59,6 +102,8 @@ export type Proof = {
   /** KMS's own record of the deletion (the DeleteKey CloudTrail event and the KMS CMK Deletion event). */
   deletion: { deleteKeyEventAt?: string; backingKeysDeletionStatus?: string; cmkDeletionAt?: string };
   material: MaterialFate;
+  /** The HSM audit log's records of the material's deletion, once it is gone from the cluster. */
+  auditRecords?: AuditRecords;
   backups: BackupFate[];
   status: ProofStatus;
   /** What keeps it from CLOSED, in words, or how it closed. */

@@ -35,6 +35,7 @@ import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/proc
 import { callerArn } from "../../src/adapters/caller-identity";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
+import { DynamoProofs } from "../../src/adapters/proofs";
 import { resolveApproval } from "../../src/workflows/orphan-cleanup/approval";
 
 const REGION = "us-east-1";
@@ -328,6 +329,25 @@ describe("orphan-cleanup workflow on the local account", () => {
     expect(await new DynamoOrphanRegister(db, TABLE).get(store.arn(b))).toMatchObject({ resolution: "DELETED" });
     expect(await calls(before, "DisconnectCustomKeyStore", store.id)).toBe(1);
     expect(await calls(before, "ConnectCustomKeyStore", store.id)).toBe(1);
+
+    // The next daily proof refresh finds the cleanup's `key delete` of each key in the cluster's HSM audit log, tied
+    // to that key by the key reference the cleanup deleted (the other key's deletion is left out).
+    await tick("1d");
+    for (const keyId of [a, b]) {
+      const reference = (await new DynamoOrphanRegister(db, TABLE).get(store.arn(keyId)))?.hsmKeyReference as string;
+      const proof = await until(
+        () => new DynamoProofs(db, TABLE).get(store.arn(keyId)),
+        (p) => p?.auditRecords?.status === "FOUND",
+        `the audit records in the proof of ${keyId}`,
+      );
+      expect(proof?.material).toMatchObject({ state: "DELETED", hsmKeyReference: reference });
+      expect(proof?.auditRecords).toMatchObject({
+        logGroup: `/aws/cloudhsm/${store.cluster.clusterId}`,
+        matchedBy: "key-reference",
+        leftOut: 1,
+        records: [{ opcode: "CN_DESTROY_OBJECT", keyHandle: BigInt(reference).toString(), matchesKeyReference: true }],
+      });
+    }
     cleanStore = store;
   });
 

@@ -23,7 +23,7 @@ const COPY_REGION = "eu-west-1";
 /**
  * The proof of destruction on the local account with serverless.yml deployed: the follow-up opens it, the daily
  * refresh (its schedule, on the simulated clock) follows the backups through retention, deletion, a restore and the
- * purge, and `keystore-autopilot proof` reads it.
+ * purge, the HSM audit log's record of the deletion is attached, and `keystore-autopilot proof` reads it.
  */
 describe("proof of destruction on the local runtime", () => {
   let account: LocalAccountProcess;
@@ -96,6 +96,15 @@ describe("proof of destruction on the local runtime", () => {
       deletion: { backingKeysDeletionStatus: "SUCCESS" },
       openedBy: done.name,
     });
+    // The HSM audit log of the cluster recorded KMS's deletion of the backing key: attached as evidence, tied to the
+    // key by time only (the record names a key handle, which no page relates to KMS's backing key id).
+    expect(opened?.auditRecords).toMatchObject({
+      status: "FOUND",
+      logGroup: `/aws/cloudhsm/${clusterId}`,
+      matchedBy: "time-window",
+      records: [{ opcode: "CN_DESTROY_OBJECT", response: "0:HSM Return: SUCCESS", keyHandle: expect.any(String) }],
+    });
+    expect(opened?.auditRecords?.records[0]?.message).toMatch(/^Time: .*usecs:\d+\nSequence No : 0x/);
     const holding = opened?.backups ?? [];
     // The key lived 9 days: its first backups are already past the 7-day retention, the last ones READY.
     expect(holding.length).toBeGreaterThanOrEqual(8);
@@ -137,6 +146,8 @@ describe("proof of destruction on the local runtime", () => {
     expect(open.code).toBe(1);
     expect(open.stdout).toContain(`${restored}`);
     expect(open.stdout).toContain("retention deletes it");
+    expect(open.stdout).toContain("audit log: 1 deletion record(s) in /aws/cloudhsm/");
+    expect(open.stdout).toContain("CN_DESTROY_OBJECT");
 
     // Deleted again: after its seven days, and the others' purge, nothing holds the material.
     await account.cloudhsm().send(new DeleteBackupCommand({ BackupId: restored }));
@@ -150,7 +161,12 @@ describe("proof of destruction on the local runtime", () => {
     expect(shown.stdout).toContain("CLOSED");
     const exported = await runAutopilot(account, ["proof", key?.KeyId as string, "--json"]);
     expect(exported.code).toBe(0);
-    expect(JSON.parse(exported.stdout)).toMatchObject({ keyArn, status: "CLOSED", version: closed?.version });
+    expect(JSON.parse(exported.stdout)).toMatchObject({
+      keyArn,
+      status: "CLOSED",
+      version: closed?.version,
+      auditRecords: { status: "FOUND", records: [{ opcode: "CN_DESTROY_OBJECT" }] },
+    });
   });
 
   it("returns a proof kept open by a copy in another Region, which no retention deletes, until the copy is purged", async () => {

@@ -10,6 +10,7 @@ import {
   usernameProblem,
 } from "../cluster-users";
 import type { ClusterRecord, ClusterUser, OtherHsmKey } from "../model";
+import { auditKeyDeletion, auditLogin, auditLogout, auditUserCommand, RESPONSES } from "./audit-log";
 import { KEY_OWNER, takeBackup } from "./backups";
 import { CliError, type CliRole, type CommandName, type ParsedCommand, parseArgv, parseRole } from "./cli-args";
 import { activeHsms, CLUSTER, deriveActivatedState, isActivated, saveCluster, settledState } from "./records";
@@ -158,7 +159,10 @@ class Session {
   authenticate(username: string, role: CliRole, password: string): ClusterUser {
     const user = findUser(this.cluster.users, username);
     const name = username.toLowerCase();
-    if (!user || user.role !== role) throw new CliError(`Login failed: there is no ${role} user named ${name}`);
+    if (!user || user.role !== role) {
+      auditLogin(this.ctx, this.cluster, { username: name, role }, RESPONSES.noSuchUser);
+      throw new CliError(`Login failed: there is no ${role} user named ${name}`);
+    }
     if (user.kmsSession) {
       throw new CliError(
         `Login failed: ${name} is logged in by AWS KMS while custom key store ${user.kmsSession} is connected; disconnect the key store first`,
@@ -166,6 +170,7 @@ class Session {
     }
     const outcome = checkPassword(user, password);
     this.save();
+    auditLogin(this.ctx, this.cluster, user, outcome === "ok" ? RESPONSES.success : RESPONSES.loginFailure);
     if (outcome === "ok") return user;
     if (outcome === "locked") {
       throw new CliError(
@@ -208,6 +213,9 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (problem) throw new CliError(problem);
     const admin = s.cluster.users.find((u) => u.role === "unactivated-admin");
     if (!admin) throw new CliError(`Cluster ${s.cluster.ClusterId} has no unactivated admin`);
+    // "the command that changes the password of the precrypto officer (PRECO). This command activates the cluster"
+    // (interpreting-audit-logs.html).
+    auditUserCommand(s.ctx, s.cluster, "change-password", admin);
     setPassword(admin, password);
     admin.role = "admin";
     s.cluster.State = "ACTIVE";
@@ -236,6 +244,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     const user = s.caller();
     user.sessions = 0;
     s.save();
+    auditLogout(s.ctx, s.cluster, user);
     return "Logout successful";
   },
 
@@ -273,6 +282,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     const user = newUser(username, role, password);
     s.cluster.users.push(user);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "create", user);
     return ok(user);
   },
 
@@ -299,6 +309,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     // Also clears failed logins and the lock.
     setPassword(target, password);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "change-password", target);
     return ok(target);
   },
 
@@ -315,6 +326,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     if (owned.length > 0) throw new CliError(`Cannot delete ${target.username}: the user owns ${owned.length} key(s)`);
     s.cluster.users = s.cluster.users.filter((u) => u !== target);
     s.save();
+    auditUserCommand(s.ctx, s.cluster, "delete", target);
     return ok(target);
   },
 
@@ -360,6 +372,7 @@ const HANDLERS: Record<CommandName, (s: Session) => unknown> = {
     } else {
       s.ctx.hsm.deleteKey(s.cluster.tokenLabel, key.id);
     }
+    auditKeyDeletion(s.ctx, s.cluster, key.reference);
     return { message: "Key deleted successfully" };
   },
 };

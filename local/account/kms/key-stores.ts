@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { AccountContext } from "../account";
+import { auditLogin, auditLogout, auditUserCommand, RESPONSES } from "../cloudhsm/audit-log";
 import { checkPassword, setPassword } from "../cluster-users";
 import { AwsServiceError, validation } from "../errors";
 import { epochSeconds, newKeyStoreId } from "../ids";
@@ -233,6 +234,7 @@ export function settleKeyStore(ctx: AccountContext, store: StoredKeyStore): void
     if (cluster && kmsuser?.kmsSession === store.CustomKeyStoreId) {
       delete kmsuser.kmsSession;
       saveCluster(ctx, cluster);
+      auditLogout(ctx, cluster, kmsuser);
     }
   } else if (store.ConnectionState === "CONNECTING") {
     const failure =
@@ -265,12 +267,14 @@ function logIn(ctx: AccountContext, store: StoredKeyStore, clusterId: string): s
   if (kmsuser.locked) return "USER_LOCKED_OUT";
   if (kmsuser.sessions > 0) return "USER_LOGGED_IN";
   const login = checkPassword(kmsuser, store.kmsuserPassword);
+  auditLogin(ctx, cluster, kmsuser, login === "ok" ? RESPONSES.success : RESPONSES.loginFailure);
   if (login !== "ok") {
     saveCluster(ctx, cluster);
     return login === "locked" ? "USER_LOCKED_OUT" : "INVALID_CREDENTIALS";
   }
   const rotated = newKmsuserPassword();
   setPassword(kmsuser, rotated);
+  auditUserCommand(ctx, cluster, "change-password", kmsuser);
   kmsuser.kmsSession = store.CustomKeyStoreId;
   saveCluster(ctx, cluster);
   store.kmsuserPassword = rotated;

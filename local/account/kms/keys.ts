@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
 import type { AccountContext } from "../account";
+import { auditKeyDeletion } from "../cloudhsm/audit-log";
+import { keyReference } from "../cloudhsm/cli-commands";
 import { validation } from "../errors";
 import { epochSeconds, newBackingKeyId, newKeyId } from "../ids";
 import type { ClusterRecord, KeyRecord } from "../model";
@@ -247,6 +249,8 @@ export function deleteDueKey(ctx: AccountContext, key: KeyRecord): void {
       try {
         ctx.hsm.deleteKey(cluster.tokenLabel, key.backingKeyId);
         deletionStatus = "SUCCESS";
+        // KMS works through the CloudHSM client logged in as kmsuser, whose commands the HSM audit log records.
+        auditKeyDeletion(ctx, cluster, keyReference(cluster.ClusterId, key.backingKeyId));
       } catch {
         // Best effort, as in AWS: the material stays in the cluster and the event reports FAILURE.
       }

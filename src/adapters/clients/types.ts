@@ -1,4 +1,5 @@
 import type { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { KMSClient } from "@aws-sdk/client-kms";
@@ -19,6 +20,7 @@ export type SfnPort = Pick<SFNClient, "send">;
 export type EventsPort = Pick<EventBridgeClient, "send">;
 export type StsPort = Pick<STSClient, "send">;
 export type SecretsManagerPort = Pick<SecretsManagerClient, "send">;
+export type LogsPort = Pick<CloudWatchLogsClient, "send">;
 export type DynamoDbPort = Pick<DynamoDBClient, "send">;
 /** The orphan register through the document client (plain JavaScript values in, out). */
 export type DocumentPort = Pick<DynamoDBDocumentClient, "send">;

@@ -1,7 +1,17 @@
+import { sameKeyNumber } from "../../hsm-audit-records";
 import type { Alerts } from "../../ports/alerts";
+import { type AuditLog, type AuditLogAnswer, auditLogGroup, type HsmAuditEvent } from "../../ports/audit-log";
 import type { ClusterBackup, Clusters } from "../../ports/clusters";
 import type { DeletionStatus, Orphan, OrphanRegister } from "../../ports/orphan-register";
-import type { BackupFate, MaterialFate, Proof, ProofStatus, Proofs } from "../../ports/proofs";
+import type {
+  AuditRecordEvidence,
+  AuditRecords,
+  BackupFate,
+  MaterialFate,
+  Proof,
+  ProofStatus,
+  Proofs,
+} from "../../ports/proofs";
 
 /**
  * How long after the DeleteKey record's time a backup still counts as taken before the material was deleted. KMS
@@ -18,6 +28,18 @@ export const HISTORY_KEPT = 50;
 const NAMED = 5;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How long before the material's recorded deletion its audit record is looked for. KMS writes DeleteKey after its
+ * attempt on the backing key and a cleanup records its outcome after `key delete`; no page says how long after, so a
+ * day bounds it.
+ */
+export const AUDIT_WINDOW_BEFORE_MS = DAY_MS;
+/** And after it: the HSMs' clocks and the recorder's may differ. */
+export const AUDIT_WINDOW_AFTER_MS = 60 * 60 * 1000;
+/** Deletion records read per lookup, and kept on a proof. */
+export const AUDIT_RECORDS_READ = 100;
+export const AUDIT_RECORDS_KEPT = 10;
 
 /** What a proof is about, from the follow-up's record of the key. */
 export type ProofSubject = {
@@ -74,6 +96,82 @@ export function mayHoldMaterial(createdAt: Date | undefined, subject: ProofSubje
 }
 
 /**
+ * When the cluster's HSM audit log may have recorded the material's deletion: around the time it was deleted (by KMS
+ * or a cleanup), or, for material a cleanup found absent, around KMS's DeleteKey. Undefined while it is not known gone.
+ */
+export function auditWindow(material: MaterialFate, status?: DeletionStatus): { from: Date; to: Date } | undefined {
+  const anchor =
+    material.state === "DELETED"
+      ? material.at
+      : material.state === "NOT_PRESENT"
+        ? status?.deleteKeyEventAt
+        : undefined;
+  const at = anchor ? Date.parse(anchor) : Number.NaN;
+  if (Number.isNaN(at)) return undefined;
+  return { from: new Date(at - AUDIT_WINDOW_BEFORE_MS), to: new Date(at + AUDIT_WINDOW_AFTER_MS) };
+}
+
+/**
+ * The evidence one lookup gives. With the key reference a cleanup deleted, only the records whose key handle is the
+ * same number are the key's; without one, every deletion in the window is kept and the proof says they are tied to
+ * the key by time only.
+ */
+export function auditEvidence(
+  answer: AuditLogAnswer,
+  context: { clusterId: string; window: { from: Date; to: Date }; keyReference?: string; now: Date },
+): AuditRecords {
+  const { keyReference } = context;
+  const base = {
+    logGroup: auditLogGroup(context.clusterId),
+    from: context.window.from.toISOString(),
+    to: context.window.to.toISOString(),
+    readAt: context.now.toISOString(),
+    matchedBy: keyReference ? ("key-reference" as const) : ("time-window" as const),
+  };
+  if (answer.status !== "READ") {
+    return { ...base, status: answer.status, records: [], leftOut: 0, truncated: false, error: answer.error };
+  }
+  const mine = keyReference ? answer.records.filter((r) => sameKeyNumber(r.keyHandle, keyReference)) : answer.records;
+  const kept = mine.slice(0, AUDIT_RECORDS_KEPT).map((r) => keptRecord(r, Boolean(keyReference)));
+  return {
+    ...base,
+    status: kept.length > 0 ? "FOUND" : "NONE",
+    records: kept,
+    leftOut: answer.records.length - kept.length,
+    truncated: answer.truncated,
+  };
+}
+
+function keptRecord(r: HsmAuditEvent, matched: boolean): AuditRecordEvidence {
+  return {
+    hsmId: r.hsmId,
+    time: r.time,
+    sequenceNo: r.sequenceNo,
+    opcode: r.opcode,
+    response: `${r.response.code}:${r.response.message}`,
+    ...(r.keyHandle ? { keyHandle: r.keyHandle } : {}),
+    ...(r.sessionHandle ? { sessionHandle: r.sessionHandle } : {}),
+    ...(r.eventId ? { eventId: r.eventId } : {}),
+    message: r.message,
+    ...(matched ? { matchesKeyReference: true } : {}),
+  };
+}
+
+/** A lookup is due until one found the records for the same window and way of matching. */
+function auditLookupDue(
+  previous: AuditRecords | undefined,
+  window: { from: Date; to: Date },
+  keyReference: string | undefined,
+): boolean {
+  return (
+    previous?.status !== "FOUND" ||
+    previous.from !== window.from.toISOString() ||
+    previous.to !== window.to.toISOString() ||
+    previous.matchedBy !== (keyReference ? "key-reference" : "time-window")
+  );
+}
+
+/**
  * The proof as the evidence stands now. Backups keep their history: one listed before and no longer listed (or listed
  * DELETED) is GONE from the first time it was missed. A READY one expires under its cluster's retention policy
  * (manage-backup-retention.html), except the cluster's newest ("AWS CloudHSM does not delete a cluster's last
@@ -87,6 +185,8 @@ export function buildProof(input: {
   status?: DeletionStatus;
   orphan?: Orphan;
   listing?: BackupListing;
+  /** A new reading of the HSM audit log; without one the previous reading is kept. */
+  audit?: AuditRecords;
   openedBy: string;
   /** Backups (`<region>/<backupId>`) the product itself just deleted, and who did. */
   deleted?: { ids: Set<string>; by: string };
@@ -162,6 +262,7 @@ export function buildProof(input: {
       ...(input.status?.cmkDeletionAt ? { cmkDeletionAt: input.status.cmkDeletionAt } : {}),
     },
     material,
+    ...((input.audit ?? previous?.auditRecords) ? { auditRecords: input.audit ?? previous?.auditRecords } : {}),
     backups,
     status,
     reason,
@@ -263,6 +364,7 @@ export type ProofDeps = {
   proofs: Proofs;
   orphans: Pick<OrphanRegister, "deletionStatus" | "get">;
   clusters: Pick<Clusters, "get" | "backups" | "copiesOf">;
+  auditLog: AuditLog;
   /** The Region of the key store and its cluster. */
   region: string;
   /** Other Regions to look in for copies of the cluster's backups (param backupCopyRegions). */
@@ -286,12 +388,16 @@ export async function refreshProof(
     if (!subject) return undefined;
     const [status, orphan] = await Promise.all([deps.orphans.deletionStatus(keyArn), deps.orphans.get(keyArn)]);
     const listing = subject.clusterId ? await listBackups(deps, subject.clusterId, previous) : undefined;
+    const audit = subject.clusterId
+      ? await readAuditLog(deps, subject.clusterId, materialFate(status, orphan), status, previous?.auditRecords)
+      : undefined;
     const proof = buildProof({
       ...(previous ? { previous } : {}),
       subject,
       ...(status ? { status } : {}),
       ...(orphan ? { orphan } : {}),
       ...(listing ? { listing } : {}),
+      ...(audit ? { audit } : {}),
       openedBy: previous?.openedBy ?? opening?.openedBy ?? "unknown",
       ...(deleted ? { deleted } : {}),
       now: deps.now(),
@@ -299,6 +405,25 @@ export async function refreshProof(
     if (await deps.proofs.save(proof)) return proof;
   }
   throw new Error(`Proof of ${keyArn} kept changing under three refreshes in a row`);
+}
+
+/** A new reading of the cluster's audit log when one is due; undefined keeps the previous one. */
+async function readAuditLog(
+  deps: ProofDeps,
+  clusterId: string,
+  material: MaterialFate,
+  status: DeletionStatus | undefined,
+  previous: AuditRecords | undefined,
+): Promise<AuditRecords | undefined> {
+  const window = auditWindow(material, status);
+  if (!window || !auditLookupDue(previous, window, material.hsmKeyReference)) return undefined;
+  const answer = await deps.auditLog.keyDeletions({ clusterId, ...window, limit: AUDIT_RECORDS_READ });
+  return auditEvidence(answer, {
+    clusterId,
+    window,
+    ...(material.hsmKeyReference ? { keyReference: material.hsmKeyReference } : {}),
+    now: deps.now(),
+  });
 }
 
 async function listBackups(deps: ProofDeps, clusterId: string, previous?: Proof): Promise<BackupListing> {

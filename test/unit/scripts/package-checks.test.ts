@@ -264,6 +264,23 @@ describe("SDK clients of each function against its role", () => {
     ]);
   });
 
+  it("returns a problem for logs: actions only beyond the function's own logging, which Lambda writes", () => {
+    const ownLogs = {
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: "*",
+    };
+    const filter = { Effect: "Allow", Action: ["logs:FilterLogEvents"], Resource: "*" };
+
+    expect(checkSdkClients(template([KMS, ownLogs]), loads("client-kms"), [])).toEqual([]);
+    expect(checkSdkClients(template([KMS, ownLogs, filter]), loads("client-kms"), [])).toEqual([
+      "function:check: its role allows logs: actions but it loads no client for logs",
+    ]);
+    expect(
+      checkSdkClients(template([KMS, ownLogs, filter]), loads("client-kms", "client-cloudwatch-logs"), []),
+    ).toEqual([]);
+  });
+
   it("returns no problem when a service's only action is a reviewed dependent action of that function", () => {
     const t = template([KMS, DESCRIBE_CLUSTERS]);
 

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { DescribeClustersCommand } from "@aws-sdk/client-cloudhsm-v2";
+import { FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { ListRulesCommand } from "@aws-sdk/client-eventbridge";
 import { ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListStateMachinesCommand } from "@aws-sdk/client-sfn";
@@ -46,6 +47,7 @@ describe("SDK clients of the functions", () => {
       const { sfn } = require("../../../../../src/adapters/clients/sfn") as { sfn: Sender };
       const { eventbridge } = require("../../../../../src/adapters/clients/eventbridge") as { eventbridge: Sender };
       const { dynamodb } = require("../../../../../src/adapters/clients/dynamodb") as { dynamodb: Sender };
+      const { logs } = require("../../../../../src/adapters/clients/audit-log") as { logs: Sender };
       const { secretsStore } = require("../../../../../src/adapters/clients/secrets") as {
         secretsStore: { ensure: (name: string, description: string) => Promise<string> };
       };
@@ -56,13 +58,14 @@ describe("SDK clients of the functions", () => {
         sfn.send(new ListStateMachinesCommand({}) as never),
         eventbridge.send(new ListRulesCommand({}) as never),
         dynamodb.send(new GetCommand({ TableName: "t", Key: { pk: "k" } }) as never),
+        logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/cloudhsm/cluster-abcdefghijk" }) as never),
         secretsStore.ensure("keystore-autopilot/admin/cluster-abcdefghijk", "x"),
       ];
     });
     const outcomes = await Promise.allSettled(calls);
 
     // Assess
-    expect(outcomes).toHaveLength(6);
+    expect(outcomes).toHaveLength(7);
     for (const outcome of outcomes) {
       expect(outcome.status).toBe("rejected");
       const error = (outcome as PromiseRejectedResult).reason as Error;

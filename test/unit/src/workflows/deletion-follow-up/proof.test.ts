@@ -1,6 +1,15 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseHsmAuditRecord } from "../../../../../src/hsm-audit-records";
+import type { AuditLogAnswer, HsmAuditEvent } from "../../../../../src/ports/audit-log";
 import type { ClusterBackup } from "../../../../../src/ports/clusters";
 import type { Proof } from "../../../../../src/ports/proofs";
 import {
+  AUDIT_RECORDS_KEPT,
+  AUDIT_WINDOW_AFTER_MS,
+  AUDIT_WINDOW_BEFORE_MS,
+  auditEvidence,
+  auditWindow,
   buildProof,
   DELETION_MARGIN_MS,
   HISTORY_KEPT,
@@ -21,6 +30,13 @@ const deleted = {
   keyArn: KEY_ARN,
   backingKeysDeletionStatus: "SUCCESS" as const,
   deleteKeyEventAt: "2026-11-10T00:00:00Z",
+};
+/** A documented audit record (test/events/aws, SOURCES.md) as the audit log port answers it. */
+const auditEvent = (name: string, hsmId = "hsm-nwbbiqbj4jk"): HsmAuditEvent => {
+  const message = readFileSync(join(__dirname, `../../../../events/aws/cloudhsm-audit-${name}.txt`), "utf8");
+  const record = parseHsmAuditRecord(message);
+  if (!record) throw new Error(`${name} does not parse`);
+  return { ...record, hsmId, eventId: `${hsmId}-${record.sequenceNo}`, message };
 };
 const backup = (id: string, created: string, more: Partial<ClusterBackup> = {}): ClusterBackup => ({
   backupId: id,
@@ -189,10 +205,107 @@ describe("materialFate", () => {
   });
 });
 
+describe("auditWindow", () => {
+  it("returns a window around the material's deletion by KMS or a cleanup, and around DeleteKey when found absent", () => {
+    const at = Date.parse("2026-11-10T00:00:00Z");
+    const around = { from: new Date(at - AUDIT_WINDOW_BEFORE_MS), to: new Date(at + AUDIT_WINDOW_AFTER_MS) };
+
+    expect(auditWindow({ state: "DELETED", at: "2026-11-10T00:00:00Z", by: "kms" })).toEqual(around);
+    expect(auditWindow({ state: "DELETED", at: "2026-11-10T00:00:00Z", by: "cleanup-1" })).toEqual(around);
+    expect(auditWindow({ state: "NOT_PRESENT", at: "2026-11-20T00:00:00Z" }, deleted)).toEqual(around);
+  });
+
+  it("returns undefined while the material is not known gone, or its time is not known", () => {
+    expect(auditWindow({ state: "IN_CLUSTER" }, deleted)).toBeUndefined();
+    expect(auditWindow({ state: "UNVERIFIED" }, deleted)).toBeUndefined();
+    expect(auditWindow({ state: "DELETED", by: "kms" })).toBeUndefined();
+    expect(auditWindow({ state: "NOT_PRESENT" })).toBeUndefined();
+  });
+});
+
+describe("auditEvidence", () => {
+  const context = {
+    clusterId: "cluster-jxhlf7644ne",
+    window: { from: new Date("2017-12-13T00:00:00Z"), to: new Date("2017-12-14T00:00:00Z") },
+    now: new Date("2026-11-12T00:00:00Z"),
+  };
+  const read = (records: HsmAuditEvent[], truncated = false): AuditLogAnswer => ({
+    status: "READ",
+    records,
+    truncated,
+  });
+
+  it("returns every deletion in the window, tied to the key by time only, when no key reference is known", () => {
+    const evidence = auditEvidence(
+      read([auditEvent("destroy-object-public-key"), auditEvent("destroy-object")]),
+      context,
+    );
+
+    expect(evidence).toMatchObject({
+      status: "FOUND",
+      logGroup: "/aws/cloudhsm/cluster-jxhlf7644ne",
+      from: "2017-12-13T00:00:00.000Z",
+      to: "2017-12-14T00:00:00.000Z",
+      readAt: "2026-11-12T00:00:00.000Z",
+      matchedBy: "time-window",
+      leftOut: 0,
+      truncated: false,
+    });
+    expect(evidence.records[1]).toEqual({
+      hsmId: "hsm-nwbbiqbj4jk",
+      time: "2017-12-13T23:09:04.815Z",
+      sequenceNo: "0x2b",
+      opcode: "CN_DESTROY_OBJECT",
+      response: "0:HSM Return: SUCCESS",
+      keyHandle: "131079",
+      sessionHandle: "0x2014004",
+      eventId: "hsm-nwbbiqbj4jk-0x2b",
+      message: auditEvent("destroy-object").message,
+    });
+  });
+
+  it("returns only the records whose key handle is the cleanup's key reference, the others counted as left out", () => {
+    const evidence = auditEvidence(read([auditEvent("destroy-object-public-key"), auditEvent("destroy-object")]), {
+      ...context,
+      keyReference: "0x0000000000020007",
+    });
+
+    expect(evidence).toMatchObject({ status: "FOUND", matchedBy: "key-reference", leftOut: 1 });
+    expect(evidence.records.map((r) => [r.keyHandle, r.matchesKeyReference])).toEqual([["131079", true]]);
+  });
+
+  it("returns NONE when no record is the key's, and at most AUDIT_RECORDS_KEPT records", () => {
+    const many = Array.from({ length: AUDIT_RECORDS_KEPT + 3 }, (_, i) => auditEvent("destroy-object", `hsm-${i}`));
+
+    expect(auditEvidence(read([auditEvent("destroy-object")]), { ...context, keyReference: "0x42" })).toMatchObject({
+      status: "NONE",
+      records: [],
+      leftOut: 1,
+    });
+    expect(auditEvidence(read(many, true), context)).toMatchObject({
+      status: "FOUND",
+      leftOut: 3,
+      truncated: true,
+      records: expect.arrayContaining([expect.objectContaining({ hsmId: "hsm-0" })]),
+    });
+    expect(auditEvidence(read(many), context).records).toHaveLength(AUDIT_RECORDS_KEPT);
+  });
+
+  it("returns the failure to read with its error, and no records", () => {
+    expect(
+      auditEvidence({ status: "ACCESS_DENIED", error: "AccessDeniedException: not authorized" }, context),
+    ).toMatchObject({ status: "ACCESS_DENIED", records: [], error: "AccessDeniedException: not authorized" });
+  });
+});
+
 describe("refreshProofs", () => {
   const stored = new Map<string, Proof>();
   const published: { type: string; keyArn?: string }[] = [];
   let listing: ClusterBackup[] = [];
+  let auditAnswer: AuditLogAnswer = { status: "READ", records: [], truncated: false };
+  const keyDeletions = jest.fn(
+    async (_query: { clusterId: string; from: Date; to: Date; limit: number }) => auditAnswer,
+  );
   const deps: ProofDeps & { alerts: { publish: jest.Mock; requestSignature: jest.Mock } } = {
     proofs: {
       get: async (arn) => stored.get(arn),
@@ -216,6 +329,7 @@ describe("refreshProofs", () => {
       backups: async () => listing,
       copiesOf: async () => [],
     },
+    auditLog: { keyDeletions },
     alerts: { publish: jest.fn(async (a) => void published.push(a)), requestSignature: jest.fn() },
     region: "us-east-1",
     copyRegions: [],
@@ -224,6 +338,63 @@ describe("refreshProofs", () => {
   beforeEach(() => {
     stored.clear();
     published.length = 0;
+    keyDeletions.mockClear();
+    auditAnswer = { status: "READ", records: [], truncated: false };
+  });
+
+  it("returns the proof CLOSED with the audit log's deletion records of the window attached", async () => {
+    listing = [];
+    stored.set(KEY_ARN, build({ own: [backup("b1", "2026-11-05T00:00:00Z")] }));
+    auditAnswer = { status: "READ", records: [auditEvent("destroy-object")], truncated: false };
+
+    await refreshProofs(deps, {});
+
+    const at = Date.parse(deleted.deleteKeyEventAt);
+    expect(keyDeletions).toHaveBeenCalledWith({
+      clusterId: subject.clusterId,
+      from: new Date(at - AUDIT_WINDOW_BEFORE_MS),
+      to: new Date(at + AUDIT_WINDOW_AFTER_MS),
+      limit: 100,
+    });
+    expect(stored.get(KEY_ARN)).toMatchObject({
+      status: "CLOSED",
+      auditRecords: { status: "FOUND", matchedBy: "time-window", records: [{ opcode: "CN_DESTROY_OBJECT" }] },
+    });
+  });
+
+  it.each([
+    [
+      "NO_LOG_GROUP",
+      { status: "NO_LOG_GROUP", error: "ResourceNotFoundException: The specified log group does not exist." },
+    ],
+    ["ACCESS_DENIED", { status: "ACCESS_DENIED", error: "AccessDeniedException: not authorized" }],
+    ["NONE", { status: "READ", records: [], truncated: false }],
+  ] as [string, AuditLogAnswer][])(
+    "returns the proof CLOSED all the same when the audit log answers %s",
+    async (status, answer) => {
+      listing = [];
+      stored.set(KEY_ARN, build({ own: [backup("b1", "2026-11-05T00:00:00Z")] }));
+      auditAnswer = answer;
+
+      const report = await refreshProofs(deps, {});
+
+      expect(report).toMatchObject({ closed: 1, failed: [] });
+      expect(stored.get(KEY_ARN)).toMatchObject({ status: "CLOSED", auditRecords: { status, records: [] } });
+    },
+  );
+
+  it("returns the records found once without reading the log again, and reads it again while none were found", async () => {
+    listing = [backup("b1", "2026-11-05T00:00:00Z")];
+    stored.set(KEY_ARN, build({ own: listing }));
+
+    await refreshProofs(deps, {});
+    auditAnswer = { status: "READ", records: [auditEvent("destroy-object")], truncated: false };
+    await refreshProofs(deps, {});
+    auditAnswer = { status: "UNAVAILABLE", error: "ThrottlingException: Rate exceeded" };
+    await refreshProofs(deps, {});
+
+    expect(keyDeletions).toHaveBeenCalledTimes(2);
+    expect(stored.get(KEY_ARN)).toMatchObject({ status: "OPEN", auditRecords: { status: "FOUND" }, version: 4 });
   });
 
   it("returns the proof reopened and publishes DeletedKeyMaterialRestored when a deleted backup is READY again", async () => {

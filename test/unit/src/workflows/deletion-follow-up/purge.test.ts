@@ -165,6 +165,7 @@ describe("refreshProofs with an approved purge", () => {
           own.map((b) => (b.state === "PENDING_DELETION" ? { ...b, deleteAt: new Date("2026-11-19T00:00:00Z") } : b)),
         copiesOf: async () => [],
       },
+      auditLog: { keyDeletions: async () => ({ status: "NO_LOG_GROUP", error: "none here" }) },
       alerts: { publish: jest.fn(), requestSignature: jest.fn() },
       region: HOME,
       copyRegions: [],

@@ -42,6 +42,7 @@ const deps = {
   clusters: new CloudHsmClusters({ send: hsmSend } as unknown as CloudHsmPort),
   orphans: new DynamoOrphanRegister(db, "orphans"),
   proofs: new DynamoProofs(db, "orphans"),
+  auditLog: { keyDeletions: async () => ({ status: "READ" as const, records: [], truncated: false }) },
   region: "us-east-1",
   copyRegions: [],
   now: () => new Date("2026-12-02T00:00:00Z"),
