@@ -153,6 +153,31 @@ export class DynamoOrphanRegister implements OrphanRegister {
 
   async listOpen(customKeyStoreId: string): Promise<Orphan[]> {
     const orphans: Orphan[] = [];
+    const items = this.byKeyStore(customKeyStoreId, "kind = :orphan AND attribute_not_exists(resolution)", {
+      ":orphan": "orphan",
+    });
+    for await (const item of items) {
+      const { pk, kind: _kind, ...orphan } = item as Orphan & { pk: string; kind: string };
+      const checked = OrphanRecordSchema.safeParse(orphan);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new OrphanRecordInvalidError(
+          String(pk),
+          issue?.path.map(String).join(".") || "item",
+          issue?.message ?? "",
+        );
+      }
+      orphans.push(orphan as Orphan);
+    }
+    return orphans;
+  }
+
+  /** The key store's items of the register matching `filter`, every page of the ByKeyStore index. */
+  private async *byKeyStore(
+    customKeyStoreId: string,
+    filter: string,
+    values: Record<string, string>,
+  ): AsyncGenerator<Record<string, unknown>> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -160,27 +185,14 @@ export class DynamoOrphanRegister implements OrphanRegister {
           TableName: this.table(),
           IndexName: BY_KEY_STORE_INDEX,
           KeyConditionExpression: "customKeyStoreId = :id",
-          FilterExpression: "kind = :orphan AND attribute_not_exists(resolution)",
-          ExpressionAttributeValues: { ":id": customKeyStoreId, ":orphan": "orphan" },
+          FilterExpression: filter,
+          ExpressionAttributeValues: { ":id": customKeyStoreId, ...values },
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) {
-        const { pk, kind: _kind, ...orphan } = item as Orphan & { pk: string; kind: string };
-        const checked = OrphanRecordSchema.safeParse(orphan);
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          throw new OrphanRecordInvalidError(
-            String(pk),
-            issue?.path.map(String).join(".") || "item",
-            issue?.message ?? "",
-          );
-        }
-        orphans.push(orphan as Orphan);
-      }
+      yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
-    return orphans;
   }
 
   async resolve(keyArn: string, outcome: OrphanOutcome): Promise<boolean> {
@@ -255,26 +267,17 @@ export class DynamoOrphanRegister implements OrphanRegister {
 
   async storeRegister(customKeyStoreId: string): Promise<StoreRegister> {
     const result: StoreRegister = { openOrphansFoundAt: [], pendingDeletions: [] };
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table(),
-          IndexName: BY_KEY_STORE_INDEX,
-          KeyConditionExpression: "customKeyStoreId = :id",
-          FilterExpression: "(kind = :orphan AND attribute_not_exists(resolution)) OR kind = :pending",
-          ExpressionAttributeValues: { ":id": customKeyStoreId, ":orphan": "orphan", ":pending": "pending-deletion" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.kind === "orphan" && typeof item.foundAt === "string") result.openOrphansFoundAt.push(item.foundAt);
-        else if (item.kind === "pending-deletion" && typeof item.scheduledAt === "string") {
-          result.pendingDeletions.push(pendingDeletionOf(item, customKeyStoreId));
-        }
+    const items = this.byKeyStore(
+      customKeyStoreId,
+      "(kind = :orphan AND attribute_not_exists(resolution)) OR kind = :pending",
+      { ":orphan": "orphan", ":pending": "pending-deletion" },
+    );
+    for await (const item of items) {
+      if (item.kind === "orphan" && typeof item.foundAt === "string") result.openOrphansFoundAt.push(item.foundAt);
+      else if (item.kind === "pending-deletion" && typeof item.scheduledAt === "string") {
+        result.pendingDeletions.push(pendingDeletionOf(item, customKeyStoreId));
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return result;
   }
 
