@@ -1,5 +1,4 @@
 import { ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateKeyCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import {
   DescribeExecutionCommand,
@@ -8,7 +7,6 @@ import {
   ListStateMachinesCommand,
   SFNClient,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, patientKms, seedCluster } from "../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
 import { DynamoProofs } from "../src/adapters/proofs";
@@ -49,11 +47,7 @@ export async function proofBench(): Promise<Figures> {
     await account.advance("1h");
     const storeId = await createStore(kms, cluster, "bench-proof");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    const proofs = new DynamoProofs(
-      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS })),
-      "keystore-autopilot-dev-orphans",
-    );
+    const proofs = new DynamoProofs(await account.register(), "keystore-autopilot-dev-orphans");
     const keys: string[] = [];
     for (let i = 0; i < KEYS; i++) {
       const key = await kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM", CustomKeyStoreId: storeId }));

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateKeyCommand, DecryptCommand, EncryptCommand } from "@aws-sdk/client-kms";
 import {
   DescribeExecutionCommand,
@@ -7,7 +6,6 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, patientKms, seedCluster } from "../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../local/account/process";
 import { DynamoRetirements } from "../src/adapters/retirements";
@@ -40,11 +38,7 @@ export async function retireBench(): Promise<Figures> {
     const cluster = await seedCluster(account);
     const storeId = await createStore(kms, cluster, "bench-retire");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    const retirements = new DynamoRetirements(
-      DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS })),
-      "keystore-autopilot-dev-orphans",
-    );
+    const retirements = new DynamoRetirements(await account.register(), "keystore-autopilot-dev-orphans");
     const history = async (executionArn: string): Promise<HistoryEvent[]> =>
       (await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];
     const retire = async (name: string, use: boolean) => {

@@ -1,7 +1,6 @@
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ModifyClusterCommand } from "@aws-sdk/client-cloudhsm-v2";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ConnectCustomKeyStoreCommand,
   CreateKeyCommand,
@@ -22,7 +21,6 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StepFunctionsExecutions } from "../src/adapters/executions";
 import { DynamoProofs } from "../src/adapters/proofs";
 import { DynamoRetirements } from "../src/adapters/retirements";
@@ -269,10 +267,7 @@ class Demo {
 
   /** The product's register (orphans, retirements, proofs): the table the deployed functions are given. */
   async register(): Promise<{ proofs: DynamoProofs; retirements: DynamoRetirements }> {
-    const { endpoint } = await this.account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint, region: this.account.region, credentials: CREDENTIALS, maxAttempts: 5 }),
-    );
+    const doc = await this.account.register({ maxAttempts: 5 });
     // `<service>-<stage>-<key>`, as serverless.yml names the table `<service>-<stage>-orphans`.
     const table = (await this.machine("retireKey"))
       .split(":")

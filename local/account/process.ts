@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CloudHSMV2Client } from "@aws-sdk/client-cloudhsm-v2";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { installCliLayer } from "../runtime/cli-layer";
 import { CONTROL_TOKEN_HEADER } from "./server";
 
@@ -74,6 +76,23 @@ export class LocalAccountProcess {
 
   kms(): KMSClient {
     return new KMSClient({ endpoint: this.endpoint, region: this.region, credentials: CREDENTIALS, maxAttempts: 1 });
+  }
+
+  /**
+   * The product's register (DynamoDB) that `npm start` serves beside the account (GET /_local/dynamodb): only when the
+   * process was started with the runtime (`entry: "local/start.ts"`).
+   */
+  async register(options: { maxAttempts?: number } = {}): Promise<DynamoDBDocumentClient> {
+    const { endpoint } = await this.control<{ endpoint: string }>("GET", "/_local/dynamodb");
+    return DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint,
+        region: this.region,
+        credentials: CREDENTIALS,
+        maxAttempts: options.maxAttempts ?? 3,
+      }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
   }
 
   /** A CloudHSM client; `region` signs for another Region, where only copied backups are. */

@@ -4,7 +4,6 @@ import {
   DescribeBackupsCommand,
   ModifyBackupAttributesCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateKeyCommand,
   DecryptCommand,
@@ -12,9 +11,8 @@ import {
   type KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, patientKms, seedCluster } from "../../local/account/driver";
-import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
+import { LocalAccountProcess } from "../../local/account/process";
 import { DynamoProofs } from "../../src/adapters/proofs";
 import type { Proof } from "../../src/ports/proofs";
 import { DELETION_MARGIN_MS } from "../../src/workflows/deletion-follow-up/proof";
@@ -47,13 +45,7 @@ describe("backup purge on the local runtime", () => {
     clusterId = cluster.clusterId;
     storeId = await createStore(kms, cluster, "purge-store");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    proofs = new DynamoProofs(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 }),
-      ),
-      TABLE,
-    );
+    proofs = new DynamoProofs(await account.register({ maxAttempts: 1 }), TABLE);
   });
   afterAll(() => account.stop());
 

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CancelKeyDeletionCommand,
   CreateKeyCommand,
@@ -15,7 +14,7 @@ import {
   ListExecutionsCommand,
   SFNClient,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, disconnect, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { DynamoOrphanRegister } from "../../src/adapters/orphan-register";
@@ -101,10 +100,7 @@ describe("deletion follow-up on the local runtime", () => {
     clusterId = cluster.clusterId;
     storeId = await createStore(kms, cluster, "follow-up-store");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 }),
-    );
+    db = await account.register({ maxAttempts: 1 });
   });
   afterAll(() => account.stop());
 

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import {
   ConnectCustomKeyStoreCommand,
@@ -29,7 +28,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createStore, describeStore, patientKms, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess, ROOT } from "../../local/account/process";
 import { callerArn } from "../../src/adapters/caller-identity";
@@ -76,10 +75,7 @@ describe("orphan-cleanup workflow on the local account", () => {
     sfn = new SFNClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 5 });
     sm = new SecretsManagerClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
     sts = new STSClient({ endpoint: account.endpoint, region: REGION, credentials: CREDENTIALS });
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 3 }),
-    );
+    db = await account.register();
   });
   afterEach(() => collectSecretValues());
   afterAll(() => account.stop());

@@ -5,10 +5,8 @@ import {
   ModifyClusterCommand,
   RestoreBackupCommand,
 } from "@aws-sdk/client-cloudhsm-v2";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateKeyCommand, type KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, patientKms, seedCluster } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { DynamoProofs } from "../../src/adapters/proofs";
@@ -50,13 +48,7 @@ describe("proof of destruction on the local runtime", () => {
     await account.advance("1h");
     storeId = await createStore(kms, cluster, "proof-store");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    proofs = new DynamoProofs(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 }),
-      ),
-      TABLE,
-    );
+    proofs = new DynamoProofs(await account.register({ maxAttempts: 1 }), TABLE);
   });
   afterAll(() => account.stop());
 

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateKeyCommand,
   DecryptCommand,
@@ -16,7 +15,6 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { connect, createStore, failure, patientKms, seedCluster } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { DynamoRetirements } from "../../src/adapters/retirements";
@@ -42,13 +40,7 @@ describe("retire-key on the local runtime", () => {
     const cluster = await seedCluster(account);
     storeId = await createStore(kms, cluster, "retire-store");
     await connect(account, kms, storeId);
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    retirements = new DynamoRetirements(
-      DynamoDBDocumentClient.from(
-        new DynamoDBClient({ endpoint, region: "us-east-1", credentials: CREDENTIALS, maxAttempts: 1 }),
-      ),
-      TABLE,
-    );
+    retirements = new DynamoRetirements(await account.register({ maxAttempts: 1 }), TABLE);
   });
   afterAll(() => account.stop());
 

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   ConnectCustomKeyStoreCommand,
   DescribeCustomKeyStoresCommand,
@@ -24,7 +23,7 @@ import {
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createStore, type SeededCluster, seedCluster, tokenKeys } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { StepFunctionsExecutions } from "../../src/adapters/executions";
@@ -81,11 +80,7 @@ export class WorkflowRuntime {
 
   static async start(env: Record<string, string> = {}, options: { step?: string } = {}): Promise<WorkflowRuntime> {
     const account = await LocalAccountProcess.start({ entry: "local/start.ts", env });
-    const { endpoint } = await account.control<{ endpoint: string }>("GET", "/_local/dynamodb");
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 3 }),
-      { marshallOptions: { removeUndefinedValues: true } },
-    );
+    const db = await account.register();
     return new WorkflowRuntime(account, db, options.step ?? "1m");
   }
 
