@@ -7,17 +7,17 @@ import { orphanRegister } from "../src/adapters/clients/orphan-register";
 import { storeEvents } from "../src/adapters/clients/store-events";
 import { storeStates } from "../src/adapters/clients/store-states";
 import { logger, metrics } from "../src/observability";
+import { ScheduledEventSchema } from "../src/scheduled-event";
 import { checkStores, StoreCheckFailedError } from "../src/store-signals/check";
 import { publishStoreMetrics } from "../src/store-signals/metrics";
 import { parseOrThrow } from "../src/validation";
-import { StoreCheckEventSchema } from "../src/workflows/connect-key-store/step-inputs";
 
 /**
  * The schedule (serverless.yml, every 5 minutes): observes every key store's connection state, publishes a
  * `Key Store State Change` for each change, and the per-store metrics of the dashboard (with the register's).
  */
 export const connectCheckStores = async (event: unknown) => {
-  const trigger = parseOrThrow(StoreCheckEventSchema, event);
+  const trigger = parseOrThrow(ScheduledEventSchema, event);
   const result = await checkStores(
     { keyStores, clusters, states: storeStates, events: storeEvents, register: orphanRegister },
     new Date(),

@@ -10,19 +10,16 @@ import { proofs } from "../src/adapters/clients/proofs";
 import { config } from "../src/config";
 import { storeSelection } from "../src/key-stores";
 import { logger, metrics } from "../src/observability";
+import { ScheduledEventSchema } from "../src/scheduled-event";
 import { publishProofMetrics } from "../src/store-signals/metrics";
 import { KeyArnSchema, parseOrThrow } from "../src/validation";
-import { SCHEDULE_DETAIL_TYPE } from "../src/workflows/connect-key-store/starter";
 import { copyRegions, refreshProofs } from "../src/workflows/deletion-follow-up/proof";
 import { purgeBackups } from "../src/workflows/deletion-follow-up/purge";
 
 const purgeApproved = storeSelection("BACKUP_PURGE_STORES", config.BACKUP_PURGE_STORES);
 
 /** The schedule's event (every open proof), or `{"keyArn"}` to refresh one key's proof now. */
-export const ProofRefreshInputSchema = z.union([
-  z.object({ "detail-type": z.literal(SCHEDULE_DETAIL_TYPE) }),
-  z.strictObject({ keyArn: KeyArnSchema }),
-]);
+export const ProofRefreshInputSchema = z.union([ScheduledEventSchema, z.strictObject({ keyArn: KeyArnSchema })]);
 
 /**
  * Deletion follow-up, daily: brings every open proof of destruction up to date with the cluster's backups, and, for

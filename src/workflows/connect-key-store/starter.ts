@@ -3,10 +3,10 @@ import { cloudHsmKeyStoreIds } from "../../key-store-lookups";
 import { CUSTOM_KEY_STORE_ID } from "../../key-stores";
 import type { Executions } from "../../ports/executions";
 import type { KeyStores } from "../../ports/key-stores";
+import { SCHEDULE_DETAIL_TYPE, ScheduledEventSchema } from "../../scheduled-event";
 import { InvalidInputError, parseOrThrow } from "../../validation";
 
 export const CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail";
-export const SCHEDULE_DETAIL_TYPE = "Scheduled Event";
 /** The KMS calls that start (or will start) a connect someone else may need help with. */
 export const CONNECT_EVENT_NAMES = ["ConnectCustomKeyStore", "CreateCustomKeyStore"] as const;
 
@@ -22,8 +22,7 @@ const CloudTrailConnectEvent = z.object({
     errorCode: z.optional(z.string()),
   }),
 });
-const ScheduleEvent = z.object({ id: z.string(), "detail-type": z.literal(SCHEDULE_DETAIL_TYPE), time: z.string() });
-export const StarterEventSchema = z.union([CloudTrailConnectEvent, ScheduleEvent]);
+export const StarterEventSchema = z.union([CloudTrailConnectEvent, ScheduledEventSchema]);
 
 export type StartResult = {
   customKeyStoreId: string;

@@ -59,9 +59,3 @@ export const ObserveStepSchema = z.object({
     ConnectionErrorCode: z.optional(z.string().check(z.regex(/^[A-Z_]{1,64}$/, "must be a ConnectionErrorCode"))),
   }),
 });
-/** The scheduled check's trigger: an EventBridge schedule's `Scheduled Event`. */
-export const StoreCheckEventSchema = z.object({
-  id: z.string().check(z.minLength(1)),
-  "detail-type": z.literal("Scheduled Event"),
-  time: z.iso.datetime(),
-});

@@ -5,9 +5,9 @@ import { CustomKeyStoreIdSchema } from "../../key-stores";
 import type { Executions } from "../../ports/executions";
 import type { KeyStores } from "../../ports/key-stores";
 import type { OrphanRegister } from "../../ports/orphan-register";
+import { SCHEDULE_DETAIL_TYPE, ScheduledEventSchema } from "../../scheduled-event";
 import { parseOrThrow } from "../../validation";
 
-const ScheduleEvent = z.object({ "detail-type": z.literal("Scheduled Event"), time: z.iso.datetime() });
 const OrphanAlertEvent = z.object({
   source: z.literal(ALERT_SOURCE),
   "detail-type": z.literal(ALERT_DETAIL_TYPE),
@@ -17,7 +17,7 @@ const OrphanAlertEvent = z.object({
     customKeyStoreId: CustomKeyStoreIdSchema,
   }),
 });
-export const CleanupTriggerSchema = z.union([ScheduleEvent, OrphanAlertEvent]);
+export const CleanupTriggerSchema = z.union([ScheduledEventSchema, OrphanAlertEvent]);
 
 export type CleanupStarterDeps = {
   keyStores: Pick<KeyStores, "list">;
@@ -43,7 +43,7 @@ export type CleanupStart = {
  */
 export async function startCleanups(deps: CleanupStarterDeps, event: unknown): Promise<CleanupStart[]> {
   const parsed = parseOrThrow(CleanupTriggerSchema, event);
-  if (parsed["detail-type"] === "Scheduled Event") {
+  if (parsed["detail-type"] === SCHEDULE_DETAIL_TYPE) {
     const results: CleanupStart[] = [];
     for (const id of await cloudHsmKeyStoreIds(deps.keyStores)) {
       if ((await deps.orphans.listOpen(id)).length === 0) continue;

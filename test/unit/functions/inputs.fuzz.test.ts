@@ -157,6 +157,8 @@ const EXAMPLES: Record<string, Example> = {
       "detail-type": "Scheduled Event",
       time: "2026-12-01T00:05:00Z",
     },
+    // The schedule event's id is informational (src/scheduled-event.ts): only logged.
+    optional: ["id"],
   },
   connectAlert: {
     valid: {
