@@ -283,6 +283,7 @@ export function checkOwnRoles(template: Template): string[] {
 const SDK_PACKAGE_IAM_PREFIX: Record<string, string> = {
   "client-kms": "kms",
   "client-cloudhsm-v2": "cloudhsm",
+  "client-cloudwatch": "cloudwatch",
   "client-cloudwatch-logs": "logs",
   "client-secrets-manager": "secretsmanager",
   "client-sfn": "states",
@@ -704,13 +705,17 @@ export const SIGNAL_ALARMS: [query: string, what: string][] = [
 
 /**
  * The connection-state signals are deployed: one dashboard whose widgets find their series with SEARCH (so a new
- * store shows without a redeploy), an alarm on the product's MinutesSinceLastConnect and one on CloudHSM's
+ * store shows without a redeploy), the per-store dashboard the store check fills, an alarm on the product's MinutesSinceLastConnect and one on CloudHSM's
  * HsmUnhealthy (namespace AWS/CloudHSM), each a Metrics Insights query that notifies someone.
  */
 export function checkSignals(template: Template): string[] {
   const problems: string[] = [];
-  const dashboards = resourcesOfType(template, "AWS::CloudWatch::Dashboard");
+  const all = resourcesOfType(template, "AWS::CloudWatch::Dashboard");
+  // The per-store one (`<service>-<stage>-stores`) is the stack's, its rows the store check's (src/store-signals/dashboard.ts).
+  const perStore = all.filter(([, p]) => String(p.DashboardName ?? "").endsWith("-stores"));
+  const dashboards = all.filter(([, p]) => !String(p.DashboardName ?? "").endsWith("-stores"));
   if (dashboards.length !== 1) problems.push(`${dashboards.length} dashboards, not one per stage`);
+  if (perStore.length !== 1) problems.push(`${perStore.length} per-store dashboards (<stage>-stores), not one`);
   const body = JSON.stringify(dashboards.map(([, p]) => p.DashboardBody));
   for (const metric of DASHBOARD_METRICS) {
     if (!new RegExp(`SEARCH\\(.*${metric}`).test(body)) problems.push(`the dashboard has no SEARCH for ${metric}`);

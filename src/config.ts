@@ -27,6 +27,9 @@ const ConfigSchema = z.object({
   FOLLOW_UP_STATE_MACHINE_ARN: z.optional(z.string()),
   /** The orphan register (DynamoDB table). */
   ORPHAN_TABLE_NAME: z.optional(z.string()),
+  /** The stage's dashboard, and the per-store one the store check writes (serverless.yml Dashboard, StoresDashboard). */
+  DASHBOARD_NAME: z.optional(z.string()),
+  STORES_DASHBOARD_NAME: z.optional(z.string()),
   /** Key stores whose keys' deletion a use cancels (param cancelDeletionOnUse): none, all, or cks-… ids. */
   CANCEL_DELETION_ON_USE: z._default(z.string(), "none"),
   /** Comma-separated Regions where copies of the clusters' backups may be (param backupCopyRegions; CopyBackupToRegion). */

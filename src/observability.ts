@@ -5,8 +5,10 @@ import { config } from "./config";
 
 /** Powertools, created once for every function (STYLE.md §3). */
 const serviceName = "keystore-autopilot";
+/** Where the metrics go, and the `service` dimension Powertools adds to each (the dashboards' queries name both). */
+export const METRICS = { namespace: "KeystoreAutopilot", service: serviceName } as const;
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: "KeystoreAutopilot" });
+export const metrics = new Metrics({ serviceName, namespace: METRICS.namespace });
 
 let tracer: Tracer | undefined;
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Clock, parseDuration } from "./clock";
 import { createCloudHsmService } from "./cloudhsm/service";
 import { createCloudTrailService } from "./cloudtrail/service";
+import { createCloudWatchService } from "./cloudwatch/service";
 import type { LocalAccountConfig } from "./config";
 import { registerEc2 } from "./ec2/service";
 import { AwsServiceError } from "./errors";
@@ -101,6 +102,7 @@ export class LocalAccount {
     this.addService(createCloudHsmService(this.ctx));
     this.addService(createSecretsManagerService(this.ctx));
     this.addService(createLogsService(this.ctx));
+    this.addService(createCloudWatchService(this.ctx));
     // The JavaScript SDK v3 sends `CloudTrail_20131101.<Operation>`; botocore and the AWS CLI send the long prefix.
     const cloudtrail = createCloudTrailService(this.ctx);
     this.addService(cloudtrail);

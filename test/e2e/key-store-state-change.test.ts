@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetDashboardCommand } from "@aws-sdk/client-cloudwatch";
 import { EventBridgeClient, TestEventPatternCommand } from "@aws-sdk/client-eventbridge";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import {
@@ -95,5 +96,28 @@ describe("Key Store State Change on the local bus", () => {
     );
 
     expect(out.Result).toBe(true);
+  });
+
+  it("returns the per-store dashboard with a row for each store the check observed, a new store within one check", async () => {
+    const cloudwatch = new CloudWatchClient({
+      endpoint: account.endpoint,
+      region: "us-east-1",
+      credentials: CREDENTIALS,
+    });
+    const titles = async () => {
+      const { DashboardBody } = await cloudwatch.send(
+        new GetDashboardCommand({ DashboardName: "keystore-autopilot-dev-stores" }),
+      );
+      return (JSON.parse(DashboardBody ?? "{}") as { widgets: { properties: { title?: string } }[] }).widgets
+        .map((w) => w.properties.title?.split(":")[0])
+        .filter(Boolean);
+    };
+    const cluster = await seedCluster(account);
+    const added = await createStore(kms, cluster, "signals-2");
+
+    expect(new Set(await titles())).toEqual(new Set([storeId]));
+    await account.advance("5m");
+
+    expect(new Set(await titles())).toEqual(new Set([storeId, added]));
   });
 });

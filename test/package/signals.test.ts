@@ -135,4 +135,19 @@ describe("the packaged template's connection-state signals", () => {
 
     expect(check?.Properties).toMatchObject({ ScheduleExpression: "rate(5 minutes)", State: "ENABLED" });
   });
+
+  it("returns the per-store dashboard, which only connectCheckStores may read and rewrite", () => {
+    expect(resources.StoresDashboard?.Properties).toMatchObject({ DashboardName: "keystore-autopilot-dev-stores" });
+    const statements = Object.entries(resources)
+      .filter(([, r]) => r.Type === "AWS::IAM::Role")
+      .flatMap(([id, r]) =>
+        ((r.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]).flatMap(
+          (p) => p.PolicyDocument.Statement.map((st) => ({ id, st })),
+        ),
+      )
+      .filter(({ st }) => JSON.stringify(st.Action).includes("cloudwatch:PutDashboard"));
+
+    expect(statements.map(({ id }) => id)).toEqual(["ConnectCheckStoresIamRoleLambdaExecution"]);
+    expect(JSON.stringify(statements[0]?.st.Resource)).toContain(":dashboard/keystore-autopilot-dev-stores");
+  });
 });

@@ -10,6 +10,8 @@ export const connectKeyStoreWorkflow = defineWorkflow({
     "CONNECT_STATE_MACHINE_ARN",
     "CLEANUP_STATE_MACHINE_ARN",
     "CLOUDHSM_CLI_PATH",
+    "DASHBOARD_NAME",
+    "STORES_DASHBOARD_NAME",
     "ORPHAN_TABLE_NAME",
     "SECRETS_KMS_KEY_ARN",
     "SECRET_PRINCIPALS",

@@ -996,6 +996,10 @@ describe("checkSignals", () => {
   const complete = (): Template => ({
     Resources: {
       Dashboard: dashboard(DASHBOARD_METRICS),
+      StoresDashboard: {
+        Type: "AWS::CloudWatch::Dashboard",
+        Properties: { DashboardName: "keystore-autopilot-dev-stores", DashboardBody: '{"widgets":[]}' },
+      },
       StoreNotConnectedAlarm: queryAlarm(
         'SELECT MAX(MinutesSinceLastConnect) FROM SCHEMA("KeystoreAutopilot", CustomKeyStoreId, service)',
       ),
@@ -1030,6 +1034,8 @@ describe("checkSignals", () => {
     );
     delete template.Resources?.Dashboard;
     expect(checkSignals(template)[0]).toBe("0 dashboards, not one per stage");
+    delete template.Resources?.StoresDashboard;
+    expect(checkSignals(template)[1]).toBe("0 per-store dashboards (<stage>-stores), not one");
   });
 
   it("returns a SEARCH that quotes part of an ARN, which an exact match never finds", () => {
