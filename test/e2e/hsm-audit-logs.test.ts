@@ -10,9 +10,10 @@ import {
   CreateKeyCommand,
   DescribeCustomKeyStoresCommand,
   DisconnectCustomKeyStoreCommand,
-  KMSClient,
+  type KMSClient,
   ScheduleKeyDeletionCommand,
 } from "@aws-sdk/client-kms";
+import { patientKms } from "../../local/account/driver";
 import { CREDENTIALS, LocalAccountProcess } from "../../local/account/process";
 import { CloudWatchAuditLog } from "../../src/adapters/audit-log";
 import { parseHsmAuditRecord } from "../../src/hsm-audit-records";
@@ -36,12 +37,7 @@ describe("HSM audit logs on the local account", () => {
 
   beforeAll(async () => {
     account = await LocalAccountProcess.start();
-    kms = new KMSClient({
-      endpoint: account.endpoint,
-      region: account.region,
-      credentials: CREDENTIALS,
-      maxAttempts: 10,
-    });
+    kms = patientKms(account);
     logs = new CloudWatchLogsClient({
       endpoint: account.endpoint,
       region: account.region,

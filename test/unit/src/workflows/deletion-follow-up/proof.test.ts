@@ -18,19 +18,8 @@ import {
   ProofRefreshFailedError,
   refreshProofs,
 } from "../../../../../src/workflows/deletion-follow-up/proof";
+import { backup, deleted, KEY_ARN, subject } from "../../../../support/proof-fixtures";
 
-const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
-const subject = {
-  keyArn: KEY_ARN,
-  customKeyStoreId: "cks-1234567890abcdef0",
-  clusterId: "cluster-jxhlf7644ne",
-  keyCreatedAt: "2026-11-01T00:00:00.000Z",
-};
-const deleted = {
-  keyArn: KEY_ARN,
-  backingKeysDeletionStatus: "SUCCESS" as const,
-  deleteKeyEventAt: "2026-11-10T00:00:00Z",
-};
 /** A documented audit record (test/events/aws, SOURCES.md) as the audit log port answers it. */
 const auditEvent = (name: string, hsmId = "hsm-nwbbiqbj4jk"): HsmAuditEvent => {
   const message = readFileSync(join(__dirname, `../../../../events/aws/cloudhsm-audit-${name}.txt`), "utf8");
@@ -38,13 +27,6 @@ const auditEvent = (name: string, hsmId = "hsm-nwbbiqbj4jk"): HsmAuditEvent => {
   if (!record) throw new Error(`${name} does not parse`);
   return { ...record, hsmId, eventId: `${hsmId}-${record.sequenceNo}`, message };
 };
-const backup = (id: string, created: string, more: Partial<ClusterBackup> = {}): ClusterBackup => ({
-  backupId: id,
-  state: "READY",
-  createdAt: new Date(created),
-  neverExpires: false,
-  ...more,
-});
 const build = (
   listing: Partial<Parameters<typeof buildProof>[0]["listing"]> & { own: ClusterBackup[] },
   previous?: Proof,

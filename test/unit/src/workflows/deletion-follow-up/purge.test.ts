@@ -2,29 +2,10 @@ import type { ClusterBackup } from "../../../../../src/ports/clusters";
 import type { Proof } from "../../../../../src/ports/proofs";
 import { buildProof, type ProofDeps, refreshProofs } from "../../../../../src/workflows/deletion-follow-up/proof";
 import { type PurgeDeps, purgeBackups } from "../../../../../src/workflows/deletion-follow-up/purge";
+import { backup, deleted, KEY_ARN, subject } from "../../../../support/proof-fixtures";
 
-const KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0987dcba-09fe-87dc-65ba-ab0987654321";
 const HOME = "us-east-1";
 const AWAY = "eu-west-1";
-const subject = {
-  keyArn: KEY_ARN,
-  customKeyStoreId: "cks-1234567890abcdef0",
-  clusterId: "cluster-jxhlf7644ne",
-  keyCreatedAt: "2026-11-01T00:00:00.000Z",
-};
-/** KMS deleted the material on 10 November. */
-const deleted = {
-  keyArn: KEY_ARN,
-  backingKeysDeletionStatus: "SUCCESS" as const,
-  deleteKeyEventAt: "2026-11-10T00:00:00Z",
-};
-const backup = (id: string, created: string, more: Partial<ClusterBackup> = {}): ClusterBackup => ({
-  backupId: id,
-  state: "READY",
-  createdAt: new Date(created),
-  neverExpires: false,
-  ...more,
-});
 const proofOf = (own: ClusterBackup[], copies: ClusterBackup[] = [], status: object = deleted): Proof =>
   buildProof({
     subject,
