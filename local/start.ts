@@ -3,7 +3,7 @@ import { LocalAccount } from "./account/account";
 import { configFromEnv } from "./account/config";
 import { LocalDynamoDb } from "./runtime/dynamodb";
 import { LocalRuntime } from "./runtime/runtime";
-import { loadServerlessConfig } from "./runtime/serverless-config";
+import { loadServerlessConfig, paramsFromText } from "./runtime/serverless-config";
 import { registerStatusPage, statusPageUrl } from "./ui";
 import { orphanRegisterSource } from "./ui/orphans";
 
@@ -15,21 +15,6 @@ import { orphanRegisterSource } from "./ui/orphans";
  * overrides serverless.yml params as `osls --param` does (pairs separated by ";").
  * `local/account/main.ts` still runs the account alone.
  */
-/** LOCAL_RUNTIME_PARAMS: `name=value` pairs separated by ";" (a value may hold commas, as backupCopyRegions does). */
-function runtimeParams(text: string | undefined): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const pair of (text ?? "").split(";")) {
-    if (pair.trim() === "") continue;
-    const at = pair.indexOf("=");
-    const name = pair.slice(0, at).trim();
-    if (at <= 0 || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
-      throw new Error(`Invalid LOCAL_RUNTIME_PARAMS entry "${pair}": use name=value pairs separated by ";"`);
-    }
-    params[name] = pair.slice(at + 1).trim();
-  }
-  return params;
-}
-
 async function main(): Promise<void> {
   const config = configFromEnv();
   const duplicates = Number(process.env.LOCAL_RUNTIME_DUPLICATES ?? 0);
@@ -45,7 +30,7 @@ async function main(): Promise<void> {
     region: config.region,
     accountId: config.accountId,
     ...(process.env.LOCAL_RUNTIME_STAGE ? { stage: process.env.LOCAL_RUNTIME_STAGE } : {}),
-    params: runtimeParams(process.env.LOCAL_RUNTIME_PARAMS),
+    params: paramsFromText(process.env.LOCAL_RUNTIME_PARAMS),
   });
   // The orphan register's DynamoDB: its own loopback port, handed to functions as AWS_ENDPOINT_URL_DYNAMODB.
   const dynamodb = await LocalDynamoDb.start({ dataDir: config.dataDir, host: config.host, region: config.region });

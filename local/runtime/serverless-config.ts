@@ -117,6 +117,21 @@ export async function loadServerlessConfig(options: LoadOptions): Promise<Runtim
   return bindConfig(printed, { rootDir, region: options.region, accountId: options.accountId, stage });
 }
 
+/** LOCAL_RUNTIME_PARAMS: `name=value` pairs separated by ";" (a value may hold commas, as backupCopyRegions does). */
+export function paramsFromText(text: string | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of (text ?? "").split(";")) {
+    if (pair.trim() === "") continue;
+    const at = pair.indexOf("=");
+    const name = pair.slice(0, at).trim();
+    if (at <= 0 || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
+      throw new Error(`Invalid LOCAL_RUNTIME_PARAMS entry "${pair}": use name=value pairs separated by ";"`);
+    }
+    params[name] = pair.slice(at + 1).trim();
+  }
+  return params;
+}
+
 function configHash(rootDir: string, stage: string, region: string, params: Record<string, string>): string {
   const hash = createHash("sha256").update(`${stage}\n${region}\n${JSON.stringify(Object.entries(params).sort())}\n`);
   hash.update(readFileSync(join(rootDir, "serverless.yml")));

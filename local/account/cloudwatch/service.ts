@@ -22,8 +22,9 @@ const GetDashboardInput = z.object({ DashboardName });
  * @aws-sdk/client-cloudwatch sends them): PutDashboard replaces a dashboard's whole body ("If you update a dashboard,
  * the entire contents are replaced with what you specify here", API_PutDashboard.html), GetDashboard reads it back.
  * Dashboards are global, not per Region, so their ARN has no Region. A body that is not a JSON object with a
- * `widgets` array is refused as DashboardInvalidInputError (its code `InvalidParameterInput`), an unknown dashboard
- * as DashboardNotFoundError (`ResourceNotFound`). Metrics themselves are not modelled: the functions' EMF lines are
+ * `widgets` array is refused as `InvalidParameterInput` ("Some part of the dashboard data is invalid", HTTP 400,
+ * API_PutDashboard.html), an unknown dashboard as `ResourceNotFound` ("The specified dashboard does not exist", HTTP
+ * 404, API_GetDashboard.html). Metrics themselves are not modelled: the functions' EMF lines are
  * in their logs.
  */
 export function createCloudWatchService(ctx: AccountContext): Service {
